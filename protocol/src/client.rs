@@ -1,0 +1,98 @@
+//! Messages a client sends to the server.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{HangupReason, IceCandidate, ParseError, SessionDescription};
+
+/// Everything a client may send. Field names are MDN's; `name` and `id` that a
+/// client puts on relayed messages are read but never trusted: the server
+/// stamps the sender's registered name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ClientMessage {
+    /// Log in (or, for MDN clients, ask for a name).
+    #[serde(rename = "username")]
+    Username {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        date: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+        /// Duet addition: the Duet protocol version this client speaks.
+        /// Its presence opts the connection in to Duet's additions.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duet: Option<u32>,
+    },
+    /// Public lobby chat, broadcast to every logged-in user.
+    #[serde(rename = "message")]
+    Message {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        date: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+    },
+    #[serde(rename = "video-offer")]
+    VideoOffer {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        target: String,
+        sdp: SessionDescription,
+    },
+    #[serde(rename = "video-answer")]
+    VideoAnswer {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        target: String,
+        sdp: SessionDescription,
+    },
+    #[serde(rename = "new-ice-candidate")]
+    NewIceCandidate {
+        target: String,
+        candidate: IceCandidate,
+    },
+    #[serde(rename = "hang-up")]
+    HangUp {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        target: String,
+        /// Duet addition; absent from MDN clients.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<HangupReason>,
+    },
+    /// Duet addition: the sender muted/unmuted its microphone or camera.
+    #[serde(rename = "media-state")]
+    MediaState { target: String, audio: bool, video: bool },
+}
+
+const KNOWN: &[&str] = &[
+    "username",
+    "message",
+    "video-offer",
+    "video-answer",
+    "new-ice-candidate",
+    "hang-up",
+    "media-state",
+];
+
+impl ClientMessage {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        crate::parse_tagged(text, KNOWN)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("client messages always serialize")
+    }
+
+    /// The user a relayed message is addressed to.
+    pub fn target(&self) -> Option<&str> {
+        match self {
+            ClientMessage::VideoOffer { target, .. }
+            | ClientMessage::VideoAnswer { target, .. }
+            | ClientMessage::NewIceCandidate { target, .. }
+            | ClientMessage::HangUp { target, .. }
+            | ClientMessage::MediaState { target, .. } => Some(target),
+            ClientMessage::Username { .. } | ClientMessage::Message { .. } => None,
+        }
+    }
+}

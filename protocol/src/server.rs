@@ -1,0 +1,182 @@
+//! Messages the server sends to clients.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{HangupReason, IceCandidate, IceServer, ParseError, Presence, SessionDescription, UserStatus};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ServerMessage {
+    /// First message on every connection.
+    #[serde(rename = "id")]
+    Id { id: u64 },
+    /// The requested name was taken; `name` is the one the server registered.
+    #[serde(rename = "rejectusername")]
+    RejectUsername { id: u64, name: String },
+    /// Every logged-in user. MDN clients get it on every change; Duet clients
+    /// once, at login, and then incremental presence messages.
+    #[serde(rename = "userlist")]
+    UserList {
+        users: Vec<String>,
+        /// Duet addition: users among `users` who are in a call.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        busy: Vec<String>,
+    },
+    /// Lobby chat; `name` is the sender's registered name.
+    #[serde(rename = "message")]
+    Message {
+        name: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        date: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+    },
+    #[serde(rename = "video-offer")]
+    VideoOffer { name: String, target: String, sdp: SessionDescription },
+    #[serde(rename = "video-answer")]
+    VideoAnswer { name: String, target: String, sdp: SessionDescription },
+    #[serde(rename = "new-ice-candidate")]
+    NewIceCandidate {
+        /// Duet addition: who sent the candidate (MDN omits it).
+        name: String,
+        target: String,
+        candidate: IceCandidate,
+    },
+    #[serde(rename = "hang-up")]
+    HangUp {
+        name: String,
+        target: String,
+        #[serde(default)]
+        reason: HangupReason,
+    },
+    /// Duet addition: the peer muted/unmuted.
+    #[serde(rename = "media-state")]
+    MediaState { name: String, target: String, audio: bool, video: bool },
+    /// Duet addition: login confirmed, with the name registered and the ICE
+    /// servers (STUN/TURN, with credentials where needed) to use.
+    #[serde(rename = "welcome")]
+    Welcome {
+        name: String,
+        #[serde(rename = "iceServers")]
+        ice_servers: Vec<IceServer>,
+    },
+    /// Duet addition: someone logged in.
+    #[serde(rename = "user-joined")]
+    UserJoined(Presence),
+    /// Duet addition: someone's availability changed.
+    #[serde(rename = "user-status")]
+    UserStatusChanged { name: String, status: UserStatus },
+    /// Duet addition: someone logged out or disconnected.
+    #[serde(rename = "user-left")]
+    UserLeft { name: String },
+    /// Duet addition: the last message could not be acted on. The connection stays open.
+    #[serde(rename = "error")]
+    Error { code: ErrorCode, text: String },
+}
+
+/// Stable, machine-readable error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// The frame was not a JSON object.
+    InvalidJson,
+    /// `type` missing or not one the server knows.
+    UnknownType,
+    /// A known type with missing or mistyped fields.
+    InvalidMessage,
+    /// Binary frames are not part of the protocol.
+    BinaryNotSupported,
+    /// The message needs a login first.
+    NotLoggedIn,
+    /// A second `username` on a logged-in connection.
+    AlreadyLoggedIn,
+    /// The requested username breaks the naming rules.
+    InvalidUsername,
+    /// Nobody of that name is online.
+    TargetOffline,
+    /// A message addressed to the sender.
+    TargetSelf,
+    /// The message belongs to a call the sender is not in with the target.
+    NotInCall,
+    /// Too many messages too fast; this one was dropped.
+    RateLimited,
+    /// A code from a newer server.
+    #[serde(other)]
+    Other,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 11] = [
+        ErrorCode::InvalidJson,
+        ErrorCode::UnknownType,
+        ErrorCode::InvalidMessage,
+        ErrorCode::BinaryNotSupported,
+        ErrorCode::NotLoggedIn,
+        ErrorCode::AlreadyLoggedIn,
+        ErrorCode::InvalidUsername,
+        ErrorCode::TargetOffline,
+        ErrorCode::TargetSelf,
+        ErrorCode::NotInCall,
+        ErrorCode::RateLimited,
+    ];
+
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidJson => "invalid-json",
+            ErrorCode::UnknownType => "unknown-type",
+            ErrorCode::InvalidMessage => "invalid-message",
+            ErrorCode::BinaryNotSupported => "binary-not-supported",
+            ErrorCode::NotLoggedIn => "not-logged-in",
+            ErrorCode::AlreadyLoggedIn => "already-logged-in",
+            ErrorCode::InvalidUsername => "invalid-username",
+            ErrorCode::TargetOffline => "target-offline",
+            ErrorCode::TargetSelf => "target-self",
+            ErrorCode::NotInCall => "not-in-call",
+            ErrorCode::RateLimited => "rate-limited",
+            ErrorCode::Other => "other",
+        }
+    }
+}
+
+impl From<&ParseError> for ErrorCode {
+    fn from(e: &ParseError) -> Self {
+        match e {
+            ParseError::InvalidJson(_) => ErrorCode::InvalidJson,
+            ParseError::UnknownType(_) => ErrorCode::UnknownType,
+            ParseError::InvalidFields { .. } => ErrorCode::InvalidMessage,
+        }
+    }
+}
+
+const KNOWN: &[&str] = &[
+    "id",
+    "rejectusername",
+    "userlist",
+    "message",
+    "video-offer",
+    "video-answer",
+    "new-ice-candidate",
+    "hang-up",
+    "media-state",
+    "welcome",
+    "user-joined",
+    "user-status",
+    "user-left",
+    "error",
+];
+
+impl ServerMessage {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        crate::parse_tagged(text, KNOWN)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialize")
+    }
+
+    pub fn error(code: ErrorCode, text: impl Into<String>) -> Self {
+        ServerMessage::Error { code, text: text.into() }
+    }
+}
