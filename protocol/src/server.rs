@@ -99,6 +99,8 @@ pub enum ErrorCode {
     TargetSelf,
     /// The message belongs to a call the sender is not in with the target.
     NotInCall,
+    /// A call offer while the sender is in a call with someone else.
+    AlreadyInCall,
     /// Too many messages too fast; this one was dropped.
     RateLimited,
     /// A code from a newer server.
@@ -107,7 +109,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::InvalidMessage,
@@ -118,6 +120,7 @@ impl ErrorCode {
         ErrorCode::TargetOffline,
         ErrorCode::TargetSelf,
         ErrorCode::NotInCall,
+        ErrorCode::AlreadyInCall,
         ErrorCode::RateLimited,
     ];
 
@@ -134,6 +137,7 @@ impl ErrorCode {
             ErrorCode::TargetOffline => "target-offline",
             ErrorCode::TargetSelf => "target-self",
             ErrorCode::NotInCall => "not-in-call",
+            ErrorCode::AlreadyInCall => "already-in-call",
             ErrorCode::RateLimited => "rate-limited",
             ErrorCode::Other => "other",
         }

@@ -1,0 +1,117 @@
+//! Command-line flags and their environment variables.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Parser;
+
+/// Duet's signaling server: relays WebRTC signaling between browsers
+/// (MDN "Signaling and video calling" protocol plus Duet's additions) and
+/// serves the built web app.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "duet-server", version)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(long, env = "DUET_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Directory of the built app (Trunk's dist/); unknown paths fall back to its index.html.
+    #[arg(long, env = "DUET_STATIC_DIR", default_value = "dist")]
+    pub static_dir: PathBuf,
+
+    /// A browser Origin allowed to open the signaling WebSocket (repeatable; '*' allows any).
+    /// Without this flag only pages served from the same host:port may connect.
+    #[arg(long = "allowed-origin", env = "DUET_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// STUN server URL handed to clients (repeatable), e.g. stun:stun.example.org:3478.
+    #[arg(long = "stun-url", env = "DUET_STUN_URLS", value_delimiter = ',')]
+    pub stun_urls: Vec<String>,
+
+    /// Largest accepted WebSocket message, in bytes; larger ones close the connection with 1009.
+    #[arg(long, env = "DUET_MAX_MESSAGE_BYTES", default_value_t = 64 * 1024)]
+    pub max_message_bytes: usize,
+
+    /// Seconds a new connection has to log in before it is closed.
+    #[arg(long, env = "DUET_LOGIN_TIMEOUT_SECS", default_value_t = 10.0)]
+    pub login_timeout_secs: f64,
+
+    /// Seconds between heartbeat pings; a peer silent for two intervals is dropped.
+    #[arg(long, env = "DUET_PING_INTERVAL_SECS", default_value_t = 25.0)]
+    pub ping_interval_secs: f64,
+
+    /// Sustained messages per second one connection may send.
+    #[arg(long, env = "DUET_RATE_PER_SEC", default_value_t = 50.0)]
+    pub rate_per_sec: f64,
+
+    /// Messages one connection may send in a burst above the sustained rate.
+    #[arg(long, env = "DUET_RATE_BURST", default_value_t = 200.0)]
+    pub rate_burst: f64,
+
+    /// Refused messages (invalid or rate limited) a connection may cause in a burst before it is closed (1008).
+    #[arg(long, env = "DUET_ABUSE_BURST", default_value_t = 50.0)]
+    pub abuse_burst: f64,
+
+    /// Messages queued for one client before it counts as too slow and is disconnected.
+    #[arg(long, env = "DUET_SEND_QUEUE", default_value_t = 256)]
+    pub send_queue: usize,
+
+    /// Seconds one write to a client may take before it counts as too slow and is disconnected.
+    #[arg(long, env = "DUET_WRITE_TIMEOUT_SECS", default_value_t = 10.0)]
+    pub write_timeout_secs: f64,
+
+    /// Most simultaneous WebSocket connections; more are refused with 503.
+    #[arg(long, env = "DUET_MAX_CONNECTIONS", default_value_t = 50_000)]
+    pub max_connections: usize,
+
+    /// Seconds to let clients close after SIGTERM/Ctrl-C before exiting anyway.
+    #[arg(long, env = "DUET_SHUTDOWN_GRACE_SECS", default_value_t = 5.0)]
+    pub shutdown_grace_secs: f64,
+
+    /// Log filter (tracing's EnvFilter syntax), e.g. info or duet_server=debug.
+    #[arg(long, env = "DUET_LOG", default_value = "info")]
+    pub log: String,
+}
+
+impl Config {
+    pub fn login_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.login_timeout_secs)
+    }
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs_f64(self.ping_interval_secs)
+    }
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.write_timeout_secs)
+    }
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs_f64(self.shutdown_grace_secs)
+    }
+
+    /// The defaults, as if no flag were given (for tests and embedding).
+    pub fn defaults() -> Self {
+        Config::parse_from(["duet-server"])
+    }
+
+    /// Checks the values clap cannot: every duration and rate must be positive.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("--login-timeout-secs", self.login_timeout_secs),
+            ("--ping-interval-secs", self.ping_interval_secs),
+            ("--rate-per-sec", self.rate_per_sec),
+            ("--rate-burst", self.rate_burst),
+            ("--abuse-burst", self.abuse_burst),
+            ("--write-timeout-secs", self.write_timeout_secs),
+        ];
+        for (flag, v) in positive {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!("{flag} must be a positive number, got {v}"));
+            }
+        }
+        if !(self.shutdown_grace_secs.is_finite() && self.shutdown_grace_secs >= 0.0) {
+            return Err("--shutdown-grace-secs must be zero or more".into());
+        }
+        if self.send_queue == 0 || self.max_connections == 0 || self.max_message_bytes < 1024 {
+            return Err("--send-queue and --max-connections must be at least 1, --max-message-bytes at least 1024".into());
+        }
+        Ok(())
+    }
+}

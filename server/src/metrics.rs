@@ -1,0 +1,63 @@
+//! Counters and gauges exported at /metrics in Prometheus' text format.
+
+use std::{
+    fmt::Write,
+    sync::atomic::{AtomicU64, Ordering::Relaxed},
+};
+
+use duet_protocol::ErrorCode;
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub connections: AtomicU64,
+    pub connections_total: AtomicU64,
+    pub connections_refused_total: AtomicU64,
+    pub users: AtomicU64,
+    pub active_calls: AtomicU64,
+    pub messages_received_total: AtomicU64,
+    pub messages_relayed_total: AtomicU64,
+    pub slow_consumers_total: AtomicU64,
+    errors: [AtomicU64; ErrorCode::ALL.len()],
+}
+
+impl Metrics {
+    pub fn count_error(&self, code: ErrorCode) {
+        if let Some(i) = ErrorCode::ALL.iter().position(|c| *c == code) {
+            self.errors[i].fetch_add(1, Relaxed);
+        }
+    }
+
+    pub fn errors(&self, code: ErrorCode) -> u64 {
+        ErrorCode::ALL.iter().position(|c| *c == code).map_or(0, |i| self.errors[i].load(Relaxed))
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(2048);
+        let mut metric = |name: &str, kind: &str, help: &str, value: &AtomicU64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}", value.load(Relaxed));
+        };
+        metric("duet_connections", "gauge", "Open WebSocket connections.", &self.connections);
+        metric("duet_connections_total", "counter", "WebSocket connections accepted.", &self.connections_total);
+        metric(
+            "duet_connections_refused_total",
+            "counter",
+            "WebSocket upgrades refused (origin, capacity).",
+            &self.connections_refused_total,
+        );
+        metric("duet_users", "gauge", "Logged-in users.", &self.users);
+        metric("duet_active_calls", "gauge", "Calls answered and not yet hung up.", &self.active_calls);
+        metric("duet_messages_received_total", "counter", "Messages received from clients.", &self.messages_received_total);
+        metric("duet_messages_relayed_total", "counter", "Messages relayed to a target user.", &self.messages_relayed_total);
+        metric(
+            "duet_slow_consumers_total",
+            "counter",
+            "Clients disconnected for not reading fast enough.",
+            &self.slow_consumers_total,
+        );
+        let _ = writeln!(out, "# HELP duet_errors_total Error messages sent to clients, by code.\n# TYPE duet_errors_total counter");
+        for (code, n) in ErrorCode::ALL.iter().zip(&self.errors) {
+            let _ = writeln!(out, "duet_errors_total{{code=\"{}\"}} {}", code.as_str(), n.load(Relaxed));
+        }
+        out
+    }
+}

@@ -1,0 +1,130 @@
+//! Call tracking: presence, busy, partners told when the other side leaves.
+
+mod support;
+
+use serde_json::json;
+use support::*;
+
+async fn in_call(s: &TestServer, a: &str, b: &str) -> (Client, Client) {
+    let mut alice = s.duet_user(a).await;
+    let mut bob = s.duet_user(b).await;
+    alice.send(json!({"type": "video-offer", "target": b, "sdp": sdp("offer")})).await;
+    bob.recv_type("video-offer").await;
+    bob.send(json!({"type": "video-answer", "target": a, "sdp": sdp("answer")})).await;
+    alice.recv_type("video-answer").await;
+    (alice, bob)
+}
+
+#[tokio::test]
+async fn duet_clients_get_welcome_snapshot_and_incremental_presence() {
+    let s = TestServer::with(|c| c.stun_urls = vec!["stun:127.0.0.1:3478".into()]).await;
+    let mut alice = s.client().await;
+    alice.send(json!({"type": "username", "name": "  alice ", "duet": 1})).await;
+    assert_eq!(
+        alice.recv().await,
+        json!({"type": "welcome", "name": "alice", "iceServers": [{"urls": ["stun:127.0.0.1:3478"]}]})
+    );
+    assert_eq!(alice.recv().await, json!({"type": "userlist", "users": ["alice"]}));
+
+    let mut bob = s.duet_user("bob").await;
+    assert_eq!(alice.recv().await, json!({"type": "user-joined", "name": "bob", "status": "available"}));
+    let mut carol = s.duet_user("carol").await;
+    alice.recv_type("user-joined").await;
+    bob.recv_type("user-joined").await;
+
+    // A ringing call shows both as busy to everyone, including in a later snapshot.
+    alice.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
+    let mut seen = vec![carol.recv().await, carol.recv().await];
+    seen.sort_by_key(|m| m["name"].as_str().unwrap().to_string());
+    assert_eq!(
+        seen,
+        vec![
+            json!({"type": "user-status", "name": "alice", "status": "busy"}),
+            json!({"type": "user-status", "name": "bob", "status": "busy"}),
+        ]
+    );
+    let dave = s.client().await;
+    let mut dave = dave;
+    dave.send(json!({"type": "username", "name": "dave", "duet": 1})).await;
+    dave.recv_type("welcome").await;
+    assert_eq!(
+        dave.recv().await,
+        json!({"type": "userlist", "users": ["alice", "bob", "carol", "dave"], "busy": ["alice", "bob"]})
+    );
+
+    drop(carol);
+    assert_eq!(alice.recv_type("user-left").await, json!({"type": "user-left", "name": "carol"}));
+}
+
+#[tokio::test]
+async fn calling_someone_in_a_call_is_refused_as_busy_and_the_call_goes_on() {
+    let s = TestServer::start().await;
+    let (mut alice, mut bob) = in_call(&s, "alice", "bob").await;
+    let mut carol = s.duet_user("carol").await;
+    carol.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
+    assert_eq!(
+        carol.recv_type("hang-up").await,
+        json!({"type": "hang-up", "name": "bob", "target": "carol", "reason": "busy"})
+    );
+    // bob never saw carol's offer; alice and bob still relay.
+    alice.send(json!({"type": "media-state", "target": "bob", "audio": false, "video": true})).await;
+    let m = bob.recv_type("media-state").await;
+    assert_eq!(m, json!({"type": "media-state", "name": "alice", "target": "bob", "audio": false, "video": true}));
+    // ... and carol cannot inject into their call.
+    carol.send(json!({"type": "new-ice-candidate", "target": "bob", "candidate": {"candidate": "x"}})).await;
+    assert_eq!(carol.recv_type("error").await["code"], "not-in-call");
+    bob.expect_silence(std::time::Duration::from_millis(200)).await;
+}
+
+#[tokio::test]
+async fn a_caller_in_a_call_cannot_ring_someone_else() {
+    let s = TestServer::start().await;
+    let (mut alice, _bob) = in_call(&s, "alice", "bob").await;
+    let _carol = s.duet_user("carol").await;
+    alice.send(json!({"type": "video-offer", "target": "carol", "sdp": sdp("offer")})).await;
+    assert_eq!(alice.recv_type("error").await["code"], "already-in-call");
+}
+
+#[tokio::test]
+async fn the_partner_is_told_when_the_other_side_disconnects() {
+    let s = TestServer::start().await;
+    let (mut alice, bob) = in_call(&s, "alice", "bob").await;
+    drop(bob);
+    let hang = alice.recv_type("hang-up").await;
+    assert_eq!(hang, json!({"type": "hang-up", "name": "bob", "target": "alice", "reason": "disconnected"}));
+    assert_eq!(alice.recv_type("user-status").await["status"], "available");
+    assert!(s.metrics().await.contains("duet_active_calls 0"));
+    s.server.hub.check_invariants().unwrap();
+}
+
+#[tokio::test]
+async fn glare_keeps_one_call_between_the_two() {
+    let s = TestServer::start().await;
+    let mut alice = s.duet_user("alice").await;
+    let mut bob = s.duet_user("bob").await;
+    alice.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
+    bob.send(json!({"type": "video-offer", "target": "alice", "sdp": sdp("offer")})).await;
+    assert_eq!(bob.recv_type("video-offer").await["name"], "alice");
+    assert_eq!(alice.recv_type("video-offer").await["name"], "bob");
+    assert_eq!(s.server.hub.partner_of("alice").as_deref(), Some("bob"));
+    assert_eq!(s.server.hub.partner_of("bob").as_deref(), Some("alice"));
+    s.server.hub.check_invariants().unwrap();
+}
+
+#[tokio::test]
+async fn decline_is_relayed_with_its_reason_and_frees_both() {
+    let s = TestServer::start().await;
+    let mut alice = s.duet_user("alice").await;
+    let mut bob = s.duet_user("bob").await;
+    alice.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
+    bob.recv_type("video-offer").await;
+    bob.send(json!({"type": "hang-up", "target": "alice", "reason": "declined"})).await;
+    assert_eq!(alice.recv_type("hang-up").await["reason"], "declined");
+    assert_eq!(alice.recv().await, json!({"type": "user-status", "name": "bob", "status": "available"}));
+    assert_eq!(alice.recv().await, json!({"type": "user-status", "name": "alice", "status": "available"}));
+    assert_eq!(s.server.hub.partner_of("alice"), None);
+    // A second hang-up for the same call is harmless and silent.
+    alice.send(json!({"type": "hang-up", "target": "bob", "reason": "cancelled"})).await;
+    alice.expect_silence(std::time::Duration::from_millis(200)).await;
+}
+

@@ -1,0 +1,133 @@
+//! Every configurable limit, exercised against a real server.
+
+mod support;
+
+use std::time::Duration;
+
+use futures_util::SinkExt;
+use serde_json::json;
+use support::*;
+use tokio_tungstenite::tungstenite::{protocol::frame::coding::CloseCode, Message};
+
+#[tokio::test]
+async fn an_oversized_message_closes_with_1009() {
+    let s = TestServer::with(|c| c.max_message_bytes = 4096).await;
+    let mut c = s.client().await;
+    c.send_text(&format!(r#"{{"type":"message","text":"{}"}}"#, "x".repeat(5000))).await;
+    assert_eq!(c.expect_close().await, Some(CloseCode::Size));
+
+    // Far over the limit too (past the library's own frame cap).
+    let mut c = s.client().await;
+    let _ = c.ws.send(Message::text("y".repeat(100_000))).await;
+    assert_eq!(c.expect_close().await, Some(CloseCode::Size));
+}
+
+#[tokio::test]
+async fn a_connection_that_never_logs_in_is_closed_after_the_deadline() {
+    let s = TestServer::with(|c| c.login_timeout_secs = 0.3).await;
+    let mut idle = s.client().await;
+    let mut quick = s.mdn_user("quick").await;
+    assert_eq!(idle.expect_close().await, Some(CloseCode::Policy));
+    // Logging in in time is not affected.
+    quick.expect_silence(Duration::from_millis(500)).await;
+    quick.send(json!({"type": "message", "text": "still here"})).await;
+    assert_eq!(quick.recv_type("message").await["text"], "still here");
+}
+
+#[tokio::test]
+async fn a_flood_is_rate_limited_and_persistent_abuse_is_closed() {
+    let s = TestServer::with(|c| {
+        c.rate_per_sec = 5.0;
+        c.rate_burst = 10.0;
+        c.abuse_burst = 20.0;
+    })
+    .await;
+    let mut bob = s.mdn_user("bob").await;
+    let mut flood = s.mdn_user("flood").await;
+    bob.recv_type("userlist").await;
+    for i in 0..12 {
+        flood.send(json!({"type": "message", "text": format!("m{i}")})).await;
+    }
+    let mut chats = 0;
+    let mut limited = 0;
+    for _ in 0..12 {
+        let m = flood.recv().await;
+        match m["type"].as_str().unwrap() {
+            "message" => chats += 1,
+            "error" => {
+                assert_eq!(m["code"], "rate-limited");
+                limited += 1
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // The burst of 10 covers the login and nine chats; the rest are refused.
+    assert!(chats >= 9 && limited >= 1, "chats {chats}, limited {limited}");
+
+    // Keep flooding: the connection is closed with a policy code.
+    for _ in 0..200 {
+        if flood.ws.send(Message::text(r#"{"type":"message","text":"spam"}"#)).await.is_err() {
+            break;
+        }
+    }
+    assert_eq!(flood.expect_close().await, Some(CloseCode::Policy));
+    // bob is fine.
+    bob.send(json!({"type": "message", "text": "calm"})).await;
+    assert_eq!(bob.recv_type("message").await["text"], "calm");
+}
+
+#[tokio::test]
+async fn a_slow_reader_is_disconnected_while_others_keep_working() {
+    let s = TestServer::with(|c| {
+        c.send_queue = 8;
+        c.write_timeout_secs = 0.5;
+        c.rate_per_sec = 100_000.0;
+        c.rate_burst = 100_000.0;
+    })
+    .await;
+    let mut sender = s.duet_user("sender").await;
+    let slow = s.duet_user("slow").await; // never reads again
+    let mut other = s.duet_user("other").await;
+    sender.recv_type("user-joined").await;
+
+    // ~60 KB offers to the slow reader until the socket buffers and its queue fill.
+    let big = json!({"type": "offer", "sdp": "a".repeat(60_000)});
+    for _ in 0..400 {
+        sender.send(json!({"type": "video-offer", "target": "slow", "sdp": big})).await;
+        if s.metrics().await.contains("duet_slow_consumers_total 1") {
+            break;
+        }
+    }
+    assert!(s.metrics().await.contains("duet_slow_consumers_total 1"), "{}", s.metrics().await);
+    assert_eq!(other.recv_type("user-left").await["name"], "slow");
+    drop(slow);
+    // The rest carry on.
+    other.send(json!({"type": "message", "text": "ok"})).await;
+    assert_eq!(sender.recv_type("message").await["text"], "ok");
+}
+
+#[tokio::test]
+async fn a_peer_that_stops_answering_pings_is_dropped() {
+    let s = TestServer::with(|c| c.ping_interval_secs = 0.2).await;
+    let mut watcher = s.duet_user("watcher").await;
+    // Logged in, then never polled again: its pongs never go out.
+    let _silent = s.duet_user("silent").await;
+    watcher.recv_type("user-joined").await;
+    let left = watcher.recv_type("user-left").await;
+    assert_eq!(left["name"], "silent");
+    // The watcher, which answers pings, is still served.
+    watcher.send(json!({"type": "message", "text": "alive"})).await;
+    assert_eq!(watcher.recv_type("message").await["text"], "alive");
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_are_refused_with_503() {
+    let s = TestServer::with(|c| c.max_connections = 2).await;
+    let _a = s.client().await;
+    let _b = s.client().await;
+    let err = Client::connect_with(s.url("/ws")).await.err().expect("third connection refused");
+    assert!(err.to_string().contains("503"), "{err}");
+    drop(_a);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _c = s.client().await;
+}
