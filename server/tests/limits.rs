@@ -73,7 +73,7 @@ async fn a_flood_is_rate_limited_and_persistent_abuse_is_closed() {
     assert_eq!(flood.expect_close().await, Some(CloseCode::Policy));
     // bob is fine.
     bob.send(json!({"type": "message", "text": "calm"})).await;
-    assert_eq!(bob.recv_type("message").await["text"], "calm");
+    while bob.recv_type("message").await["text"] != "calm" {}
 }
 
 #[tokio::test]
