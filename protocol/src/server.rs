@@ -38,7 +38,9 @@ pub enum ServerMessage {
     VideoAnswer { name: String, target: String, sdp: SessionDescription },
     #[serde(rename = "new-ice-candidate")]
     NewIceCandidate {
-        /// Duet addition: who sent the candidate (MDN omits it).
+        /// Duet addition: who sent the candidate. A baseline server relays
+        /// MDN clients' candidates without it, so it reads as empty.
+        #[serde(default)]
         name: String,
         target: String,
         candidate: IceCandidate,
@@ -52,7 +54,13 @@ pub enum ServerMessage {
     },
     /// Duet addition: the peer muted/unmuted.
     #[serde(rename = "media-state")]
-    MediaState { name: String, target: String, audio: bool, video: bool },
+    MediaState {
+        #[serde(default)]
+        name: String,
+        target: String,
+        audio: bool,
+        video: bool,
+    },
     /// Duet addition: login confirmed, with the name registered and the ICE
     /// servers (STUN/TURN, with credentials where needed) to use.
     #[serde(rename = "welcome")]

@@ -1,0 +1,67 @@
+//! Work the store asks the agent to do.
+
+use duet_protocol::{ClientMessage, IceCandidate, SessionDescription};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Open the signaling WebSocket (login follows on its `id`).
+    Connect,
+    /// Send a message to the signaling server.
+    Send(ClientMessage),
+    /// Open camera/mic, create the peer connection and send an offer to `peer`.
+    StartCall { peer: String, polite: bool },
+    /// Open camera/mic, answer `offer` from `peer`, replacing any connection
+    /// of our own (the glare case).
+    Answer { peer: String, offer: SessionDescription, polite: bool },
+    /// Apply an offer from the peer of the current call (renegotiation).
+    RemoteOffer(SessionDescription),
+    /// Apply the peer's answer to our offer.
+    RemoteAnswer(SessionDescription),
+    /// Add a trickled candidate (the agent buffers it until the remote
+    /// description is set).
+    RemoteCandidate(IceCandidate),
+    /// Close the peer connection, stop every local track, clear the videos.
+    EndCall,
+    /// Enable or disable the local microphone/camera tracks.
+    SetTracks { audio: bool, video: bool },
+    /// Start (or restart) the ring timer for `peer`.
+    StartRingTimer { peer: String },
+    /// Start the grace timer after an ICE disconnection.
+    StartGraceTimer { generation: u64 },
+}
+
+/// The effects queue: sequence-numbered, bounded, never drained by the store
+/// (the agent remembers the last sequence number it executed).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Effects {
+    next_seq: u64,
+    queue: Vec<(u64, Effect)>,
+}
+
+/// More than enough for the effects of all actions between two renders.
+const KEEP: usize = 256;
+
+impl Effects {
+    pub fn push(&mut self, e: Effect) {
+        self.next_seq += 1;
+        self.queue.push((self.next_seq, e));
+        if self.queue.len() > KEEP {
+            self.queue.drain(..self.queue.len() - KEEP);
+        }
+    }
+
+    /// The newest sequence number (0 if none yet).
+    pub fn last_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Effects with a sequence number above `seen`, oldest first.
+    pub fn since(&self, seen: u64) -> impl Iterator<Item = &(u64, Effect)> {
+        self.queue.iter().filter(move |(s, _)| *s > seen)
+    }
+
+    /// Every effect still queued (tests read this).
+    pub fn all(&self) -> Vec<Effect> {
+        self.queue.iter().map(|(_, e)| e.clone()).collect()
+    }
+}

@@ -1,0 +1,117 @@
+//! The parts of the state a view switches on.
+
+use duet_protocol::SessionDescription;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ConnectionState {
+    #[default]
+    Disconnected,
+    /// Socket opening or username sent; `requested` is the name asked for.
+    LoggingIn { requested: String },
+    LoggedIn,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum CallPhase {
+    #[default]
+    Idle,
+    /// We rang `peer` and wait for an answer.
+    Outgoing { peer: String },
+    /// `peer` rings us with `offer`; the user decides.
+    Incoming { peer: String, offer: SessionDescription },
+    /// Accepted (or answered); `connected` once media can flow,
+    /// `reconnecting` while ICE is disconnected within its grace period.
+    InCall { peer: String, connected: bool, reconnecting: bool },
+}
+
+impl CallPhase {
+    pub fn peer(&self) -> Option<&str> {
+        match self {
+            CallPhase::Idle => None,
+            CallPhase::Outgoing { peer } | CallPhase::Incoming { peer, .. } | CallPhase::InCall { peer, .. } => Some(peer),
+        }
+    }
+
+    pub fn is_idle(&self) -> bool {
+        matches!(self, CallPhase::Idle)
+    }
+}
+
+/// Local and remote microphone/camera state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaFlags {
+    pub mic_on: bool,
+    pub camera_on: bool,
+    pub remote_mic_on: bool,
+    pub remote_camera_on: bool,
+    /// A remote track has arrived.
+    pub remote_media: bool,
+    /// What went wrong opening the camera/microphone, if anything.
+    pub local_issue: Option<LocalMediaIssue>,
+}
+
+impl Default for MediaFlags {
+    fn default() -> Self {
+        MediaFlags {
+            mic_on: true,
+            camera_on: true,
+            remote_mic_on: true,
+            remote_camera_on: true,
+            remote_media: false,
+            local_issue: None,
+        }
+    }
+}
+
+/// Why the camera/microphone could not be used as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalMediaIssue {
+    /// The user (or policy) refused access; the call is receive-only.
+    PermissionDenied,
+    /// No camera: the call goes on with audio only.
+    NoCamera,
+    /// No camera and no microphone: receive-only.
+    NoDevices,
+    /// The device is used by another program.
+    DeviceBusy,
+    /// Media needs https (or localhost).
+    InsecureContext,
+    Other(String),
+}
+
+impl LocalMediaIssue {
+    pub fn message(&self) -> String {
+        match self {
+            LocalMediaIssue::PermissionDenied => {
+                "Camera and microphone access was denied. You can still see and hear the other person; allow access in the browser's site settings to be seen and heard.".into()
+            }
+            LocalMediaIssue::NoCamera => "No camera found: the call uses audio only.".into(),
+            LocalMediaIssue::NoDevices => {
+                "No camera or microphone found: you can see and hear the other person, but they cannot see or hear you.".into()
+            }
+            LocalMediaIssue::DeviceBusy => {
+                "Your camera or microphone is in use by another program. Close it and call again to be seen and heard.".into()
+            }
+            LocalMediaIssue::InsecureContext => {
+                "This page is not served over https, so the browser blocks the camera and microphone.".into()
+            }
+            LocalMediaIssue::Other(e) => format!("The camera or microphone could not be opened: {e}"),
+        }
+    }
+}
+
+/// A status announcement for the live region; `error` ones are styled as such.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+impl Notice {
+    pub fn info(text: impl Into<String>) -> Self {
+        Notice { text: text.into(), error: false }
+    }
+    pub fn error(text: impl Into<String>) -> Self {
+        Notice { text: text.into(), error: true }
+    }
+}

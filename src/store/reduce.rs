@@ -1,0 +1,365 @@
+//! The transitions. Each arm reads as "in this phase, on this event, become
+//! that and ask the agent for these effects".
+
+use duet_protocol::{ClientMessage, ErrorCode, HangupReason, ServerMessage, SessionDescription, UserStatus, PROTOCOL_VERSION};
+
+use super::{Action, CallPhase, CallState, ChatLine, ConnectionState, Effect, MediaFlags, Notice, CHAT_HISTORY};
+
+pub(super) fn apply(s: &mut CallState, action: Action) {
+    match action {
+        Action::Login(name) => login(s, name),
+        Action::Call(peer) => call(s, peer),
+        Action::Cancel => {
+            if let CallPhase::Outgoing { peer } = &s.call {
+                let peer = peer.clone();
+                end_call(s, &peer, Some(HangupReason::Cancelled), Notice::info(format!("Call to {peer} cancelled")));
+            }
+        }
+        Action::Accept => {
+            if let CallPhase::Incoming { peer, offer } = &s.call {
+                let (peer, offer) = (peer.clone(), offer.clone());
+                let polite = is_polite(s, &peer);
+                s.call = CallPhase::InCall { peer: peer.clone(), connected: false, reconnecting: false };
+                s.effects.push(Effect::Answer { peer, offer, polite });
+                s.notice = None;
+            }
+        }
+        Action::Decline => {
+            if let CallPhase::Incoming { peer, .. } = &s.call {
+                let peer = peer.clone();
+                end_call(s, &peer, Some(HangupReason::Declined), Notice::info(format!("You declined the call from {peer}")));
+            }
+        }
+        Action::HangUp => {
+            if let CallPhase::InCall { peer, .. } = &s.call {
+                let peer = peer.clone();
+                end_call(s, &peer, Some(HangupReason::Hangup), Notice::info(format!("Call with {peer} ended")));
+            }
+        }
+        Action::ToggleMic => {
+            s.media.mic_on = !s.media.mic_on;
+            media_changed(s);
+        }
+        Action::ToggleCamera => {
+            s.media.camera_on = !s.media.camera_on;
+            media_changed(s);
+        }
+        Action::SendChat(text) => {
+            let text = text.trim();
+            if !text.is_empty() && s.is_logged_in() {
+                s.effects.push(Effect::Send(ClientMessage::Message { text: text.to_owned(), date: None, id: None }));
+            }
+        }
+        Action::DismissNotice => s.notice = None,
+        Action::SocketOpen => {}
+        Action::SocketClosed { reason } => socket_closed(s, reason),
+        Action::Server(msg) => server(s, msg),
+        Action::PeerConnected => {
+            if let CallPhase::InCall { connected, reconnecting, .. } = &mut s.call {
+                *connected = true;
+                *reconnecting = false;
+            }
+        }
+        Action::PeerDisconnected => {
+            if let CallPhase::InCall { reconnecting, .. } = &mut s.call {
+                *reconnecting = true;
+                s.ice_generation += 1;
+                s.effects.push(Effect::StartGraceTimer { generation: s.ice_generation });
+            }
+        }
+        Action::GraceExpired { generation } => {
+            if let CallPhase::InCall { peer, reconnecting: true, .. } = &s.call {
+                if generation == s.ice_generation {
+                    let peer = peer.clone();
+                    end_call(s, &peer, Some(HangupReason::Failed), Notice::error(format!("The connection to {peer} was lost")));
+                }
+            }
+        }
+        Action::PeerFailed => {
+            if let Some(peer) = s.peer().map(str::to_owned) {
+                if !matches!(s.call, CallPhase::Incoming { .. }) {
+                    let text = connection_failed_text(s, &peer);
+                    end_call(s, &peer, Some(HangupReason::Failed), Notice::error(text));
+                }
+            }
+        }
+        Action::RingTimeout { peer } => match &s.call {
+            CallPhase::Outgoing { peer: p } if *p == peer => {
+                end_call(s, &peer, Some(HangupReason::Timeout), Notice::info(format!("No answer from {peer}")));
+            }
+            CallPhase::Incoming { peer: p, .. } if *p == peer => {
+                end_call(s, &peer, Some(HangupReason::Timeout), Notice::info(format!("Missed call from {peer}")));
+            }
+            _ => {}
+        },
+        Action::RemoteMedia => s.media.remote_media = true,
+        Action::LocalMedia(issue) => s.media.local_issue = Some(issue),
+        Action::CallError(text) => {
+            if let Some(peer) = s.peer().map(str::to_owned) {
+                end_call(s, &peer, Some(HangupReason::Failed), Notice::error(text));
+            } else {
+                s.notice = Some(Notice::error(text));
+            }
+        }
+    }
+}
+
+fn login(s: &mut CallState, name: String) {
+    if s.connection != ConnectionState::Disconnected {
+        return;
+    }
+    match duet_protocol::limits::normalize_username(&name) {
+        Ok(name) => {
+            s.connection = ConnectionState::LoggingIn { requested: name };
+            s.notice = None;
+            s.effects.push(Effect::Connect);
+        }
+        Err(e) => s.notice = Some(Notice::error(capitalize(&e.to_string()))),
+    }
+}
+
+fn call(s: &mut CallState, peer: String) {
+    if !s.is_logged_in() || !s.call.is_idle() {
+        return;
+    }
+    if s.me.as_deref() == Some(peer.as_str()) {
+        s.notice = Some(Notice::error("You cannot call yourself"));
+        return;
+    }
+    if !s.users.contains(&peer) {
+        s.notice = Some(Notice::error(format!("{peer} is not online")));
+        return;
+    }
+    if s.users.status(&peer) == Some(UserStatus::Busy) {
+        s.notice = Some(Notice::info(format!("{peer} is busy in another call")));
+        return;
+    }
+    let polite = is_polite(s, &peer);
+    s.call = CallPhase::Outgoing { peer: peer.clone() };
+    s.media.remote_media = false;
+    s.media.local_issue = None;
+    s.notice = Some(Notice::info(format!("Calling {peer}…")));
+    s.effects.push(Effect::StartCall { peer: peer.clone(), polite });
+    s.effects.push(Effect::StartRingTimer { peer });
+}
+
+fn server(s: &mut CallState, msg: ServerMessage) {
+    match msg {
+        ServerMessage::Id { id } => {
+            if let ConnectionState::LoggingIn { requested } = &s.connection {
+                let login = ClientMessage::Username {
+                    name: requested.clone(),
+                    date: None,
+                    id: Some(id),
+                    duet: Some(PROTOCOL_VERSION),
+                };
+                s.effects.push(Effect::Send(login));
+            }
+        }
+        ServerMessage::RejectUsername { name, .. } => {
+            if let ConnectionState::LoggingIn { requested } = &s.connection {
+                s.notice = Some(Notice::info(format!("The name {requested} is taken; you are {name}")));
+            }
+            s.me = Some(name);
+        }
+        ServerMessage::Welcome { name, ice_servers } => {
+            s.duet_server = true;
+            s.ice_servers = ice_servers;
+            s.me = Some(name);
+            s.connection = ConnectionState::LoggedIn;
+        }
+        ServerMessage::UserList { users, busy } => {
+            s.users.replace(&users, &busy);
+            // A baseline server confirms a login only by listing us.
+            if let ConnectionState::LoggingIn { requested } = &s.connection {
+                let me = s.me.clone().unwrap_or_else(|| requested.clone());
+                if users.contains(&me) {
+                    s.me = Some(me);
+                    s.connection = ConnectionState::LoggedIn;
+                }
+            }
+        }
+        ServerMessage::UserJoined(p) => s.users.set(&p.name, p.status),
+        ServerMessage::UserStatusChanged { name, status } => {
+            if s.users.contains(&name) {
+                s.users.set(&name, status);
+            }
+        }
+        ServerMessage::UserLeft { name } => s.users.remove(&name),
+        ServerMessage::Message { name, text, .. } => {
+            s.chat.push(ChatLine { from: name, text });
+            if s.chat.len() > CHAT_HISTORY {
+                s.chat.drain(..s.chat.len() - CHAT_HISTORY);
+            }
+        }
+        ServerMessage::VideoOffer { name, sdp, .. } => offer(s, name, sdp),
+        ServerMessage::VideoAnswer { name, sdp, .. } => match &mut s.call {
+            CallPhase::Outgoing { peer } if *peer == name => {
+                s.call = CallPhase::InCall { peer: name, connected: false, reconnecting: false };
+                s.notice = None;
+                s.effects.push(Effect::RemoteAnswer(sdp));
+            }
+            CallPhase::InCall { peer, .. } if *peer == name => s.effects.push(Effect::RemoteAnswer(sdp)),
+            _ => {}
+        },
+        ServerMessage::NewIceCandidate { name, candidate, .. } => {
+            // A baseline server does not say who sent it: it can only be our peer.
+            let ours = s.peer().is_some_and(|p| name.is_empty() || p == name);
+            if ours {
+                s.effects.push(Effect::RemoteCandidate(candidate));
+            }
+        }
+        ServerMessage::HangUp { name, reason, .. } => peer_hung_up(s, name, reason),
+        ServerMessage::MediaState { name, audio, video, .. } => {
+            if let CallPhase::InCall { peer, .. } = &s.call {
+                if name.is_empty() || *peer == name {
+                    s.media.remote_mic_on = audio;
+                    s.media.remote_camera_on = video;
+                }
+            }
+        }
+        ServerMessage::Error { code, text } => server_error(s, code, text),
+    }
+}
+
+fn offer(s: &mut CallState, from: String, sdp: SessionDescription) {
+    let polite = is_polite(s, &from);
+    match &mut s.call {
+        CallPhase::Idle => {
+            s.call = CallPhase::Incoming { peer: from.clone(), offer: sdp };
+            s.media.remote_media = false;
+            s.media.local_issue = None;
+            s.notice = Some(Notice::info(format!("Incoming call from {from}")));
+            s.effects.push(Effect::StartRingTimer { peer: from });
+        }
+        // The caller renegotiated before we answered: keep the newest offer.
+        CallPhase::Incoming { peer, offer } if *peer == from => *offer = sdp,
+        // Glare: we rang each other. The polite side gives way and answers;
+        // the impolite side ignores the offer and waits for that answer.
+        CallPhase::Outgoing { peer } if *peer == from => {
+            if polite {
+                s.call = CallPhase::InCall { peer: from.clone(), connected: false, reconnecting: false };
+                s.notice = None;
+                s.effects.push(Effect::Answer { peer: from, offer: sdp, polite });
+            }
+        }
+        CallPhase::InCall { peer, .. } if *peer == from => s.effects.push(Effect::RemoteOffer(sdp)),
+        // Anyone else while we are busy: refuse for them, without bothering the user.
+        _ => s.effects.push(Effect::Send(ClientMessage::HangUp {
+            name: s.me.clone(),
+            target: from,
+            reason: Some(HangupReason::Busy),
+        })),
+    }
+}
+
+fn peer_hung_up(s: &mut CallState, name: String, reason: HangupReason) {
+    let Some(peer) = s.peer().map(str::to_owned) else { return };
+    if peer != name {
+        return;
+    }
+    let ringing_out = matches!(s.call, CallPhase::Outgoing { .. });
+    let ringing_in = matches!(s.call, CallPhase::Incoming { .. });
+    let text = match reason {
+        HangupReason::Declined => format!("{peer} declined the call"),
+        HangupReason::Busy => format!("{peer} is busy in another call"),
+        HangupReason::Timeout if ringing_in => format!("Missed call from {peer}"),
+        HangupReason::Timeout => format!("No answer from {peer}"),
+        HangupReason::Cancelled if ringing_in => format!("Missed call from {peer}"),
+        HangupReason::Disconnected => format!("{peer} went offline"),
+        HangupReason::Failed => format!("The connection to {peer} failed"),
+        _ if ringing_in => format!("Missed call from {peer}"),
+        _ if ringing_out => format!("{peer} declined the call"),
+        _ => format!("{peer} hung up"),
+    };
+    end_call(s, &peer, None, Notice::info(text));
+}
+
+fn server_error(s: &mut CallState, code: ErrorCode, text: String) {
+    match code {
+        ErrorCode::InvalidUsername if !s.is_logged_in() => {
+            s.connection = ConnectionState::Disconnected;
+            s.notice = Some(Notice::error(capitalize(&text)));
+            s.effects.push(Effect::EndCall);
+        }
+        ErrorCode::TargetOffline => {
+            if let CallPhase::Outgoing { peer } = &s.call {
+                let peer = peer.clone();
+                end_call(s, &peer, None, Notice::error(format!("{peer} is not online")));
+            } else {
+                s.notice = Some(Notice::error(capitalize(&text)));
+            }
+        }
+        // Late messages about a call that already ended are nobody's concern.
+        ErrorCode::NotInCall if s.call.is_idle() => {}
+        _ => s.notice = Some(Notice::error(capitalize(&text))),
+    }
+}
+
+fn socket_closed(s: &mut CallState, reason: String) {
+    let was = std::mem::take(&mut s.connection);
+    if !s.call.is_idle() {
+        s.effects.push(Effect::EndCall);
+    }
+    s.call = CallPhase::Idle;
+    s.me = None;
+    s.users.clear();
+    s.duet_server = false;
+    s.media = MediaFlags::default();
+    let text = match was {
+        ConnectionState::LoggedIn => format!("Lost the connection to the server ({reason}). Log in again to continue."),
+        _ => format!("Could not reach the server ({reason})."),
+    };
+    s.notice = Some(Notice::error(text));
+}
+
+fn media_changed(s: &mut CallState) {
+    let (audio, video) = (s.media.mic_on, s.media.camera_on);
+    s.effects.push(Effect::SetTracks { audio, video });
+    if let CallPhase::InCall { peer, .. } = &s.call {
+        if s.duet_server {
+            let target = peer.clone();
+            s.effects.push(Effect::Send(ClientMessage::MediaState { target, audio, video }));
+        }
+    }
+}
+
+/// Leaves the call: tells the peer why (if `reason`), releases the media, and
+/// announces `notice`.
+fn end_call(s: &mut CallState, peer: &str, reason: Option<HangupReason>, notice: Notice) {
+    if let Some(reason) = reason {
+        s.effects.push(Effect::Send(ClientMessage::HangUp {
+            name: s.me.clone(),
+            target: peer.to_owned(),
+            reason: Some(reason),
+        }));
+    }
+    s.effects.push(Effect::EndCall);
+    s.call = CallPhase::Idle;
+    let MediaFlags { mic_on, camera_on, local_issue, .. } = s.media.clone();
+    s.media = MediaFlags { mic_on, camera_on, local_issue, ..MediaFlags::default() };
+    s.notice = Some(notice);
+}
+
+fn connection_failed_text(s: &CallState, peer: &str) -> String {
+    let has_turn = s.ice_servers.iter().any(|i| i.urls.iter().any(|u| u.starts_with("turn")));
+    if has_turn {
+        format!("The connection to {peer} failed, even through the relay server")
+    } else {
+        format!("The connection to {peer} failed. No TURN relay server is configured, so calls across some networks cannot connect.")
+    }
+}
+
+/// Perfect negotiation's roles, agreed without a message: the
+/// alphabetically smaller name is polite and gives way on glare.
+fn is_polite(s: &CallState, peer: &str) -> bool {
+    s.me.as_deref().is_some_and(|me| me < peer)
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,441 @@
+//! Every transition of the call store, including the races.
+
+use duet_protocol::{ClientMessage, ErrorCode, HangupReason, IceCandidate, IceServer, Presence, ServerMessage, UserStatus};
+
+use super::*;
+
+fn sdp(kind: &str) -> SessionDescription {
+    SessionDescription { kind: kind.into(), sdp: format!("v=0 {kind}") }
+}
+
+fn run(s: CallState, actions: impl IntoIterator<Item = Action>) -> CallState {
+    actions.into_iter().fold(s, CallState::reduce)
+}
+
+fn srv(m: ServerMessage) -> Action {
+    Action::Server(m)
+}
+
+/// Logged in as `me` on a Duet server with `others` online.
+fn logged_in(me: &str, others: &[&str]) -> CallState {
+    let mut users: Vec<String> = others.iter().map(|s| s.to_string()).collect();
+    users.push(me.into());
+    users.sort();
+    run(
+        CallState::default(),
+        [
+            Action::Login(me.into()),
+            srv(ServerMessage::Id { id: 1 }),
+            srv(ServerMessage::Welcome { name: me.into(), ice_servers: vec![] }),
+            srv(ServerMessage::UserList { users, busy: vec![] }),
+        ],
+    )
+}
+
+/// Effects added by `action` alone.
+fn effects_of(s: &CallState, action: Action) -> (CallState, Vec<Effect>) {
+    let seen = s.effects.last_seq();
+    let next = s.clone().reduce(action);
+    let new = next.effects.since(seen).map(|(_, e)| e.clone()).collect();
+    (next, new)
+}
+
+fn hangup(from: &str, to: &str, reason: HangupReason) -> Action {
+    srv(ServerMessage::HangUp { name: from.into(), target: to.into(), reason })
+}
+
+fn sent_hangup(effects: &[Effect]) -> Option<(String, HangupReason)> {
+    effects.iter().find_map(|e| match e {
+        Effect::Send(ClientMessage::HangUp { target, reason, .. }) => Some((target.clone(), reason.unwrap_or_default())),
+        _ => None,
+    })
+}
+
+#[test]
+fn login_connects_then_sends_the_username_with_the_duet_opt_in() {
+    let (s, fx) = effects_of(&CallState::default(), Action::Login("  alice ".into()));
+    assert_eq!(fx, vec![Effect::Connect]);
+    assert_eq!(s.connection, ConnectionState::LoggingIn { requested: "alice".into() });
+    let (s, fx) = effects_of(&s, srv(ServerMessage::Id { id: 9 }));
+    assert_eq!(
+        fx,
+        vec![Effect::Send(ClientMessage::Username { name: "alice".into(), date: None, id: Some(9), duet: Some(1) })]
+    );
+    let ice = vec![IceServer { urls: vec!["stun:x".into()], username: None, credential: None }];
+    let s = s.reduce(srv(ServerMessage::Welcome { name: "alice".into(), ice_servers: ice.clone() }));
+    assert!(s.is_logged_in() && s.duet_server);
+    assert_eq!(s.ice_servers, ice);
+}
+
+#[test]
+fn an_invalid_name_is_refused_before_connecting() {
+    let (s, fx) = effects_of(&CallState::default(), Action::Login("   ".into()));
+    assert!(fx.is_empty());
+    assert_eq!(s.connection, ConnectionState::Disconnected);
+    assert!(s.notice.unwrap().error);
+    let (s, _) = effects_of(&CallState::default(), Action::Login("x".repeat(33)));
+    assert!(s.notice.unwrap().text.contains("32"));
+}
+
+#[test]
+fn on_a_baseline_server_the_userlist_confirms_login_and_a_rename_is_announced() {
+    let s = run(
+        CallState::default(),
+        [
+            Action::Login("alice".into()),
+            srv(ServerMessage::Id { id: 1 }),
+            srv(ServerMessage::RejectUsername { id: 1, name: "alice1".into() }),
+        ],
+    );
+    assert!(!s.is_logged_in());
+    assert_eq!(s.notice.as_ref().unwrap().text, "The name alice is taken; you are alice1");
+    let s = s.reduce(srv(ServerMessage::UserList { users: vec!["alice".into(), "alice1".into()], busy: vec![] }));
+    assert!(s.is_logged_in());
+    assert_eq!(s.me.as_deref(), Some("alice1"));
+    assert!(!s.duet_server);
+}
+
+#[test]
+fn the_server_refusing_the_name_returns_to_login_with_the_reason() {
+    let s = run(
+        CallState::default(),
+        [
+            Action::Login("bob".into()),
+            srv(ServerMessage::error(ErrorCode::InvalidUsername, "the username is empty")),
+        ],
+    );
+    assert_eq!(s.connection, ConnectionState::Disconnected);
+    assert_eq!(s.notice.unwrap(), Notice::error("The username is empty"));
+}
+
+#[test]
+fn presence_updates_the_list_incrementally() {
+    let s = logged_in("alice", &["bob"]);
+    let s = run(
+        s,
+        [
+            srv(ServerMessage::UserJoined(Presence { name: "carol".into(), status: UserStatus::Available })),
+            srv(ServerMessage::UserStatusChanged { name: "bob".into(), status: UserStatus::Busy }),
+            srv(ServerMessage::UserStatusChanged { name: "ghost".into(), status: UserStatus::Busy }),
+        ],
+    );
+    assert_eq!(s.users.status("bob"), Some(UserStatus::Busy));
+    assert_eq!(s.users.status("carol"), Some(UserStatus::Available));
+    assert!(!s.users.contains("ghost"), "status of an unknown user adds nobody");
+    let s = s.reduce(srv(ServerMessage::UserLeft { name: "bob".into() }));
+    assert!(!s.users.contains("bob"));
+}
+
+#[test]
+fn calling_rings_with_an_offer_and_a_timer() {
+    let (s, fx) = effects_of(&logged_in("bob", &["alice"]), Action::Call("alice".into()));
+    assert_eq!(s.call, CallPhase::Outgoing { peer: "alice".into() });
+    // bob > alice: bob is the impolite side.
+    assert_eq!(
+        fx,
+        vec![
+            Effect::StartCall { peer: "alice".into(), polite: false },
+            Effect::StartRingTimer { peer: "alice".into() }
+        ]
+    );
+    assert_eq!(s.notice.unwrap().text, "Calling alice…");
+}
+
+#[test]
+fn calls_that_cannot_be_placed_say_why() {
+    let s = logged_in("alice", &["bob"]);
+    let (s1, fx) = effects_of(&s, Action::Call("alice".into()));
+    assert!(fx.is_empty() && s1.call.is_idle());
+    assert_eq!(s1.notice.unwrap().text, "You cannot call yourself");
+    let (s2, fx) = effects_of(&s, Action::Call("zed".into()));
+    assert!(fx.is_empty());
+    assert_eq!(s2.notice.unwrap().text, "zed is not online");
+    let busy = s.reduce(srv(ServerMessage::UserStatusChanged { name: "bob".into(), status: UserStatus::Busy }));
+    let (s3, fx) = effects_of(&busy, Action::Call("bob".into()));
+    assert!(fx.is_empty() && s3.call.is_idle());
+    assert_eq!(s3.notice.unwrap().text, "bob is busy in another call");
+    let (_, fx) = effects_of(&CallState::default(), Action::Call("bob".into()));
+    assert!(fx.is_empty(), "not logged in");
+}
+
+#[test]
+fn the_answer_moves_the_caller_into_the_call() {
+    let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
+    let (s, fx) = effects_of(&s, srv(ServerMessage::VideoAnswer { name: "bob".into(), target: "alice".into(), sdp: sdp("answer") }));
+    assert_eq!(s.call, CallPhase::InCall { peer: "bob".into(), connected: false, reconnecting: false });
+    assert_eq!(fx, vec![Effect::RemoteAnswer(sdp("answer"))]);
+    let s = s.reduce(Action::PeerConnected);
+    assert_eq!(s.call, CallPhase::InCall { peer: "bob".into(), connected: true, reconnecting: false });
+}
+
+#[test]
+fn an_incoming_offer_asks_the_user_and_accept_answers_it() {
+    let s = logged_in("bob", &["alice"]);
+    let (s, fx) = effects_of(&s, srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    assert_eq!(s.call, CallPhase::Incoming { peer: "alice".into(), offer: sdp("offer") });
+    assert_eq!(fx, vec![Effect::StartRingTimer { peer: "alice".into() }], "nothing is answered automatically");
+    assert_eq!(s.notice.as_ref().unwrap().text, "Incoming call from alice");
+    let (s, fx) = effects_of(&s, Action::Accept);
+    assert_eq!(fx, vec![Effect::Answer { peer: "alice".into(), offer: sdp("offer"), polite: false }]);
+    assert!(matches!(s.call, CallPhase::InCall { ref peer, .. } if peer == "alice"));
+}
+
+#[test]
+fn decline_tells_the_caller_and_releases_everything() {
+    let s = logged_in("bob", &["alice"])
+        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    let (s, fx) = effects_of(&s, Action::Decline);
+    assert_eq!(sent_hangup(&fx), Some(("alice".into(), HangupReason::Declined)));
+    assert!(fx.contains(&Effect::EndCall));
+    assert!(s.call.is_idle());
+
+    // The caller's view of it.
+    let caller = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
+    let (caller, fx) = effects_of(&caller, hangup("bob", "alice", HangupReason::Declined));
+    assert!(caller.call.is_idle());
+    assert_eq!(fx, vec![Effect::EndCall], "no hang-up is sent back");
+    assert_eq!(caller.notice.unwrap().text, "bob declined the call");
+}
+
+#[test]
+fn an_mdn_peer_hanging_up_while_we_ring_reads_as_declined() {
+    let caller = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
+    let caller = caller.reduce(hangup("bob", "alice", HangupReason::Hangup));
+    assert_eq!(caller.notice.unwrap().text, "bob declined the call");
+}
+
+#[test]
+fn cancel_while_ringing_tells_the_callee_whose_dialog_closes() {
+    let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
+    let (s, fx) = effects_of(&s, Action::Cancel);
+    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Cancelled)));
+    assert!(s.call.is_idle());
+
+    let callee = logged_in("bob", &["alice"])
+        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }))
+        .reduce(hangup("alice", "bob", HangupReason::Cancelled));
+    assert!(callee.call.is_idle());
+    assert_eq!(callee.notice.unwrap().text, "Missed call from alice");
+}
+
+#[test]
+fn an_answer_after_cancel_is_ignored() {
+    let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into())).reduce(Action::Cancel);
+    let (s, fx) = effects_of(&s, srv(ServerMessage::VideoAnswer { name: "bob".into(), target: "alice".into(), sdp: sdp("answer") }));
+    assert!(s.call.is_idle());
+    assert!(fx.is_empty());
+    let (_, fx) = effects_of(&s, srv(ServerMessage::NewIceCandidate { name: "bob".into(), target: "alice".into(), candidate: cand() }));
+    assert!(fx.is_empty(), "late candidates go nowhere");
+}
+
+#[test]
+fn the_ring_times_out_on_both_sides_but_only_for_the_current_call() {
+    let s = logged_in("alice", &["bob", "carol"]).reduce(Action::Call("bob".into()));
+    let (s2, fx) = effects_of(&s, Action::RingTimeout { peer: "carol".into() });
+    assert!(fx.is_empty() && s2.call == s.call, "a stale timer for another call does nothing");
+    let (s, fx) = effects_of(&s, Action::RingTimeout { peer: "bob".into() });
+    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Timeout)));
+    assert_eq!(s.notice.unwrap().text, "No answer from bob");
+
+    let callee = logged_in("bob", &["alice"])
+        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    let (callee, fx) = effects_of(&callee, Action::RingTimeout { peer: "alice".into() });
+    assert!(callee.call.is_idle() && fx.contains(&Effect::EndCall));
+    assert_eq!(callee.notice.unwrap().text, "Missed call from alice");
+    // A timer firing after the call was accepted does nothing.
+    let accepted = logged_in("bob", &["alice"])
+        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }))
+        .reduce(Action::Accept);
+    let (after, fx) = effects_of(&accepted, Action::RingTimeout { peer: "alice".into() });
+    assert!(fx.is_empty() && after.call == accepted.call);
+}
+
+#[test]
+fn an_offer_while_busy_is_refused_as_busy_without_disturbing_the_call() {
+    let in_call = logged_in("bob", &["alice", "carol"])
+        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }))
+        .reduce(Action::Accept);
+    let (s, fx) = effects_of(&in_call, srv(ServerMessage::VideoOffer { name: "carol".into(), target: "bob".into(), sdp: sdp("offer") }));
+    assert_eq!(fx.len(), 1);
+    assert_eq!(sent_hangup(&fx), Some(("carol".into(), HangupReason::Busy)));
+    assert_eq!(s.call, in_call.call);
+
+    // Also while our own dialog is showing for someone else.
+    let ringing = logged_in("bob", &["alice", "carol"])
+        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    let (s, fx) = effects_of(&ringing, srv(ServerMessage::VideoOffer { name: "carol".into(), target: "bob".into(), sdp: sdp("offer") }));
+    assert_eq!(sent_hangup(&fx), Some(("carol".into(), HangupReason::Busy)));
+    assert_eq!(s.call, ringing.call);
+}
+
+#[test]
+fn hang_up_during_ringing_from_the_callers_side_or_ours() {
+    let s = logged_in("bob", &["alice"])
+        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    // The Hang up command means nothing before the call is accepted.
+    let (s2, fx) = effects_of(&s, Action::HangUp);
+    assert!(fx.is_empty() && s2.call == s.call);
+    // A hang-up from someone else is not about this call.
+    let (s3, fx) = effects_of(&s, hangup("carol", "bob", HangupReason::Hangup));
+    assert!(fx.is_empty() && s3.call == s.call);
+}
+
+#[test]
+fn glare_the_polite_side_answers_and_the_impolite_side_waits() {
+    let offer = |from: &str, to: &str| srv(ServerMessage::VideoOffer { name: from.into(), target: to.into(), sdp: sdp("offer") });
+    // alice < bob: alice is polite.
+    let alice = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
+    let (alice, fx) = effects_of(&alice, offer("bob", "alice"));
+    assert_eq!(fx, vec![Effect::Answer { peer: "bob".into(), offer: sdp("offer"), polite: true }]);
+    assert!(matches!(alice.call, CallPhase::InCall { .. }));
+
+    let bob = logged_in("bob", &["alice"]).reduce(Action::Call("alice".into()));
+    let (bob2, fx) = effects_of(&bob, offer("alice", "bob"));
+    assert!(fx.is_empty(), "the impolite side ignores the colliding offer");
+    assert_eq!(bob2.call, bob.call);
+    let bob2 = bob2.reduce(srv(ServerMessage::VideoAnswer { name: "alice".into(), target: "bob".into(), sdp: sdp("answer") }));
+    assert!(matches!(bob2.call, CallPhase::InCall { .. }));
+}
+
+fn cand() -> IceCandidate {
+    IceCandidate { candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host".into(), sdp_mid: Some("0".into()), sdp_m_line_index: Some(0), username_fragment: None }
+}
+
+#[test]
+fn candidates_reach_the_agent_only_for_the_current_peer() {
+    let s = logged_in("alice", &["bob", "carol"]).reduce(Action::Call("bob".into()));
+    let c = |name: &str| srv(ServerMessage::NewIceCandidate { name: name.into(), target: "alice".into(), candidate: cand() });
+    assert_eq!(effects_of(&s, c("bob")).1, vec![Effect::RemoteCandidate(cand())]);
+    assert!(effects_of(&s, c("carol")).1.is_empty());
+    // A baseline server leaves out the sender; it can only be our peer.
+    assert_eq!(effects_of(&s, c("")).1, vec![Effect::RemoteCandidate(cand())]);
+    // While the dialog shows too, so they can be buffered for the answer.
+    let ringing = logged_in("bob", &["alice"])
+        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    assert_eq!(effects_of(&ringing, c("alice")).1, vec![Effect::RemoteCandidate(cand())]);
+}
+
+fn in_call(me: &str, peer: &str) -> CallState {
+    logged_in(me, &[peer])
+        .reduce(Action::Call(peer.into()))
+        .reduce(srv(ServerMessage::VideoAnswer { name: peer.into(), target: me.into(), sdp: sdp("answer") }))
+        .reduce(Action::PeerConnected)
+}
+
+#[test]
+fn hanging_up_tells_the_peer_and_ends_locally() {
+    let (s, fx) = effects_of(&in_call("alice", "bob"), Action::HangUp);
+    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Hangup)));
+    assert!(fx.contains(&Effect::EndCall));
+    assert!(s.call.is_idle());
+    assert_eq!(s.notice.unwrap().text, "Call with bob ended");
+
+    let (s, fx) = effects_of(&in_call("alice", "bob"), hangup("bob", "alice", HangupReason::Hangup));
+    assert_eq!(fx, vec![Effect::EndCall]);
+    assert_eq!(s.notice.unwrap().text, "bob hung up");
+    let (s, _) = effects_of(&in_call("alice", "bob"), hangup("bob", "alice", HangupReason::Disconnected));
+    assert_eq!(s.notice.unwrap().text, "bob went offline");
+}
+
+#[test]
+fn mute_and_camera_toggle_tracks_and_tell_the_peer() {
+    let (s, fx) = effects_of(&in_call("alice", "bob"), Action::ToggleMic);
+    assert!(!s.media.mic_on);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::SetTracks { audio: false, video: true },
+            Effect::Send(ClientMessage::MediaState { target: "bob".into(), audio: false, video: true })
+        ]
+    );
+    let (s, _) = effects_of(&s, Action::ToggleCamera);
+    assert!(!s.media.camera_on);
+    // The peer's report shows as their state.
+    let s = s.reduce(srv(ServerMessage::MediaState { name: "bob".into(), target: "alice".into(), audio: false, video: false }));
+    assert!(!s.media.remote_mic_on && !s.media.remote_camera_on);
+    // Preferences survive the call; the peer's state does not.
+    let s = s.reduce(Action::HangUp);
+    assert!(!s.media.mic_on && !s.media.camera_on);
+    assert!(s.media.remote_mic_on && s.media.remote_camera_on);
+}
+
+#[test]
+fn a_disconnect_gets_a_grace_period_and_a_reconnect_cancels_it() {
+    let s = in_call("alice", "bob");
+    let (s, fx) = effects_of(&s, Action::PeerDisconnected);
+    assert!(matches!(s.call, CallPhase::InCall { reconnecting: true, .. }));
+    let generation = s.ice_generation;
+    assert_eq!(fx, vec![Effect::StartGraceTimer { generation }]);
+    // Back within the grace: the expiry finds nothing to do.
+    let back = s.clone().reduce(Action::PeerConnected);
+    let (back, fx) = effects_of(&back, Action::GraceExpired { generation });
+    assert!(fx.is_empty());
+    assert!(matches!(back.call, CallPhase::InCall { connected: true, reconnecting: false, .. }));
+    // Not back: the call ends with a message.
+    let (gone, fx) = effects_of(&s, Action::GraceExpired { generation });
+    assert!(gone.call.is_idle());
+    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Failed)));
+    assert_eq!(gone.notice.unwrap(), Notice::error("The connection to bob was lost"));
+    // A stale timer from an earlier blip is ignored.
+    let twice = s.reduce(Action::PeerConnected).reduce(Action::PeerDisconnected);
+    let (still, fx) = effects_of(&twice, Action::GraceExpired { generation });
+    assert!(fx.is_empty() && !still.call.is_idle());
+}
+
+#[test]
+fn failure_says_whether_a_turn_server_was_configured() {
+    let (s, _) = effects_of(&in_call("alice", "bob"), Action::PeerFailed);
+    assert!(s.notice.unwrap().text.contains("No TURN relay server is configured"));
+    let mut with_turn = in_call("alice", "bob");
+    with_turn.ice_servers = vec![IceServer { urls: vec!["turn:127.0.0.1:3478".into()], username: None, credential: None }];
+    let (s, _) = effects_of(&with_turn, Action::PeerFailed);
+    assert!(s.notice.unwrap().text.contains("even through the relay"));
+}
+
+#[test]
+fn losing_the_server_ends_the_call_and_returns_to_login() {
+    let (s, fx) = effects_of(&in_call("alice", "bob"), Action::SocketClosed { reason: "closed".into() });
+    assert!(fx.contains(&Effect::EndCall));
+    assert!(s.call.is_idle() && s.me.is_none() && s.users.is_empty());
+    assert_eq!(s.connection, ConnectionState::Disconnected);
+    assert!(s.notice.unwrap().text.starts_with("Lost the connection"));
+    // Logging in again works.
+    let (_, fx) = effects_of(&CallState::default().reduce(Action::SocketClosed { reason: "x".into() }), Action::Login("a".into()));
+    assert_eq!(fx, vec![Effect::Connect]);
+}
+
+#[test]
+fn an_offline_target_ends_the_outgoing_call_and_late_not_in_call_errors_are_quiet() {
+    let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
+    let s = s.reduce(srv(ServerMessage::error(ErrorCode::TargetOffline, "bob is not online")));
+    assert!(s.call.is_idle());
+    assert_eq!(s.notice.clone().unwrap(), Notice::error("bob is not online"));
+    let s = s.reduce(Action::DismissNotice);
+    let s = s.reduce(srv(ServerMessage::error(ErrorCode::NotInCall, "you are not in a call with bob")));
+    assert_eq!(s.notice, None);
+}
+
+#[test]
+fn chat_is_sent_trimmed_and_history_is_bounded() {
+    let s = logged_in("alice", &["bob"]);
+    let (_, fx) = effects_of(&s, Action::SendChat("  hi  ".into()));
+    assert_eq!(fx, vec![Effect::Send(ClientMessage::Message { text: "hi".into(), date: None, id: None })]);
+    assert!(effects_of(&s, Action::SendChat("   ".into())).1.is_empty());
+    let s = (0..CHAT_HISTORY + 5).fold(s, |s, i| {
+        s.reduce(srv(ServerMessage::Message { name: "bob".into(), text: format!("m{i}"), date: None, id: None }))
+    });
+    assert_eq!(s.chat.len(), CHAT_HISTORY);
+    assert_eq!(s.chat.last().unwrap().text, format!("m{}", CHAT_HISTORY + 4));
+}
+
+#[test]
+fn effects_keep_their_order_and_a_bounded_history() {
+    let mut fx = Effects::default();
+    for _ in 0..300 {
+        fx.push(Effect::EndCall);
+    }
+    assert_eq!(fx.last_seq(), 300);
+    assert_eq!(fx.all().len(), 256);
+    let since: Vec<u64> = fx.since(298).map(|(s, _)| *s).collect();
+    assert_eq!(since, vec![299, 300]);
+}
