@@ -1,0 +1,236 @@
+//! One call's RTCPeerConnection: its listeners, local media, the remote
+//! stream, and the candidates that arrived before the remote description.
+//! Dropping it closes the connection and stops every local track.
+
+use std::{cell::{Cell, RefCell}, rc::Rc};
+
+use duet_protocol::{ClientMessage, IceCandidate, IceServer, SessionDescription};
+use gloo::events::EventListener;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    MediaStream, MediaStreamTrack, RtcConfiguration, RtcIceCandidateInit, RtcPeerConnection, RtcPeerConnectionIceEvent,
+    RtcPeerConnectionState, RtcSdpType, RtcSessionDescriptionInit, RtcSignalingState, RtcTrackEvent,
+};
+
+use super::js::{describe, from_js, to_js};
+
+/// What a peer connection reports back, turned into store actions by the agent.
+pub enum PeerEvent {
+    Signal(ClientMessage),
+    Connected,
+    Disconnected,
+    Failed,
+    RemoteTrack,
+}
+
+pub const LOCAL_VIDEO: &str = "local_video";
+pub const REMOTE_VIDEO: &str = "received_video";
+
+pub struct PeerSession {
+    pub pc: RtcPeerConnection,
+    pub peer: String,
+    polite: bool,
+    pub local: Option<MediaStream>,
+    pub remote: MediaStream,
+    pending: RefCell<Vec<IceCandidate>>,
+    making_offer: Rc<Cell<bool>>,
+    _listeners: Vec<EventListener>,
+}
+
+impl PeerSession {
+    pub fn new(
+        peer: &str,
+        polite: bool,
+        ice_servers: &[IceServer],
+        local: Option<MediaStream>,
+        report: Rc<dyn Fn(PeerEvent)>,
+    ) -> Result<Rc<Self>, String> {
+        let config = RtcConfiguration::new();
+        config.set_ice_servers(&to_js::<_, wasm_bindgen::JsValue>(&ice_servers));
+        let pc = RtcPeerConnection::new_with_configuration(&config).map_err(describe)?;
+        let remote = MediaStream::new().map_err(describe)?;
+        let making_offer = Rc::new(Cell::new(false));
+        let target = peer.to_owned();
+
+        let mut listeners = Vec::new();
+        let r = report.clone();
+        let t = target.clone();
+        listeners.push(EventListener::new(&pc, "icecandidate", move |e| {
+            let Some(c) = e.dyn_ref::<RtcPeerConnectionIceEvent>().and_then(|e| e.candidate()) else { return };
+            if let Ok(candidate) = from_js::<IceCandidate>(&c.to_json()) {
+                r(PeerEvent::Signal(ClientMessage::NewIceCandidate { target: t.clone(), candidate }));
+            }
+        }));
+        let r = report.clone();
+        let rs = remote.clone();
+        listeners.push(EventListener::new(&pc, "track", move |e| {
+            let Some(e) = e.dyn_ref::<RtcTrackEvent>() else { return };
+            rs.add_track(&e.track());
+            r(PeerEvent::RemoteTrack);
+        }));
+        let r = report.clone();
+        let pc2 = pc.clone();
+        listeners.push(EventListener::new(&pc, "connectionstatechange", move |_| match pc2.connection_state() {
+            RtcPeerConnectionState::Connected => r(PeerEvent::Connected),
+            RtcPeerConnectionState::Disconnected => r(PeerEvent::Disconnected),
+            RtcPeerConnectionState::Failed => r(PeerEvent::Failed),
+            _ => {}
+        }));
+        // Every offer, first and later ones, comes from negotiationneeded
+        // (perfect negotiation); `making_offer` marks the window in which a
+        // colliding remote offer is a glare.
+        let r = report;
+        let pc3 = pc.clone();
+        let mo = making_offer.clone();
+        let t = target.clone();
+        listeners.push(EventListener::new(&pc, "negotiationneeded", move |_| {
+            let (pc, mo, r, t) = (pc3.clone(), mo.clone(), r.clone(), t.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                mo.set(true);
+                let result = make_offer(&pc).await;
+                mo.set(false);
+                match result {
+                    Ok(sdp) => r(PeerEvent::Signal(ClientMessage::VideoOffer { name: None, target: t, sdp })),
+                    Err(e) => gloo::console::warn!(format!("offer failed: {e}")),
+                }
+            });
+        }));
+
+        let session = PeerSession {
+            pc,
+            peer: target,
+            polite,
+            local,
+            remote,
+            pending: RefCell::default(),
+            making_offer,
+            _listeners: listeners,
+        };
+        Ok(Rc::new(session))
+    }
+
+    /// Sends our media, enabled as the user last chose. The caller (`offering`)
+    /// also asks to receive whatever it does not send, so the offer always
+    /// carries audio and video; the callee adds its tracks after the remote
+    /// offer, so they reuse the offer's transceivers.
+    pub fn add_local_tracks(&self, audio_on: bool, video_on: bool, offering: bool) {
+        let (mut has_audio, mut has_video) = (false, false);
+        if let Some(stream) = &self.local {
+            for t in stream.get_tracks().iter() {
+                let track = MediaStreamTrack::from(t);
+                let audio = track.kind() == "audio";
+                has_audio |= audio;
+                has_video |= !audio;
+                track.set_enabled(if audio { audio_on } else { video_on });
+                self.pc.add_track_0(&track, stream);
+            }
+        }
+        if offering {
+            let init = web_sys::RtcRtpTransceiverInit::new();
+            init.set_direction(web_sys::RtcRtpTransceiverDirection::Recvonly);
+            for (kind, has) in [("audio", has_audio), ("video", has_video)] {
+                if !has {
+                    self.pc.add_transceiver_with_str_and_init(kind, &init);
+                }
+            }
+        }
+    }
+
+    /// Applies an offer (perfect negotiation: the impolite side ignores one
+    /// that collides with its own) and returns the answer to send, if any.
+    pub async fn accept_offer(&self, offer: &SessionDescription) -> Result<Option<SessionDescription>, String> {
+        let collision = self.making_offer.get() || self.pc.signaling_state() != RtcSignalingState::Stable;
+        if collision && !self.polite {
+            return Ok(None);
+        }
+        if collision {
+            let rollback = RtcSessionDescriptionInit::new(RtcSdpType::Rollback);
+            JsFuture::from(self.pc.set_local_description(&rollback)).await.map_err(describe)?;
+        }
+        self.apply_remote(offer).await?;
+        self.answer().await.map(Some)
+    }
+
+    /// Creates and applies our answer to the remote offer.
+    pub async fn answer(&self) -> Result<SessionDescription, String> {
+        let answer = JsFuture::from(self.pc.create_answer()).await.map_err(describe)?;
+        JsFuture::from(self.pc.set_local_description(answer.unchecked_ref())).await.map_err(describe)?;
+        self.local_description()
+    }
+
+    pub async fn accept_answer(&self, answer: &SessionDescription) -> Result<(), String> {
+        if self.pc.signaling_state() != RtcSignalingState::HaveLocalOffer {
+            return Ok(()); // a duplicate, or an answer to an offer we rolled back
+        }
+        self.apply_remote(answer).await
+    }
+
+    /// Sets the remote description and adds the candidates held for it.
+    pub async fn apply_remote(&self, sdp: &SessionDescription) -> Result<(), String> {
+        let init: RtcSessionDescriptionInit = to_js(sdp);
+        JsFuture::from(self.pc.set_remote_description(&init)).await.map_err(describe)?;
+        let pending = std::mem::take(&mut *self.pending.borrow_mut());
+        for c in pending {
+            self.add_now(&c).await;
+        }
+        Ok(())
+    }
+
+    /// Adds a candidate now, or keeps it until the remote description is set.
+    pub async fn add_candidate(&self, c: IceCandidate) {
+        if self.pc.remote_description().is_none() {
+            self.pending.borrow_mut().push(c);
+        } else {
+            self.add_now(&c).await;
+        }
+    }
+
+    async fn add_now(&self, c: &IceCandidate) {
+        let init: RtcIceCandidateInit = to_js(c);
+        if let Err(e) = JsFuture::from(self.pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init))).await {
+            // One bad candidate must not end a call that others can carry.
+            gloo::console::warn!(format!("candidate refused: {}", describe(e)));
+        }
+    }
+
+    pub fn buffer_candidates(&self, cs: Vec<IceCandidate>) {
+        self.pending.borrow_mut().extend(cs);
+    }
+
+    fn local_description(&self) -> Result<SessionDescription, String> {
+        let d = self.pc.local_description().ok_or("no local description")?;
+        from_js(&d)
+    }
+
+    pub fn set_tracks(&self, audio: bool, video: bool) {
+        if let Some(stream) = &self.local {
+            for t in stream.get_tracks().iter() {
+                let t = MediaStreamTrack::from(t);
+                t.set_enabled(if t.kind() == "audio" { audio } else { video });
+            }
+        }
+    }
+}
+
+async fn make_offer(pc: &RtcPeerConnection) -> Result<SessionDescription, String> {
+    let offer = JsFuture::from(pc.create_offer()).await.map_err(describe)?;
+    JsFuture::from(pc.set_local_description(offer.unchecked_ref())).await.map_err(describe)?;
+    let d = pc.local_description().ok_or("no local description")?;
+    from_js(&d)
+}
+
+impl Drop for PeerSession {
+    fn drop(&mut self) {
+        self._listeners.clear();
+        self.pc.close();
+        if let Some(s) = &self.local {
+            super::media::stop(s);
+        }
+        for t in self.remote.get_tracks().iter() {
+            MediaStreamTrack::from(t).stop();
+        }
+        super::js::show(LOCAL_VIDEO, None);
+        super::js::show(REMOTE_VIDEO, None);
+    }
+}

@@ -1,0 +1,51 @@
+use stylist::yew::styled_component;
+use yew::prelude::*;
+
+use crate::{
+    agent::{LOCAL_VIDEO, REMOTE_VIDEO},
+    components::Controls,
+    hooks::use_store,
+    store::CallPhase,
+};
+
+/// The remote video large, our own preview small, and the call's controls.
+#[styled_component(CallView)]
+pub fn call_view() -> Html {
+    let store = use_store();
+    let Some(peer) = store.peer().map(str::to_owned) else { return html! {} };
+    let heading = match &store.call {
+        CallPhase::Outgoing { .. } => format!("Calling {peer}…"),
+        CallPhase::InCall { connected: false, .. } => format!("Connecting to {peer}…"),
+        CallPhase::InCall { reconnecting: true, .. } => format!("Reconnecting to {peer}…"),
+        _ => format!("In a call with {peer}"),
+    };
+    let class = css!(
+        r#"
+        display: grid; gap: 0.75rem;
+        h2 { margin: 0; }
+        .stage { position: relative; background: #000; border-radius: var(--radius); overflow: hidden; aspect-ratio: 16 / 9; }
+        .remote { width: 100%; height: 100%; object-fit: contain; display: block; }
+        .local { position: absolute; right: 0.75rem; bottom: 0.75rem; width: 28%; max-width: 12rem;
+                 border-radius: 0.5rem; border: 2px solid rgba(255,255,255,0.6); background: #222; transform: scaleX(-1); }
+        .indicators { position: absolute; left: 0.75rem; top: 0.75rem; display: flex; gap: 0.5rem; }
+        .indicators span { background: rgba(0,0,0,0.65); color: #fff; padding: 0.2rem 0.5rem; border-radius: 0.4rem; font-size: 0.85rem; }
+        .waiting { position: absolute; inset: 0; display: grid; place-items: center; color: #ddd; }
+        "#
+    );
+    let media = &store.media;
+    html! {
+        <section {class} aria-labelledby="call-heading">
+            <h2 id="call-heading">{ heading }</h2>
+            <div class="stage">
+                <video id={REMOTE_VIDEO} class="remote" autoplay=true playsinline=true aria-label={format!("Video from {peer}")}></video>
+                if !media.remote_media { <div class="waiting" aria-hidden="true">{ "Waiting for video…" }</div> }
+                <div class="indicators">
+                    if !media.remote_mic_on { <span data-indicator="peer-muted">{ format!("{peer} muted their microphone") }</span> }
+                    if !media.remote_camera_on { <span data-indicator="peer-camera-off">{ format!("{peer} turned their camera off") }</span> }
+                </div>
+                <video id={LOCAL_VIDEO} class="local" autoplay=true playsinline=true muted=true aria-label="Your camera"></video>
+            </div>
+            <Controls />
+        </section>
+    }
+}

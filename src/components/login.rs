@@ -1,0 +1,45 @@
+use duet_protocol::limits::MAX_USERNAME_CHARS;
+use stylist::yew::styled_component;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::{hooks::use_store, store::{Action, ConnectionState}};
+
+#[styled_component(Login)]
+pub fn login() -> Html {
+    let store = use_store();
+    let input = use_node_ref();
+    let busy = matches!(store.connection, ConnectionState::LoggingIn { .. });
+    let onsubmit = {
+        let store = store.clone();
+        let input = input.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(i) = input.cast::<HtmlInputElement>() {
+                store.dispatch(Action::Login(i.value()));
+            }
+        })
+    };
+    let class = css!(
+        r#"
+        display: grid; gap: 0.75rem; max-width: 22rem; margin: 12vh auto 0; padding: 1.5rem;
+        background: var(--surface); border-radius: var(--radius); box-shadow: var(--shadow);
+        h1 { margin: 0; font-size: 1.75rem; }
+        p { margin: 0; color: var(--muted); }
+        label { font-weight: 600; }
+        input { font: inherit; padding: 0.6rem 0.75rem; border: 1px solid var(--border); border-radius: 0.5rem; }
+        "#
+    );
+    html! {
+        <form {class} {onsubmit} aria-label="Log in">
+            <h1>{ "Duet" }</h1>
+            <p>{ "Pick a name, then call anyone online." }</p>
+            <label for="username">{ "Username" }</label>
+            <input id="username" ref={input} type="text" name="username" autocomplete="nickname"
+                required=true maxlength={MAX_USERNAME_CHARS.to_string()} autofocus=true disabled={busy} />
+            <button type="submit" class="primary" disabled={busy}>
+                { if busy { "Logging in…" } else { "Log in" } }
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,33 @@
+use stylist::yew::styled_component;
+use yew::prelude::*;
+
+use crate::{hooks::{use_action, use_store}, store::Action};
+
+/// The live region: busy, declined, offline, call ended… are announced here.
+#[styled_component(Status)]
+pub fn status() -> Html {
+    let store = use_store();
+    let dismiss = use_action(Action::DismissNotice);
+    let class = css!(
+        r#"
+        min-height: 2.5rem; display: grid; gap: 0.25rem;
+        p { margin: 0; padding: 0.5rem 0.75rem; border-radius: 0.5rem; background: var(--info-bg); display: flex; gap: 0.5rem; align-items: center; }
+        p.error { background: var(--error-bg); color: var(--error); }
+        p span { flex: 1; }
+        p button { padding: 0.1rem 0.5rem; }
+        "#
+    );
+    html! {
+        <div {class} role="status" aria-live="polite">
+            if let Some(n) = &store.notice {
+                <p class={classes!(n.error.then_some("error"))}>
+                    <span>{ &n.text }</span>
+                    <button onclick={dismiss} aria-label="Dismiss message">{ "×" }</button>
+                </p>
+            }
+            if let Some(issue) = &store.media.local_issue {
+                if !store.call.is_idle() { <p class="error"><span>{ issue.message() }</span></p> }
+            }
+        </div>
+    }
+}

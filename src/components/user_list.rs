@@ -1,0 +1,44 @@
+use duet_protocol::UserStatus;
+use stylist::yew::styled_component;
+use yew::prelude::*;
+
+use crate::{hooks::use_store, store::Action};
+
+#[styled_component(UserList)]
+pub fn user_list() -> Html {
+    let store = use_store();
+    let me = store.me.clone().unwrap_or_default();
+    let class = css!(
+        r#"
+        list-style: none; margin: 0; padding: 0; display: grid; gap: 0.5rem;
+        li { display: flex; align-items: center; gap: 0.5rem; }
+        li > button { flex: 1; text-align: start; }
+        .you { padding: 0.6rem 0.9rem; color: var(--muted); }
+        .badge { font-size: 0.8rem; color: var(--warn); }
+        "#
+    );
+    let others = store.users.iter().filter(|(n, _)| *n != me).count();
+    html! {
+        <section aria-labelledby="users-heading">
+            <h2 id="users-heading">{ "Online" }</h2>
+            <ul {class} aria-label="Online users">
+                <li><span class="you">{ format!("{me} (you)") }</span></li>
+                { for store.users.iter().filter(|(n, _)| *n != me).map(|(name, status)| {
+                    let busy = status == UserStatus::Busy;
+                    let onclick = {
+                        let store = store.clone();
+                        let name = name.to_owned();
+                        Callback::from(move |_| store.dispatch(Action::Call(name.clone())))
+                    };
+                    html! {
+                        <li key={name.to_owned()}>
+                            <button aria-label={format!("Call {name}")} disabled={busy} {onclick}>{ name }</button>
+                            if busy { <span class="badge">{ "In a call" }</span> }
+                        </li>
+                    }
+                }) }
+            </ul>
+            if others == 0 { <p class="muted">{ "Nobody else is online yet. Share this page's address with someone to call them." }</p> }
+        </section>
+    }
+}

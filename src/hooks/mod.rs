@@ -1,0 +1,46 @@
+//! The store as Yew sees it: a reducer provided through context, and the
+//! facade hook every component uses to reach it.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::store::{Action, CallState};
+
+impl Reducible for CallState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        Rc::new(Rc::unwrap_or_clone(self).reduce(action))
+    }
+}
+
+/// The shared call store.
+pub type Store = UseReducerHandle<CallState>;
+
+#[derive(Properties, PartialEq)]
+pub struct StoreProviderProps {
+    pub children: Html,
+}
+
+/// Owns the call store and provides it to everything below.
+#[function_component(StoreProvider)]
+pub fn store_provider(props: &StoreProviderProps) -> Html {
+    let store = use_reducer(CallState::default);
+    html! {
+        <ContextProvider<Store> context={store}>{ props.children.clone() }</ContextProvider<Store>>
+    }
+}
+
+/// The call store; panics outside a [`StoreProvider`], which is a bug.
+#[hook]
+pub fn use_store() -> Store {
+    use_context::<Store>().expect("use_store needs a StoreProvider above")
+}
+
+/// A callback that dispatches a fixed action.
+#[hook]
+pub fn use_action(action: Action) -> Callback<MouseEvent> {
+    let store = use_store();
+    Callback::from(move |_| store.dispatch(action.clone()))
+}
