@@ -63,8 +63,12 @@ fn shell() -> Html {
                     *dialed.borrow_mut() = Some(user.clone());
                     store.dispatch(Action::Call(user.clone()));
                 }
-                (Route::Call { user }, None) if dialed.borrow().as_deref() == Some(user.as_str()) => nav.replace(&Route::Lobby),
-                (Route::Call { user }, Some(p)) if in_call_view && user != p => nav.replace(&Route::Call { user: p.to_owned() }),
+                (Route::Call { user }, None) if dialed.borrow().as_deref() == Some(user.as_str()) => {
+                    nav.replace(&Route::Lobby)
+                }
+                (Route::Call { user }, Some(p)) if in_call_view && user != p => {
+                    nav.replace(&Route::Call { user: p.to_owned() })
+                }
                 (Route::Login | Route::NotFound, None) => nav.replace(&Route::Lobby),
                 (Route::Lobby | Route::Login | Route::NotFound, Some(p)) if in_call_view => {
                     *dialed.borrow_mut() = Some(p.to_owned());

@@ -47,10 +47,7 @@ pub enum ClientMessage {
         sdp: SessionDescription,
     },
     #[serde(rename = "new-ice-candidate")]
-    NewIceCandidate {
-        target: String,
-        candidate: IceCandidate,
-    },
+    NewIceCandidate { target: String, candidate: IceCandidate },
     #[serde(rename = "hang-up")]
     HangUp {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,15 +62,8 @@ pub enum ClientMessage {
     MediaState { target: String, audio: bool, video: bool },
 }
 
-const KNOWN: &[&str] = &[
-    "username",
-    "message",
-    "video-offer",
-    "video-answer",
-    "new-ice-candidate",
-    "hang-up",
-    "media-state",
-];
+const KNOWN: &[&str] =
+    &["username", "message", "video-offer", "video-answer", "new-ice-candidate", "hang-up", "media-state"];
 
 impl ClientMessage {
     pub fn parse(text: &str) -> Result<Self, ParseError> {

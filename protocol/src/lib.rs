@@ -9,8 +9,8 @@
 
 mod client;
 mod common;
-mod server;
 pub mod limits;
+mod server;
 
 pub use client::ClientMessage;
 pub use common::{HangupReason, IceCandidate, IceServer, Presence, SessionDescription, UserStatus};

@@ -16,10 +16,7 @@ fn server_json(m: &ServerMessage) -> Value {
 #[test]
 fn mdn_username_reads_as_a_login_without_duet_opt_in() {
     let m = client(json!({"name": "alice", "date": 1700000000000u64, "id": 3, "type": "username"}));
-    assert_eq!(
-        m,
-        ClientMessage::Username { name: "alice".into(), date: Some(1.7e12), id: Some(3), duet: None }
-    );
+    assert_eq!(m, ClientMessage::Username { name: "alice".into(), date: Some(1.7e12), id: Some(3), duet: None });
 }
 
 #[test]
@@ -103,16 +100,15 @@ fn bad_frames_are_told_apart() {
     assert!(matches!(ClientMessage::parse("not json"), Err(ParseError::InvalidJson(_))));
     assert!(matches!(ClientMessage::parse("[1,2]"), Err(ParseError::InvalidJson(_))));
     assert!(matches!(ClientMessage::parse(r#"{"name":"x"}"#), Err(ParseError::UnknownType(_))));
-    assert!(matches!(ClientMessage::parse(r#"{"type":"teleport"}"#), Err(ParseError::UnknownType(t)) if t == "teleport"));
+    assert!(
+        matches!(ClientMessage::parse(r#"{"type":"teleport"}"#), Err(ParseError::UnknownType(t)) if t == "teleport")
+    );
     assert!(matches!(ClientMessage::parse(r#"{"type":7}"#), Err(ParseError::UnknownType(_))));
     assert!(matches!(
         ClientMessage::parse(r#"{"type":"video-offer","target":"bob"}"#),
         Err(ParseError::InvalidFields { kind, .. }) if kind == "video-offer"
     ));
-    assert!(matches!(
-        ClientMessage::parse(r#"{"type":"username","name":42}"#),
-        Err(ParseError::InvalidFields { .. })
-    ));
+    assert!(matches!(ClientMessage::parse(r#"{"type":"username","name":42}"#), Err(ParseError::InvalidFields { .. })));
 }
 
 #[test]

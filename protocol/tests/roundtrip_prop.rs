@@ -10,13 +10,9 @@ fn text() -> impl Strategy<Value = String> {
 
 fn client_message() -> impl Strategy<Value = ClientMessage> {
     let sdp = || (prop_oneof!["offer", "answer"], text()).prop_map(|(kind, sdp)| SessionDescription { kind, sdp });
-    let cand = (text(), proptest::option::of(text()), proptest::option::of(any::<u16>()))
-        .prop_map(|(candidate, sdp_mid, idx)| IceCandidate {
-            candidate,
-            sdp_mid,
-            sdp_m_line_index: idx,
-            username_fragment: None,
-        });
+    let cand = (text(), proptest::option::of(text()), proptest::option::of(any::<u16>())).prop_map(
+        |(candidate, sdp_mid, idx)| IceCandidate { candidate, sdp_mid, sdp_m_line_index: idx, username_fragment: None },
+    );
     prop_oneof![
         (text(), proptest::option::of(any::<u64>()), proptest::option::of(1u32..3))
             .prop_map(|(name, id, duet)| ClientMessage::Username { name, date: Some(1.0), id, duet }),
@@ -26,8 +22,11 @@ fn client_message() -> impl Strategy<Value = ClientMessage> {
         (text(), cand).prop_map(|(target, candidate)| ClientMessage::NewIceCandidate { target, candidate }),
         (text(), prop_oneof![Just(None), Just(Some(HangupReason::Busy)), Just(Some(HangupReason::Declined))])
             .prop_map(|(target, reason)| ClientMessage::HangUp { name: None, target, reason }),
-        (text(), any::<bool>(), any::<bool>())
-            .prop_map(|(target, audio, video)| ClientMessage::MediaState { target, audio, video }),
+        (text(), any::<bool>(), any::<bool>()).prop_map(|(target, audio, video)| ClientMessage::MediaState {
+            target,
+            audio,
+            video
+        }),
     ]
 }
 

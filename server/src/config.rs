@@ -110,7 +110,9 @@ impl Config {
             return Err("--shutdown-grace-secs must be zero or more".into());
         }
         if self.send_queue == 0 || self.max_connections == 0 || self.max_message_bytes < 1024 {
-            return Err("--send-queue and --max-connections must be at least 1, --max-message-bytes at least 1024".into());
+            return Err(
+                "--send-queue and --max-connections must be at least 1, --max-message-bytes at least 1024".into()
+            );
         }
         Ok(())
     }

@@ -157,7 +157,9 @@ impl Connection {
     fn on_frame(&mut self, msg: Message) -> Result<(), Ended> {
         let text = match msg {
             Message::Text(t) => t,
-            Message::Binary(_) => return self.refuse(ErrorCode::BinaryNotSupported, "binary frames are not supported; send JSON text"),
+            Message::Binary(_) => {
+                return self.refuse(ErrorCode::BinaryNotSupported, "binary frames are not supported; send JSON text")
+            }
             // Pings are answered by the library; pongs only prove liveness.
             Message::Ping(_) | Message::Pong(_) | Message::Close(_) => return Ok(()),
         };

@@ -214,7 +214,8 @@ impl Hub {
                 if !in_call_with_target {
                     if st.calls.contains_key(&target) {
                         // Refused for the target, as its hang-up would say.
-                        let busy = ServerMessage::HangUp { name: target.clone(), target: name, reason: HangupReason::Busy };
+                        let busy =
+                            ServerMessage::HangUp { name: target.clone(), target: name, reason: HangupReason::Busy };
                         st.send_to(from, &frame(&busy), &self.metrics);
                         return Ok(());
                     }
@@ -313,7 +314,8 @@ impl State {
     fn userlist(&self, with_busy: bool) -> ServerMessage {
         let mut users: Vec<String> = self.users.keys().cloned().collect();
         users.sort();
-        let busy = if with_busy { users.iter().filter(|u| self.calls.contains_key(*u)).cloned().collect() } else { vec![] };
+        let busy =
+            if with_busy { users.iter().filter(|u| self.calls.contains_key(*u)).cloned().collect() } else { vec![] };
         ServerMessage::UserList { users, busy }
     }
 
@@ -428,6 +430,9 @@ mod tests {
 
     #[test]
     fn html_is_escaped_for_mdn_clients() {
-        assert_eq!(escape_html("<img src=x onerror=alert(1)> & 'q'"), "&lt;img src=x onerror=alert(1)&gt; &amp; &#39;q&#39;");
+        assert_eq!(
+            escape_html("<img src=x onerror=alert(1)> & 'q'"),
+            "&lt;img src=x onerror=alert(1)&gt; &amp; &#39;q&#39;"
+        );
     }
 }

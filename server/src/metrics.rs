@@ -46,15 +46,28 @@ impl Metrics {
         );
         metric("duet_users", "gauge", "Logged-in users.", &self.users);
         metric("duet_active_calls", "gauge", "Calls answered and not yet hung up.", &self.active_calls);
-        metric("duet_messages_received_total", "counter", "Messages received from clients.", &self.messages_received_total);
-        metric("duet_messages_relayed_total", "counter", "Messages relayed to a target user.", &self.messages_relayed_total);
+        metric(
+            "duet_messages_received_total",
+            "counter",
+            "Messages received from clients.",
+            &self.messages_received_total,
+        );
+        metric(
+            "duet_messages_relayed_total",
+            "counter",
+            "Messages relayed to a target user.",
+            &self.messages_relayed_total,
+        );
         metric(
             "duet_slow_consumers_total",
             "counter",
             "Clients disconnected for not reading fast enough.",
             &self.slow_consumers_total,
         );
-        let _ = writeln!(out, "# HELP duet_errors_total Error messages sent to clients, by code.\n# TYPE duet_errors_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP duet_errors_total Error messages sent to clients, by code.\n# TYPE duet_errors_total counter"
+        );
         for (code, n) in ErrorCode::ALL.iter().zip(&self.errors) {
             let _ = writeln!(out, "duet_errors_total{{code=\"{}\"}} {}", code.as_str(), n.load(Relaxed));
         }

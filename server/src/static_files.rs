@@ -57,15 +57,17 @@ fn is_html(res: &Response) -> bool {
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn trunk_hashed_names_are_recognized() {
-        assert!(super::is_hashed_asset("/duet-5f1c0e9b2a7d4c31_bg.wasm") || super::is_hashed_asset("/duet-5f1c0e9b2a7d4c31.js"));
+        assert!(
+            super::is_hashed_asset("/duet-5f1c0e9b2a7d4c31_bg.wasm")
+                || super::is_hashed_asset("/duet-5f1c0e9b2a7d4c31.js")
+        );
         assert!(super::is_hashed_asset("/duet-5f1c0e9b2a7d4c31.js"));
         assert!(!super::is_hashed_asset("/index.html"));
         assert!(!super::is_hashed_asset("/call/bob"));

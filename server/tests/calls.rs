@@ -127,4 +127,3 @@ async fn decline_is_relayed_with_its_reason_and_frees_both() {
     alice.send(json!({"type": "hang-up", "target": "bob", "reason": "cancelled"})).await;
     alice.expect_silence(std::time::Duration::from_millis(200)).await;
 }
-

@@ -32,10 +32,7 @@ pub async fn open_local_media() -> (Option<MediaStream>, Option<LocalMediaIssue>
 }
 
 async fn get_user_media(audio: bool, video: bool) -> Result<MediaStream, JsValue> {
-    let devices = web_sys::window()
-        .ok_or(JsValue::NULL)?
-        .navigator()
-        .media_devices()?;
+    let devices = web_sys::window().ok_or(JsValue::NULL)?.navigator().media_devices()?;
     let c = MediaStreamConstraints::new();
     c.set_audio_bool(audio);
     c.set_video_bool(video);

@@ -3,18 +3,21 @@
 //! store's effects and turns browser events into store actions.
 
 mod js;
-mod media;
-mod peer;
+pub mod media;
+pub mod peer;
 mod signaling;
 
-use std::{cell::{Cell, RefCell}, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    rc::Rc,
+};
 
 use duet_protocol::{ClientMessage, IceCandidate, IceServer, SessionDescription};
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
-pub use peer::{LOCAL_VIDEO, REMOTE_VIDEO};
 use peer::{PeerEvent, PeerSession};
+pub use peer::{LOCAL_VIDEO, REMOTE_VIDEO};
 use signaling::Signaling;
 
 use crate::{
@@ -241,7 +244,9 @@ impl Agent {
             let (ice, audio, video) = me.prefs();
             let session = match PeerSession::new(&peer, polite, &ice, local, me.reporter(generation)) {
                 Ok(s) => s,
-                Err(e) => return me.dispatch.dispatch(Action::CallError(format!("The call could not be answered: {e}"))),
+                Err(e) => {
+                    return me.dispatch.dispatch(Action::CallError(format!("The call could not be answered: {e}")))
+                }
             };
             me.install(session.clone());
             // The callee never makes the first offer, so a glare is impossible here.
@@ -260,7 +265,9 @@ impl Agent {
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             match s.accept_offer(&sdp).await {
-                Ok(Some(answer)) => me.send(&ClientMessage::VideoAnswer { name: None, target: s.peer.clone(), sdp: answer }),
+                Ok(Some(answer)) => {
+                    me.send(&ClientMessage::VideoAnswer { name: None, target: s.peer.clone(), sdp: answer })
+                }
                 Ok(None) => {}
                 Err(e) => gloo::console::warn!(format!("renegotiation failed: {e}")),
             }

@@ -2,7 +2,10 @@
 //! stream, and the candidates that arrived before the remote description.
 //! Dropping it closes the connection and stops every local track.
 
-use std::{cell::{Cell, RefCell}, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    rc::Rc,
+};
 
 use duet_protocol::{ClientMessage, IceCandidate, IceServer, SessionDescription};
 use gloo::events::EventListener;
@@ -63,7 +66,8 @@ impl PeerSession {
             }
         }));
         let r = report.clone();
-        let rs = remote.clone();
+        // Clone::clone shares the handle; MediaStream::clone() would copy the stream.
+        let rs: MediaStream = Clone::clone(&remote);
         listeners.push(EventListener::new(&pc, "track", move |e| {
             let Some(e) = e.dyn_ref::<RtcTrackEvent>() else { return };
             rs.add_track(&e.track());

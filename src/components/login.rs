@@ -3,7 +3,10 @@ use stylist::yew::styled_component;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::{hooks::use_store, store::{Action, ConnectionState}};
+use crate::{
+    hooks::use_store,
+    store::{Action, ConnectionState},
+};
 
 #[styled_component(Login)]
 pub fn login() -> Html {

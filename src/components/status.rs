@@ -1,7 +1,10 @@
 use stylist::yew::styled_component;
 use yew::prelude::*;
 
-use crate::{hooks::{use_action, use_store}, store::Action};
+use crate::{
+    hooks::{use_action, use_store},
+    store::Action,
+};
 
 /// The live region: busy, declined, offline, call ended… are announced here.
 #[styled_component(Status)]

@@ -70,7 +70,9 @@ pub enum Action {
     /// The signaling socket is open.
     SocketOpen,
     /// The signaling socket closed (or could not open).
-    SocketClosed { reason: String },
+    SocketClosed {
+        reason: String,
+    },
     /// A message from the signaling server.
     Server(ServerMessage),
     /// The peer connection reached `connected`.
@@ -80,9 +82,13 @@ pub enum Action {
     /// ICE or the peer connection `failed`.
     PeerFailed,
     /// The grace period after a disconnection ran out.
-    GraceExpired { generation: u64 },
+    GraceExpired {
+        generation: u64,
+    },
     /// The ring for this peer ran out unanswered.
-    RingTimeout { peer: String },
+    RingTimeout {
+        peer: String,
+    },
     /// The first remote track arrived.
     RemoteMedia,
     /// Camera/microphone trouble; the call goes on with what there is.

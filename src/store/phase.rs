@@ -7,7 +7,9 @@ pub enum ConnectionState {
     #[default]
     Disconnected,
     /// Socket opening or username sent; `requested` is the name asked for.
-    LoggingIn { requested: String },
+    LoggingIn {
+        requested: String,
+    },
     LoggedIn,
 }
 
@@ -28,7 +30,9 @@ impl CallPhase {
     pub fn peer(&self) -> Option<&str> {
         match self {
             CallPhase::Idle => None,
-            CallPhase::Outgoing { peer } | CallPhase::Incoming { peer, .. } | CallPhase::InCall { peer, .. } => Some(peer),
+            CallPhase::Outgoing { peer } | CallPhase::Incoming { peer, .. } | CallPhase::InCall { peer, .. } => {
+                Some(peer)
+            }
         }
     }
 

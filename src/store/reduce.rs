@@ -1,7 +1,9 @@
 //! The transitions. Each arm reads as "in this phase, on this event, become
 //! that and ask the agent for these effects".
 
-use duet_protocol::{ClientMessage, ErrorCode, HangupReason, ServerMessage, SessionDescription, UserStatus, PROTOCOL_VERSION};
+use duet_protocol::{
+    ClientMessage, ErrorCode, HangupReason, ServerMessage, SessionDescription, UserStatus, PROTOCOL_VERSION,
+};
 
 use super::{Action, CallPhase, CallState, ChatLine, ConnectionState, Effect, MediaFlags, Notice, CHAT_HISTORY};
 
@@ -27,7 +29,12 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::Decline => {
             if let CallPhase::Incoming { peer, .. } = &s.call {
                 let peer = peer.clone();
-                end_call(s, &peer, Some(HangupReason::Declined), Notice::info(format!("You declined the call from {peer}")));
+                end_call(
+                    s,
+                    &peer,
+                    Some(HangupReason::Declined),
+                    Notice::info(format!("You declined the call from {peer}")),
+                );
             }
         }
         Action::HangUp => {
@@ -71,7 +78,12 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             if let CallPhase::InCall { peer, reconnecting: true, .. } = &s.call {
                 if generation == s.ice_generation {
                     let peer = peer.clone();
-                    end_call(s, &peer, Some(HangupReason::Failed), Notice::error(format!("The connection to {peer} was lost")));
+                    end_call(
+                        s,
+                        &peer,
+                        Some(HangupReason::Failed),
+                        Notice::error(format!("The connection to {peer} was lost")),
+                    );
                 }
             }
         }

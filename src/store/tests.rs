@@ -1,6 +1,8 @@
 //! Every transition of the call store, including the races.
 
-use duet_protocol::{ClientMessage, ErrorCode, HangupReason, IceCandidate, IceServer, Presence, ServerMessage, UserStatus};
+use duet_protocol::{
+    ClientMessage, ErrorCode, HangupReason, IceCandidate, IceServer, Presence, ServerMessage, UserStatus,
+};
 
 use super::*;
 
@@ -46,7 +48,9 @@ fn hangup(from: &str, to: &str, reason: HangupReason) -> Action {
 
 fn sent_hangup(effects: &[Effect]) -> Option<(String, HangupReason)> {
     effects.iter().find_map(|e| match e {
-        Effect::Send(ClientMessage::HangUp { target, reason, .. }) => Some((target.clone(), reason.unwrap_or_default())),
+        Effect::Send(ClientMessage::HangUp { target, reason, .. }) => {
+            Some((target.clone(), reason.unwrap_or_default()))
+        }
         _ => None,
     })
 }
@@ -99,10 +103,7 @@ fn on_a_baseline_server_the_userlist_confirms_login_and_a_rename_is_announced() 
 fn the_server_refusing_the_name_returns_to_login_with_the_reason() {
     let s = run(
         CallState::default(),
-        [
-            Action::Login("bob".into()),
-            srv(ServerMessage::error(ErrorCode::InvalidUsername, "the username is empty")),
-        ],
+        [Action::Login("bob".into()), srv(ServerMessage::error(ErrorCode::InvalidUsername, "the username is empty"))],
     );
     assert_eq!(s.connection, ConnectionState::Disconnected);
     assert_eq!(s.notice.unwrap(), Notice::error("The username is empty"));
@@ -161,7 +162,10 @@ fn calls_that_cannot_be_placed_say_why() {
 #[test]
 fn the_answer_moves_the_caller_into_the_call() {
     let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
-    let (s, fx) = effects_of(&s, srv(ServerMessage::VideoAnswer { name: "bob".into(), target: "alice".into(), sdp: sdp("answer") }));
+    let (s, fx) = effects_of(
+        &s,
+        srv(ServerMessage::VideoAnswer { name: "bob".into(), target: "alice".into(), sdp: sdp("answer") }),
+    );
     assert_eq!(s.call, CallPhase::InCall { peer: "bob".into(), connected: false, reconnecting: false });
     assert_eq!(fx, vec![Effect::RemoteAnswer(sdp("answer"))]);
     let s = s.reduce(Action::PeerConnected);
@@ -171,7 +175,10 @@ fn the_answer_moves_the_caller_into_the_call() {
 #[test]
 fn an_incoming_offer_asks_the_user_and_accept_answers_it() {
     let s = logged_in("bob", &["alice"]);
-    let (s, fx) = effects_of(&s, srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    let (s, fx) = effects_of(
+        &s,
+        srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }),
+    );
     assert_eq!(s.call, CallPhase::Incoming { peer: "alice".into(), offer: sdp("offer") });
     assert_eq!(fx, vec![Effect::StartRingTimer { peer: "alice".into() }], "nothing is answered automatically");
     assert_eq!(s.notice.as_ref().unwrap().text, "Incoming call from alice");
@@ -182,8 +189,11 @@ fn an_incoming_offer_asks_the_user_and_accept_answers_it() {
 
 #[test]
 fn decline_tells_the_caller_and_releases_everything() {
-    let s = logged_in("bob", &["alice"])
-        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    let s = logged_in("bob", &["alice"]).reduce(srv(ServerMessage::VideoOffer {
+        name: "alice".into(),
+        target: "bob".into(),
+        sdp: sdp("offer"),
+    }));
     let (s, fx) = effects_of(&s, Action::Decline);
     assert_eq!(sent_hangup(&fx), Some(("alice".into(), HangupReason::Declined)));
     assert!(fx.contains(&Effect::EndCall));
@@ -221,10 +231,16 @@ fn cancel_while_ringing_tells_the_callee_whose_dialog_closes() {
 #[test]
 fn an_answer_after_cancel_is_ignored() {
     let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into())).reduce(Action::Cancel);
-    let (s, fx) = effects_of(&s, srv(ServerMessage::VideoAnswer { name: "bob".into(), target: "alice".into(), sdp: sdp("answer") }));
+    let (s, fx) = effects_of(
+        &s,
+        srv(ServerMessage::VideoAnswer { name: "bob".into(), target: "alice".into(), sdp: sdp("answer") }),
+    );
     assert!(s.call.is_idle());
     assert!(fx.is_empty());
-    let (_, fx) = effects_of(&s, srv(ServerMessage::NewIceCandidate { name: "bob".into(), target: "alice".into(), candidate: cand() }));
+    let (_, fx) = effects_of(
+        &s,
+        srv(ServerMessage::NewIceCandidate { name: "bob".into(), target: "alice".into(), candidate: cand() }),
+    );
     assert!(fx.is_empty(), "late candidates go nowhere");
 }
 
@@ -237,8 +253,11 @@ fn the_ring_times_out_on_both_sides_but_only_for_the_current_call() {
     assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Timeout)));
     assert_eq!(s.notice.unwrap().text, "No answer from bob");
 
-    let callee = logged_in("bob", &["alice"])
-        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    let callee = logged_in("bob", &["alice"]).reduce(srv(ServerMessage::VideoOffer {
+        name: "alice".into(),
+        target: "bob".into(),
+        sdp: sdp("offer"),
+    }));
     let (callee, fx) = effects_of(&callee, Action::RingTimeout { peer: "alice".into() });
     assert!(callee.call.is_idle() && fx.contains(&Effect::EndCall));
     assert_eq!(callee.notice.unwrap().text, "Missed call from alice");
@@ -255,23 +274,35 @@ fn an_offer_while_busy_is_refused_as_busy_without_disturbing_the_call() {
     let in_call = logged_in("bob", &["alice", "carol"])
         .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }))
         .reduce(Action::Accept);
-    let (s, fx) = effects_of(&in_call, srv(ServerMessage::VideoOffer { name: "carol".into(), target: "bob".into(), sdp: sdp("offer") }));
+    let (s, fx) = effects_of(
+        &in_call,
+        srv(ServerMessage::VideoOffer { name: "carol".into(), target: "bob".into(), sdp: sdp("offer") }),
+    );
     assert_eq!(fx.len(), 1);
     assert_eq!(sent_hangup(&fx), Some(("carol".into(), HangupReason::Busy)));
     assert_eq!(s.call, in_call.call);
 
     // Also while our own dialog is showing for someone else.
-    let ringing = logged_in("bob", &["alice", "carol"])
-        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
-    let (s, fx) = effects_of(&ringing, srv(ServerMessage::VideoOffer { name: "carol".into(), target: "bob".into(), sdp: sdp("offer") }));
+    let ringing = logged_in("bob", &["alice", "carol"]).reduce(srv(ServerMessage::VideoOffer {
+        name: "alice".into(),
+        target: "bob".into(),
+        sdp: sdp("offer"),
+    }));
+    let (s, fx) = effects_of(
+        &ringing,
+        srv(ServerMessage::VideoOffer { name: "carol".into(), target: "bob".into(), sdp: sdp("offer") }),
+    );
     assert_eq!(sent_hangup(&fx), Some(("carol".into(), HangupReason::Busy)));
     assert_eq!(s.call, ringing.call);
 }
 
 #[test]
 fn hang_up_during_ringing_from_the_callers_side_or_ours() {
-    let s = logged_in("bob", &["alice"])
-        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    let s = logged_in("bob", &["alice"]).reduce(srv(ServerMessage::VideoOffer {
+        name: "alice".into(),
+        target: "bob".into(),
+        sdp: sdp("offer"),
+    }));
     // The Hang up command means nothing before the call is accepted.
     let (s2, fx) = effects_of(&s, Action::HangUp);
     assert!(fx.is_empty() && s2.call == s.call);
@@ -282,7 +313,9 @@ fn hang_up_during_ringing_from_the_callers_side_or_ours() {
 
 #[test]
 fn glare_the_polite_side_answers_and_the_impolite_side_waits() {
-    let offer = |from: &str, to: &str| srv(ServerMessage::VideoOffer { name: from.into(), target: to.into(), sdp: sdp("offer") });
+    let offer = |from: &str, to: &str| {
+        srv(ServerMessage::VideoOffer { name: from.into(), target: to.into(), sdp: sdp("offer") })
+    };
     // alice < bob: alice is polite.
     let alice = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
     let (alice, fx) = effects_of(&alice, offer("bob", "alice"));
@@ -293,25 +326,36 @@ fn glare_the_polite_side_answers_and_the_impolite_side_waits() {
     let (bob2, fx) = effects_of(&bob, offer("alice", "bob"));
     assert!(fx.is_empty(), "the impolite side ignores the colliding offer");
     assert_eq!(bob2.call, bob.call);
-    let bob2 = bob2.reduce(srv(ServerMessage::VideoAnswer { name: "alice".into(), target: "bob".into(), sdp: sdp("answer") }));
+    let bob2 =
+        bob2.reduce(srv(ServerMessage::VideoAnswer { name: "alice".into(), target: "bob".into(), sdp: sdp("answer") }));
     assert!(matches!(bob2.call, CallPhase::InCall { .. }));
 }
 
 fn cand() -> IceCandidate {
-    IceCandidate { candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host".into(), sdp_mid: Some("0".into()), sdp_m_line_index: Some(0), username_fragment: None }
+    IceCandidate {
+        candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host".into(),
+        sdp_mid: Some("0".into()),
+        sdp_m_line_index: Some(0),
+        username_fragment: None,
+    }
 }
 
 #[test]
 fn candidates_reach_the_agent_only_for_the_current_peer() {
     let s = logged_in("alice", &["bob", "carol"]).reduce(Action::Call("bob".into()));
-    let c = |name: &str| srv(ServerMessage::NewIceCandidate { name: name.into(), target: "alice".into(), candidate: cand() });
+    let c = |name: &str| {
+        srv(ServerMessage::NewIceCandidate { name: name.into(), target: "alice".into(), candidate: cand() })
+    };
     assert_eq!(effects_of(&s, c("bob")).1, vec![Effect::RemoteCandidate(cand())]);
     assert!(effects_of(&s, c("carol")).1.is_empty());
     // A baseline server leaves out the sender; it can only be our peer.
     assert_eq!(effects_of(&s, c("")).1, vec![Effect::RemoteCandidate(cand())]);
     // While the dialog shows too, so they can be buffered for the answer.
-    let ringing = logged_in("bob", &["alice"])
-        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    let ringing = logged_in("bob", &["alice"]).reduce(srv(ServerMessage::VideoOffer {
+        name: "alice".into(),
+        target: "bob".into(),
+        sdp: sdp("offer"),
+    }));
     assert_eq!(effects_of(&ringing, c("alice")).1, vec![Effect::RemoteCandidate(cand())]);
 }
 
@@ -351,7 +395,12 @@ fn mute_and_camera_toggle_tracks_and_tell_the_peer() {
     let (s, _) = effects_of(&s, Action::ToggleCamera);
     assert!(!s.media.camera_on);
     // The peer's report shows as their state.
-    let s = s.reduce(srv(ServerMessage::MediaState { name: "bob".into(), target: "alice".into(), audio: false, video: false }));
+    let s = s.reduce(srv(ServerMessage::MediaState {
+        name: "bob".into(),
+        target: "alice".into(),
+        audio: false,
+        video: false,
+    }));
     assert!(!s.media.remote_mic_on && !s.media.remote_camera_on);
     // Preferences survive the call; the peer's state does not.
     let s = s.reduce(Action::HangUp);
@@ -387,7 +436,8 @@ fn failure_says_whether_a_turn_server_was_configured() {
     let (s, _) = effects_of(&in_call("alice", "bob"), Action::PeerFailed);
     assert!(s.notice.unwrap().text.contains("No TURN relay server is configured"));
     let mut with_turn = in_call("alice", "bob");
-    with_turn.ice_servers = vec![IceServer { urls: vec!["turn:127.0.0.1:3478".into()], username: None, credential: None }];
+    with_turn.ice_servers =
+        vec![IceServer { urls: vec!["turn:127.0.0.1:3478".into()], username: None, credential: None }];
     let (s, _) = effects_of(&with_turn, Action::PeerFailed);
     assert!(s.notice.unwrap().text.contains("even through the relay"));
 }
@@ -400,7 +450,10 @@ fn losing_the_server_ends_the_call_and_returns_to_login() {
     assert_eq!(s.connection, ConnectionState::Disconnected);
     assert!(s.notice.unwrap().text.starts_with("Lost the connection"));
     // Logging in again works.
-    let (_, fx) = effects_of(&CallState::default().reduce(Action::SocketClosed { reason: "x".into() }), Action::Login("a".into()));
+    let (_, fx) = effects_of(
+        &CallState::default().reduce(Action::SocketClosed { reason: "x".into() }),
+        Action::Login("a".into()),
+    );
     assert_eq!(fx, vec![Effect::Connect]);
 }
 

@@ -1,1 +1,48 @@
-fn main() {}
+//! `cargo xtask`: the project's automation, in Rust so it needs nothing but
+//! cargo to start.
+//!
+//! - `setup`  installs the web toolchain and browser (idempotent, quick when done)
+//! - `serve`  builds the release bundle and runs duet-server on it
+//! - `test`   everything CI checks, ending with one summary line
+//! - `bench`  benchmarks (see BENCHMARKS.md)
+
+mod run;
+mod serve;
+mod setup;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = args.split_first().map(|(c, r)| (c.as_str(), r)).unwrap_or(("help", &[]));
+    let result = match cmd {
+        "setup" => setup::setup(setup::Need::Everything),
+        "serve" => serve::serve(rest),
+        "build" => setup::setup(setup::Need::WebBuild).and_then(|()| serve::build_bundle()),
+        "test" => test::test(rest),
+        "help" | "-h" | "--help" => {
+            println!("{}", HELP);
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const HELP: &str = "usage: cargo xtask <command>
+
+  setup            install what building and testing need (trunk, wasm-bindgen-cli,
+                   wasm-opt, Chromium + ChromeDriver, the wasm target); skips what is there
+  serve [ARGS..]   build the app (release) and run duet-server on http://127.0.0.1:8080;
+                   ARGS go to duet-server, e.g. --listen 0.0.0.0:8080 (see duet-server --help)
+  build            build the release bundle into dist/
+  test [--skip-browser]
+                   fmt, clippy, native tests, browser tests (headless Chromium), end-to-end";

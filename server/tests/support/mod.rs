@@ -91,7 +91,9 @@ impl Client {
         Client { ws, id: 0, name: String::new() }
     }
 
-    pub async fn connect_with(req: impl IntoClientRequest + Unpin) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
+    pub async fn connect_with(
+        req: impl IntoClientRequest + Unpin,
+    ) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
         let (ws, _) = connect_async(req).await?;
         Ok(Client { ws, id: 0, name: String::new() })
     }

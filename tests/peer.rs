@@ -1,0 +1,122 @@
+//! The agent's media and peer layer, for real: two RTCPeerConnections in one
+//! page (fake camera and microphone) connect, video plays, and ending the
+//! session stops every track.
+
+mod support;
+
+use std::{cell::RefCell, rc::Rc, time::Duration};
+
+use duet::agent::{
+    media::open_local_media,
+    peer::{PeerEvent, PeerSession},
+};
+use duet_protocol::ClientMessage;
+use support::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlVideoElement, MediaStream, MediaStreamTrack, MediaStreamTrackState};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[derive(Default)]
+struct Side {
+    outbox: RefCell<Vec<ClientMessage>>,
+    connected: RefCell<bool>,
+    tracks: RefCell<u32>,
+}
+
+fn reporter(side: Rc<Side>) -> Rc<dyn Fn(PeerEvent)> {
+    Rc::new(move |ev| match ev {
+        PeerEvent::Signal(m) => side.outbox.borrow_mut().push(m),
+        PeerEvent::Connected => *side.connected.borrow_mut() = true,
+        PeerEvent::RemoteTrack => *side.tracks.borrow_mut() += 1,
+        PeerEvent::Disconnected | PeerEvent::Failed => *side.connected.borrow_mut() = false,
+    })
+}
+
+fn all_ended(stream: &MediaStream) -> bool {
+    stream.get_tracks().iter().all(|t| MediaStreamTrack::from(t).ready_state() == MediaStreamTrackState::Ended)
+}
+
+#[wasm_bindgen_test]
+async fn two_peer_connections_connect_play_video_and_release_the_camera() {
+    let (a_media, issue) = open_local_media().await;
+    assert_eq!(issue, None, "the fake camera and microphone open");
+    let (b_media, _) = open_local_media().await;
+    let (a_media, b_media) = (a_media.unwrap(), b_media.unwrap());
+    assert_eq!(a_media.get_video_tracks().length(), 1);
+
+    let (sa, sb) = (Rc::new(Side::default()), Rc::new(Side::default()));
+    let a = PeerSession::new("b", false, &[], Some(Clone::clone(&a_media)), reporter(sa.clone())).unwrap();
+    let b = PeerSession::new("a", true, &[], Some(Clone::clone(&b_media)), reporter(sb.clone())).unwrap();
+    a.add_local_tracks(true, true, true); // negotiationneeded → offer
+
+    // Relay signaling between the two until media flows.
+    let video: HtmlVideoElement = document().create_element("video").unwrap().unchecked_into();
+    video.set_muted(true);
+    video.set_autoplay(true);
+    document().body().unwrap().append_child(&video).unwrap();
+    let mut answered = false;
+    let mut waited = 0;
+    loop {
+        // Taken out first: handlers push to the outboxes while we await below.
+        let from_a = std::mem::take(&mut *sa.outbox.borrow_mut());
+        let from_b = std::mem::take(&mut *sb.outbox.borrow_mut());
+        for m in from_a {
+            match m {
+                ClientMessage::VideoOffer { sdp, .. } if !answered => {
+                    let answer = {
+                        b.apply_remote(&sdp).await.unwrap();
+                        b.add_local_tracks(true, true, false);
+                        b.answer().await.unwrap()
+                    };
+                    answered = true;
+                    a.accept_answer(&answer).await.unwrap();
+                }
+                ClientMessage::NewIceCandidate { candidate, .. } => b.add_candidate(candidate).await,
+                _ => {}
+            }
+        }
+        for m in from_b {
+            if let ClientMessage::NewIceCandidate { candidate, .. } = m {
+                a.add_candidate(candidate).await;
+            }
+        }
+        if answered && video.src_object().is_none() && *sb.tracks.borrow() > 0 {
+            video.set_src_object(Some(&b.remote));
+            let _ = video.play();
+        }
+        let frames = video.get_video_playback_quality().total_video_frames();
+        if *sa.connected.borrow() && *sb.connected.borrow() && frames > 0 && video.video_width() > 0 {
+            break;
+        }
+        assert!(
+            waited < 15_000,
+            "no video after 15 s (frames {frames}, connected a={} b={}, ready {} paused {} track events {} tracks {:?})",
+            sa.connected.borrow(),
+            sb.connected.borrow(),
+            video.ready_state(),
+            video.paused(),
+            sb.tracks.borrow(),
+            b.remote.get_tracks().iter().map(|t| { let t = MediaStreamTrack::from(t); format!("{} muted={} {:?}", t.kind(), t.muted(), t.ready_state()) }).collect::<Vec<_>>()
+        );
+        sleep(100).await;
+        waited += 100;
+    }
+    // Frames keep coming.
+    let before = video.get_video_playback_quality().total_video_frames();
+    sleep(1000).await;
+    assert!(video.get_video_playback_quality().total_video_frames() > before, "decoded frames rise");
+    assert_eq!(*sb.tracks.borrow(), 2, "b received audio and video");
+
+    // Muting disables the track rather than removing it.
+    a.set_tracks(false, true);
+    assert!(!MediaStreamTrack::from(a_media.get_audio_tracks().get(0)).enabled());
+
+    // Ending the call stops the camera and microphone on both sides.
+    assert!(!all_ended(&a_media));
+    drop(a);
+    drop(b);
+    wait_for("tracks to end", Duration::from_secs(2), || (all_ended(&a_media) && all_ended(&b_media)).then_some(()))
+        .await;
+}

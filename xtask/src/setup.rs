@@ -1,0 +1,133 @@
+//! Installs what is missing, checking versions first so a second run is quick.
+
+use std::time::Instant;
+
+use crate::{
+    run::{cmd, output, status},
+    tools,
+};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Enough to build the bundle (serve).
+    WebBuild,
+    /// Also the browser for tests.
+    Everything,
+}
+
+pub fn setup(need: Need) -> Result<(), String> {
+    let started = Instant::now();
+    wasm_target()?;
+    trunk()?;
+    wasm_bindgen()?;
+    wasm_opt()?;
+    if need == Need::Everything {
+        browser()?;
+        namespace_tools()?;
+    }
+    eprintln!("setup: everything in place ({:.0?})", started.elapsed());
+    Ok(())
+}
+
+fn step(what: &str, takes: &str) -> Instant {
+    eprintln!("setup: installing {what} (takes {takes}) …");
+    Instant::now()
+}
+
+fn done(what: &str, t: Instant) {
+    eprintln!("setup: {what} installed in {:.0?}", t.elapsed());
+}
+
+fn wasm_target() -> Result<(), String> {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    let t = step("the wasm32-unknown-unknown target", "~1 min");
+    status(cmd("rustup", &["target", "add", "wasm32-unknown-unknown"]))?;
+    done("wasm32 target", t);
+    Ok(())
+}
+
+fn trunk() -> Result<(), String> {
+    let have = output("trunk", &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(tools::TRUNK_VERSION) {
+        return Ok(());
+    }
+    // 0.22 needs a newer rustc than this toolchain; pin the last that builds.
+    let t = step(&format!("trunk {}", tools::TRUNK_VERSION), "~13 min on 2 cores, once");
+    status(cmd("cargo", &["install", "--locked", "trunk", "--version", tools::TRUNK_VERSION]))?;
+    done("trunk", t);
+    Ok(())
+}
+
+fn wasm_bindgen() -> Result<(), String> {
+    let want = tools::locked_wasm_bindgen()?;
+    let have = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    let runner = output("wasm-bindgen-test-runner", &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(want.as_str()) && runner.contains(&want) {
+        return Ok(());
+    }
+    // Without --locked: its lockfile pins a crate version the registry lacks.
+    let t = step(&format!("wasm-bindgen-cli {want}"), "~4 min, once");
+    status(cmd("cargo", &["install", "wasm-bindgen-cli", "--version", &want]))?;
+    done("wasm-bindgen-cli", t);
+    Ok(())
+}
+
+fn wasm_opt() -> Result<(), String> {
+    let bin = tools::binaryen_bin().join("wasm-opt");
+    let have = output(&bin.to_string_lossy(), &["--version"]).unwrap_or_default();
+    if have.contains(&format!("version {}", tools::BINARYEN_VERSION)) {
+        return Ok(());
+    }
+    // Trunk would download binaryen from GitHub (unreachable here) and
+    // Debian's is too old for current rustc output; npm ships a working one.
+    let t = step(&format!("wasm-opt (npm binaryen@{})", tools::BINARYEN_VERSION), "~10 s");
+    let prefix = tools::tools_dir().join("binaryen");
+    std::fs::create_dir_all(&prefix).map_err(|e| format!("creating {}: {e}", prefix.display()))?;
+    let pkg = format!("binaryen@{}", tools::BINARYEN_VERSION);
+    status(cmd("npm", &["install", "--no-audit", "--no-fund", "--prefix", &prefix.to_string_lossy(), &pkg]))?;
+    done("wasm-opt", t);
+    Ok(())
+}
+
+fn apt_install(packages: &[&str], takes: &str) -> Result<(), String> {
+    let t = step(&packages.join(", "), takes);
+    let is_root = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
+    if !is_root {
+        return Err(format!(
+            "{} missing; install them with: sudo apt-get install -y {}",
+            packages.join(", "),
+            packages.join(" ")
+        ));
+    }
+    status(cmd("apt-get", &["update", "-q"]))?;
+    let mut c = cmd("apt-get", &["install", "-y", "-q", "--no-install-recommends"]);
+    c.args(packages).env("DEBIAN_FRONTEND", "noninteractive");
+    status(c)?;
+    done(&packages.join(", "), t);
+    Ok(())
+}
+
+fn browser() -> Result<(), String> {
+    let chromium = output(tools::CHROMIUM, &["--version"]).unwrap_or_default();
+    let driver = output(tools::CHROMEDRIVER, &["--version"]).unwrap_or_default();
+    let major = |s: &str| {
+        s.split_whitespace()
+            .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            .and_then(|v| v.split('.').next().map(str::to_owned))
+    };
+    if !chromium.is_empty() && major(&chromium) == major(&driver) {
+        return Ok(());
+    }
+    apt_install(&["chromium", "chromium-driver", "fonts-liberation"], "~2 min")
+}
+
+/// `unshare` and `ip` put browser tests in a loopback-only network namespace.
+fn namespace_tools() -> Result<(), String> {
+    if output("unshare", &["--version"]).is_some() && output("ip", &["-V"]).is_some() {
+        return Ok(());
+    }
+    apt_install(&["util-linux", "iproute2"], "~20 s")
+}

@@ -1,0 +1,126 @@
+//! `cargo xtask test`: every check CI runs, in order, ending with one
+//! summary line. Steps that open sockets between browsers and servers run
+//! inside a private network namespace that holds only loopback.
+
+use std::process::Command;
+
+use crate::{
+    run::{cmd, tee},
+    serve::build_bundle,
+    setup::{self, Need},
+    tools,
+};
+
+struct Outcome {
+    step: &'static str,
+    ok: bool,
+    passed: u64,
+    failed: u64,
+}
+
+pub fn test(args: &[String]) -> Result<(), String> {
+    let skip_browser = args.iter().any(|a| a == "--skip-browser");
+    setup::setup(if skip_browser { Need::WebBuild } else { Need::Everything })?;
+
+    let mut steps: Vec<(&'static str, Command)> = vec![
+        ("format", cmd("cargo", &["fmt", "--all", "--", "--check"])),
+        ("clippy", cmd("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
+        (
+            "clippy (wasm)",
+            cmd(
+                "cargo",
+                &[
+                    "clippy",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "-p",
+                    "duet",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+            ),
+        ),
+        ("native tests", cmd("cargo", &["test", "--workspace", "--exclude", "duet-e2e"])),
+    ];
+    if !skip_browser {
+        let mut wasm = in_loopback_namespace(&["cargo", "test", "--target", "wasm32-unknown-unknown", "-p", "duet"]);
+        wasm.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "60");
+        steps.push(("browser tests", wasm));
+    }
+
+    let mut outcomes = Vec::new();
+    for (step, c) in steps {
+        eprintln!("\n==== {step} ====");
+        let (ok, out) = tee(c);
+        let (passed, failed) = count(&out);
+        outcomes.push(Outcome { step, ok, passed, failed });
+    }
+    if !skip_browser {
+        eprintln!("\n==== end-to-end ====");
+        let bundle_ok = build_bundle().is_ok();
+        let (ok, passed, failed) = if bundle_ok {
+            let mut e2e = in_loopback_namespace(&["cargo", "test", "-p", "duet-e2e", "--", "--test-threads=1"]);
+            e2e.env("DUET_DIST", tools::root().join("dist"));
+            let (ok, out) = tee(e2e);
+            let (p, f) = count(&out);
+            (ok, p, f)
+        } else {
+            (false, 0, 0)
+        };
+        outcomes.push(Outcome { step: "end-to-end", ok, passed, failed });
+    }
+
+    eprintln!("\n==== results ====");
+    for o in &outcomes {
+        eprintln!("{:>4}  {:<14} {} passed, {} failed", if o.ok { "ok" } else { "FAIL" }, o.step, o.passed, o.failed);
+    }
+    let passed: u64 = outcomes.iter().map(|o| o.passed).sum();
+    // A step that failed without a test failing (fmt, clippy, a build) still counts once.
+    let failed: u64 = outcomes.iter().map(|o| if o.ok { o.failed } else { o.failed.max(1) }).sum();
+    println!("summary: {passed} passed, {failed} failed");
+    if outcomes.iter().all(|o| o.ok) {
+        Ok(())
+    } else {
+        let bad: Vec<&str> = outcomes.iter().filter(|o| !o.ok).map(|o| o.step).collect();
+        Err(format!("failed: {}", bad.join(", ")))
+    }
+}
+
+/// Runs `argv` in a new network namespace with only `lo`, up. Browsers and
+/// servers there can talk to each other and to nothing else.
+fn in_loopback_namespace(argv: &[&str]) -> Command {
+    let mut c = cmd("unshare", &["--net", "--", "sh", "-c", "ip link set lo up && exec \"$@\"", "loopback-only"]);
+    c.args(argv).env("DUET_LOOPBACK_NAMESPACE", "1");
+    c
+}
+
+/// Sums cargo's and wasm-bindgen-test's "test result:" lines.
+fn count(out: &str) -> (u64, u64) {
+    let mut passed = 0;
+    let mut failed = 0;
+    for line in out.lines().filter(|l| l.trim_start().starts_with("test result:")) {
+        let num_before = |word: &str| {
+            line.split(';')
+                .find(|part| part.trim_end().ends_with(word))
+                .and_then(|part| part.split_whitespace().rev().nth(1))
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        passed += num_before("passed");
+        failed += num_before("failed");
+    }
+    (passed, failed)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_cargo_test_result_lines() {
+        let out = "running 3 tests\ntest result: ok. 3 passed; 0 failed; 1 ignored; 0 measured\n\
+                   test result: FAILED. 5 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.1s\n";
+        assert_eq!(super::count(out), (8, 2));
+    }
+}
