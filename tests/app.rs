@@ -1,5 +1,7 @@
 //! The app mounted in headless Chromium: what a person sees first, and how
 //! it reacts when the server cannot be reached.
+// Browser-only: run by `cargo xtask test` with wasm-bindgen-test-runner.
+#![cfg(target_arch = "wasm32")]
 
 mod support;
 

@@ -1,6 +1,8 @@
 //! The agent's media and peer layer, for real: two RTCPeerConnections in one
 //! page (fake camera and microphone) connect, video plays, and ending the
 //! session stops every track.
+// Browser-only: run by `cargo xtask test` with wasm-bindgen-test-runner.
+#![cfg(target_arch = "wasm32")]
 
 mod support;
 

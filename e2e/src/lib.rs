@@ -1,1 +1,34 @@
+//! End-to-end harness: duet-server on loopback serving the release bundle,
+//! ChromeDriver, and one separate headless Chromium (own profile) per user
+//! with a fake camera and microphone. Tests drive the UI by accessible
+//! names, as a person would, and measure media rather than assume it.
+//!
+//! Everything must run inside a network namespace that holds only `lo`
+//! (`cargo xtask test` arranges it); the harness refuses to run otherwise.
 
+mod browser;
+mod harness;
+
+pub use browser::Browser;
+pub use harness::{scenario, Harness};
+
+/// How long any single wait may take before the test fails.
+pub const WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Polls `check` until it yields Some, or fails after `limit` saying `what`.
+pub async fn wait_until<T, F, Fut>(what: &str, limit: std::time::Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {limit:?} waiting for {what}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -36,8 +36,9 @@ async fn get_user_media(audio: bool, video: bool) -> Result<MediaStream, JsValue
     let c = MediaStreamConstraints::new();
     c.set_audio_bool(audio);
     c.set_video_bool(video);
-    let stream = JsFuture::from(devices.get_user_media_with_constraints(&c)?).await?;
-    Ok(stream.into())
+    let stream: MediaStream = JsFuture::from(devices.get_user_media_with_constraints(&c)?).await?.into();
+    super::diagnostics::local_stream(&stream);
+    Ok(stream)
 }
 
 /// Ends every track, which turns the camera light off.

@@ -2,6 +2,7 @@
 //! RTCPeerConnection and the camera. It renders nothing; it executes the
 //! store's effects and turns browser events into store actions.
 
+mod diagnostics;
 mod js;
 pub mod media;
 pub mod peer;
@@ -282,6 +283,7 @@ impl Agent {
     /// Makes `s` the current session, handing it the early candidates.
     fn install(&self, s: Rc<PeerSession>) {
         let mut inner = self.inner.borrow_mut();
+        diagnostics::current_peer(&s.pc);
         s.buffer_candidates(std::mem::take(&mut inner.early_candidates));
         inner.session = Some(s);
         drop(inner);

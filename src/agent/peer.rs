@@ -52,6 +52,7 @@ impl PeerSession {
         let config = RtcConfiguration::new();
         config.set_ice_servers(&to_js::<_, wasm_bindgen::JsValue>(&ice_servers));
         let pc = RtcPeerConnection::new_with_configuration(&config).map_err(describe)?;
+        super::diagnostics::peer_opened();
         let remote = MediaStream::new().map_err(describe)?;
         let making_offer = Rc::new(Cell::new(false));
         let target = peer.to_owned();
@@ -228,6 +229,7 @@ impl Drop for PeerSession {
     fn drop(&mut self) {
         self._listeners.clear();
         self.pc.close();
+        super::diagnostics::peer_closed(&self.pc);
         if let Some(s) = &self.local {
             super::media::stop(s);
         }

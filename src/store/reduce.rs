@@ -131,6 +131,10 @@ fn login(s: &mut CallState, name: String) {
 }
 
 fn call(s: &mut CallState, peer: String) {
+    // Calling the person who is ringing us means taking their call.
+    if matches!(&s.call, CallPhase::Incoming { peer: p, .. } if *p == peer) {
+        return apply(s, Action::Accept);
+    }
     if !s.is_logged_in() || !s.call.is_idle() {
         return;
     }

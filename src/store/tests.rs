@@ -492,3 +492,12 @@ fn effects_keep_their_order_and_a_bounded_history() {
     let since: Vec<u64> = fx.since(298).map(|(s, _)| *s).collect();
     assert_eq!(since, vec![299, 300]);
 }
+
+#[test]
+fn calling_the_person_who_rings_us_accepts_their_call() {
+    let s = logged_in("bob", &["alice"])
+        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    let (s, fx) = effects_of(&s, Action::Call("alice".into()));
+    assert_eq!(fx, vec![Effect::Answer { peer: "alice".into(), offer: sdp("offer"), polite: false }]);
+    assert!(matches!(s.call, CallPhase::InCall { .. }));
+}

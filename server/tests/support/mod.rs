@@ -1,4 +1,6 @@
 //! A real duet-server on 127.0.0.1 and real WebSocket clients for it.
+// Test helpers return tungstenite's errors as they come; their size does not matter here.
+#![allow(clippy::result_large_err)]
 #![allow(dead_code)]
 
 use std::time::Duration;

@@ -1,0 +1,245 @@
+//! One user's Chromium, driven through WebDriver by accessible names.
+
+use std::time::Duration;
+
+use fantoccini::{elements::Element, wd::Capabilities, Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+use crate::{wait_until, WAIT};
+
+#[derive(Clone)]
+pub struct Browser {
+    pub user: String,
+    pub client: Client,
+}
+
+const CHROME_ARGS: &[&str] = &[
+    "--headless=new",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--autoplay-policy=no-user-gesture-required",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1000,800",
+];
+
+fn xpath_literal(s: &str) -> String {
+    if !s.contains('\'') {
+        format!("'{s}'")
+    } else {
+        format!("concat('{}')", s.replace('\'', "', \"'\", '"))
+    }
+}
+
+impl Browser {
+    pub async fn launch(driver: &str, user: &str) -> Browser {
+        let mut caps = Capabilities::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:chromeOptions".into(), json!({"binary": "/usr/bin/chromium", "args": CHROME_ARGS}));
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(driver)
+            .await
+            .unwrap_or_else(|e| panic!("starting Chromium for {user}: {e}"));
+        Browser { user: user.to_owned(), client }
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap_or_else(|e| panic!("{}: opening {url}: {e}", self.user));
+    }
+
+    pub async fn quit(self) {
+        let _ = self.client.close().await;
+    }
+
+    pub async fn screenshot(&self) -> Option<Vec<u8>> {
+        self.client.screenshot().await.ok()
+    }
+
+    /// The page's visible text and call state, for failure reports.
+    pub async fn console_log(&self) -> Option<String> {
+        let v = self.client.execute("return document.body.innerText", vec![]).await.ok()?;
+        Some(v.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Runs `script` (a function body) in the page.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{}: script failed: {e}\n{script}", self.user))
+    }
+
+    /// Runs an async `script` whose last argument is the callback.
+    pub async fn js_async(&self, script: &str) -> Value {
+        self.client
+            .execute_async(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{}: script failed: {e}\n{script}", self.user))
+    }
+
+    fn button_xpath(name: &str) -> String {
+        let n = xpath_literal(name);
+        format!("//button[@aria-label={n} or (not(@aria-label) and normalize-space(.)={n})]")
+    }
+
+    pub async fn find_button(&self, name: &str) -> Option<Element> {
+        self.client.find(Locator::XPath(&Self::button_xpath(name))).await.ok()
+    }
+
+    /// Waits for an enabled button named `name` and clicks it.
+    pub async fn click(&self, name: &str) {
+        let b = wait_until(&format!("{}: an enabled button {name:?}", self.user), WAIT, || async {
+            let b = self.find_button(name).await?;
+            b.is_enabled().await.ok()?.then_some(b)
+        })
+        .await;
+        b.click().await.unwrap_or_else(|e| panic!("{}: clicking {name:?}: {e}", self.user));
+    }
+
+    pub async fn wait_button(&self, name: &str) {
+        wait_until(&format!("{}: button {name:?}", self.user), WAIT, || async { self.find_button(name).await.map(|_| ()) })
+            .await;
+    }
+
+    pub async fn wait_no_button(&self, name: &str) {
+        wait_until(&format!("{}: button {name:?} to go away", self.user), WAIT, || async {
+            self.find_button(name).await.is_none().then_some(())
+        })
+        .await;
+    }
+
+    /// Types into the control whose <label> reads `label`.
+    pub async fn fill(&self, label: &str, text: &str) {
+        let xpath = format!("//*[@id=//label[normalize-space(.)={}]/@for]", xpath_literal(label));
+        let field = wait_until(&format!("{}: field {label:?}", self.user), WAIT, || async {
+            self.client.find(Locator::XPath(&xpath)).await.ok()
+        })
+        .await;
+        field.clear().await.ok();
+        field.send_keys(text).await.unwrap_or_else(|e| panic!("{}: typing into {label:?}: {e}", self.user));
+    }
+
+    /// Logs in and waits for the lobby.
+    pub async fn login(&self, name: &str) {
+        self.fill("Username", name).await;
+        self.click("Log in").await;
+        self.wait_text("Signed in as").await;
+    }
+
+    pub async fn text(&self) -> String {
+        self.js("return document.body.innerText").await.as_str().unwrap_or_default().to_owned()
+    }
+
+    pub async fn status(&self) -> String {
+        self.js("const s = document.querySelector('[role=status]'); return s ? s.innerText : ''")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub async fn wait_text(&self, needle: &str) {
+        wait_until(&format!("{}: text {needle:?} on the page", self.user), WAIT, || async {
+            self.text().await.contains(needle).then_some(())
+        })
+        .await;
+    }
+
+    pub async fn wait_status(&self, needle: &str) {
+        self.wait_status_within(needle, WAIT).await;
+    }
+
+    pub async fn wait_status_within(&self, needle: &str, limit: Duration) {
+        wait_until(&format!("{}: status {needle:?}", self.user), limit, || async {
+            self.status().await.contains(needle).then_some(())
+        })
+        .await;
+    }
+
+    /// Names in the user list that can be called ("Call <name>" buttons).
+    pub async fn callable(&self) -> Vec<String> {
+        let v = self
+            .js("return [...document.querySelectorAll('button[aria-label^=\"Call \"]')].map(b => b.getAttribute('aria-label').slice(5))")
+            .await;
+        serde_json::from_value(v).unwrap_or_default()
+    }
+
+    /// The remote video's decoded frame count and width.
+    pub async fn remote_frames(&self) -> (u64, u64) {
+        let v = self
+            .js("const v = document.getElementById('received_video'); \
+                 if (!v) return [0, 0]; \
+                 return [v.getVideoPlaybackQuality().totalVideoFrames, v.videoWidth];")
+            .await;
+        (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0))
+    }
+
+    /// Inbound RTP counters of the current call: (video frames decoded, audio packets received).
+    pub async fn inbound(&self) -> (u64, u64) {
+        let v = self
+            .js_async(
+                "const done = arguments[arguments.length - 1]; \
+                 const pc = window.duetDiagnostics && window.duetDiagnostics.pc; \
+                 if (!pc) return done([0, 0]); \
+                 pc.getStats().then(stats => { let f = 0, a = 0; \
+                   stats.forEach(s => { if (s.type === 'inbound-rtp') { \
+                     if (s.kind === 'video') f += s.framesDecoded || 0; \
+                     if (s.kind === 'audio') a += s.packetsReceived || 0; } }); \
+                   done([f, a]); }, () => done([0, 0]));",
+            )
+            .await;
+        (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0))
+    }
+
+    /// Asserts video and audio arrive and keep arriving: the remote <video>
+    /// has a size and its frame count rises over a second, and inbound audio
+    /// packets rise too.
+    pub async fn assert_media_flows(&self) {
+        wait_until(&format!("{}: remote video frames", self.user), WAIT, || async {
+            let (frames, width) = self.remote_frames().await;
+            (frames > 0 && width > 0).then_some(())
+        })
+        .await;
+        let (f0, _) = self.remote_frames().await;
+        let (v0, a0) = self.inbound().await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let (f1, _) = self.remote_frames().await;
+        let (v1, a1) = self.inbound().await;
+        assert!(f1 > f0, "{}: remote video frames did not rise ({f0} → {f1})", self.user);
+        assert!(v1 > v0, "{}: inbound video framesDecoded did not rise ({v0} → {v1})", self.user);
+        assert!(a1 > a0, "{}: inbound audio packets did not rise ({a0} → {a1})", self.user);
+    }
+
+    /// Open peer connections, per the page's diagnostics.
+    pub async fn open_peer_connections(&self) -> i64 {
+        self.js("return window.duetDiagnostics ? window.duetDiagnostics.openPeerConnections : 0").await.as_i64().unwrap_or(-1)
+    }
+
+    /// Local camera/microphone tracks not yet ended.
+    pub async fn live_local_tracks(&self) -> u64 {
+        self.js(
+            "const d = window.duetDiagnostics; if (!d) return 0; \
+             return d.localStreams.flatMap(s => s.getTracks()).filter(t => t.readyState !== 'ended').length",
+        )
+        .await
+        .as_u64()
+        .unwrap_or(u64::MAX)
+    }
+
+    /// Whether both video elements are gone or empty.
+    pub async fn videos_cleared(&self) -> bool {
+        self.js(
+            "return ['received_video', 'local_video'].every(id => { \
+               const v = document.getElementById(id); return !v || !v.srcObject; })",
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
+    }
+}

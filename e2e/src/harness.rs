@@ -1,0 +1,179 @@
+//! The server, the driver, and failure artifacts.
+
+use std::{
+    net::TcpListener as StdListener,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, OnceLock},
+    time::Duration,
+};
+
+use duet_server::{Config, Server};
+use futures_util::FutureExt;
+use tokio::process::{Child, Command};
+use tokio_util::sync::CancellationToken;
+
+use crate::Browser;
+
+pub struct Harness {
+    pub server: Server,
+    shutdown: CancellationToken,
+    _driver: Child,
+    driver_url: String,
+    /// Every browser opened, for screenshots on failure.
+    browsers: Mutex<Vec<Browser>>,
+    artifacts: PathBuf,
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Server logs of the whole test binary go to one file, named on failure.
+fn server_log() -> &'static PathBuf {
+    static LOG: OnceLock<PathBuf> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let dir = workspace().join("target").join("e2e");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("server.log");
+        let file = std::fs::File::create(&path).unwrap();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("duet_server=debug,info")
+            .with_ansi(false)
+            .with_writer(Mutex::new(file))
+            .try_init();
+        path
+    })
+}
+
+/// Browsers and servers here must talk over loopback only.
+fn require_loopback_namespace() {
+    // /proc/self/net/dev lists this network namespace's interfaces (sysfs
+    // would show the host's unless remounted).
+    let dev = std::fs::read_to_string("/proc/self/net/dev").unwrap_or_default();
+    let interfaces: Vec<String> =
+        dev.lines().skip(2).filter_map(|l| l.split(':').next()).map(|n| n.trim().to_owned()).collect();
+    assert!(
+        interfaces == ["lo"],
+        "refusing to run: end-to-end tests start browsers that must not reach any network, so they run only in \
+         a network namespace holding nothing but loopback (found interfaces {interfaces:?}). \
+         Run them with `cargo xtask test`, or as root: unshare --net sh -c 'ip link set lo up && cargo test -p duet-e2e'"
+    );
+}
+
+fn dist_dir() -> PathBuf {
+    let dist = std::env::var_os("DUET_DIST").map(PathBuf::from).unwrap_or_else(|| workspace().join("dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "no app bundle at {} — build it with `cargo xtask build` (cargo xtask test does)",
+        dist.display()
+    );
+    dist
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Harness {
+    pub async fn start(name: &str, tweak: impl FnOnce(&mut Config)) -> Arc<Harness> {
+        require_loopback_namespace();
+        server_log();
+        let mut config = Config::defaults();
+        config.static_dir = dist_dir();
+        tweak(&mut config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let shutdown = CancellationToken::new();
+        let (server, _task) = duet_server::spawn(listener, config, shutdown.clone()).unwrap();
+
+        let port = free_port();
+        let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("starting chromedriver (cargo xtask setup installs it)");
+        let driver_url = format!("http://127.0.0.1:{port}");
+        crate::wait_until("chromedriver to listen", Duration::from_secs(10), || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ())
+        })
+        .await;
+
+        let artifacts = workspace().join("target").join("e2e").join(name);
+        let _ = std::fs::remove_dir_all(&artifacts);
+        Arc::new(Harness { server, shutdown, _driver: driver, driver_url, browsers: Mutex::default(), artifacts })
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.server.addr)
+    }
+
+    /// A new Chromium instance (own profile) showing `path` of the app.
+    pub async fn browser(&self, user: &str, path: &str) -> Browser {
+        let b = Browser::launch(&self.driver_url, user).await;
+        b.goto(&format!("{}{}", self.base_url(), path)).await;
+        self.browsers.lock().unwrap().push(b.clone());
+        b
+    }
+
+    /// A browser logged in as `user`, in the lobby.
+    pub async fn user(&self, user: &str) -> Browser {
+        self.user_at(user, "/").await
+    }
+
+    pub async fn user_at(&self, user: &str, path: &str) -> Browser {
+        let b = self.browser(user, path).await;
+        b.login(user).await;
+        b
+    }
+
+    pub fn metrics(&self) -> String {
+        self.server.hub.metrics.render()
+    }
+
+    async fn save_artifacts(&self) {
+        let _ = std::fs::create_dir_all(&self.artifacts);
+        let browsers = self.browsers.lock().unwrap().clone();
+        for b in browsers {
+            let path = self.artifacts.join(format!("{}.png", b.user));
+            match b.screenshot().await {
+                Some(png) if std::fs::write(&path, &png).is_ok() => eprintln!("screenshot: {}", path.display()),
+                _ => eprintln!("screenshot of {} unavailable (browser closed?)", b.user),
+            }
+            if let Some(log) = b.console_log().await {
+                let path = self.artifacts.join(format!("{}-page.txt", b.user));
+                if std::fs::write(&path, log).is_ok() {
+                    eprintln!("page state: {}", path.display());
+                }
+            }
+        }
+        eprintln!("server log: {}", server_log().display());
+    }
+
+    async fn close(&self) {
+        let browsers = std::mem::take(&mut *self.browsers.lock().unwrap());
+        for b in browsers {
+            b.quit().await;
+        }
+        self.shutdown.cancel();
+    }
+}
+
+/// Runs one scenario; on failure saves each browser's screenshot and the
+/// server log under target/e2e/ and prints their paths. Browsers are closed
+/// either way.
+pub async fn scenario<F, Fut>(name: &str, tweak: impl FnOnce(&mut Config), body: F)
+where
+    F: FnOnce(Arc<Harness>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let h = Harness::start(name, tweak).await;
+    let outcome = std::panic::AssertUnwindSafe(body(h.clone())).catch_unwind().await;
+    if outcome.is_err() {
+        h.save_artifacts().await;
+    }
+    h.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
