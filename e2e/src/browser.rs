@@ -72,7 +72,10 @@ impl Browser {
 
     /// Runs `script` (a function body) in the page.
     pub async fn js(&self, script: &str) -> Value {
-        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{}: script failed: {e}\n{script}", self.user))
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{}: script failed: {e}\n{script}", self.user))
     }
 
     /// Runs an async `script` whose last argument is the callback.
@@ -103,8 +106,10 @@ impl Browser {
     }
 
     pub async fn wait_button(&self, name: &str) {
-        wait_until(&format!("{}: button {name:?}", self.user), WAIT, || async { self.find_button(name).await.map(|_| ()) })
-            .await;
+        wait_until(&format!("{}: button {name:?}", self.user), WAIT, || async {
+            self.find_button(name).await.map(|_| ())
+        })
+        .await;
     }
 
     pub async fn wait_no_button(&self, name: &str) {
@@ -218,28 +223,27 @@ impl Browser {
 
     /// Open peer connections, per the page's diagnostics.
     pub async fn open_peer_connections(&self) -> i64 {
-        self.js("return window.duetDiagnostics ? window.duetDiagnostics.openPeerConnections : 0").await.as_i64().unwrap_or(-1)
+        self.js("return window.duetDiagnostics ? window.duetDiagnostics.openPeerConnections : 0")
+            .await
+            .as_i64()
+            .unwrap_or(-1)
     }
 
     /// Local camera/microphone tracks not yet ended.
     pub async fn live_local_tracks(&self) -> u64 {
-        self.js(
-            "const d = window.duetDiagnostics; if (!d) return 0; \
-             return d.localStreams.flatMap(s => s.getTracks()).filter(t => t.readyState !== 'ended').length",
-        )
-        .await
-        .as_u64()
-        .unwrap_or(u64::MAX)
+        self.js("const d = window.duetDiagnostics; if (!d) return 0; \
+             return d.localStreams.flatMap(s => s.getTracks()).filter(t => t.readyState !== 'ended').length")
+            .await
+            .as_u64()
+            .unwrap_or(u64::MAX)
     }
 
     /// Whether both video elements are gone or empty.
     pub async fn videos_cleared(&self) -> bool {
-        self.js(
-            "return ['received_video', 'local_video'].every(id => { \
-               const v = document.getElementById(id); return !v || !v.srcObject; })",
-        )
-        .await
-        .as_bool()
-        .unwrap_or(false)
+        self.js("return ['received_video', 'local_video'].every(id => { \
+               const v = document.getElementById(id); return !v || !v.srcObject; })")
+            .await
+            .as_bool()
+            .unwrap_or(false)
     }
 }

@@ -169,7 +169,8 @@ where
 {
     let h = Harness::start(name, tweak).await;
     let outcome = std::panic::AssertUnwindSafe(body(h.clone())).catch_unwind().await;
-    if outcome.is_err() {
+    // DUET_E2E_SCREENSHOTS=1 keeps them for passing scenarios too.
+    if outcome.is_err() || std::env::var_os("DUET_E2E_SCREENSHOTS").is_some() {
         h.save_artifacts().await;
     }
     h.close().await;

@@ -25,219 +25,263 @@ fn active_calls(h: &Harness) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s01_users_see_each_other_and_a_taken_name_is_renamed() {
-    scenario("s01", |_| {}, |h| async move {
-        let alice = h.user("alice").await;
-        let bob = h.user("bob").await;
-        wait_until("alice to see bob", WAIT, || async { (alice.callable().await == ["bob"]).then_some(()) }).await;
-        wait_until("bob to see alice", WAIT, || async { (bob.callable().await == ["alice"]).then_some(()) }).await;
-        assert!(bob.text().await.contains("bob (you)"), "own name is listed, not callable");
+    scenario(
+        "s01",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.user("bob").await;
+            wait_until("alice to see bob", WAIT, || async { (alice.callable().await == ["bob"]).then_some(()) }).await;
+            wait_until("bob to see alice", WAIT, || async { (bob.callable().await == ["alice"]).then_some(()) }).await;
+            assert!(bob.text().await.contains("bob (you)"), "own name is listed, not callable");
 
-        let third = h.browser("alice-again", "/").await;
-        third.fill("Username", "alice").await;
-        third.click("Log in").await;
-        third.wait_status("The name alice is taken; you are alice1").await;
-        third.wait_text("Signed in as alice1").await;
-        wait_until("bob to see alice1", WAIT, || async { (bob.callable().await == ["alice", "alice1"]).then_some(()) })
+            let third = h.browser("alice-again", "/").await;
+            third.fill("Username", "alice").await;
+            third.click("Log in").await;
+            third.wait_status("The name alice is taken; you are alice1").await;
+            third.wait_text("Signed in as alice1").await;
+            wait_until("bob to see alice1", WAIT, || async {
+                (bob.callable().await == ["alice", "alice1"]).then_some(())
+            })
             .await;
-    })
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s02_a_call_is_accepted_and_media_flows_both_ways() {
-    scenario("s02", |_| {}, |h| async move {
-        let alice = h.user("alice").await;
-        let bob = h.user("bob").await;
-        alice.click("Call bob").await;
-        alice.wait_text("Calling bob").await;
-        alice.wait_button("Cancel").await;
-        bob.wait_text("alice is calling").await;
-        bob.wait_button("Decline").await;
-        bob.click("Accept").await;
-        alice.assert_media_flows().await;
-        bob.assert_media_flows().await;
-        alice.wait_text("In a call with bob").await;
-        bob.wait_text("In a call with alice").await;
-        assert_eq!(active_calls(&h), "duet_active_calls 1");
-    })
+    scenario(
+        "s02",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.user("bob").await;
+            alice.click("Call bob").await;
+            alice.wait_text("Calling bob").await;
+            alice.wait_button("Cancel").await;
+            bob.wait_text("alice is calling").await;
+            bob.wait_button("Decline").await;
+            bob.click("Accept").await;
+            alice.assert_media_flows().await;
+            bob.assert_media_flows().await;
+            alice.wait_text("In a call with bob").await;
+            bob.wait_text("In a call with alice").await;
+            assert_eq!(active_calls(&h), "duet_active_calls 1");
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s03_hanging_up_returns_both_to_the_lobby_and_releases_everything() {
-    scenario("s03", |_| {}, |h| async move {
-        let alice = h.user("alice").await;
-        let bob = h.user("bob").await;
-        connect(&alice, &bob).await;
-        alice.click("Hang up").await;
-        back_in_lobby(&alice).await;
-        back_in_lobby(&bob).await;
-        bob.wait_status("alice hung up").await;
-        alice.wait_status("Call with bob ended").await;
-        for b in [&alice, &bob] {
-            assert!(b.videos_cleared().await, "{}: videos cleared", b.user);
-            wait_until(&format!("{}: every local track ended", b.user), WAIT, || async {
-                (b.live_local_tracks().await == 0).then_some(())
+    scenario(
+        "s03",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.user("bob").await;
+            connect(&alice, &bob).await;
+            alice.click("Hang up").await;
+            back_in_lobby(&alice).await;
+            back_in_lobby(&bob).await;
+            bob.wait_status("alice hung up").await;
+            alice.wait_status("Call with bob ended").await;
+            for b in [&alice, &bob] {
+                assert!(b.videos_cleared().await, "{}: videos cleared", b.user);
+                wait_until(&format!("{}: every local track ended", b.user), WAIT, || async {
+                    (b.live_local_tracks().await == 0).then_some(())
+                })
+                .await;
+                assert_eq!(b.open_peer_connections().await, 0, "{}: peer connection closed", b.user);
+            }
+            wait_until("the server to count no active call", WAIT, || async {
+                (active_calls(&h) == "duet_active_calls 0").then_some(())
             })
             .await;
-            assert_eq!(b.open_peer_connections().await, 0, "{}: peer connection closed", b.user);
-        }
-        wait_until("the server to count no active call", WAIT, || async {
-            (active_calls(&h) == "duet_active_calls 0").then_some(())
-        })
-        .await;
-    })
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s04_a_declined_call_tells_the_caller() {
-    scenario("s04", |_| {}, |h| async move {
-        let alice = h.user("alice").await;
-        let bob = h.user("bob").await;
-        alice.click("Call bob").await;
-        bob.click("Decline").await;
-        alice.wait_status("bob declined the call").await;
-        back_in_lobby(&alice).await;
-        bob.wait_no_button("Accept").await;
-        for b in [&alice, &bob] {
-            wait_until(&format!("{}: nothing left open", b.user), WAIT, || async {
-                (b.open_peer_connections().await == 0 && b.live_local_tracks().await == 0).then_some(())
-            })
-            .await;
-        }
-    })
+    scenario(
+        "s04",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.user("bob").await;
+            alice.click("Call bob").await;
+            bob.click("Decline").await;
+            alice.wait_status("bob declined the call").await;
+            back_in_lobby(&alice).await;
+            bob.wait_no_button("Accept").await;
+            for b in [&alice, &bob] {
+                wait_until(&format!("{}: nothing left open", b.user), WAIT, || async {
+                    (b.open_peer_connections().await == 0 && b.live_local_tracks().await == 0).then_some(())
+                })
+                .await;
+            }
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s05_cancel_while_ringing_closes_the_callees_dialog() {
-    scenario("s05", |_| {}, |h| async move {
-        let alice = h.user("alice").await;
-        let bob = h.user("bob").await;
-        alice.click("Call bob").await;
-        bob.wait_button("Accept").await;
-        alice.click("Cancel").await;
-        bob.wait_no_button("Accept").await;
-        bob.wait_status("Missed call from alice").await;
-        alice.wait_status("Call to bob cancelled").await;
-        back_in_lobby(&alice).await;
-    })
+    scenario(
+        "s05",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.user("bob").await;
+            alice.click("Call bob").await;
+            bob.wait_button("Accept").await;
+            alice.click("Cancel").await;
+            bob.wait_no_button("Accept").await;
+            bob.wait_status("Missed call from alice").await;
+            alice.wait_status("Call to bob cancelled").await;
+            back_in_lobby(&alice).await;
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s06_an_unanswered_call_times_out_on_both_sides() {
-    scenario("s06", |_| {}, |h| async move {
-        // A short ring, set through the app's runtime configuration.
-        let alice = h.user_at("alice", "/?ring=3").await;
-        let bob = h.user_at("bob", "/?ring=3").await;
-        alice.click("Call bob").await;
-        bob.wait_button("Accept").await;
-        alice.wait_status_within("No answer from bob", Duration::from_secs(10)).await;
-        bob.wait_status_within("Missed call from alice", Duration::from_secs(10)).await;
-        bob.wait_no_button("Accept").await;
-        back_in_lobby(&alice).await;
-    })
+    scenario(
+        "s06",
+        |_| {},
+        |h| async move {
+            // A short ring, set through the app's runtime configuration.
+            let alice = h.user_at("alice", "/?ring=3").await;
+            let bob = h.user_at("bob", "/?ring=3").await;
+            alice.click("Call bob").await;
+            bob.wait_button("Accept").await;
+            alice.wait_status_within("No answer from bob", Duration::from_secs(10)).await;
+            bob.wait_status_within("Missed call from alice", Duration::from_secs(10)).await;
+            bob.wait_no_button("Accept").await;
+            back_in_lobby(&alice).await;
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s07_calling_someone_in_a_call_says_busy_and_leaves_their_call_alone() {
-    scenario("s07", |_| {}, |h| async move {
-        let alice = h.user("alice").await;
-        let bob = h.user("bob").await;
-        let carol = h.user("carol").await;
-        connect(&alice, &bob).await;
-        // carol's list shows bob as busy; a call is refused before it rings.
-        wait_until("carol to see bob as busy", WAIT, || async {
-            carol.text().await.contains("In a call").then_some(())
-        })
-        .await;
-        carol.js("document.querySelector('button[aria-label=\"Call bob\"]').disabled = false").await;
-        carol.click("Call bob").await;
-        carol.wait_status("bob is busy").await;
-        assert!(bob.find_button("Accept").await.is_none(), "bob was not disturbed");
-        alice.assert_media_flows().await;
-        bob.assert_media_flows().await;
-    })
+    scenario(
+        "s07",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.user("bob").await;
+            let carol = h.user("carol").await;
+            connect(&alice, &bob).await;
+            // carol's list shows bob as busy, and calling him says so.
+            wait_until("carol to see bob as busy", WAIT, || async {
+                carol.text().await.contains("In a call").then_some(())
+            })
+            .await;
+            carol.click("Call bob").await;
+            carol.wait_status("bob is busy").await;
+            assert!(bob.find_button("Accept").await.is_none(), "bob was not disturbed");
+            alice.assert_media_flows().await;
+            bob.assert_media_flows().await;
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s08_mute_and_camera_off_show_on_the_other_side() {
-    scenario("s08", |_| {}, |h| async move {
-        let alice = h.user("alice").await;
-        let bob = h.user("bob").await;
-        connect(&alice, &bob).await;
-        alice.click("Mute microphone").await;
-        alice.wait_button("Unmute microphone").await;
-        bob.wait_text("alice muted their microphone").await;
-        alice.click("Turn camera off").await;
-        alice.wait_button("Turn camera on").await;
-        bob.wait_text("alice turned their camera off").await;
-        let enabled = alice
-            .js("return window.duetDiagnostics.pc.getSenders().map(s => s.track && s.track.enabled)")
+    scenario(
+        "s08",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.user("bob").await;
+            connect(&alice, &bob).await;
+            alice.click("Mute microphone").await;
+            alice.wait_button("Unmute microphone").await;
+            bob.wait_text("alice muted their microphone").await;
+            alice.click("Turn camera off").await;
+            alice.wait_button("Turn camera on").await;
+            bob.wait_text("alice turned their camera off").await;
+            let enabled =
+                alice.js("return window.duetDiagnostics.pc.getSenders().map(s => s.track && s.track.enabled)").await;
+            assert_eq!(enabled, serde_json::json!([false, false]), "alice's tracks are disabled");
+            alice.click("Unmute microphone").await;
+            wait_until("bob to see alice unmuted", WAIT, || async {
+                (!bob.text().await.contains("alice muted their microphone")).then_some(())
+            })
             .await;
-        assert_eq!(enabled, serde_json::json!([false, false]), "alice's tracks are disabled");
-        alice.click("Unmute microphone").await;
-        wait_until("bob to see alice unmuted", WAIT, || async {
-            (!bob.text().await.contains("alice muted their microphone")).then_some(())
-        })
-        .await;
-    })
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s09_the_peer_closing_their_browser_ends_the_call_within_5s() {
-    scenario("s09", |_| {}, |h| async move {
-        let alice = h.user("alice").await;
-        let bob = h.user("bob").await;
-        connect(&alice, &bob).await;
-        bob.clone().quit().await;
-        alice.wait_status_within("bob went offline", Duration::from_secs(5)).await;
-        back_in_lobby(&alice).await;
-        assert_eq!(alice.open_peer_connections().await, 0);
-    })
+    scenario(
+        "s09",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.user("bob").await;
+            connect(&alice, &bob).await;
+            bob.clone().quit().await;
+            alice.wait_status_within("bob went offline", Duration::from_secs(5)).await;
+            back_in_lobby(&alice).await;
+            assert_eq!(alice.open_peer_connections().await, 0);
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s10_glare_both_call_at_once_and_exactly_one_call_results() {
-    scenario("s10", |_| {}, |h| async move {
-        let alice = h.user("alice").await;
-        let bob = h.user("bob").await;
-        alice.wait_button("Call bob").await;
-        bob.wait_button("Call alice").await;
-        let click = "document.querySelector('button[aria-label=\"Call ' + arguments[0] + '\"]').click()";
-        let (a, b) = tokio::join!(
-            alice.client.execute(click, vec!["bob".into()]),
-            bob.client.execute(click, vec!["alice".into()])
-        );
-        a.unwrap();
-        b.unwrap();
-        alice.assert_media_flows().await;
-        bob.assert_media_flows().await;
-        assert_eq!(alice.open_peer_connections().await, 1);
-        assert_eq!(bob.open_peer_connections().await, 1);
-        assert_eq!(active_calls(&h), "duet_active_calls 1");
-    })
+    scenario(
+        "s10",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.user("bob").await;
+            alice.wait_button("Call bob").await;
+            bob.wait_button("Call alice").await;
+            let click = "document.querySelector('button[aria-label=\"Call ' + arguments[0] + '\"]').click()";
+            let (a, b) = tokio::join!(
+                alice.client.execute(click, vec!["bob".into()]),
+                bob.client.execute(click, vec!["alice".into()])
+            );
+            a.unwrap();
+            b.unwrap();
+            alice.assert_media_flows().await;
+            bob.assert_media_flows().await;
+            assert_eq!(alice.open_peer_connections().await, 1);
+            assert_eq!(bob.open_peer_connections().await, 1);
+            assert_eq!(active_calls(&h), "duet_active_calls 1");
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s11_a_deep_link_calls_after_login() {
-    scenario("s11", |_| {}, |h| async move {
-        let alice = h.user("alice").await;
-        let bob = h.browser("bob", "/call/alice").await;
-        bob.login("bob").await;
-        alice.wait_text("bob is calling").await;
-        alice.click("Accept").await;
-        bob.assert_media_flows().await;
-        let path = bob.js("return location.pathname").await;
-        assert_eq!(path, "/call/alice");
-    })
+    scenario(
+        "s11",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.browser("bob", "/call/alice").await;
+            bob.login("bob").await;
+            alice.wait_text("bob is calling").await;
+            alice.click("Accept").await;
+            bob.assert_media_flows().await;
+            let path = bob.js("return location.pathname").await;
+            assert_eq!(path, "/call/alice");
+        },
+    )
     .await;
 }
 

@@ -58,7 +58,9 @@ pub fn current_peer(pc: &RtcPeerConnection) {
 }
 
 pub fn local_stream(s: &MediaStream) {
-    if let Some(list) = object().and_then(|o| Reflect::get(&o, &"localStreams".into()).ok()).map(|v| v.unchecked_into::<Array>()) {
+    if let Some(list) =
+        object().and_then(|o| Reflect::get(&o, &"localStreams".into()).ok()).map(|v| v.unchecked_into::<Array>())
+    {
         list.push(s);
         while list.length() > KEEP_STREAMS {
             list.shift();

@@ -23,7 +23,9 @@ pub fn call_view() -> Html {
         r#"
         display: grid; gap: 0.75rem;
         h2 { margin: 0; }
-        .stage { position: relative; background: #000; border-radius: var(--radius); overflow: hidden; aspect-ratio: 16 / 9; }
+        .stage { position: relative; background: #000; border-radius: var(--radius); overflow: hidden;
+                 aspect-ratio: 16 / 9; max-height: calc(100vh - 11rem); width: 100%; margin: 0 auto; }
+        @media (max-width: 40rem) { .stage { aspect-ratio: 3 / 4; } }
         .remote { width: 100%; height: 100%; object-fit: contain; display: block; }
         .local { position: absolute; right: 0.75rem; bottom: 0.75rem; width: 28%; max-width: 12rem;
                  border-radius: 0.5rem; border: 2px solid rgba(255,255,255,0.6); background: #222; transform: scaleX(-1); }

@@ -32,7 +32,8 @@ pub fn user_list() -> Html {
                     };
                     html! {
                         <li key={name.to_owned()}>
-                            <button aria-label={format!("Call {name}")} disabled={busy} {onclick}>{ name }</button>
+                            // Left enabled: a click on a busy user explains why it cannot ring.
+                            <button aria-label={format!("Call {name}")} {onclick}>{ name }</button>
                             if busy { <span class="badge">{ "In a call" }</span> }
                         </li>
                     }

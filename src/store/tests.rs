@@ -495,8 +495,11 @@ fn effects_keep_their_order_and_a_bounded_history() {
 
 #[test]
 fn calling_the_person_who_rings_us_accepts_their_call() {
-    let s = logged_in("bob", &["alice"])
-        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }));
+    let s = logged_in("bob", &["alice"]).reduce(srv(ServerMessage::VideoOffer {
+        name: "alice".into(),
+        target: "bob".into(),
+        sdp: sdp("offer"),
+    }));
     let (s, fx) = effects_of(&s, Action::Call("alice".into()));
     assert_eq!(fx, vec![Effect::Answer { peer: "alice".into(), offer: sdp("offer"), polite: false }]);
     assert!(matches!(s.call, CallPhase::InCall { .. }));
