@@ -6,10 +6,12 @@
 
 mod config;
 mod connection;
-mod hub;
+pub mod hub;
 mod metrics;
 mod origin;
 mod rate;
+pub mod session;
+pub mod sim;
 mod static_files;
 
 use std::{

@@ -1,0 +1,121 @@
+//! One client's protocol state, without the socket: login, limits, and what
+//! each message does. The connection task feeds it frames; the fuzz target
+//! and the property tests feed it messages directly.
+
+use std::sync::{atomic::Ordering::Relaxed, Arc};
+
+use duet_protocol::{ClientMessage, ErrorCode, ServerMessage};
+
+use crate::{
+    hub::{frame, ConnId, Hub, Outbox, Refusal},
+    rate::TokenBucket,
+    Config,
+};
+
+/// Why the session must end (the connection closes with a code for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Closing {
+    #[error("message of {0} bytes is over the limit")]
+    TooBig(usize),
+    #[error("too many refused messages")]
+    Abusive,
+}
+
+pub struct Session {
+    id: ConnId,
+    hub: Arc<Hub>,
+    max_message_bytes: usize,
+    outbox: Outbox,
+    name: Option<String>,
+    rate: TokenBucket,
+    abuse: TokenBucket,
+}
+
+impl Session {
+    /// A new session; it greets the client with its `id`.
+    pub fn new(id: ConnId, hub: Arc<Hub>, config: &Config, outbox: Outbox) -> Self {
+        let s = Session {
+            id,
+            hub,
+            max_message_bytes: config.max_message_bytes,
+            outbox,
+            name: None,
+            rate: TokenBucket::new(config.rate_per_sec, config.rate_burst),
+            // Refusals refill at a tenth of the rate: honest clients rarely cause any.
+            abuse: TokenBucket::new(config.rate_per_sec / 10.0, config.abuse_burst),
+        };
+        s.send(&ServerMessage::Id { id });
+        s
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    pub fn on_text(&mut self, text: &str) -> Result<(), Closing> {
+        if text.len() > self.max_message_bytes {
+            return Err(Closing::TooBig(text.len()));
+        }
+        self.hub.metrics.messages_received_total.fetch_add(1, Relaxed);
+        if !self.rate.try_take() {
+            return self.refuse(ErrorCode::RateLimited, "too many messages; this one was dropped");
+        }
+        let msg = match ClientMessage::parse(text) {
+            Ok(m) => m,
+            Err(e) => return self.refuse((&e).into(), e.to_string()),
+        };
+        match self.handle(msg) {
+            Ok(()) => Ok(()),
+            Err(r) => self.refuse(r.code, r.text),
+        }
+    }
+
+    pub fn on_binary(&mut self) -> Result<(), Closing> {
+        self.refuse(ErrorCode::BinaryNotSupported, "binary frames are not supported; send JSON text")
+    }
+
+    fn handle(&mut self, msg: ClientMessage) -> Result<(), Refusal> {
+        let Some(name) = &self.name else {
+            return match msg {
+                ClientMessage::Username { name, duet, .. } => {
+                    let registered = self.hub.login(self.id, self.outbox.clone(), &name, duet.is_some())?;
+                    tracing::debug!(conn = self.id, user = %registered, duet = duet.is_some(), "logged in");
+                    self.name = Some(registered);
+                    Ok(())
+                }
+                _ => Err(Refusal { code: ErrorCode::NotLoggedIn, text: "log in with a username message first".into() }),
+            };
+        };
+        match msg {
+            ClientMessage::Username { .. } => {
+                Err(Refusal { code: ErrorCode::AlreadyLoggedIn, text: format!("already logged in as {name}") })
+            }
+            ClientMessage::Message { text, date, id } => self.hub.chat(name, &text, date, id),
+            relayed => self.hub.relay(name, relayed),
+        }
+    }
+
+    /// Tells the client why its message was not acted on; ends the session
+    /// once it keeps causing refusals.
+    fn refuse(&mut self, code: ErrorCode, text: impl Into<String>) -> Result<(), Closing> {
+        self.hub.metrics.count_error(code);
+        if !self.abuse.try_take() {
+            return Err(Closing::Abusive);
+        }
+        self.send(&ServerMessage::error(code, text));
+        Ok(())
+    }
+
+    fn send(&self, m: &ServerMessage) {
+        self.outbox.push(&frame(m), &self.hub.metrics);
+    }
+}
+
+impl Drop for Session {
+    /// However the connection ends, the user leaves and their call partner is told.
+    fn drop(&mut self) {
+        if let Some(name) = self.name.take() {
+            self.hub.logout(&name, self.id);
+        }
+    }
+}
