@@ -6,7 +6,7 @@ use yew_router::prelude::*;
 
 use crate::{
     agent::CallAgent,
-    components::{CallView, Chat, IncomingCall, Login, Status, UserList},
+    components::{CallView, Chat, IncomingCall, Login, Privacy, Status, UserList},
     hooks::{use_store, StoreProvider},
     store::{Action, CallPhase},
 };
@@ -93,7 +93,7 @@ fn shell() -> Html {
     } else if matches!(store.call, CallPhase::Outgoing { .. } | CallPhase::InCall { .. }) {
         html! { <CallView /> }
     } else {
-        html! { <div class="lobby"><UserList /><Chat /></div> }
+        html! { <div class="lobby"><div><UserList /><Privacy /></div><Chat /></div> }
     };
     html! {
         <div {class}>

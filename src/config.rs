@@ -1,6 +1,6 @@
 //! Settings read at run time from the page, so one static bundle can be
 //! deployed anywhere: `<meta name="duet-signaling-url">` in index.html, or
-//! query parameters (`?server=wss://…&ring=30&grace=5`), which win.
+//! query parameters (`?server=wss://…&ring=30&grace=5&connect=20`), which win.
 
 use web_sys::UrlSearchParams;
 
@@ -12,6 +12,8 @@ pub struct RuntimeConfig {
     pub ring_timeout_ms: u32,
     /// How long a disconnected call may take to come back, in milliseconds.
     pub grace_ms: u32,
+    /// How long an accepted call may take to connect, in milliseconds.
+    pub connect_ms: u32,
 }
 
 impl RuntimeConfig {
@@ -33,6 +35,11 @@ impl RuntimeConfig {
             let host = location.host().unwrap_or_default();
             format!("{}://{host}/ws", if https { "wss" } else { "ws" })
         });
-        RuntimeConfig { signaling_url, ring_timeout_ms: seconds("ring", 30_000), grace_ms: seconds("grace", 5_000) }
+        RuntimeConfig {
+            signaling_url,
+            ring_timeout_ms: seconds("ring", 30_000),
+            grace_ms: seconds("grace", 5_000),
+            connect_ms: seconds("connect", 20_000),
+        }
     }
 }

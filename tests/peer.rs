@@ -10,7 +10,7 @@ use std::{cell::RefCell, rc::Rc, time::Duration};
 
 use duet::agent::{
     media::open_local_media,
-    peer::{PeerEvent, PeerSession},
+    peer::{IceSettings, PeerEvent, PeerSession},
 };
 use duet_protocol::ClientMessage;
 use support::*;
@@ -49,8 +49,9 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
     assert_eq!(a_media.get_video_tracks().length(), 1);
 
     let (sa, sb) = (Rc::new(Side::default()), Rc::new(Side::default()));
-    let a = PeerSession::new("b", false, &[], Some(Clone::clone(&a_media)), reporter(sa.clone())).unwrap();
-    let b = PeerSession::new("a", true, &[], Some(Clone::clone(&b_media)), reporter(sb.clone())).unwrap();
+    let direct = IceSettings { servers: vec![], relay_only: false };
+    let a = PeerSession::new("b", false, &direct, Some(Clone::clone(&a_media)), reporter(sa.clone())).unwrap();
+    let b = PeerSession::new("a", true, &direct, Some(Clone::clone(&b_media)), reporter(sb.clone())).unwrap();
     a.add_local_tracks(true, true, true); // negotiationneeded → offer
 
     // Relay signaling between the two until media flows.

@@ -221,6 +221,32 @@ impl Browser {
         assert!(a1 > a0, "{}: inbound audio packets did not rise ({a0} → {a1})", self.user);
     }
 
+    /// Ticks the "Relay only" privacy setting.
+    pub async fn set_relay_only(&self) {
+        let cb = wait_until(&format!("{}: the Relay only checkbox", self.user), WAIT, || async {
+            self.client.find(Locator::XPath("//label[normalize-space(.)='Relay only']/input")).await.ok()
+        })
+        .await;
+        if cb.prop("checked").await.ok().flatten().as_deref() != Some("true") {
+            cb.click().await.unwrap();
+        }
+    }
+
+    /// The candidate type of the selected pair's local side (host, srflx, relay).
+    pub async fn selected_local_candidate_type(&self) -> Option<String> {
+        let v = self
+            .js_async(
+                "const done = arguments[arguments.length - 1]; \
+                 const pc = window.duetDiagnostics && window.duetDiagnostics.pc; if (!pc) return done(null); \
+                 pc.getStats().then(stats => { let id = null; \
+                   stats.forEach(s => { if (s.type === 'transport' && s.selectedCandidatePairId) id = s.selectedCandidatePairId; }); \
+                   const pair = id && stats.get(id); const local = pair && stats.get(pair.localCandidateId); \
+                   done(local ? local.candidateType : null); }, () => done(null));",
+            )
+            .await;
+        v.as_str().map(str::to_owned)
+    }
+
     /// Open peer connections, per the page's diagnostics.
     pub async fn open_peer_connections(&self) -> i64 {
         self.js("return window.duetDiagnostics ? window.duetDiagnostics.openPeerConnections : 0")

@@ -70,7 +70,7 @@ fn dist_dir() -> PathBuf {
     dist
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -125,6 +125,11 @@ impl Harness {
         let b = self.browser(user, path).await;
         b.login(user).await;
         b
+    }
+
+    /// Where this scenario keeps its logs and screenshots.
+    pub fn artifacts(&self) -> &Path {
+        &self.artifacts
     }
 
     pub fn metrics(&self) -> String {

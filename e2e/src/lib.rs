@@ -8,9 +8,11 @@
 
 mod browser;
 mod harness;
+mod turn;
 
 pub use browser::Browser;
 pub use harness::{scenario, Harness};
+pub use turn::Coturn;
 
 /// How long any single wait may take before the test fails.
 pub const WAIT: std::time::Duration = std::time::Duration::from_secs(15);

@@ -69,6 +69,13 @@ pub enum ServerMessage {
         #[serde(rename = "iceServers")]
         ice_servers: Vec<IceServer>,
     },
+    /// Duet addition: fresh ICE servers (TURN credentials) before the old
+    /// ones expire; used for new connections and ICE restarts.
+    #[serde(rename = "ice-servers")]
+    IceServers {
+        #[serde(rename = "iceServers")]
+        ice_servers: Vec<IceServer>,
+    },
     /// Duet addition: someone logged in.
     #[serde(rename = "user-joined")]
     UserJoined(Presence),
@@ -173,6 +180,7 @@ const KNOWN: &[&str] = &[
     "hang-up",
     "media-state",
     "welcome",
+    "ice-servers",
     "user-joined",
     "user-status",
     "user-left",

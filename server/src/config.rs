@@ -4,6 +4,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
 
+use crate::turn::{IceConfig, Secret, SecretSource};
+
 /// Duet's signaling server: relays WebRTC signaling between browsers
 /// (MDN "Signaling and video calling" protocol plus Duet's additions) and
 /// serves the built web app.
@@ -26,6 +28,23 @@ pub struct Config {
     /// STUN server URL handed to clients (repeatable), e.g. stun:stun.example.org:3478.
     #[arg(long = "stun-url", env = "DUET_STUN_URLS", value_delimiter = ',')]
     pub stun_urls: Vec<String>,
+
+    /// TURN server URL handed to clients with credentials (repeatable), e.g.
+    /// turn:turn.example.org:3478?transport=udp or turns:turn.example.org:5349?transport=tcp.
+    #[arg(long = "turn-url", env = "DUET_TURN_URLS", value_delimiter = ',')]
+    pub turn_urls: Vec<String>,
+
+    /// The TURN server's shared secret (coturn's static-auth-secret). Prefer --turn-secret-file.
+    #[arg(long, env = "DUET_TURN_SECRET", hide_env_values = true, conflicts_with = "turn_secret_file")]
+    pub turn_secret: Option<Secret>,
+
+    /// A file holding the TURN shared secret; read at every login, so it can be rotated live.
+    #[arg(long, env = "DUET_TURN_SECRET_FILE")]
+    pub turn_secret_file: Option<PathBuf>,
+
+    /// Seconds TURN credentials stay valid; they are refreshed at half this time.
+    #[arg(long, env = "DUET_TURN_TTL_SECS", default_value_t = 3600)]
+    pub turn_ttl_secs: u64,
 
     /// Largest accepted WebSocket message, in bytes; larger ones close the connection with 1009.
     #[arg(long, env = "DUET_MAX_MESSAGE_BYTES", default_value_t = 64 * 1024)]
@@ -86,6 +105,20 @@ impl Config {
         Duration::from_secs_f64(self.shutdown_grace_secs)
     }
 
+    pub fn ice(&self) -> IceConfig {
+        let secret = match (&self.turn_secret, &self.turn_secret_file) {
+            (Some(s), _) => Some(SecretSource::Value(s.clone())),
+            (None, Some(p)) => Some(SecretSource::File(p.clone())),
+            (None, None) => None,
+        };
+        IceConfig {
+            stun_urls: self.stun_urls.clone(),
+            turn_urls: self.turn_urls.clone(),
+            secret,
+            ttl: Duration::from_secs(self.turn_ttl_secs),
+        }
+    }
+
     /// The defaults, as if no flag were given (for tests and embedding).
     pub fn defaults() -> Self {
         Config::parse_from(["duet-server"])
@@ -108,6 +141,18 @@ impl Config {
         }
         if !(self.shutdown_grace_secs.is_finite() && self.shutdown_grace_secs >= 0.0) {
             return Err("--shutdown-grace-secs must be zero or more".into());
+        }
+        if let Some(bad) = self.stun_urls.iter().find(|u| !u.starts_with("stun:") && !u.starts_with("stuns:")) {
+            return Err(format!("--stun-url {bad:?} must start with stun: or stuns:"));
+        }
+        if let Some(bad) = self.turn_urls.iter().find(|u| !u.starts_with("turn:") && !u.starts_with("turns:")) {
+            return Err(format!("--turn-url {bad:?} must start with turn: or turns:"));
+        }
+        if !self.turn_urls.is_empty() && self.turn_secret.is_none() && self.turn_secret_file.is_none() {
+            return Err("--turn-url needs --turn-secret or --turn-secret-file".into());
+        }
+        if self.turn_ttl_secs < 60 {
+            return Err("--turn-ttl-secs must be at least 60".into());
         }
         if self.send_queue == 0 || self.max_connections == 0 || self.max_message_bytes < 1024 {
             return Err(

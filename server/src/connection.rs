@@ -82,6 +82,9 @@ async fn pump(
     let ping_every = config.ping_interval();
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     let mut last_heard = Instant::now();
+    // TURN credentials are renewed at half their lifetime.
+    let refresh_every = Duration::from_secs(config.turn_ttl_secs.max(2) / 2);
+    let mut refresh = tokio::time::interval_at(Instant::now() + refresh_every, refresh_every);
 
     let ended = loop {
         tokio::select! {
@@ -114,6 +117,7 @@ async fn pump(
                 }
             }
             _ = &mut login_deadline, if session.name().is_none() => break Ended::LoginTimeout,
+            _ = refresh.tick() => session.refresh_ice(),
             _ = ping.tick() => {
                 if last_heard.elapsed() > ping_every * 2 {
                     break Ended::Dead;

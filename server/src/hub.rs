@@ -13,12 +13,12 @@ use std::{
 
 use duet_protocol::{
     limits::{normalize_username, UsernameError, MAX_CHAT_CHARS, MAX_USERNAME_CHARS},
-    ClientMessage, ErrorCode, HangupReason, IceServer, Presence, ServerMessage, UserStatus,
+    ClientMessage, ErrorCode, HangupReason, Presence, ServerMessage, UserStatus,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::metrics::Metrics;
+use crate::{metrics::Metrics, turn::IceConfig};
 
 pub type ConnId = u64;
 
@@ -95,12 +95,16 @@ struct State {
 pub struct Hub {
     state: Mutex<State>,
     pub metrics: Arc<Metrics>,
-    ice_servers: Vec<IceServer>,
+    ice: IceConfig,
 }
 
 impl Hub {
-    pub fn new(metrics: Arc<Metrics>, ice_servers: Vec<IceServer>) -> Self {
-        Hub { state: Mutex::default(), metrics, ice_servers }
+    pub fn new(metrics: Arc<Metrics>, ice: IceConfig) -> Self {
+        Hub { state: Mutex::default(), metrics, ice }
+    }
+
+    pub fn ice(&self) -> &IceConfig {
+        &self.ice
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -127,7 +131,7 @@ impl Hub {
             own(&ServerMessage::RejectUsername { id: conn, name: name.clone() });
         }
         if duet {
-            own(&ServerMessage::Welcome { name: name.clone(), ice_servers: self.ice_servers.clone() });
+            own(&ServerMessage::Welcome { name: name.clone(), ice_servers: self.ice.servers_for(&name) });
             own(&st.userlist(true));
         }
         let joined = frame(&ServerMessage::UserJoined(Presence { name: name.clone(), status: UserStatus::Available }));

@@ -13,6 +13,7 @@ mod rate;
 pub mod session;
 pub mod sim;
 mod static_files;
+pub mod turn;
 
 use std::{
     net::SocketAddr,
@@ -31,7 +32,6 @@ use axum::{
 };
 pub use config::Config;
 pub use connection::close_code;
-use duet_protocol::IceServer;
 pub use hub::Hub;
 pub use metrics::Metrics;
 use tokio::net::TcpListener;
@@ -59,13 +59,6 @@ pub enum ServeError {
     Config(String),
     #[error("server I/O failed: {0}")]
     Io(#[from] std::io::Error),
-}
-
-fn ice_servers(config: &Config) -> Vec<IceServer> {
-    if config.stun_urls.is_empty() {
-        return vec![];
-    }
-    vec![IceServer { urls: config.stun_urls.clone(), username: None, credential: None }]
 }
 
 /// Serves until `shutdown` is cancelled, then closes every WebSocket with 1001
@@ -103,7 +96,7 @@ async fn run(listener: TcpListener, router: Router, state: AppState) -> Result<(
 fn build(config: Config, shutdown: CancellationToken) -> Result<(Router, AppState), ServeError> {
     config.validate().map_err(ServeError::Config)?;
     let metrics = Arc::new(Metrics::default());
-    let hub = Arc::new(Hub::new(metrics, ice_servers(&config)));
+    let hub = Arc::new(Hub::new(metrics, config.ice()));
     let state = AppState {
         hub,
         config: Arc::new(config),

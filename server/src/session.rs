@@ -27,6 +27,7 @@ pub struct Session {
     max_message_bytes: usize,
     outbox: Outbox,
     name: Option<String>,
+    duet: bool,
     rate: TokenBucket,
     abuse: TokenBucket,
 }
@@ -40,6 +41,7 @@ impl Session {
             max_message_bytes: config.max_message_bytes,
             outbox,
             name: None,
+            duet: false,
             rate: TokenBucket::new(config.rate_per_sec, config.rate_burst),
             // Refusals refill at a tenth of the rate: honest clients rarely cause any.
             abuse: TokenBucket::new(config.rate_per_sec / 10.0, config.abuse_burst),
@@ -70,6 +72,15 @@ impl Session {
         }
     }
 
+    /// Sends fresh TURN credentials to a logged-in Duet client.
+    pub fn refresh_ice(&self) {
+        if let Some(name) = &self.name {
+            if self.duet && self.hub.ice().has_turn() {
+                self.send(&ServerMessage::IceServers { ice_servers: self.hub.ice().servers_for(name) });
+            }
+        }
+    }
+
     pub fn on_binary(&mut self) -> Result<(), Closing> {
         self.refuse(ErrorCode::BinaryNotSupported, "binary frames are not supported; send JSON text")
     }
@@ -81,6 +92,7 @@ impl Session {
                     let registered = self.hub.login(self.id, self.outbox.clone(), &name, duet.is_some())?;
                     tracing::debug!(conn = self.id, user = %registered, duet = duet.is_some(), "logged in");
                     self.name = Some(registered);
+                    self.duet = duet.is_some();
                     Ok(())
                 }
                 _ => Err(Refusal { code: ErrorCode::NotLoggedIn, text: "log in with a username message first".into() }),

@@ -42,7 +42,7 @@ impl Sim {
         config.rate_burst = 1e9;
         config.abuse_burst = 1e9;
         Sim {
-            hub: Arc::new(Hub::new(Arc::new(Metrics::default()), vec![])),
+            hub: Arc::new(Hub::new(Arc::new(Metrics::default()), Default::default())),
             config,
             clients: (0..slots).map(|_| None).collect(),
             next_id: 1,

@@ -7,6 +7,7 @@ mod js;
 pub mod media;
 pub mod peer;
 mod signaling;
+mod storage;
 
 use std::{
     cell::{Cell, RefCell},
@@ -41,6 +42,26 @@ pub fn call_agent() -> Html {
         let state = store.clone();
         use_effect_with(store.effects.last_seq(), move |_| agent.run_effects(&state));
     }
+    {
+        // Leaving the page closes the socket at once, so the server frees our
+        // name and tells a call partner now, not a heartbeat later (and a page
+        // kept in the back/forward cache holds nothing open).
+        let agent = agent.clone();
+        use_effect_with((), move |_| {
+            let listener =
+                web_sys::window().map(|w| gloo::events::EventListener::new(&w, "pagehide", move |_| agent.leave()));
+            move || drop(listener)
+        });
+    }
+    {
+        // Restore the saved privacy setting once.
+        let dispatch = store.dispatcher();
+        use_effect_with((), move |_| {
+            if storage::relay_only() {
+                dispatch.dispatch(Action::SetRelayOnly(true));
+            }
+        });
+    }
     // Views may (re)create the <video> elements on any render.
     {
         let agent = agent.clone();
@@ -56,7 +77,9 @@ struct Inner {
     early_candidates: Vec<IceCandidate>,
     ring_timer: Option<Timeout>,
     grace_timer: Option<Timeout>,
+    connect_timer: Option<Timeout>,
     ice_servers: Vec<IceServer>,
+    relay_only: bool,
     mic_on: bool,
     camera_on: bool,
 }
@@ -90,7 +113,9 @@ impl Agent {
                 early_candidates: vec![],
                 ring_timer: None,
                 grace_timer: None,
+                connect_timer: None,
                 ice_servers: vec![],
+                relay_only: false,
                 mic_on: true,
                 camera_on: true,
             }),
@@ -98,7 +123,6 @@ impl Agent {
     }
 
     fn run_effects(self: &Rc<Self>, state: &CallState) {
-        self.inner.borrow_mut().ice_servers = state.ice_servers.clone();
         let fresh: Vec<Effect> = state.effects.since(self.seen.get()).map(|(_, e)| e.clone()).collect();
         self.seen.set(state.effects.last_seq());
         for effect in fresh {
@@ -147,6 +171,22 @@ impl Agent {
                 let d = self.dispatch.clone();
                 let t = Timeout::new(self.config.ring_timeout_ms, move || d.dispatch(Action::RingTimeout { peer }));
                 self.inner.borrow_mut().ring_timer = Some(t);
+            }
+            Effect::IceServers(servers) => {
+                let mut inner = self.inner.borrow_mut();
+                inner.ice_servers = servers;
+                if let Some(s) = &inner.session {
+                    s.set_ice_servers(&inner.ice_servers, inner.relay_only);
+                }
+            }
+            Effect::SetRelayOnly(on) => {
+                self.inner.borrow_mut().relay_only = on;
+                storage::set_relay_only(on);
+            }
+            Effect::StartConnectTimer { generation } => {
+                let d = self.dispatch.clone();
+                let t = Timeout::new(self.config.connect_ms, move || d.dispatch(Action::ConnectTimeout { generation }));
+                self.inner.borrow_mut().connect_timer = Some(t);
             }
             Effect::StartGraceTimer { generation } => {
                 let d = self.dispatch.clone();
@@ -275,9 +315,9 @@ impl Agent {
         });
     }
 
-    fn prefs(&self) -> (Vec<IceServer>, bool, bool) {
+    fn prefs(&self) -> (peer::IceSettings, bool, bool) {
         let i = self.inner.borrow();
-        (i.ice_servers.clone(), i.mic_on, i.camera_on)
+        (peer::IceSettings { servers: i.ice_servers.clone(), relay_only: i.relay_only }, i.mic_on, i.camera_on)
     }
 
     /// Makes `s` the current session, handing it the early candidates.
@@ -296,6 +336,13 @@ impl Agent {
         inner.early_candidates.clear();
         inner.ring_timer = None;
         inner.grace_timer = None;
+        inner.connect_timer = None;
+    }
+
+    /// Closes everything without reporting it (the page is going away).
+    fn leave(&self) {
+        self.end_call();
+        self.inner.borrow_mut().signaling = None;
     }
 
     fn end_call(&self) {

@@ -27,6 +27,22 @@ pub enum PeerEvent {
     RemoteTrack,
 }
 
+/// How to reach the peer: the servers from duet-server, and whether to use
+/// the relay only (the peer then never learns our address).
+pub struct IceSettings {
+    pub servers: Vec<IceServer>,
+    pub relay_only: bool,
+}
+
+fn rtc_configuration(servers: &[IceServer], relay_only: bool) -> RtcConfiguration {
+    let config = RtcConfiguration::new();
+    config.set_ice_servers(&to_js::<_, wasm_bindgen::JsValue>(&servers));
+    if relay_only {
+        config.set_ice_transport_policy(web_sys::RtcIceTransportPolicy::Relay);
+    }
+    config
+}
+
 pub const LOCAL_VIDEO: &str = "local_video";
 pub const REMOTE_VIDEO: &str = "received_video";
 
@@ -45,12 +61,11 @@ impl PeerSession {
     pub fn new(
         peer: &str,
         polite: bool,
-        ice_servers: &[IceServer],
+        ice: &IceSettings,
         local: Option<MediaStream>,
         report: Rc<dyn Fn(PeerEvent)>,
     ) -> Result<Rc<Self>, String> {
-        let config = RtcConfiguration::new();
-        config.set_ice_servers(&to_js::<_, wasm_bindgen::JsValue>(&ice_servers));
+        let config = rtc_configuration(&ice.servers, ice.relay_only);
         let pc = RtcPeerConnection::new_with_configuration(&config).map_err(describe)?;
         super::diagnostics::peer_opened();
         let remote = MediaStream::new().map_err(describe)?;
@@ -206,6 +221,13 @@ impl PeerSession {
     fn local_description(&self) -> Result<SessionDescription, String> {
         let d = self.pc.local_description().ok_or("no local description")?;
         from_js(&d)
+    }
+
+    /// New credentials for the call in progress (used by later ICE restarts).
+    pub fn set_ice_servers(&self, servers: &[IceServer], relay_only: bool) {
+        if let Err(e) = self.pc.set_configuration_with_configuration(&rtc_configuration(servers, relay_only)) {
+            gloo::console::warn!(format!("could not update ICE servers: {}", describe(e)));
+        }
     }
 
     pub fn set_tracks(&self, audio: bool, video: bool) {

@@ -5,6 +5,7 @@ mod chat;
 mod controls;
 mod incoming_call;
 mod login;
+mod privacy;
 mod status;
 mod user_list;
 
@@ -13,5 +14,6 @@ pub use chat::Chat;
 pub use controls::Controls;
 pub use incoming_call::IncomingCall;
 pub use login::Login;
+pub use privacy::Privacy;
 pub use status::Status;
 pub use user_list::UserList;

@@ -1,6 +1,6 @@
 //! Work the store asks the agent to do.
 
-use duet_protocol::{ClientMessage, IceCandidate, SessionDescription};
+use duet_protocol::{ClientMessage, IceCandidate, IceServer, SessionDescription};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -24,6 +24,12 @@ pub enum Effect {
     EndCall,
     /// Enable or disable the local microphone/camera tracks.
     SetTracks { audio: bool, video: bool },
+    /// Use these ICE servers from now on (new calls, ICE restarts).
+    IceServers(Vec<IceServer>),
+    /// Remember the relay-only setting and use it for the next call.
+    SetRelayOnly(bool),
+    /// Give up on a call that has not connected in time.
+    StartConnectTimer { generation: u64 },
     /// Start (or restart) the ring timer for `peer`.
     StartRingTimer { peer: String },
     /// Start the grace timer after an ICE disconnection.

@@ -43,6 +43,8 @@ pub struct CallState {
     pub ice_servers: Vec<IceServer>,
     /// The server speaks Duet's additions (it sent `welcome`).
     pub duet_server: bool,
+    /// Connect through the TURN relay only, so the peer never learns our address.
+    pub relay_only: bool,
     /// Bumped by each ICE disconnection so a stale grace timer is ignored.
     pub ice_generation: u64,
     pub effects: Effects,
@@ -65,6 +67,8 @@ pub enum Action {
     ToggleCamera,
     SendChat(String),
     DismissNotice,
+    /// The "Relay only" privacy setting (also restored from storage at start).
+    SetRelayOnly(bool),
 
     // ---- from the agent ----
     /// The signaling socket is open.
@@ -83,6 +87,10 @@ pub enum Action {
     PeerFailed,
     /// The grace period after a disconnection ran out.
     GraceExpired {
+        generation: u64,
+    },
+    /// The call did not connect within the setup time.
+    ConnectTimeout {
         generation: u64,
     },
     /// The ring for this peer ran out unanswered.

@@ -21,9 +21,8 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             if let CallPhase::Incoming { peer, offer } = &s.call {
                 let (peer, offer) = (peer.clone(), offer.clone());
                 let polite = is_polite(s, &peer);
-                s.call = CallPhase::InCall { peer: peer.clone(), connected: false, reconnecting: false };
+                enter_call(s, &peer);
                 s.effects.push(Effect::Answer { peer, offer, polite });
-                s.notice = None;
             }
         }
         Action::Decline => {
@@ -58,6 +57,21 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             }
         }
         Action::DismissNotice => s.notice = None,
+        Action::SetRelayOnly(on) => {
+            if s.relay_only != on {
+                s.relay_only = on;
+                s.effects.push(Effect::SetRelayOnly(on));
+            }
+        }
+        Action::ConnectTimeout { generation } => {
+            if let CallPhase::InCall { peer, connected: false, .. } = &s.call {
+                if generation == s.ice_generation {
+                    let peer = peer.clone();
+                    let text = connection_failed_text(s, &peer);
+                    end_call(s, &peer, Some(HangupReason::Failed), Notice::error(text));
+                }
+            }
+        }
         Action::SocketOpen => {}
         Action::SocketClosed { reason } => socket_closed(s, reason),
         Action::Server(msg) => server(s, msg),
@@ -180,10 +194,11 @@ fn server(s: &mut CallState, msg: ServerMessage) {
         }
         ServerMessage::Welcome { name, ice_servers } => {
             s.duet_server = true;
-            s.ice_servers = ice_servers;
             s.me = Some(name);
             s.connection = ConnectionState::LoggedIn;
+            set_ice_servers(s, ice_servers);
         }
+        ServerMessage::IceServers { ice_servers } => set_ice_servers(s, ice_servers),
         ServerMessage::UserList { users, busy } => {
             s.users.replace(&users, &busy);
             // A baseline server confirms a login only by listing us.
@@ -211,8 +226,7 @@ fn server(s: &mut CallState, msg: ServerMessage) {
         ServerMessage::VideoOffer { name, sdp, .. } => offer(s, name, sdp),
         ServerMessage::VideoAnswer { name, sdp, .. } => match &mut s.call {
             CallPhase::Outgoing { peer } if *peer == name => {
-                s.call = CallPhase::InCall { peer: name, connected: false, reconnecting: false };
-                s.notice = None;
+                enter_call(s, &name);
                 s.effects.push(Effect::RemoteAnswer(sdp));
             }
             CallPhase::InCall { peer, .. } if *peer == name => s.effects.push(Effect::RemoteAnswer(sdp)),
@@ -254,8 +268,7 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription) {
         // the impolite side ignores the offer and waits for that answer.
         CallPhase::Outgoing { peer } if *peer == from => {
             if polite {
-                s.call = CallPhase::InCall { peer: from.clone(), connected: false, reconnecting: false };
-                s.notice = None;
+                enter_call(s, &from);
                 s.effects.push(Effect::Answer { peer: from, offer: sdp, polite });
             }
         }
@@ -283,7 +296,11 @@ fn peer_hung_up(s: &mut CallState, name: String, reason: HangupReason) {
         HangupReason::Timeout => format!("No answer from {peer}"),
         HangupReason::Cancelled if ringing_in => format!("Missed call from {peer}"),
         HangupReason::Disconnected => format!("{peer} went offline"),
-        HangupReason::Failed => format!("The connection to {peer} failed"),
+        // Their side gave up on the media path; so does ours, for the same reason.
+        HangupReason::Failed => {
+            let text = connection_failed_text(s, &peer);
+            return end_call(s, &peer, None, Notice::error(text));
+        }
         _ if ringing_in => format!("Missed call from {peer}"),
         _ if ringing_out => format!("{peer} declined the call"),
         _ => format!("{peer} hung up"),
@@ -327,6 +344,19 @@ fn socket_closed(s: &mut CallState, reason: String) {
         _ => format!("Could not reach the server ({reason})."),
     };
     s.notice = Some(Notice::error(text));
+}
+
+/// The call is accepted: media should connect within the setup time.
+fn enter_call(s: &mut CallState, peer: &str) {
+    s.call = CallPhase::InCall { peer: peer.to_owned(), connected: false, reconnecting: false };
+    s.notice = None;
+    s.ice_generation += 1;
+    s.effects.push(Effect::StartConnectTimer { generation: s.ice_generation });
+}
+
+fn set_ice_servers(s: &mut CallState, servers: Vec<duet_protocol::IceServer>) {
+    s.ice_servers = servers.clone();
+    s.effects.push(Effect::IceServers(servers));
 }
 
 fn media_changed(s: &mut CallState) {

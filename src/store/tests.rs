@@ -167,7 +167,10 @@ fn the_answer_moves_the_caller_into_the_call() {
         srv(ServerMessage::VideoAnswer { name: "bob".into(), target: "alice".into(), sdp: sdp("answer") }),
     );
     assert_eq!(s.call, CallPhase::InCall { peer: "bob".into(), connected: false, reconnecting: false });
-    assert_eq!(fx, vec![Effect::RemoteAnswer(sdp("answer"))]);
+    assert_eq!(
+        fx,
+        vec![Effect::StartConnectTimer { generation: s.ice_generation }, Effect::RemoteAnswer(sdp("answer"))]
+    );
     let s = s.reduce(Action::PeerConnected);
     assert_eq!(s.call, CallPhase::InCall { peer: "bob".into(), connected: true, reconnecting: false });
 }
@@ -183,7 +186,13 @@ fn an_incoming_offer_asks_the_user_and_accept_answers_it() {
     assert_eq!(fx, vec![Effect::StartRingTimer { peer: "alice".into() }], "nothing is answered automatically");
     assert_eq!(s.notice.as_ref().unwrap().text, "Incoming call from alice");
     let (s, fx) = effects_of(&s, Action::Accept);
-    assert_eq!(fx, vec![Effect::Answer { peer: "alice".into(), offer: sdp("offer"), polite: false }]);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::StartConnectTimer { generation: s.ice_generation },
+            Effect::Answer { peer: "alice".into(), offer: sdp("offer"), polite: false }
+        ]
+    );
     assert!(matches!(s.call, CallPhase::InCall { ref peer, .. } if peer == "alice"));
 }
 
@@ -319,7 +328,13 @@ fn glare_the_polite_side_answers_and_the_impolite_side_waits() {
     // alice < bob: alice is polite.
     let alice = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
     let (alice, fx) = effects_of(&alice, offer("bob", "alice"));
-    assert_eq!(fx, vec![Effect::Answer { peer: "bob".into(), offer: sdp("offer"), polite: true }]);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::StartConnectTimer { generation: alice.ice_generation },
+            Effect::Answer { peer: "bob".into(), offer: sdp("offer"), polite: true }
+        ]
+    );
     assert!(matches!(alice.call, CallPhase::InCall { .. }));
 
     let bob = logged_in("bob", &["alice"]).reduce(Action::Call("alice".into()));
@@ -379,6 +394,9 @@ fn hanging_up_tells_the_peer_and_ends_locally() {
     assert_eq!(s.notice.unwrap().text, "bob hung up");
     let (s, _) = effects_of(&in_call("alice", "bob"), hangup("bob", "alice", HangupReason::Disconnected));
     assert_eq!(s.notice.unwrap().text, "bob went offline");
+    let (s, _) = effects_of(&in_call("alice", "bob"), hangup("bob", "alice", HangupReason::Failed));
+    let n = s.notice.unwrap();
+    assert!(n.error && n.text.starts_with("The connection to bob failed"), "{n:?}");
 }
 
 #[test]
@@ -501,6 +519,41 @@ fn calling_the_person_who_rings_us_accepts_their_call() {
         sdp: sdp("offer"),
     }));
     let (s, fx) = effects_of(&s, Action::Call("alice".into()));
-    assert_eq!(fx, vec![Effect::Answer { peer: "alice".into(), offer: sdp("offer"), polite: false }]);
+    assert!(fx.contains(&Effect::Answer { peer: "alice".into(), offer: sdp("offer"), polite: false }));
     assert!(matches!(s.call, CallPhase::InCall { .. }));
+}
+
+#[test]
+fn a_call_that_does_not_connect_in_time_fails_with_the_turn_hint() {
+    let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into())).reduce(srv(ServerMessage::VideoAnswer {
+        name: "bob".into(),
+        target: "alice".into(),
+        sdp: sdp("answer"),
+    }));
+    let generation = s.ice_generation;
+    // Connected in time: the timer finds nothing to do.
+    let ok = s.clone().reduce(Action::PeerConnected);
+    let (ok2, fx) = effects_of(&ok, Action::ConnectTimeout { generation });
+    assert!(fx.is_empty() && ok2.call == ok.call);
+    // Not connected: the call ends and says whether a relay was configured.
+    let (failed, fx) = effects_of(&s, Action::ConnectTimeout { generation });
+    assert!(failed.call.is_idle());
+    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Failed)));
+    assert!(failed.notice.unwrap().text.contains("No TURN relay server is configured"));
+}
+
+#[test]
+fn ice_servers_and_the_relay_setting_reach_the_agent() {
+    let ice = vec![IceServer {
+        urls: vec!["turn:127.0.0.1:3478".into()],
+        username: Some("1:a".into()),
+        credential: Some("c".into()),
+    }];
+    let (s, fx) = effects_of(&logged_in("alice", &[]), srv(ServerMessage::IceServers { ice_servers: ice.clone() }));
+    assert_eq!(fx, vec![Effect::IceServers(ice.clone())]);
+    assert_eq!(s.ice_servers, ice);
+    let (s, fx) = effects_of(&s, Action::SetRelayOnly(true));
+    assert!(s.relay_only);
+    assert_eq!(fx, vec![Effect::SetRelayOnly(true)]);
+    assert!(effects_of(&s, Action::SetRelayOnly(true)).1.is_empty(), "no change, nothing to save");
 }

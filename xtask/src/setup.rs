@@ -24,6 +24,7 @@ pub fn setup(need: Need) -> Result<(), String> {
     if need == Need::Everything {
         browser()?;
         namespace_tools()?;
+        coturn()?;
     }
     eprintln!("setup: everything in place ({:.0?})", started.elapsed());
     Ok(())
@@ -130,4 +131,12 @@ fn namespace_tools() -> Result<(), String> {
         return Ok(());
     }
     apt_install(&["util-linux", "iproute2"], "~20 s")
+}
+
+/// coturn: the TURN server the relay tests run calls through.
+fn coturn() -> Result<(), String> {
+    if output("turnserver", &["--version"]).is_some() || std::path::Path::new("/usr/bin/turnserver").exists() {
+        return Ok(());
+    }
+    apt_install(&["coturn"], "~20 s")
 }

@@ -1,0 +1,53 @@
+//! A real coturn on loopback, with the TURN REST API shared secret.
+
+use std::{path::PathBuf, time::Duration};
+
+use tokio::process::{Child, Command};
+
+pub struct Coturn {
+    _child: Child,
+    pub port: u16,
+    pub log: PathBuf,
+}
+
+impl Coturn {
+    pub async fn start(secret: &str, log_dir: &std::path::Path) -> Coturn {
+        let port = super::harness::free_port();
+        std::fs::create_dir_all(log_dir).unwrap();
+        let log = log_dir.join("coturn.log");
+        let child = Command::new("turnserver")
+            .args([
+                "-n",
+                "--listening-ip=127.0.0.1",
+                "--relay-ip=127.0.0.1",
+                &format!("--listening-port={port}"),
+                "--use-auth-secret",
+                &format!("--static-auth-secret={secret}"),
+                "--realm=duet.test",
+                "--allow-loopback-peers",
+                "--no-cli",
+                "--no-tls",
+                "--no-dtls",
+                "--min-port=49152",
+                "--max-port=49500",
+                &format!("--pidfile={}", log_dir.join("coturn.pid").display()),
+                "--simple-log",
+                &format!("--log-file={}", log.display()),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("starting turnserver (cargo xtask setup installs coturn)");
+        // It listens on TCP too: that is the readiness signal.
+        crate::wait_until("coturn to listen", Duration::from_secs(10), || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ())
+        })
+        .await;
+        Coturn { _child: child, port, log }
+    }
+
+    pub fn url(&self) -> String {
+        format!("turn:127.0.0.1:{}?transport=udp", self.port)
+    }
+}

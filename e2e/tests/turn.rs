@@ -1,0 +1,90 @@
+//! Calls relayed through a real coturn with ephemeral credentials.
+
+use std::time::Duration;
+
+use duet_e2e::{scenario, wait_until, Browser, Coturn, WAIT};
+
+async fn call(alice: &Browser, bob: &Browser) {
+    alice.click("Call bob").await;
+    bob.click("Accept").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t01_relay_only_calls_go_through_coturn() {
+    let dir = std::env::temp_dir().join(format!("duet-t01-{}", std::process::id()));
+    let turn = Coturn::start("correct-horse", &dir).await;
+    let url = turn.url();
+    scenario(
+        "t01",
+        |c| {
+            c.turn_urls = vec![url];
+            c.turn_secret = Some("correct-horse".parse().unwrap());
+        },
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.user("bob").await;
+            alice.set_relay_only().await;
+            bob.set_relay_only().await;
+            call(&alice, &bob).await;
+            alice.assert_media_flows().await;
+            bob.assert_media_flows().await;
+            for b in [&alice, &bob] {
+                let kind = wait_until(&format!("{}: a selected candidate pair", b.user), WAIT, || async {
+                    b.selected_local_candidate_type().await
+                })
+                .await;
+                assert_eq!(kind, "relay", "{}: the call is relayed", b.user);
+            }
+            // The bundle carries no credential: they come over signaling only.
+            let html = alice.js("return document.documentElement.outerHTML").await;
+            assert!(!html.as_str().unwrap().contains("correct-horse"));
+        },
+    )
+    .await;
+    drop(turn);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t02_a_wrong_secret_fails_clearly_and_a_fixed_one_works_next_call() {
+    let dir = std::env::temp_dir().join(format!("duet-t02-{}", std::process::id()));
+    let turn = Coturn::start("right-secret", &dir).await;
+    let url = turn.url();
+    let secret_file = dir.join("turn-secret");
+    std::fs::write(&secret_file, "wrong-secret\n").unwrap();
+    let file = secret_file.clone();
+    scenario(
+        "t02",
+        |c| {
+            c.turn_urls = vec![url];
+            c.turn_secret_file = Some(file);
+        },
+        |h| async move {
+            let alice = h.user_at("alice", "/?connect=5").await;
+            let bob = h.user_at("bob", "/?connect=5").await;
+            alice.set_relay_only().await;
+            bob.set_relay_only().await;
+            call(&alice, &bob).await;
+            for b in [&alice, &bob] {
+                b.wait_status_within("failed, even through the relay server", Duration::from_secs(15)).await;
+                assert_eq!(b.open_peer_connections().await, 0, "{}: nothing left hanging", b.user);
+            }
+
+            // The operator fixes the secret; users log in again and call.
+            std::fs::write(&secret_file, "right-secret").unwrap();
+            for b in [&alice, &bob] {
+                b.goto(&format!("{}/", h.base_url())).await;
+                b.login(&b.user).await;
+            }
+            // The relay-only choice was remembered across the reload.
+            assert_eq!(
+                alice.js("return document.evaluate(\"//label[normalize-space(.)='Relay only']/input\", document, null, 9, null).singleNodeValue.checked").await,
+                serde_json::json!(true)
+            );
+            call(&alice, &bob).await;
+            alice.assert_media_flows().await;
+            assert_eq!(alice.selected_local_candidate_type().await.as_deref(), Some("relay"));
+        },
+    )
+    .await;
+    drop(turn);
+}
