@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{HangupReason, IceCandidate, IceServer, ParseError, Presence, SessionDescription, UserStatus};
+use crate::{HangupReason, IceCandidate, IceServer, ParseError, Presence, SessionDescription};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
@@ -76,15 +76,18 @@ pub enum ServerMessage {
         #[serde(rename = "iceServers")]
         ice_servers: Vec<IceServer>,
     },
-    /// Duet addition: someone logged in.
-    #[serde(rename = "user-joined")]
-    UserJoined(Presence),
-    /// Duet addition: someone's availability changed.
-    #[serde(rename = "user-status")]
-    UserStatusChanged { name: String, status: UserStatus },
-    /// Duet addition: someone logged out or disconnected.
-    #[serde(rename = "user-left")]
-    UserLeft { name: String },
+    /// Duet addition: who joined, changed availability or left since the
+    /// last update. The server batches changes (every ~100 ms), so a burst
+    /// of logins costs each client one message, not one per login.
+    #[serde(rename = "presence")]
+    PresenceUpdate {
+        /// Users who joined or whose status changed, with their status now.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        users: Vec<Presence>,
+        /// Users who left.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        left: Vec<String>,
+    },
     /// Duet addition: the last message could not be acted on. The connection stays open.
     #[serde(rename = "error")]
     Error { code: ErrorCode, text: String },
@@ -181,9 +184,7 @@ const KNOWN: &[&str] = &[
     "media-state",
     "welcome",
     "ice-servers",
-    "user-joined",
-    "user-status",
-    "user-left",
+    "presence",
     "error",
 ];
 

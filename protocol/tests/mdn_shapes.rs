@@ -131,9 +131,11 @@ fn duet_additions_round_trip() {
                 credential: Some("c2VjcmV0".into()),
             }],
         },
-        ServerMessage::UserJoined(Presence { name: "bob".into(), status: UserStatus::Available }),
-        ServerMessage::UserStatusChanged { name: "bob".into(), status: UserStatus::Busy },
-        ServerMessage::UserLeft { name: "bob".into() },
+        ServerMessage::PresenceUpdate {
+            users: vec![Presence { name: "bob".into(), status: UserStatus::Busy }],
+            left: vec!["carol".into()],
+        },
+        ServerMessage::PresenceUpdate { users: vec![], left: vec!["carol".into()] },
         ServerMessage::HangUp { name: "bob".into(), target: "alice".into(), reason: HangupReason::Busy },
         ServerMessage::MediaState { name: "bob".into(), target: "alice".into(), audio: false, video: true },
         ServerMessage::UserList { users: vec!["a".into(), "b".into()], busy: vec!["b".into()] },
@@ -146,7 +148,10 @@ fn duet_additions_round_trip() {
         json!({"type": "welcome", "name": "a", "iceServers": []})
     );
     assert_eq!(
-        server_json(&ServerMessage::UserJoined(Presence { name: "b".into(), status: UserStatus::Busy })),
-        json!({"type": "user-joined", "name": "b", "status": "busy"})
+        server_json(&ServerMessage::PresenceUpdate {
+            users: vec![Presence { name: "b".into(), status: UserStatus::Busy }],
+            left: vec![]
+        }),
+        json!({"type": "presence", "users": [{"name": "b", "status": "busy"}]})
     );
 }

@@ -46,6 +46,10 @@ pub struct Config {
     #[arg(long, env = "DUET_TURN_TTL_SECS", default_value_t = 3600)]
     pub turn_ttl_secs: u64,
 
+    /// Milliseconds between presence updates to Duet clients (changes are batched).
+    #[arg(long, env = "DUET_PRESENCE_INTERVAL_MS", default_value_t = 100)]
+    pub presence_interval_ms: u64,
+
     /// Largest accepted WebSocket message, in bytes; larger ones close the connection with 1009.
     #[arg(long, env = "DUET_MAX_MESSAGE_BYTES", default_value_t = 64 * 1024)]
     pub max_message_bytes: usize,
@@ -150,6 +154,9 @@ impl Config {
         }
         if !self.turn_urls.is_empty() && self.turn_secret.is_none() && self.turn_secret_file.is_none() {
             return Err("--turn-url needs --turn-secret or --turn-secret-file".into());
+        }
+        if self.presence_interval_ms == 0 {
+            return Err("--presence-interval-ms must be at least 1".into());
         }
         if self.turn_ttl_secs < 60 {
             return Err("--turn-ttl-secs must be at least 60".into());

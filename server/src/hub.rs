@@ -5,9 +5,13 @@
 //! message to a user is put on that user's bounded outbox with `try_send`, so a
 //! slow client can never stall the hub (a full outbox disconnects its owner).
 //! Fan-out serializes a message once and shares the text between recipients.
+//! Presence changes for Duet clients are batched: they collect in `pending`
+//! and [`Hub::flush_presence`] (run every ~100 ms) sends one message to each
+//! Duet client, so a storm of N logins costs O(N) frames per flush instead of
+//! O(N²) frames in all.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     sync::{atomic::Ordering::Relaxed, Arc, Mutex, MutexGuard},
 };
 
@@ -89,6 +93,9 @@ struct State {
     /// Both ends of every call, ringing or answered; a user is in at most one.
     calls: HashMap<String, CallLink>,
     mdn_clients: usize,
+    /// Presence changes not yet sent to Duet clients: the latest status of
+    /// each user who changed, or None for one who left.
+    pending: BTreeMap<String, Option<UserStatus>>,
 }
 
 #[derive(Debug)]
@@ -134,8 +141,7 @@ impl Hub {
             own(&ServerMessage::Welcome { name: name.clone(), ice_servers: self.ice.servers_for(&name) });
             own(&st.userlist(true));
         }
-        let joined = frame(&ServerMessage::UserJoined(Presence { name: name.clone(), status: UserStatus::Available }));
-        st.send_to_duet(&joined, Some(&name), &self.metrics);
+        st.pending.insert(name.clone(), Some(UserStatus::Available));
         st.send_userlist_to_mdn(&self.metrics);
         Ok(name)
     }
@@ -154,8 +160,7 @@ impl Hub {
                 st.mdn_clients -= 1;
             }
         }
-        let left = frame(&ServerMessage::UserLeft { name: name.to_owned() });
-        st.send_to_duet(&left, None, &self.metrics);
+        st.pending.insert(name.to_owned(), None);
         st.send_userlist_to_mdn(&self.metrics);
     }
 
@@ -225,8 +230,8 @@ impl Hub {
                     }
                     st.calls.insert(name.clone(), CallLink { partner: target.clone(), answered: false });
                     st.calls.insert(target.clone(), CallLink { partner: name.clone(), answered: false });
-                    st.broadcast_status(&name, UserStatus::Busy, &self.metrics);
-                    st.broadcast_status(&target, UserStatus::Busy, &self.metrics);
+                    st.note_status(&name, UserStatus::Busy);
+                    st.note_status(&target, UserStatus::Busy);
                 }
                 ServerMessage::VideoOffer { name, target: target.clone(), sdp }
             }
@@ -268,11 +273,32 @@ impl Hub {
         };
         st.send_to(&target, &frame(&out), &self.metrics);
         if freed {
-            st.broadcast_status(from, UserStatus::Available, &self.metrics);
-            st.broadcast_status(&target, UserStatus::Available, &self.metrics);
+            st.note_status(from, UserStatus::Available);
+            st.note_status(&target, UserStatus::Available);
         }
         self.metrics.messages_relayed_total.fetch_add(1, Relaxed);
         Ok(())
+    }
+
+    /// Sends the presence changes collected since the last flush to every
+    /// Duet client, as one shared message. Returns how many changes it sent.
+    pub fn flush_presence(&self) -> usize {
+        let mut st = self.lock();
+        if st.pending.is_empty() {
+            return 0;
+        }
+        let pending = std::mem::take(&mut st.pending);
+        let n = pending.len();
+        let (mut users, mut left) = (Vec::new(), Vec::new());
+        for (name, status) in pending {
+            match status {
+                Some(status) => users.push(Presence { name, status }),
+                None => left.push(name),
+            }
+        }
+        let update = frame(&ServerMessage::PresenceUpdate { users, left });
+        st.send_to_duet(&update, &self.metrics);
+        n
     }
 
     /// Everyone logged in, sorted.
@@ -329,12 +355,14 @@ impl State {
         }
     }
 
-    fn send_to_duet(&self, f: &Frame, except: Option<&str>, metrics: &Metrics) {
-        for (name, u) in &self.users {
-            if u.duet && except != Some(name.as_str()) {
-                u.outbox.push(f, metrics);
-            }
+    fn send_to_duet(&self, f: &Frame, metrics: &Metrics) {
+        for u in self.users.values().filter(|u| u.duet) {
+            u.outbox.push(f, metrics);
         }
+    }
+
+    fn note_status(&mut self, name: &str, status: UserStatus) {
+        self.pending.insert(name.to_owned(), Some(status));
     }
 
     /// MDN clients only understand the full list, so each change costs them
@@ -347,11 +375,6 @@ impl State {
         for u in self.users.values().filter(|u| !u.duet) {
             u.outbox.push(&list, metrics);
         }
-    }
-
-    fn broadcast_status(&self, name: &str, status: UserStatus, metrics: &Metrics) {
-        let f = frame(&ServerMessage::UserStatusChanged { name: name.to_owned(), status });
-        self.send_to_duet(&f, None, metrics);
     }
 
     /// Removes both ends of `name`'s call, returning the partner. Telling
@@ -370,7 +393,7 @@ impl State {
         if let Some(partner) = self.unlink(name, metrics) {
             let m = ServerMessage::HangUp { name: name.to_owned(), target: partner.clone(), reason };
             self.send_to(&partner, &frame(&m), metrics);
-            self.broadcast_status(&partner, UserStatus::Available, metrics);
+            self.note_status(&partner, UserStatus::Available);
         }
     }
 }

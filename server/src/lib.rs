@@ -21,6 +21,7 @@ use std::{
         atomic::{AtomicU64, Ordering::Relaxed},
         Arc,
     },
+    time::Duration,
 };
 
 use axum::{
@@ -104,6 +105,19 @@ fn build(config: Config, shutdown: CancellationToken) -> Result<(Router, AppStat
         connections: TaskTracker::new(),
         next_id: Arc::new(AtomicU64::new(1)),
     };
+    // Presence batches go out on a clock; the task ends with the server.
+    let (hub, every, stop) =
+        (state.hub.clone(), Duration::from_millis(state.config.presence_interval_ms), state.shutdown.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = tick.tick() => { hub.flush_presence(); }
+            }
+        }
+    });
     let router = Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/healthz", get(|| async { "ok\n" }))

@@ -89,6 +89,7 @@ impl Sim {
             }
         }
         self.hub.check_invariants()?;
+        self.hub.flush_presence();
         self.check_deliveries(sender.as_deref(), departed.as_deref())
     }
 

@@ -16,8 +16,14 @@ async fn in_call(s: &TestServer, a: &str, b: &str) -> (Client, Client) {
 }
 
 #[tokio::test]
-async fn duet_clients_get_welcome_snapshot_and_incremental_presence() {
-    let s = TestServer::with(|c| c.stun_urls = vec!["stun:127.0.0.1:3478".into()]).await;
+async fn duet_clients_get_welcome_snapshot_and_batched_presence() {
+    // Flushes are driven by hand here, to see exactly what one batch holds.
+    let s = TestServer::with(|c| {
+        c.stun_urls = vec!["stun:127.0.0.1:3478".into()];
+        c.presence_interval_ms = 3_600_000;
+    })
+    .await;
+    let hub = &s.server.hub;
     let mut alice = s.client().await;
     alice.send(json!({"type": "username", "name": "  alice ", "duet": 1})).await;
     assert_eq!(
@@ -25,26 +31,29 @@ async fn duet_clients_get_welcome_snapshot_and_incremental_presence() {
         json!({"type": "welcome", "name": "alice", "iceServers": [{"urls": ["stun:127.0.0.1:3478"]}]})
     );
     assert_eq!(alice.recv().await, json!({"type": "userlist", "users": ["alice"]}));
+    hub.flush_presence();
+    alice.recv_type("presence").await;
 
+    // Two logins, one message.
     let mut bob = s.duet_user("bob").await;
-    assert_eq!(alice.recv().await, json!({"type": "user-joined", "name": "bob", "status": "available"}));
     let mut carol = s.duet_user("carol").await;
-    alice.recv_type("user-joined").await;
-    bob.recv_type("user-joined").await;
+    assert_eq!(hub.flush_presence(), 2);
+    assert_eq!(
+        alice.recv().await,
+        json!({"type": "presence", "users": [{"name": "bob", "status": "available"}, {"name": "carol", "status": "available"}]})
+    );
+    bob.recv_type("presence").await;
+    carol.recv_type("presence").await;
 
     // A ringing call shows both as busy to everyone, including in a later snapshot.
     alice.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
-    let mut seen = vec![carol.recv().await, carol.recv().await];
-    seen.sort_by_key(|m| m["name"].as_str().unwrap().to_string());
+    bob.recv_type("video-offer").await;
+    hub.flush_presence();
     assert_eq!(
-        seen,
-        vec![
-            json!({"type": "user-status", "name": "alice", "status": "busy"}),
-            json!({"type": "user-status", "name": "bob", "status": "busy"}),
-        ]
+        carol.recv().await,
+        json!({"type": "presence", "users": [{"name": "alice", "status": "busy"}, {"name": "bob", "status": "busy"}]})
     );
-    let dave = s.client().await;
-    let mut dave = dave;
+    let mut dave = s.client().await;
     dave.send(json!({"type": "username", "name": "dave", "duet": 1})).await;
     dave.recv_type("welcome").await;
     assert_eq!(
@@ -53,7 +62,11 @@ async fn duet_clients_get_welcome_snapshot_and_incremental_presence() {
     );
 
     drop(carol);
-    assert_eq!(alice.recv_type("user-left").await, json!({"type": "user-left", "name": "carol"}));
+    while hub.users_online().contains(&"carol".to_string()) {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    hub.flush_presence();
+    alice.recv_left("carol").await;
 }
 
 #[tokio::test]
@@ -92,7 +105,7 @@ async fn the_partner_is_told_when_the_other_side_disconnects() {
     drop(bob);
     let hang = alice.recv_type("hang-up").await;
     assert_eq!(hang, json!({"type": "hang-up", "name": "bob", "target": "alice", "reason": "disconnected"}));
-    assert_eq!(alice.recv_type("user-status").await["status"], "available");
+    alice.recv_status("alice", "available").await;
     assert!(s.metrics().await.contains("duet_active_calls 0"));
     s.server.hub.check_invariants().unwrap();
 }
@@ -120,8 +133,7 @@ async fn decline_is_relayed_with_its_reason_and_frees_both() {
     bob.recv_type("video-offer").await;
     bob.send(json!({"type": "hang-up", "target": "alice", "reason": "declined"})).await;
     assert_eq!(alice.recv_type("hang-up").await["reason"], "declined");
-    assert_eq!(alice.recv().await, json!({"type": "user-status", "name": "bob", "status": "available"}));
-    assert_eq!(alice.recv().await, json!({"type": "user-status", "name": "alice", "status": "available"}));
+    alice.recv_status("bob", "available").await;
     assert_eq!(s.server.hub.partner_of("alice"), None);
     // A second hang-up for the same call is harmless and silent.
     alice.send(json!({"type": "hang-up", "target": "bob", "reason": "cancelled"})).await;

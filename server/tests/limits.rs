@@ -88,7 +88,7 @@ async fn a_slow_reader_is_disconnected_while_others_keep_working() {
     let mut sender = s.duet_user("sender").await;
     let slow = s.duet_user("slow").await; // never reads again
     let mut other = s.duet_user("other").await;
-    sender.recv_type("user-joined").await;
+    sender.recv_type("presence").await;
 
     // ~60 KB offers to the slow reader until the socket buffers and its queue fill.
     let big = json!({"type": "offer", "sdp": "a".repeat(60_000)});
@@ -99,7 +99,7 @@ async fn a_slow_reader_is_disconnected_while_others_keep_working() {
         }
     }
     assert!(s.metrics().await.contains("duet_slow_consumers_total 1"), "{}", s.metrics().await);
-    assert_eq!(other.recv_type("user-left").await["name"], "slow");
+    other.recv_left("slow").await;
     drop(slow);
     // The rest carry on.
     other.send(json!({"type": "message", "text": "ok"})).await;
@@ -112,9 +112,7 @@ async fn a_peer_that_stops_answering_pings_is_dropped() {
     let mut watcher = s.duet_user("watcher").await;
     // Logged in, then never polled again: its pongs never go out.
     let _silent = s.duet_user("silent").await;
-    watcher.recv_type("user-joined").await;
-    let left = watcher.recv_type("user-left").await;
-    assert_eq!(left["name"], "silent");
+    watcher.recv_left("silent").await;
     // The watcher, which answers pings, is still served.
     watcher.send(json!({"type": "message", "text": "alive"})).await;
     assert_eq!(watcher.recv_type("message").await["text"], "alive");

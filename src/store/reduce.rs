@@ -210,13 +210,14 @@ fn server(s: &mut CallState, msg: ServerMessage) {
                 }
             }
         }
-        ServerMessage::UserJoined(p) => s.users.set(&p.name, p.status),
-        ServerMessage::UserStatusChanged { name, status } => {
-            if s.users.contains(&name) {
-                s.users.set(&name, status);
+        ServerMessage::PresenceUpdate { users, left } => {
+            for p in users {
+                s.users.set(&p.name, p.status);
+            }
+            for name in left {
+                s.users.remove(&name);
             }
         }
-        ServerMessage::UserLeft { name } => s.users.remove(&name),
         ServerMessage::Message { name, text, .. } => {
             s.chat.push(ChatLine { from: name, text });
             if s.chat.len() > CHAT_HISTORY {

@@ -111,20 +111,18 @@ fn the_server_refusing_the_name_returns_to_login_with_the_reason() {
 
 #[test]
 fn presence_updates_the_list_incrementally() {
-    let s = logged_in("alice", &["bob"]);
-    let s = run(
-        s,
-        [
-            srv(ServerMessage::UserJoined(Presence { name: "carol".into(), status: UserStatus::Available })),
-            srv(ServerMessage::UserStatusChanged { name: "bob".into(), status: UserStatus::Busy }),
-            srv(ServerMessage::UserStatusChanged { name: "ghost".into(), status: UserStatus::Busy }),
+    let s = logged_in("alice", &["bob", "dave"]);
+    let s = s.reduce(srv(ServerMessage::PresenceUpdate {
+        users: vec![
+            Presence { name: "carol".into(), status: UserStatus::Available },
+            Presence { name: "bob".into(), status: UserStatus::Busy },
         ],
-    );
+        left: vec!["dave".into()],
+    }));
     assert_eq!(s.users.status("bob"), Some(UserStatus::Busy));
     assert_eq!(s.users.status("carol"), Some(UserStatus::Available));
-    assert!(!s.users.contains("ghost"), "status of an unknown user adds nobody");
-    let s = s.reduce(srv(ServerMessage::UserLeft { name: "bob".into() }));
-    assert!(!s.users.contains("bob"));
+    assert!(!s.users.contains("dave"));
+    assert_eq!(s.users.len(), 3);
 }
 
 #[test]
@@ -151,7 +149,10 @@ fn calls_that_cannot_be_placed_say_why() {
     let (s2, fx) = effects_of(&s, Action::Call("zed".into()));
     assert!(fx.is_empty());
     assert_eq!(s2.notice.unwrap().text, "zed is not online");
-    let busy = s.reduce(srv(ServerMessage::UserStatusChanged { name: "bob".into(), status: UserStatus::Busy }));
+    let busy = s.reduce(srv(ServerMessage::PresenceUpdate {
+        users: vec![Presence { name: "bob".into(), status: UserStatus::Busy }],
+        left: vec![],
+    }));
     let (s3, fx) = effects_of(&busy, Action::Call("bob".into()));
     assert!(fx.is_empty() && s3.call.is_idle());
     assert_eq!(s3.notice.unwrap().text, "bob is busy in another call");

@@ -138,10 +138,37 @@ impl Client {
         }
     }
 
-    /// Asserts nothing arrives for `d` (besides control frames).
+    /// Reads presence updates until one says `name` left.
+    pub async fn recv_left(&mut self, name: &str) {
+        loop {
+            let m = self.recv_type("presence").await;
+            if m["left"].as_array().is_some_and(|l| l.iter().any(|n| n == name)) {
+                return;
+            }
+        }
+    }
+
+    /// Reads presence updates until one gives `name` this status.
+    pub async fn recv_status(&mut self, name: &str, status: &str) {
+        loop {
+            let m = self.recv_type("presence").await;
+            let users = m["users"].as_array().cloned().unwrap_or_default();
+            if users.iter().any(|u| u["name"] == name && u["status"] == status) {
+                return;
+            }
+        }
+    }
+
+    /// Asserts nothing but presence updates (which arrive on their own
+    /// clock) comes for `d`.
     pub async fn expect_silence(&mut self, d: Duration) {
-        if let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(d, self.ws.next()).await {
-            panic!("{}: expected nothing, got {t}", self.name);
+        let deadline = tokio::time::Instant::now() + d;
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, self.ws.next()).await {
+            if let Message::Text(t) = msg {
+                if !t.contains(r#""type":"presence""#) {
+                    panic!("{}: expected nothing, got {t}", self.name);
+                }
+            }
         }
     }
 
