@@ -28,6 +28,7 @@ const CHROME_ARGS: &[&str] = &[
     "--disable-sync",
     "--disable-dev-shm-usage",
     "--window-size=1000,800",
+    "--enable-precise-memory-info",
 ];
 
 fn xpath_literal(s: &str) -> String {

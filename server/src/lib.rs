@@ -24,6 +24,7 @@ use std::{
     time::Duration,
 };
 
+use axum::serve::ListenerExt;
 use axum::{
     extract::{ws::WebSocketUpgrade, FromRequestParts, Request, State},
     http::{header, StatusCode},
@@ -83,6 +84,10 @@ pub fn spawn(
 }
 
 async fn run(listener: TcpListener, router: Router, state: AppState) -> Result<(), ServeError> {
+    // Signaling is small messages where latency matters: no Nagle delay.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(state.shutdown.clone().cancelled_owned())
         .await?;
@@ -176,6 +181,10 @@ fn accept(ws: WebSocketUpgrade, headers: &axum::http::HeaderMap, state: AppState
     let id = state.next_id.fetch_add(1, Relaxed);
     let slot = SlotGuard(state.hub.metrics.clone());
     ws.protocols([duet_protocol::SUBPROTOCOL])
+        // Signaling messages are small: 128 KiB library buffers per client
+        // would dominate memory. Writes go out as soon as they are queued.
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
         // Room above the limit so an oversized message is seen and answered
         // with 1009 rather than cut off by the library mid-read.
         .max_message_size(limit.saturating_mul(2))

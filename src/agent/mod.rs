@@ -54,6 +54,15 @@ pub fn call_agent() -> Html {
         });
     }
     {
+        // The first render is on screen with its handlers attached: mark it,
+        // so "navigation to interactive login form" can be measured.
+        use_effect_with((), |_| {
+            if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+                let _ = p.mark("duet:interactive");
+            }
+        });
+    }
+    {
         // Restore the saved privacy setting once.
         let dispatch = store.dispatcher();
         use_effect_with((), move |_| {

@@ -383,6 +383,10 @@ fn end_call(s: &mut CallState, peer: &str, reason: Option<HangupReason>, notice:
     }
     s.effects.push(Effect::EndCall);
     s.call = CallPhase::Idle;
+    // We know they are free now; the server's presence batch may come later.
+    if s.users.contains(peer) {
+        s.users.set(peer, duet_protocol::UserStatus::Available);
+    }
     let MediaFlags { mic_on, camera_on, local_issue, .. } = s.media.clone();
     s.media = MediaFlags { mic_on, camera_on, local_issue, ..MediaFlags::default() };
     s.notice = Some(notice);

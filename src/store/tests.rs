@@ -558,3 +558,16 @@ fn ice_servers_and_the_relay_setting_reach_the_agent() {
     assert_eq!(fx, vec![Effect::SetRelayOnly(true)]);
     assert!(effects_of(&s, Action::SetRelayOnly(true)).1.is_empty(), "no change, nothing to save");
 }
+
+#[test]
+fn after_a_call_the_peer_can_be_called_again_at_once() {
+    let s = in_call("alice", "bob").reduce(srv(ServerMessage::PresenceUpdate {
+        users: vec![Presence { name: "bob".into(), status: UserStatus::Busy }],
+        left: vec![],
+    }));
+    let s = s.reduce(Action::HangUp);
+    assert_eq!(s.users.status("bob"), Some(UserStatus::Available));
+    let (s, fx) = effects_of(&s, Action::Call("bob".into()));
+    assert!(matches!(s.call, CallPhase::Outgoing { .. }));
+    assert!(fx.iter().any(|e| matches!(e, Effect::StartCall { .. })));
+}

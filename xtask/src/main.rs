@@ -6,6 +6,7 @@
 //! - `test`   everything CI checks, ending with one summary line
 //! - `bench`  benchmarks (see BENCHMARKS.md)
 
+mod bench;
 mod run;
 mod serve;
 mod setup;
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         "serve" => serve::serve(rest),
         "build" => setup::setup(setup::Need::WebBuild).and_then(|()| serve::build_bundle()),
         "test" => test::test(rest),
+        "bench" => bench::bench(rest),
         "help" | "-h" | "--help" => {
             println!("{}", HELP);
             Ok(())
@@ -45,4 +47,7 @@ const HELP: &str = "usage: cargo xtask <command>
                    ARGS go to duet-server, e.g. --listen 0.0.0.0:8080 (see duet-server --help)
   build            build the release bundle into dist/
   test [--skip-browser]
-                   fmt, clippy, native tests, browser tests (headless Chromium), end-to-end";
+                   fmt, clippy, native tests, browser tests (headless Chromium), end-to-end,
+                   and a quick benchmark run so the harness cannot rot
+  bench [server|bundle|browser] [--quick]
+                   measure (see BENCHMARKS.md); report in target/bench/";

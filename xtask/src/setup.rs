@@ -25,6 +25,7 @@ pub fn setup(need: Need) -> Result<(), String> {
         browser()?;
         namespace_tools()?;
         coturn()?;
+        brotli()?;
     }
     eprintln!("setup: everything in place ({:.0?})", started.elapsed());
     Ok(())
@@ -139,4 +140,12 @@ fn coturn() -> Result<(), String> {
         return Ok(());
     }
     apt_install(&["coturn"], "~20 s")
+}
+
+/// The brotli CLI, for the bundle size report.
+fn brotli() -> Result<(), String> {
+    if output("brotli", &["--version"]).is_some() {
+        return Ok(());
+    }
+    apt_install(&["brotli"], "~10 s")
 }

@@ -71,6 +71,14 @@ pub fn test(args: &[String]) -> Result<(), String> {
             (false, 0, 0)
         };
         outcomes.push(Outcome { step: "end-to-end", ok, passed, failed });
+
+        // The benchmark harness, small, so it cannot rot unnoticed.
+        eprintln!("\n==== bench smoke ====");
+        let smoke = crate::bench::bench(&["server".into(), "bundle".into(), "--quick".into()]);
+        if let Err(e) = &smoke {
+            eprintln!("bench smoke: {e}");
+        }
+        outcomes.push(Outcome { step: "bench smoke", ok: smoke.is_ok(), passed: 0, failed: 0 });
     }
 
     eprintln!("\n==== results ====");

@@ -1,0 +1,87 @@
+//! duet-load: drives a signaling server with many WebSocket clients speaking
+//! MDN's baseline protocol (plus, with --duet, Duet's presence opt-in), so
+//! the same run can target Duet or any other server of that protocol.
+//! Every loop is bounded in count and time; it connects to 127.0.0.0/8 only.
+
+mod client;
+mod proc_stats;
+mod scenarios;
+
+use std::{net::SocketAddr, time::Duration};
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug, Clone)]
+#[command(name = "duet-load")]
+pub struct Args {
+    /// The server's WebSocket URL (loopback only), e.g. ws://127.0.0.1:8080/ws
+    #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
+    pub url: String,
+    /// The server's process id, to report its memory and CPU (Linux /proc).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Log in with Duet's opt-in (batched presence) instead of as MDN's client.
+    #[arg(long)]
+    pub duet: bool,
+    /// Give up after this many seconds whatever happens.
+    #[arg(long, default_value_t = 120)]
+    pub deadline_secs: u64,
+    #[command(subcommand)]
+    pub scenario: Scenario,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Scenario {
+    /// Log in N clients and hold them: memory per connection.
+    Connect {
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+    },
+    /// N clients log in at once: time until every client's list is complete.
+    Storm {
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+    },
+    /// Round trips A → server → B → server → A at a fixed offered rate.
+    Relay {
+        /// Messages per second offered, counting both directions.
+        #[arg(long, default_value_t = 1000)]
+        rate: u32,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Idle logged-in clients connected meanwhile.
+        #[arg(long, default_value_t = 0)]
+        background: usize,
+    },
+}
+
+pub fn server_addr(url: &str) -> Result<SocketAddr, String> {
+    let rest = url.strip_prefix("ws://").ok_or("only ws:// URLs on loopback")?;
+    let host = rest.split('/').next().unwrap_or(rest);
+    let addr: SocketAddr = host.parse().map_err(|e| format!("{host}: {e} (use an IP address)"))?;
+    if !addr.ip().is_loopback() {
+        return Err(format!("{addr} is not a loopback address: load tests target 127.0.0.0/8 only"));
+    }
+    Ok(addr)
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    if let Err(e) = server_addr(&args.url) {
+        eprintln!("duet-load: {e}");
+        std::process::exit(2);
+    }
+    let deadline = Duration::from_secs(args.deadline_secs);
+    match tokio::time::timeout(deadline, scenarios::run(args.clone())).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            eprintln!("duet-load: {e}");
+            std::process::exit(1);
+        }
+        Err(_) => {
+            eprintln!("duet-load: gave up after {deadline:?}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Browser measurements for `cargo xtask bench browser`: call setup times,
+//! first load to an interactive form, and JS heap during a call. Printed as
+//! `bench:` lines, never asserted (timings belong in BENCHMARKS.md). With the
+//! defaults it is a short smoke run inside `cargo xtask test`.
+
+use std::time::Duration;
+
+use duet_e2e::{scenario, wait_until, WAIT};
+
+fn env_num(key: &str, default: u64) -> u64 {
+    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn stats(mut v: Vec<f64>) -> String {
+    v.sort_by(f64::total_cmp);
+    let at = |p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
+    format!("median {:.0} ms, p90 {:.0} ms (n = {})", at(0.5), at(0.9), v.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn b01_call_setup_first_load_and_heap() {
+    let calls = env_num("DUET_BENCH_CALLS", 3) as usize;
+    let call_secs = env_num("DUET_BENCH_CALL_SECS", 3);
+    scenario("bench", |_| {}, |h| async move {
+        // First load: navigation start to the app's first interactive render.
+        let mut loads = Vec::new();
+        let probe = h.browser("probe", "/").await;
+        for _ in 0..5 {
+            probe.goto(&format!("{}/?fresh={}", h.base_url(), loads.len())).await;
+            let t = wait_until("the interactive mark", WAIT, || async {
+                probe.js("const m = performance.getEntriesByName('duet:interactive')[0]; return m ? m.startTime : null").await.as_f64()
+            })
+            .await;
+            loads.push(t);
+        }
+        println!("bench: navigation → interactive login form: {}", stats(loads));
+
+        let alice = h.user("alice").await;
+        let bob = h.user("bob").await;
+        let (mut ring, mut setup) = (Vec::new(), Vec::new());
+        for i in 0..calls {
+            alice.wait_button("Call bob").await;
+            bob.js("window.__dialogAt = null; new MutationObserver((_, o) => { \
+                      if (document.querySelector('[role=alertdialog]')) { window.__dialogAt = performance.timeOrigin + performance.now(); o.disconnect(); } \
+                    }).observe(document.body, {childList: true, subtree: true});").await;
+            let clicked = alice
+                .js("const t = performance.timeOrigin + performance.now(); \
+                     document.querySelector('button[aria-label=\"Call bob\"]').click(); return t;")
+                .await
+                .as_f64()
+                .unwrap();
+            let shown = wait_until(&format!("call {i}: bob's dialog"), WAIT, || async { bob.js("return window.__dialogAt").await.as_f64() }).await;
+            ring.push(shown - clicked);
+            alice.js("window.__firstFrame = null; document.getElementById('received_video')\
+                        .requestVideoFrameCallback(() => { window.__firstFrame = performance.timeOrigin + performance.now(); });").await;
+            let accepted = bob
+                .js("const t = performance.timeOrigin + performance.now(); \
+                     [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Accept').click(); return t;")
+                .await
+                .as_f64()
+                .unwrap();
+            let first = wait_until(&format!("call {i}: first frame"), WAIT, || async { alice.js("return window.__firstFrame").await.as_f64() }).await;
+            setup.push(first - accepted);
+            if i + 1 < calls {
+                alice.click("Hang up").await;
+                bob.wait_no_button("Hang up").await;
+            }
+        }
+        println!("bench: caller's click → callee's dialog: {}", stats(ring));
+        println!("bench: callee's Accept → caller's first remote frame: {}", stats(setup));
+
+        // JS heap over a call (the last one is still up).
+        let heap = || async { alice.js("return performance.memory ? performance.memory.usedJSHeapSize : null").await.as_f64() };
+        let start = heap().await.unwrap_or(0.0);
+        let mut peak = start;
+        for _ in 0..call_secs {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            peak = peak.max(heap().await.unwrap_or(0.0));
+        }
+        let end = heap().await.unwrap_or(0.0);
+        println!(
+            "bench: JS heap over a {call_secs} s call: {:.1} MB at start, {:.1} MB peak, {:.1} MB at end",
+            start / 1e6,
+            peak / 1e6,
+            end / 1e6
+        );
+        alice.assert_media_flows().await;
+    })
+    .await;
+}

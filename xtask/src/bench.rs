@@ -1,0 +1,185 @@
+//! `cargo xtask bench [server|bundle|browser] [--quick]`: measure, print,
+//! and leave the report in target/bench/. Nothing here asserts a timing;
+//! BENCHMARKS.md records the figures against the targets.
+
+use std::{fmt::Write as _, path::Path};
+
+use crate::{
+    run::{cmd, output, status, tee},
+    serve::build_bundle,
+    setup::{self, Need},
+    tools,
+};
+
+pub fn bench(args: &[String]) -> Result<(), String> {
+    let quick = args.iter().any(|a| a == "--quick");
+    let parts: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with("--")).collect();
+    let all = parts.is_empty();
+    setup::setup(Need::Everything)?;
+    let mut report = String::new();
+    let _ = writeln!(report, "# Duet benchmarks{}\n", if quick { " (quick smoke run)" } else { "" });
+    let _ = writeln!(report, "{}\n", machine());
+    if all || parts.contains(&"bundle") {
+        report.push_str(&bundle()?);
+    }
+    if all || parts.contains(&"server") {
+        report.push_str(&server(quick)?);
+    }
+    if all || parts.contains(&"browser") {
+        report.push_str(&browser(quick)?);
+    }
+    let dir = tools::root().join("target").join("bench");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let path = dir.join(if quick { "report-quick.md" } else { "report.md" });
+    std::fs::write(&path, &report).map_err(|e| e.to_string())?;
+    println!("\n{report}");
+    println!("report written to {}", path.display());
+    Ok(())
+}
+
+fn machine() -> String {
+    let cores = output("nproc", &[]).unwrap_or_default();
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned()))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or("?".into(), |kb| format!("{:.0} GiB", kb as f64 / 1048576.0));
+    let commit = output("git", &["rev-parse", "--short", "HEAD"]).unwrap_or_default();
+    let date = output("date", &["-u", "+%Y-%m-%d"]).unwrap_or_default();
+    format!("Machine: {} cores, {mem}; commit {}; {}", cores.trim(), commit.trim(), date.trim())
+}
+
+fn sizes(path: &Path) -> (u64, u64, Option<u64>) {
+    let raw = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let p = path.to_string_lossy();
+    let count = |prog: &str, args: &[&str]| {
+        let out = std::process::Command::new(prog).args(args).arg(p.as_ref()).output().ok()?;
+        out.status.success().then_some(out.stdout.len() as u64)
+    };
+    (raw, count("gzip", &["-9", "-c"]).unwrap_or(0), count("brotli", &["-q", "11", "-c"]))
+}
+
+fn bundle() -> Result<String, String> {
+    build_bundle()?;
+    let dist = tools::root().join("dist");
+    let mut rows = Vec::new();
+    let (mut raw, mut gz, mut br) = (0, 0, 0);
+    let mut entries: Vec<_> = std::fs::read_dir(&dist).map_err(|e| e.to_string())?.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let kind = ["wasm", "js", "css"].into_iter().find(|k| name.ends_with(&format!(".{k}")));
+        let Some(kind) = kind else { continue };
+        let (r, g, b) = sizes(&e.path());
+        raw += r;
+        gz += g;
+        br += b.unwrap_or(0);
+        rows.push(format!(
+            "| {kind} | {:.1} | {:.1} | {} |",
+            r as f64 / 1000.0,
+            g as f64 / 1000.0,
+            b.map_or("n/a".into(), |b| format!("{:.1}", b as f64 / 1000.0))
+        ));
+    }
+    let mut s = String::from("## Bundle (first load, as shipped)\n\nCommand: `cargo xtask bench bundle`\n\n| file | raw KB | gzip -9 KB | brotli -q 11 KB |\n| --- | --- | --- | --- |\n");
+    for r in rows {
+        s.push_str(&r);
+        s.push('\n');
+    }
+    let _ = writeln!(
+        s,
+        "| **total** | {:.1} | {:.1} | {:.1} |\n",
+        raw as f64 / 1000.0,
+        gz as f64 / 1000.0,
+        br as f64 / 1000.0
+    );
+    Ok(s)
+}
+
+/// One measurement: a fresh release duet-server and duet-load against it,
+/// inside a loopback-only network namespace.
+fn load(label: &str, server_flags: &str, load_args: &str) -> Result<String, String> {
+    let script = format!(
+        "ip link set lo up && ulimit -n $(ulimit -Hn) && \
+         target/release/duet-server --listen 127.0.0.1:9100 --static-dir /nonexistent --log error \
+           --max-connections 100000 {server_flags} & PID=$!; sleep 0.5; \
+         target/release/duet-load --url ws://127.0.0.1:9100/ws --server-pid $PID {load_args}; RC=$?; \
+         kill $PID; wait $PID 2>/dev/null; exit $RC"
+    );
+    eprintln!("\n---- {label} ----");
+    let (ok, out) = tee(cmd("unshare", &["--net", "--", "sh", "-c", &script]));
+    if !ok {
+        return Err(format!("{label} failed"));
+    }
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains(':') && !l.contains("Duet is running")).collect();
+    Ok(format!(
+        "**{label}** — `duet-load {load_args}`\n\n{}\n\n",
+        lines.iter().map(|l| format!("- {l}")).collect::<Vec<_>>().join("\n")
+    ))
+}
+
+fn server(quick: bool) -> Result<String, String> {
+    status(cmd("cargo", &["build", "--release", "-p", "duet-server", "-p", "duet-bench"]))?;
+    let fd_limit: usize = output("sh", &["-c", "ulimit -Hn"]).and_then(|s| s.trim().parse().ok()).unwrap_or(20_000);
+    // Each client holds a descriptor in duet-load and one in the server.
+    let held = if quick { 200 } else { 20_000.min(fd_limit.saturating_sub(500)) };
+    let storm = if quick { 200 } else { 10_000 };
+    let mut s = format!(
+        "## Signaling server load\n\nCommand: `cargo xtask bench server{}`; duet-server (release) and duet-load on loopback in one namespace, sharing the 2 cores. Open-file limit here: {fd_limit}.\n\n",
+        if quick { " --quick" } else { "" }
+    );
+    s += &load("Held connections", "", &format!("--duet connect --clients {held}"))?;
+    s += &load("Join storm, Duet presence", "", &format!("--duet --deadline-secs 100 storm --clients {storm}"))?;
+    s += &load("Join storm, MDN userlist", "", &format!("storm --clients {}", if quick { 100 } else { 2000 }))?;
+    let rates: &[u32] = if quick { &[500] } else { &[1_000, 5_000, 10_000, 20_000, 40_000] };
+    let secs = if quick { 1 } else { 5 };
+    for &rate in rates {
+        s += &load(&format!("Relay at {rate} msg/s"), "", &format!("--duet relay --rate {rate} --seconds {secs}"))?;
+    }
+    if !quick {
+        s += &load(
+            "Relay at 10000 msg/s with 10,000 idle clients",
+            "",
+            "--duet --deadline-secs 200 relay --rate 10000 --seconds 5 --background 10000",
+        )?;
+    }
+    Ok(s)
+}
+
+fn browser(quick: bool) -> Result<String, String> {
+    build_bundle()?;
+    let (calls, secs) = if quick { ("3", "5") } else { ("20", "60") };
+    let mut c = cmd(
+        "unshare",
+        &[
+            "--net",
+            "--",
+            "sh",
+            "-c",
+            "ip link set lo up && exec \"$@\"",
+            "loopback-only",
+            "cargo",
+            "test",
+            "--release",
+            "-p",
+            "duet-e2e",
+            "--test",
+            "bench",
+            "--",
+            "--nocapture",
+        ],
+    );
+    c.env("DUET_DIST", tools::root().join("dist")).env("DUET_BENCH_CALLS", calls).env("DUET_BENCH_CALL_SECS", secs);
+    eprintln!("\n---- browser ----");
+    let (ok, out) = tee(c);
+    if !ok {
+        return Err("browser benchmark failed".into());
+    }
+    let lines: Vec<String> =
+        out.lines().filter(|l| l.starts_with("bench:")).map(|l| format!("- {}", &l[6..].trim())).collect();
+    Ok(format!(
+        "## Browser (two headless Chromium, fake media, loopback)\n\nCommand: `cargo xtask bench browser{}`\n\n{}\n\n",
+        if quick { " --quick" } else { "" },
+        lines.join("\n")
+    ))
+}
