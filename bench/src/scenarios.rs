@@ -59,10 +59,12 @@ async fn crowd(
             let ok = result.as_ref().map(|_| ()).map_err(|e| e.clone());
             let _ = ready_tx.send(ok);
             if let Ok((_sink, mut stream)) = result {
+                // Read and drop frames unparsed: only the server is measured.
+                use futures_util::StreamExt;
                 loop {
                     tokio::select! {
                         _ = stop.changed() => break,
-                        m = next_json(&mut stream) => if m.is_err() { break },
+                        m = stream.next() => if !matches!(m, Some(Ok(_))) { break },
                     }
                 }
             }
@@ -102,7 +104,9 @@ fn apply(known: &mut HashSet<String>, m: &Value) {
             known.extend(names(&m["users"]).iter().filter_map(|n| n.as_str().map(str::to_owned)));
         }
         Some("presence") => {
-            known.extend(names(&m["users"]).iter().filter_map(|u| u["name"].as_str().map(str::to_owned)));
+            for key in ["available", "busy"] {
+                known.extend(names(&m[key]).iter().filter_map(|n| n.as_str().map(str::to_owned)));
+            }
             for l in names(&m["left"]) {
                 if let Some(l) = l.as_str() {
                     known.remove(l);

@@ -8,6 +8,7 @@
 
 mod browser;
 mod harness;
+pub mod mdn_server;
 mod turn;
 
 pub use browser::Browser;

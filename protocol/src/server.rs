@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{HangupReason, IceCandidate, IceServer, ParseError, Presence, SessionDescription};
+use crate::{HangupReason, IceCandidate, IceServer, ParseError, SessionDescription};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
@@ -81,9 +81,13 @@ pub enum ServerMessage {
     /// of logins costs each client one message, not one per login.
     #[serde(rename = "presence")]
     PresenceUpdate {
-        /// Users who joined or whose status changed, with their status now.
+        /// Users who joined or became free (plain names keep a storm of
+        /// logins cheap to send and to read).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        users: Vec<Presence>,
+        available: Vec<String>,
+        /// Users who joined in a call or started one.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        busy: Vec<String>,
         /// Users who left.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         left: Vec<String>,

@@ -132,10 +132,11 @@ fn duet_additions_round_trip() {
             }],
         },
         ServerMessage::PresenceUpdate {
-            users: vec![Presence { name: "bob".into(), status: UserStatus::Busy }],
+            available: vec!["dave".into()],
+            busy: vec!["bob".into()],
             left: vec!["carol".into()],
         },
-        ServerMessage::PresenceUpdate { users: vec![], left: vec!["carol".into()] },
+        ServerMessage::PresenceUpdate { available: vec![], busy: vec![], left: vec!["carol".into()] },
         ServerMessage::HangUp { name: "bob".into(), target: "alice".into(), reason: HangupReason::Busy },
         ServerMessage::MediaState { name: "bob".into(), target: "alice".into(), audio: false, video: true },
         ServerMessage::UserList { users: vec!["a".into(), "b".into()], busy: vec!["b".into()] },
@@ -149,9 +150,10 @@ fn duet_additions_round_trip() {
     );
     assert_eq!(
         server_json(&ServerMessage::PresenceUpdate {
-            users: vec![Presence { name: "b".into(), status: UserStatus::Busy }],
+            available: vec!["a".into()],
+            busy: vec!["b".into()],
             left: vec![]
         }),
-        json!({"type": "presence", "users": [{"name": "b", "status": "busy"}]})
+        json!({"type": "presence", "available": ["a"], "busy": ["b"]})
     );
 }

@@ -130,8 +130,20 @@ async fn pump(
     };
     if let Some((code, reason)) = ended.close_frame() {
         let close = Message::Close(Some(CloseFrame { code, reason: reason.into() }));
-        // Best effort, and never longer than a second.
-        let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close)).await;
+        // The closing handshake, best effort and bounded: send our Close, then
+        // read (and drop) until the client's Close, so closing the socket
+        // with unread data does not reset the connection before the client
+        // has read why it was closed.
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            if sink.send(close).await.is_ok() {
+                while let Some(Ok(m)) = stream.next().await {
+                    if matches!(m, Message::Close(_)) {
+                        break;
+                    }
+                }
+            }
+        })
+        .await;
     }
     ended
 }

@@ -17,7 +17,7 @@ use std::{
 
 use duet_protocol::{
     limits::{normalize_username, UsernameError, MAX_CHAT_CHARS, MAX_USERNAME_CHARS},
-    ClientMessage, ErrorCode, HangupReason, Presence, ServerMessage, UserStatus,
+    ClientMessage, ErrorCode, HangupReason, ServerMessage, UserStatus,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -289,14 +289,15 @@ impl Hub {
         }
         let pending = std::mem::take(&mut st.pending);
         let n = pending.len();
-        let (mut users, mut left) = (Vec::new(), Vec::new());
+        let (mut available, mut busy, mut left) = (Vec::new(), Vec::new(), Vec::new());
         for (name, status) in pending {
             match status {
-                Some(status) => users.push(Presence { name, status }),
+                Some(UserStatus::Available) => available.push(name),
+                Some(UserStatus::Busy) => busy.push(name),
                 None => left.push(name),
             }
         }
-        let update = frame(&ServerMessage::PresenceUpdate { users, left });
+        let update = frame(&ServerMessage::PresenceUpdate { available, busy, left });
         st.send_to_duet(&update, &self.metrics);
         n
     }

@@ -97,6 +97,9 @@ pub struct Agent {
     dispatch: UseReducerDispatcher<CallState>,
     config: RuntimeConfig,
     seen: Cell<u64>,
+    /// Our registered name, written on relayed messages as MDN's client does:
+    /// a baseline server forwards them verbatim and peers need the sender.
+    me: RefCell<Option<String>>,
     /// Bumped whenever a call starts or ends, so async work for a call that
     /// is already over drops what it made instead of installing it.
     generation: Cell<u64>,
@@ -115,6 +118,7 @@ impl Agent {
             dispatch,
             config,
             seen: Cell::new(0),
+            me: RefCell::new(None),
             generation: Cell::new(0),
             inner: RefCell::new(Inner {
                 signaling: None,
@@ -132,6 +136,7 @@ impl Agent {
     }
 
     fn run_effects(self: &Rc<Self>, state: &CallState) {
+        self.me.replace(state.me.clone());
         let fresh: Vec<Effect> = state.effects.since(self.seen.get()).map(|(_, e)| e.clone()).collect();
         self.seen.set(state.effects.last_seq());
         for effect in fresh {
@@ -206,8 +211,17 @@ impl Agent {
     }
 
     fn send(&self, msg: &ClientMessage) {
+        let mut msg = msg.clone();
+        if let ClientMessage::VideoOffer { name, .. }
+        | ClientMessage::VideoAnswer { name, .. }
+        | ClientMessage::HangUp { name, .. } = &mut msg
+        {
+            if name.is_none() {
+                name.clone_from(&self.me.borrow());
+            }
+        }
         if let Some(s) = &self.inner.borrow().signaling {
-            s.send(msg);
+            s.send(&msg);
         }
     }
 

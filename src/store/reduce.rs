@@ -210,9 +210,12 @@ fn server(s: &mut CallState, msg: ServerMessage) {
                 }
             }
         }
-        ServerMessage::PresenceUpdate { users, left } => {
-            for p in users {
-                s.users.set(&p.name, p.status);
+        ServerMessage::PresenceUpdate { available, busy, left } => {
+            for name in available {
+                s.users.set(&name, UserStatus::Available);
+            }
+            for name in busy {
+                s.users.set(&name, UserStatus::Busy);
             }
             for name in left {
                 s.users.remove(&name);

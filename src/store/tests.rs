@@ -1,8 +1,6 @@
 //! Every transition of the call store, including the races.
 
-use duet_protocol::{
-    ClientMessage, ErrorCode, HangupReason, IceCandidate, IceServer, Presence, ServerMessage, UserStatus,
-};
+use duet_protocol::{ClientMessage, ErrorCode, HangupReason, IceCandidate, IceServer, ServerMessage, UserStatus};
 
 use super::*;
 
@@ -113,10 +111,8 @@ fn the_server_refusing_the_name_returns_to_login_with_the_reason() {
 fn presence_updates_the_list_incrementally() {
     let s = logged_in("alice", &["bob", "dave"]);
     let s = s.reduce(srv(ServerMessage::PresenceUpdate {
-        users: vec![
-            Presence { name: "carol".into(), status: UserStatus::Available },
-            Presence { name: "bob".into(), status: UserStatus::Busy },
-        ],
+        available: vec!["carol".into()],
+        busy: vec!["bob".into()],
         left: vec!["dave".into()],
     }));
     assert_eq!(s.users.status("bob"), Some(UserStatus::Busy));
@@ -149,10 +145,8 @@ fn calls_that_cannot_be_placed_say_why() {
     let (s2, fx) = effects_of(&s, Action::Call("zed".into()));
     assert!(fx.is_empty());
     assert_eq!(s2.notice.unwrap().text, "zed is not online");
-    let busy = s.reduce(srv(ServerMessage::PresenceUpdate {
-        users: vec![Presence { name: "bob".into(), status: UserStatus::Busy }],
-        left: vec![],
-    }));
+    let busy =
+        s.reduce(srv(ServerMessage::PresenceUpdate { available: vec![], busy: vec!["bob".into()], left: vec![] }));
     let (s3, fx) = effects_of(&busy, Action::Call("bob".into()));
     assert!(fx.is_empty() && s3.call.is_idle());
     assert_eq!(s3.notice.unwrap().text, "bob is busy in another call");
@@ -562,7 +556,8 @@ fn ice_servers_and_the_relay_setting_reach_the_agent() {
 #[test]
 fn after_a_call_the_peer_can_be_called_again_at_once() {
     let s = in_call("alice", "bob").reduce(srv(ServerMessage::PresenceUpdate {
-        users: vec![Presence { name: "bob".into(), status: UserStatus::Busy }],
+        available: vec![],
+        busy: vec!["bob".into()],
         left: vec![],
     }));
     let s = s.reduce(Action::HangUp);

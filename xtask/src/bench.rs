@@ -122,15 +122,15 @@ fn server(quick: bool) -> Result<String, String> {
     status(cmd("cargo", &["build", "--release", "-p", "duet-server", "-p", "duet-bench"]))?;
     let fd_limit: usize = output("sh", &["-c", "ulimit -Hn"]).and_then(|s| s.trim().parse().ok()).unwrap_or(20_000);
     // Each client holds a descriptor in duet-load and one in the server.
-    let held = if quick { 200 } else { 20_000.min(fd_limit.saturating_sub(500)) };
+    let held = if quick { 200 } else { 10_000.min(fd_limit.saturating_sub(500)) };
     let storm = if quick { 200 } else { 10_000 };
     let mut s = format!(
         "## Signaling server load\n\nCommand: `cargo xtask bench server{}`; duet-server (release) and duet-load on loopback in one namespace, sharing the 2 cores. Open-file limit here: {fd_limit}.\n\n",
         if quick { " --quick" } else { "" }
     );
-    s += &load("Held connections", "", &format!("--duet connect --clients {held}"))?;
-    s += &load("Join storm, Duet presence", "", &format!("--duet --deadline-secs 100 storm --clients {storm}"))?;
-    s += &load("Join storm, MDN userlist", "", &format!("storm --clients {}", if quick { 100 } else { 2000 }))?;
+    s += &load("Held connections", "", &format!("--duet --deadline-secs 250 connect --clients {held}"))?;
+    s += &load("Join storm, Duet presence", "", &format!("--duet --deadline-secs 250 storm --clients {storm}"))?;
+    s += &load("Join storm, MDN userlist", "", &format!("storm --clients {}", if quick { 100 } else { 500 }))?;
     let rates: &[u32] = if quick { &[500] } else { &[1_000, 5_000, 10_000, 20_000, 40_000] };
     let secs = if quick { 1 } else { 5 };
     for &rate in rates {

@@ -152,8 +152,7 @@ impl Client {
     pub async fn recv_status(&mut self, name: &str, status: &str) {
         loop {
             let m = self.recv_type("presence").await;
-            let users = m["users"].as_array().cloned().unwrap_or_default();
-            if users.iter().any(|u| u["name"] == name && u["status"] == status) {
+            if m[status].as_array().is_some_and(|l| l.iter().any(|n| n == name)) {
                 return;
             }
         }

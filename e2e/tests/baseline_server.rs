@@ -1,0 +1,47 @@
+//! Duet's app against a server that speaks only MDN's baseline protocol:
+//! the call flow works, the extras degrade without breaking anything.
+
+use duet_e2e::{mdn_server, scenario, wait_until, WAIT};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn m01_duet_calls_through_a_baseline_only_server() {
+    let signaling = mdn_server::start().await;
+    scenario("m01", |_| {}, |h| async move {
+        // The bundle comes from duet-server; signaling goes to the baseline server.
+        let path = format!("/?server={signaling}");
+        let alice = h.user_at("alice", &path).await;
+        let bob = h.user_at("bob", &path).await;
+        wait_until("alice to see bob", WAIT, || async { (alice.callable().await == ["bob"]).then_some(()) }).await;
+
+        // A taken name is renamed the baseline way, and told.
+        let third = h.browser("alice-again", &path).await;
+        third.login("alice").await;
+        third.wait_status("The name alice is taken; you are alice1").await;
+
+        alice.click("Call bob").await;
+        bob.wait_text("alice is calling").await;
+        bob.click("Accept").await;
+        alice.assert_media_flows().await;
+        bob.assert_media_flows().await;
+        // Muting works locally; Duet-only media-state is not sent to a server
+        // that may relay it to an MDN client, so bob sees no indicator.
+        alice.click("Mute microphone").await;
+        alice.wait_button("Unmute microphone").await;
+        let enabled = alice.js("return window.duetDiagnostics.pc.getSenders().filter(s => s.track && s.track.kind === 'audio').map(s => s.track.enabled)").await;
+        assert_eq!(enabled, serde_json::json!([false]));
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert!(!bob.text().await.contains("muted their microphone"));
+
+        bob.click("Hang up").await;
+        alice.wait_status("bob hung up").await;
+        for b in [&alice, &bob] {
+            wait_until(&format!("{}: released", b.user), WAIT, || async {
+                (b.open_peer_connections().await == 0 && b.live_local_tracks().await == 0).then_some(())
+            })
+            .await;
+        }
+        // duet-server saw none of this.
+        assert!(h.metrics().contains("duet_users 0"));
+    })
+    .await;
+}
