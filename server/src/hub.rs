@@ -89,7 +89,8 @@ struct CallLink {
 
 #[derive(Debug, Default)]
 struct State {
-    users: HashMap<String, User>,
+    /// Sorted, so the lists sent at login and to MDN clients need no sort.
+    users: BTreeMap<String, User>,
     /// Both ends of every call, ringing or answered; a user is in at most one.
     calls: HashMap<String, CallLink>,
     mdn_clients: usize,
@@ -304,9 +305,7 @@ impl Hub {
 
     /// Everyone logged in, sorted.
     pub fn users_online(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.lock().users.keys().cloned().collect();
-        v.sort();
-        v
+        self.lock().users.keys().cloned().collect()
     }
 
     /// The partner `name` is in a call (or ringing) with.
@@ -343,8 +342,7 @@ impl Hub {
 
 impl State {
     fn userlist(&self, with_busy: bool) -> ServerMessage {
-        let mut users: Vec<String> = self.users.keys().cloned().collect();
-        users.sort();
+        let users: Vec<String> = self.users.keys().cloned().collect();
         let busy =
             if with_busy { users.iter().filter(|u| self.calls.contains_key(*u)).cloned().collect() } else { vec![] };
         ServerMessage::UserList { users, busy }
@@ -409,7 +407,7 @@ pub fn frame(m: &ServerMessage) -> Frame {
 
 /// MDN's rule: append 1, 2, … until the name is free; the base is shortened
 /// so the result still fits the length limit.
-fn unique_name<V>(users: &HashMap<String, V>, wanted: &str) -> String {
+fn unique_name<V>(users: &BTreeMap<String, V>, wanted: &str) -> String {
     if !users.contains_key(wanted) {
         return wanted.to_owned();
     }
@@ -444,7 +442,7 @@ mod tests {
 
     #[test]
     fn clashing_names_get_mdn_style_suffixes_within_the_limit() {
-        let mut users = HashMap::new();
+        let mut users = BTreeMap::new();
         users.insert("alice".to_string(), ());
         assert_eq!(unique_name(&users, "alice"), "alice1");
         users.insert("alice1".to_string(), ());

@@ -109,7 +109,9 @@ fn load(label: &str, server_flags: &str, load_args: &str) -> Result<String, Stri
     eprintln!("\n---- {label} ----");
     let (ok, out) = tee(cmd("unshare", &["--net", "--", "sh", "-c", &script]));
     if !ok {
-        return Err(format!("{label} failed"));
+        // Reported, not fatal: one measurement out of reach should not hide the others.
+        let why = out.lines().filter(|l| l.starts_with("duet-load:")).collect::<Vec<_>>().join("; ");
+        return Ok(format!("**{label}** — `duet-load {load_args}`\n\n- did not complete: {why}\n\n"));
     }
     let lines: Vec<&str> = out.lines().filter(|l| l.contains(':') && !l.contains("Duet is running")).collect();
     Ok(format!(
@@ -130,7 +132,7 @@ fn server(quick: bool) -> Result<String, String> {
     );
     s += &load("Held connections", "", &format!("--duet --deadline-secs 250 connect --clients {held}"))?;
     s += &load("Join storm, Duet presence", "", &format!("--duet --deadline-secs 250 storm --clients {storm}"))?;
-    s += &load("Join storm, MDN userlist", "", &format!("storm --clients {}", if quick { 100 } else { 500 }))?;
+    s += &load("Join storm, MDN userlist", "", &format!("storm --clients {}", if quick { 100 } else { 200 }))?;
     let rates: &[u32] = if quick { &[500] } else { &[1_000, 5_000, 10_000, 20_000, 40_000] };
     let secs = if quick { 1 } else { 5 };
     for &rate in rates {
