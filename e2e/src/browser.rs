@@ -222,6 +222,40 @@ impl Browser {
         assert!(a1 > a0, "{}: inbound audio packets did not rise ({a0} → {a1})", self.user);
     }
 
+    /// Starts watching for the next frame of the remote video; read the
+    /// time with [`Browser::first_frame_at`].
+    pub async fn arm_first_frame(&self) {
+        self.js(
+            "window.__firstFrame = null; document.getElementById('received_video')\
+               .requestVideoFrameCallback(() => { window.__firstFrame = performance.timeOrigin + performance.now(); });",
+        )
+        .await;
+    }
+
+    /// When the armed remote frame was shown (ms since the epoch, the machine's one clock).
+    pub async fn first_frame_at(&self) -> f64 {
+        wait_until(&format!("{}: the first remote frame", self.user), WAIT, || async {
+            self.js("return window.__firstFrame").await.as_f64()
+        })
+        .await
+    }
+
+    /// Clicks the button whose text is `name` from inside the page; returns
+    /// the click's time (ms since the epoch).
+    pub async fn click_timed(&self, name: &str) -> f64 {
+        self.client
+            .execute(
+                "const t = performance.timeOrigin + performance.now(); \
+                 [...document.querySelectorAll('button')].find(b => (b.getAttribute('aria-label') || b.innerText).trim() === arguments[0]).click(); \
+                 return t;",
+                vec![name.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: clicking {name:?}: {e}", self.user))
+            .as_f64()
+            .unwrap()
+    }
+
     /// Ticks the "Relay only" privacy setting.
     pub async fn set_relay_only(&self) {
         let cb = wait_until(&format!("{}: the Relay only checkbox", self.user), WAIT, || async {

@@ -43,23 +43,12 @@ async fn b01_call_setup_first_load_and_heap() {
             bob.js("window.__dialogAt = null; new MutationObserver((_, o) => { \
                       if (document.querySelector('[role=alertdialog]')) { window.__dialogAt = performance.timeOrigin + performance.now(); o.disconnect(); } \
                     }).observe(document.body, {childList: true, subtree: true});").await;
-            let clicked = alice
-                .js("const t = performance.timeOrigin + performance.now(); \
-                     document.querySelector('button[aria-label=\"Call bob\"]').click(); return t;")
-                .await
-                .as_f64()
-                .unwrap();
+            let clicked = alice.click_timed("Call bob").await;
             let shown = wait_until(&format!("call {i}: bob's dialog"), WAIT, || async { bob.js("return window.__dialogAt").await.as_f64() }).await;
             ring.push(shown - clicked);
-            alice.js("window.__firstFrame = null; document.getElementById('received_video')\
-                        .requestVideoFrameCallback(() => { window.__firstFrame = performance.timeOrigin + performance.now(); });").await;
-            let accepted = bob
-                .js("const t = performance.timeOrigin + performance.now(); \
-                     [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Accept').click(); return t;")
-                .await
-                .as_f64()
-                .unwrap();
-            let first = wait_until(&format!("call {i}: first frame"), WAIT, || async { alice.js("return window.__firstFrame").await.as_f64() }).await;
+            alice.arm_first_frame().await;
+            let accepted = bob.click_timed("Accept").await;
+            let first = alice.first_frame_at().await;
             setup.push(first - accepted);
             if i + 1 < calls {
                 alice.click("Hang up").await;

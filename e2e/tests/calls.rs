@@ -287,47 +287,44 @@ async fn s11_a_deep_link_calls_after_login() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s12_twenty_calls_in_a_row_all_connect_and_leak_nothing() {
-    scenario("s12", |_| {}, |h| async move {
-        let alice = h.user("alice").await;
-        let bob = h.user("bob").await;
-        let mut setup_ms = Vec::new();
-        for i in 0..20 {
-            alice.click("Call bob").await;
-            bob.wait_button("Accept").await;
-            // Time from bob's Accept to alice's first remote frame, on the machine's one clock.
-            alice
-                .js("window.__firstFrame = null; const v = document.getElementById('received_video'); \
-                     v.requestVideoFrameCallback(() => { window.__firstFrame = performance.timeOrigin + performance.now(); });")
+    scenario(
+        "s12",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.user("bob").await;
+            let mut setup_ms = Vec::new();
+            for i in 0..20 {
+                alice.click("Call bob").await;
+                bob.wait_button("Accept").await;
+                // Time from bob's Accept to alice's first remote frame, on the machine's one clock.
+                alice.arm_first_frame().await;
+                let clicked = bob.click_timed("Accept").await;
+                let first = alice.first_frame_at().await;
+                setup_ms.push(first - clicked);
+                bob.assert_media_flows().await;
+                if i % 2 == 0 {
+                    alice.click("Hang up").await
+                } else {
+                    bob.click("Hang up").await
+                }
+                back_in_lobby(&alice).await;
+                back_in_lobby(&bob).await;
+            }
+            for b in [&alice, &bob] {
+                wait_until(&format!("{}: no peer connection or track left", b.user), WAIT, || async {
+                    (b.open_peer_connections().await == 0 && b.live_local_tracks().await == 0).then_some(())
+                })
                 .await;
-            let clicked = bob
-                .js("const t = performance.timeOrigin + performance.now(); \
-                     [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Accept').click(); return t;")
-                .await
-                .as_f64()
-                .unwrap();
-            let first = wait_until(&format!("call {i}: alice's first frame"), WAIT, || async {
-                alice.js("return window.__firstFrame").await.as_f64()
-            })
-            .await;
-            setup_ms.push(first - clicked);
-            bob.assert_media_flows().await;
-            if i % 2 == 0 { alice.click("Hang up").await } else { bob.click("Hang up").await }
-            back_in_lobby(&alice).await;
-            back_in_lobby(&bob).await;
-        }
-        for b in [&alice, &bob] {
-            wait_until(&format!("{}: no peer connection or track left", b.user), WAIT, || async {
-                (b.open_peer_connections().await == 0 && b.live_local_tracks().await == 0).then_some(())
-            })
-            .await;
-        }
-        setup_ms.sort_by(f64::total_cmp);
-        let median = setup_ms[setup_ms.len() / 2];
-        println!(
-            "call setup (Accept → first remote frame), 20 calls: median {median:.0} ms, min {:.0} ms, max {:.0} ms",
-            setup_ms[0],
-            setup_ms[setup_ms.len() - 1]
-        );
-    })
+            }
+            setup_ms.sort_by(f64::total_cmp);
+            let median = setup_ms[setup_ms.len() / 2];
+            println!(
+                "call setup (Accept → first remote frame), 20 calls: median {median:.0} ms, min {:.0} ms, max {:.0} ms",
+                setup_ms[0],
+                setup_ms[setup_ms.len() - 1]
+            );
+        },
+    )
     .await;
 }

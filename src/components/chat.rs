@@ -1,9 +1,11 @@
 use duet_protocol::limits::MAX_CHAT_CHARS;
 use stylist::yew::styled_component;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::{hooks::use_store, store::Action};
+use crate::{
+    hooks::{use_store, use_text_submit},
+    store::Action,
+};
 
 /// Lobby chat through the server, as in MDN's sample; text is rendered as
 /// text, never as HTML.
@@ -11,17 +13,7 @@ use crate::{hooks::use_store, store::Action};
 pub fn chat() -> Html {
     let store = use_store();
     let input = use_node_ref();
-    let onsubmit = {
-        let store = store.clone();
-        let input = input.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            if let Some(i) = input.cast::<HtmlInputElement>() {
-                store.dispatch(Action::SendChat(i.value()));
-                i.set_value("");
-            }
-        })
-    };
+    let onsubmit = use_text_submit(input.clone(), Action::SendChat, true);
     let class = css!(
         r#"
         display: grid; gap: 0.5rem;

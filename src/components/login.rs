@@ -1,10 +1,9 @@
 use duet_protocol::limits::MAX_USERNAME_CHARS;
 use stylist::yew::styled_component;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::{
-    hooks::use_store,
+    hooks::{use_store, use_text_submit},
     store::{Action, ConnectionState},
 };
 
@@ -13,16 +12,7 @@ pub fn login() -> Html {
     let store = use_store();
     let input = use_node_ref();
     let busy = matches!(store.connection, ConnectionState::LoggingIn { .. });
-    let onsubmit = {
-        let store = store.clone();
-        let input = input.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            if let Some(i) = input.cast::<HtmlInputElement>() {
-                store.dispatch(Action::Login(i.value()));
-            }
-        })
-    };
+    let onsubmit = use_text_submit(input.clone(), Action::Login, false);
     let class = css!(
         r#"
         display: grid; gap: 0.75rem; max-width: 22rem; margin: 12vh auto 0; padding: 1.5rem;

@@ -44,3 +44,19 @@ pub fn use_action(action: Action) -> Callback<MouseEvent> {
     let store = use_store();
     Callback::from(move |_| store.dispatch(action.clone()))
 }
+
+/// A form's submit handler that dispatches the text of `input` as the
+/// action `make` builds from it, optionally clearing the field.
+#[hook]
+pub fn use_text_submit(input: NodeRef, make: fn(String) -> Action, clear: bool) -> Callback<SubmitEvent> {
+    let store = use_store();
+    Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        if let Some(i) = input.cast::<web_sys::HtmlInputElement>() {
+            store.dispatch(make(i.value()));
+            if clear {
+                i.set_value("");
+            }
+        }
+    })
+}

@@ -125,7 +125,7 @@ fn server(quick: bool) -> Result<String, String> {
     let fd_limit: usize = output("sh", &["-c", "ulimit -Hn"]).and_then(|s| s.trim().parse().ok()).unwrap_or(20_000);
     // Each client holds a descriptor in duet-load and one in the server.
     let held = if quick { 200 } else { 10_000.min(fd_limit.saturating_sub(500)) };
-    let storm = if quick { 200 } else { 10_000 };
+    let storm = if quick { 200 } else { 5_000 };
     let mut s = format!(
         "## Signaling server load\n\nCommand: `cargo xtask bench server{}`; duet-server (release) and duet-load on loopback in one namespace, sharing the 2 cores. Open-file limit here: {fd_limit}.\n\n",
         if quick { " --quick" } else { "" }
