@@ -254,7 +254,8 @@ impl Agent {
         })
     }
 
-    /// Closes any current call and returns the generation for the next one.
+    /// Starts a new generation, so async work begun for earlier calls drops
+    /// what it made instead of installing it.
     fn begin(&self) -> u64 {
         let g = self.generation.get() + 1;
         self.generation.set(g);
