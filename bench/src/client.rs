@@ -56,10 +56,10 @@ pub async fn login(sink: &mut Sink, stream: &mut Stream, name: &str, duet: bool)
                 let list = next_json(stream).await?;
                 return Ok((m["name"].as_str().unwrap_or(name).to_owned(), list));
             }
-            Some("userlist") if !duet => {
-                if m["users"].as_array().is_some_and(|u| u.iter().any(|n| n == registered.as_str())) {
-                    return Ok((registered, m));
-                }
+            Some("userlist")
+                if !duet && m["users"].as_array().is_some_and(|u| u.iter().any(|n| n == registered.as_str())) =>
+            {
+                return Ok((registered, m));
             }
             Some("error") => return Err(format!("login refused: {m}")),
             _ => {}

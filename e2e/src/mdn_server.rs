@@ -14,7 +14,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::{net::TcpListener, sync::mpsc};
 use tokio_tungstenite::tungstenite::{
-    handshake::server::{Request, Response},
+    handshake::server::{ErrorResponse, Request, Response},
     Message,
 };
 
@@ -37,6 +37,17 @@ impl Clients {
     }
 }
 
+/// Like chatserver.js's `request.accept("json", origin)`: select the json subprotocol.
+// The callback's signature, and so its error type's size, is tungstenite's.
+#[allow(clippy::result_large_err)]
+fn accept_json(req: &Request, mut res: Response) -> Result<Response, ErrorResponse> {
+    let asked = req.headers().get("sec-websocket-protocol").and_then(|p| p.to_str().ok()).unwrap_or("");
+    if asked.split(',').any(|p| p.trim() == "json") {
+        res.headers_mut().insert("sec-websocket-protocol", "json".parse().expect("a valid header value"));
+    }
+    Ok(res)
+}
+
 /// Starts the server on 127.0.0.1; returns its ws:// URL.
 pub async fn start() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -46,18 +57,7 @@ pub async fn start() -> String {
         while let Ok((tcp, _)) = listener.accept().await {
             let clients = clients.clone();
             tokio::spawn(async move {
-                // Like request.accept("json", origin): the json subprotocol.
-                let ws = tokio_tungstenite::accept_hdr_async(tcp, |req: &Request, mut res: Response| {
-                    if req
-                        .headers()
-                        .get("sec-websocket-protocol")
-                        .is_some_and(|p| p.to_str().unwrap_or("").contains("json"))
-                    {
-                        res.headers_mut().insert("sec-websocket-protocol", "json".parse().unwrap());
-                    }
-                    Ok(res)
-                })
-                .await;
+                let ws = tokio_tungstenite::accept_hdr_async(tcp, accept_json).await;
                 let Ok(ws) = ws else { return };
                 let (mut sink, mut stream) = ws.split();
                 let (tx, mut rx) = mpsc::unbounded_channel::<String>();
