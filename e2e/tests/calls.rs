@@ -35,12 +35,12 @@ async fn s01_users_see_each_other_and_a_taken_name_is_renamed() {
             wait_until("bob to see alice", WAIT, || async { (bob.callable().await == ["alice"]).then_some(()) }).await;
             assert!(bob.text().await.contains("bob (you)"), "own name is listed, not callable");
 
-        // Lobby chat reaches the other user as text, never as markup.
-        alice.fill("Message", "<b>hello</b> bob").await;
-        alice.click("Send").await;
-        bob.wait_text("alice<b>hello</b> bob").await;
-        let bold = bob.js("return document.querySelectorAll('[aria-label=\"Chat messages\"] li b b').length").await;
-        assert_eq!(bold, serde_json::json!(0), "no injected element");
+            // Lobby chat reaches the other user as text, never as markup.
+            alice.fill("Message", "<b>hello</b> bob").await;
+            alice.click("Send").await;
+            bob.wait_text("alice<b>hello</b> bob").await;
+            let bold = bob.js("return document.querySelectorAll('[aria-label=\"Chat messages\"] li b b').length").await;
+            assert_eq!(bold, serde_json::json!(0), "no injected element");
 
             let third = h.browser("alice-again", "/").await;
             third.fill("Username", "alice").await;

@@ -21,6 +21,10 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     let _ = writeln!(report, "{}\n", machine());
     if all || parts.contains(&"bundle") {
         report.push_str(&bundle()?);
+        if !quick {
+            setup::twiggy()?;
+            report.push_str(&contributors()?);
+        }
     }
     if all || parts.contains(&"server") {
         report.push_str(&server(quick)?);
@@ -94,6 +98,18 @@ fn bundle() -> Result<String, String> {
         br as f64 / 1000.0
     );
     Ok(s)
+}
+
+/// The biggest functions of the app's wasm, a map for size work. Read from
+/// cargo's output (before wasm-bindgen and wasm-opt), which still has names.
+fn contributors() -> Result<String, String> {
+    let wasm = tools::root().join("target/wasm32-unknown-unknown/wasm-release/duet.wasm");
+    let top = output("twiggy", &["top", "-n", "25", &wasm.to_string_lossy()])
+        .ok_or_else(|| format!("twiggy could not read {}", wasm.display()))?;
+    Ok(format!(
+        "### Biggest contributors\n\n`twiggy top -n 25 target/wasm32-unknown-unknown/wasm-release/duet.wasm` (before wasm-opt):\n\n```\n{}```\n\n",
+        top
+    ))
 }
 
 /// One measurement: a fresh release duet-server and duet-load against it,

@@ -149,3 +149,14 @@ fn brotli() -> Result<(), String> {
     }
     apt_install(&["brotli"], "~10 s")
 }
+
+/// twiggy, for the bundle's size map (`cargo xtask bench`, not the quick run).
+pub fn twiggy() -> Result<(), String> {
+    if output("twiggy", &["--version"]).is_some() {
+        return Ok(());
+    }
+    let t = step("twiggy", "~3 min, once");
+    status(cmd("cargo", &["install", "twiggy", "--version", "0.8.0"]))?;
+    done("twiggy", t);
+    Ok(())
+}
