@@ -22,10 +22,11 @@ pub fn setup(need: Need) -> Result<(), String> {
     wasm_bindgen()?;
     wasm_opt()?;
     if need == Need::Everything {
-        browser()?;
-        namespace_tools()?;
-        coturn()?;
-        brotli()?;
+        // One apt-get run for whatever system packages are missing.
+        let missing: Vec<&str> = [browser(), namespace_tools(), coturn(), brotli()].concat();
+        if !missing.is_empty() {
+            apt_install(&missing, "~2 min")?;
+        }
     }
     eprintln!("setup: everything in place ({:.0?})", started.elapsed());
     Ok(())
@@ -105,14 +106,15 @@ fn apt_install(packages: &[&str], takes: &str) -> Result<(), String> {
         ));
     }
     status(cmd("apt-get", &["update", "-q"]))?;
-    let mut c = cmd("apt-get", &["install", "-y", "-q", "--no-install-recommends"]);
+    let mut c = cmd("apt-get", &["install", "-y", "-q"]);
     c.args(packages).env("DEBIAN_FRONTEND", "noninteractive");
     status(c)?;
     done(&packages.join(", "), t);
     Ok(())
 }
 
-fn browser() -> Result<(), String> {
+/// Chromium and a ChromeDriver of the same major version.
+fn browser() -> Vec<&'static str> {
     let chromium = output(tools::CHROMIUM, &["--version"]).unwrap_or_default();
     let driver = output(tools::CHROMEDRIVER, &["--version"]).unwrap_or_default();
     let major = |s: &str| {
@@ -121,33 +123,33 @@ fn browser() -> Result<(), String> {
             .and_then(|v| v.split('.').next().map(str::to_owned))
     };
     if !chromium.is_empty() && major(&chromium) == major(&driver) {
-        return Ok(());
+        return vec![];
     }
-    apt_install(&["chromium", "chromium-driver", "fonts-liberation"], "~2 min")
+    vec!["chromium", "chromium-driver", "fonts-liberation"]
 }
 
 /// `unshare` and `ip` put browser tests in a loopback-only network namespace.
-fn namespace_tools() -> Result<(), String> {
+fn namespace_tools() -> Vec<&'static str> {
     if output("unshare", &["--version"]).is_some() && output("ip", &["-V"]).is_some() {
-        return Ok(());
+        return vec![];
     }
-    apt_install(&["util-linux", "iproute2"], "~20 s")
+    vec!["util-linux", "iproute2"]
 }
 
 /// coturn: the TURN server the relay tests run calls through.
-fn coturn() -> Result<(), String> {
-    if output("turnserver", &["--version"]).is_some() || std::path::Path::new("/usr/bin/turnserver").exists() {
-        return Ok(());
+fn coturn() -> Vec<&'static str> {
+    if std::path::Path::new("/usr/bin/turnserver").exists() {
+        return vec![];
     }
-    apt_install(&["coturn"], "~20 s")
+    vec!["coturn"]
 }
 
 /// The brotli CLI, for the bundle size report.
-fn brotli() -> Result<(), String> {
+fn brotli() -> Vec<&'static str> {
     if output("brotli", &["--version"]).is_some() {
-        return Ok(());
+        return vec![];
     }
-    apt_install(&["brotli"], "~10 s")
+    vec!["brotli"]
 }
 
 /// twiggy, for the bundle's size map (`cargo xtask bench`, not the quick run).
