@@ -299,6 +299,15 @@ impl Browser {
             .unwrap_or(u64::MAX)
     }
 
+    /// Waits until the page holds no peer connection and no live camera or
+    /// microphone track.
+    pub async fn wait_released(&self) {
+        wait_until(&format!("{}: no peer connection or live track left", self.user), WAIT, || async {
+            (self.open_peer_connections().await == 0 && self.live_local_tracks().await == 0).then_some(())
+        })
+        .await;
+    }
+
     /// Whether both video elements are gone or empty.
     pub async fn videos_cleared(&self) -> bool {
         self.js("return ['received_video', 'local_video'].every(id => { \

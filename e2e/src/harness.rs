@@ -121,6 +121,11 @@ impl Harness {
         self.user_at(user, "/").await
     }
 
+    /// alice and bob, logged in, each in their own browser.
+    pub async fn alice_and_bob(&self) -> (Browser, Browser) {
+        (self.user("alice").await, self.user("bob").await)
+    }
+
     pub async fn user_at(&self, user: &str, path: &str) -> Browser {
         let b = self.browser(user, path).await;
         b.login(user).await;

@@ -35,10 +35,7 @@ async fn m01_duet_calls_through_a_baseline_only_server() {
         bob.click("Hang up").await;
         alice.wait_status("bob hung up").await;
         for b in [&alice, &bob] {
-            wait_until(&format!("{}: released", b.user), WAIT, || async {
-                (b.open_peer_connections().await == 0 && b.live_local_tracks().await == 0).then_some(())
-            })
-            .await;
+            b.wait_released().await;
         }
         // duet-server saw none of this.
         assert!(h.metrics().contains("duet_users 0"));

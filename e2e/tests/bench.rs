@@ -35,8 +35,7 @@ async fn b01_call_setup_first_load_and_heap() {
         }
         println!("bench: navigation → interactive login form: {}", stats(loads));
 
-        let alice = h.user("alice").await;
-        let bob = h.user("bob").await;
+        let (alice, bob) = h.alice_and_bob().await;
         let (mut ring, mut setup) = (Vec::new(), Vec::new());
         for i in 0..calls {
             alice.wait_button("Call bob").await;

@@ -29,8 +29,7 @@ async fn s01_users_see_each_other_and_a_taken_name_is_renamed() {
         "s01",
         |_| {},
         |h| async move {
-            let alice = h.user("alice").await;
-            let bob = h.user("bob").await;
+            let (alice, bob) = h.alice_and_bob().await;
             wait_until("alice to see bob", WAIT, || async { (alice.callable().await == ["bob"]).then_some(()) }).await;
             wait_until("bob to see alice", WAIT, || async { (bob.callable().await == ["alice"]).then_some(()) }).await;
             assert!(bob.text().await.contains("bob (you)"), "own name is listed, not callable");
@@ -62,8 +61,7 @@ async fn s02_a_call_is_accepted_and_media_flows_both_ways() {
         "s02",
         |_| {},
         |h| async move {
-            let alice = h.user("alice").await;
-            let bob = h.user("bob").await;
+            let (alice, bob) = h.alice_and_bob().await;
             alice.click("Call bob").await;
             alice.wait_text("Calling bob").await;
             alice.wait_button("Cancel").await;
@@ -86,8 +84,7 @@ async fn s03_hanging_up_returns_both_to_the_lobby_and_releases_everything() {
         "s03",
         |_| {},
         |h| async move {
-            let alice = h.user("alice").await;
-            let bob = h.user("bob").await;
+            let (alice, bob) = h.alice_and_bob().await;
             connect(&alice, &bob).await;
             alice.click("Hang up").await;
             back_in_lobby(&alice).await;
@@ -117,18 +114,14 @@ async fn s04_a_declined_call_tells_the_caller() {
         "s04",
         |_| {},
         |h| async move {
-            let alice = h.user("alice").await;
-            let bob = h.user("bob").await;
+            let (alice, bob) = h.alice_and_bob().await;
             alice.click("Call bob").await;
             bob.click("Decline").await;
             alice.wait_status("bob declined the call").await;
             back_in_lobby(&alice).await;
             bob.wait_no_button("Accept").await;
             for b in [&alice, &bob] {
-                wait_until(&format!("{}: nothing left open", b.user), WAIT, || async {
-                    (b.open_peer_connections().await == 0 && b.live_local_tracks().await == 0).then_some(())
-                })
-                .await;
+                b.wait_released().await;
             }
         },
     )
@@ -141,8 +134,7 @@ async fn s05_cancel_while_ringing_closes_the_callees_dialog() {
         "s05",
         |_| {},
         |h| async move {
-            let alice = h.user("alice").await;
-            let bob = h.user("bob").await;
+            let (alice, bob) = h.alice_and_bob().await;
             alice.click("Call bob").await;
             bob.wait_button("Accept").await;
             alice.click("Cancel").await;
@@ -181,8 +173,7 @@ async fn s07_calling_someone_in_a_call_says_busy_and_leaves_their_call_alone() {
         "s07",
         |_| {},
         |h| async move {
-            let alice = h.user("alice").await;
-            let bob = h.user("bob").await;
+            let (alice, bob) = h.alice_and_bob().await;
             let carol = h.user("carol").await;
             connect(&alice, &bob).await;
             // carol's list shows bob as busy, and calling him says so.
@@ -206,8 +197,7 @@ async fn s08_mute_and_camera_off_show_on_the_other_side() {
         "s08",
         |_| {},
         |h| async move {
-            let alice = h.user("alice").await;
-            let bob = h.user("bob").await;
+            let (alice, bob) = h.alice_and_bob().await;
             connect(&alice, &bob).await;
             alice.click("Mute microphone").await;
             alice.wait_button("Unmute microphone").await;
@@ -234,8 +224,7 @@ async fn s09_the_peer_closing_their_browser_ends_the_call_within_5s() {
         "s09",
         |_| {},
         |h| async move {
-            let alice = h.user("alice").await;
-            let bob = h.user("bob").await;
+            let (alice, bob) = h.alice_and_bob().await;
             connect(&alice, &bob).await;
             bob.clone().quit().await;
             alice.wait_status_within("bob went offline", Duration::from_secs(5)).await;
@@ -252,8 +241,7 @@ async fn s10_glare_both_call_at_once_and_exactly_one_call_results() {
         "s10",
         |_| {},
         |h| async move {
-            let alice = h.user("alice").await;
-            let bob = h.user("bob").await;
+            let (alice, bob) = h.alice_and_bob().await;
             alice.wait_button("Call bob").await;
             bob.wait_button("Call alice").await;
             let click = "document.querySelector('button[aria-label=\"Call ' + arguments[0] + '\"]').click()";
@@ -298,8 +286,7 @@ async fn s12_twenty_calls_in_a_row_all_connect_and_leak_nothing() {
         "s12",
         |_| {},
         |h| async move {
-            let alice = h.user("alice").await;
-            let bob = h.user("bob").await;
+            let (alice, bob) = h.alice_and_bob().await;
             let mut setup_ms = Vec::new();
             for i in 0..20 {
                 alice.click("Call bob").await;
@@ -319,10 +306,7 @@ async fn s12_twenty_calls_in_a_row_all_connect_and_leak_nothing() {
                 back_in_lobby(&bob).await;
             }
             for b in [&alice, &bob] {
-                wait_until(&format!("{}: no peer connection or track left", b.user), WAIT, || async {
-                    (b.open_peer_connections().await == 0 && b.live_local_tracks().await == 0).then_some(())
-                })
-                .await;
+                b.wait_released().await;
             }
             setup_ms.sort_by(f64::total_cmp);
             let median = setup_ms[setup_ms.len() / 2];

@@ -21,8 +21,7 @@ async fn t01_relay_only_calls_go_through_coturn() {
             c.turn_secret = Some("correct-horse".parse().unwrap());
         },
         |h| async move {
-            let alice = h.user("alice").await;
-            let bob = h.user("bob").await;
+            let (alice, bob) = h.alice_and_bob().await;
             alice.set_relay_only().await;
             bob.set_relay_only().await;
             call(&alice, &bob).await;
