@@ -125,6 +125,8 @@ impl Hub {
     /// tells everyone. Returns the registered name.
     pub fn login(&self, conn: ConnId, outbox: Outbox, requested: &str, duet: bool) -> Result<String, Refusal> {
         let wanted = normalize_username(requested)?;
+        // Any file I/O for TURN credentials happens before taking the lock.
+        let ice = duet.then(|| self.ice.prepare());
         let mut st = self.lock();
         let name = unique_name(&st.users, &wanted);
         let renamed = name != wanted;
@@ -138,8 +140,8 @@ impl Hub {
         if renamed {
             own(&ServerMessage::RejectUsername { id: conn, name: name.clone() });
         }
-        if duet {
-            own(&ServerMessage::Welcome { name: name.clone(), ice_servers: self.ice.servers_for(&name) });
+        if let Some(ice) = ice {
+            own(&ServerMessage::Welcome { name: name.clone(), ice_servers: ice.servers_for(&name) });
             own(&st.userlist(true));
         }
         st.pending.insert(name.clone(), Some(UserStatus::Available));

@@ -64,27 +64,45 @@ impl IceConfig {
         !self.turn_urls.is_empty() && self.secret.is_some()
     }
 
-    /// The ICE servers for `user` now: STUN as configured, TURN with fresh
-    /// credentials. An unreadable secret file leaves TURN out (and says so in
-    /// the log) rather than refusing the login.
+    /// Reads the secret (a file read, when it is one), so the credentials
+    /// themselves can then be minted without I/O, e.g. under a lock.
+    pub fn prepare(&self) -> IceIssuer<'_> {
+        let secret = match (&self.secret, self.turn_urls.is_empty()) {
+            (Some(source), false) => source.read().map_err(|e| tracing::error!("no TURN credentials issued: {e}")).ok(),
+            _ => None,
+        };
+        IceIssuer { config: self, secret }
+    }
+
+    /// The ICE servers for `user` now (reads the secret first).
     pub fn servers_for(&self, user: &str) -> Vec<IceServer> {
+        self.prepare().servers_for(user)
+    }
+}
+
+/// Mints ICE server lists with a secret already read.
+pub struct IceIssuer<'a> {
+    config: &'a IceConfig,
+    secret: Option<Secret>,
+}
+
+impl IceIssuer<'_> {
+    /// STUN as configured, TURN with fresh credentials. An unreadable secret
+    /// leaves TURN out (the log says why) rather than refusing the login.
+    pub fn servers_for(&self, user: &str) -> Vec<IceServer> {
+        let c = self.config;
         let mut servers = Vec::new();
-        if !self.stun_urls.is_empty() {
-            servers.push(IceServer { urls: self.stun_urls.clone(), username: None, credential: None });
+        if !c.stun_urls.is_empty() {
+            servers.push(IceServer { urls: c.stun_urls.clone(), username: None, credential: None });
         }
-        if let (false, Some(source)) = (self.turn_urls.is_empty(), &self.secret) {
-            match source.read() {
-                Ok(secret) => {
-                    let expiry = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + self.ttl;
-                    let (username, credential) = turn_credential(&secret, user, expiry.as_secs());
-                    servers.push(IceServer {
-                        urls: self.turn_urls.clone(),
-                        username: Some(username),
-                        credential: Some(credential),
-                    });
-                }
-                Err(e) => tracing::error!("no TURN credentials issued: {e}"),
-            }
+        if let Some(secret) = &self.secret {
+            let expiry = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + c.ttl;
+            let (username, credential) = turn_credential(secret, user, expiry.as_secs());
+            servers.push(IceServer {
+                urls: c.turn_urls.clone(),
+                username: Some(username),
+                credential: Some(credential),
+            });
         }
         servers
     }
