@@ -27,10 +27,6 @@ impl Metrics {
         }
     }
 
-    pub fn errors(&self, code: ErrorCode) -> u64 {
-        ErrorCode::ALL.iter().position(|c| *c == code).map_or(0, |i| self.errors[i].load(Relaxed))
-    }
-
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(2048);
         let mut metric = |name: &str, kind: &str, help: &str, value: &AtomicU64| {

@@ -53,10 +53,12 @@ fn is_html(res: &Response) -> bool {
     res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"))
 }
 
-/// Trunk names assets `name-<16 hex digits>.ext`.
+/// Trunk names assets `name-<16 hex digits>.ext`, and the wasm
+/// `name-<16 hex digits>_bg.wasm`.
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
@@ -64,10 +66,7 @@ fn is_hashed_asset(path: &str) -> bool {
 mod tests {
     #[test]
     fn trunk_hashed_names_are_recognized() {
-        assert!(
-            super::is_hashed_asset("/duet-5f1c0e9b2a7d4c31_bg.wasm")
-                || super::is_hashed_asset("/duet-5f1c0e9b2a7d4c31.js")
-        );
+        assert!(super::is_hashed_asset("/duet-5f1c0e9b2a7d4c31_bg.wasm"));
         assert!(super::is_hashed_asset("/duet-5f1c0e9b2a7d4c31.js"));
         assert!(!super::is_hashed_asset("/index.html"));
         assert!(!super::is_hashed_asset("/call/bob"));

@@ -13,6 +13,7 @@ fn fake_dist() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), "<!doctype html><title>Duet</title><body>app shell</body>").unwrap();
     std::fs::write(dir.join("duet-0123456789abcdef.js"), "console.log('x');".repeat(200)).unwrap();
+    std::fs::write(dir.join("duet-0123456789abcdef_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
     dir
 }
 
@@ -34,6 +35,10 @@ async fn serves_the_app_with_spa_fallback_and_cache_headers() {
     let head = head.to_lowercase();
     assert!(head.contains("max-age=31536000, immutable"), "{head}");
     assert!(head.contains("content-encoding: gzip"), "{head}");
+
+    // The wasm, the biggest asset, is cached for a year too.
+    let (head, _) = http_get(&s.http("/duet-0123456789abcdef_bg.wasm")).await;
+    assert!(head.to_lowercase().contains("max-age=31536000, immutable"), "{head}");
 }
 
 #[tokio::test]

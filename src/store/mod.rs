@@ -17,7 +17,7 @@ pub use effects::{Effect, Effects};
 pub use phase::{CallPhase, ConnectionState, LocalMediaIssue, MediaFlags, Notice};
 pub use users::Users;
 
-use duet_protocol::{HangupReason, IceCandidate, IceServer, ServerMessage, SessionDescription};
+use duet_protocol::{IceServer, ServerMessage};
 
 /// A chat line in the lobby.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,11 +121,6 @@ impl CallState {
         self
     }
 }
-
-/// Re-exported for the agent's effect signatures.
-pub type Sdp = SessionDescription;
-pub type Candidate = IceCandidate;
-pub type Reason = HangupReason;
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,8 @@
 //! Every transition of the call store, including the races.
 
-use duet_protocol::{ClientMessage, ErrorCode, HangupReason, IceCandidate, IceServer, ServerMessage, UserStatus};
+use duet_protocol::{
+    ClientMessage, ErrorCode, HangupReason, IceCandidate, IceServer, ServerMessage, SessionDescription, UserStatus,
+};
 
 use super::*;
 
