@@ -10,6 +10,4 @@ pub mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod components;
 #[cfg(target_arch = "wasm32")]
-pub mod config;
-#[cfg(target_arch = "wasm32")]
 pub mod hooks;

@@ -2,6 +2,7 @@
 //! RTCPeerConnection and the camera. It renders nothing; it executes the
 //! store's effects and turns browser events into store actions.
 
+mod config;
 mod diagnostics;
 mod js;
 pub mod media;
@@ -18,12 +19,12 @@ use duet_protocol::{ClientMessage, IceCandidate, IceServer, SessionDescription};
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
+use config::RuntimeConfig;
 use peer::{PeerEvent, PeerSession};
 pub use peer::{LOCAL_VIDEO, REMOTE_VIDEO};
 use signaling::Signaling;
 
 use crate::{
-    config::RuntimeConfig,
     hooks::use_store,
     store::{Action, CallState, Effect},
 };
