@@ -41,6 +41,9 @@ async fn s01_users_see_each_other_and_a_taken_name_is_renamed() {
             let bold = bob.js("return document.querySelectorAll('[aria-label=\"Chat messages\"] li b b').length").await;
             assert_eq!(bold, serde_json::json!(0), "no injected element");
 
+            // A keyboard user's focus on "Call alice" survives the list changing under it.
+            bob.js("document.querySelector('[aria-label=\"Call alice\"]').focus(); return 0").await;
+
             let third = h.browser("alice-again", "/").await;
             third.fill("Username", "alice").await;
             third.click("Log in").await;
@@ -50,6 +53,8 @@ async fn s01_users_see_each_other_and_a_taken_name_is_renamed() {
                 (bob.callable().await == ["alice", "alice1"]).then_some(())
             })
             .await;
+            let focused = bob.js("return document.activeElement.getAttribute('aria-label')").await;
+            assert_eq!(focused, serde_json::json!("Call alice"), "focus kept across a presence update");
         },
     )
     .await;

@@ -22,7 +22,7 @@ pub fn user_list() -> Html {
         <section aria-labelledby="users-heading">
             <h2 id="users-heading">{ "Online" }</h2>
             <ul {class} aria-label="Online users">
-                <li><span class="you">{ format!("{me} (you)") }</span></li>
+                <li key="self"><span class="you">{ format!("{me} (you)") }</span></li>
                 { for store.users.iter().filter(|(n, _)| *n != me).map(|(name, status)| {
                     let busy = status == UserStatus::Busy;
                     let onclick = {
@@ -31,7 +31,7 @@ pub fn user_list() -> Html {
                         Callback::from(move |_| store.dispatch(Action::Call(name.clone())))
                     };
                     html! {
-                        <li key={name.to_owned()}>
+                        <li key={format!("user:{name}")}>
                             // Left enabled: a click on a busy user explains why it cannot ring.
                             <button aria-label={format!("Call {name}")} {onclick}>{ name }</button>
                             if busy { <span class="badge">{ "In a call" }</span> }
