@@ -125,13 +125,16 @@ pub enum ErrorCode {
     AlreadyInCall,
     /// Too many messages too fast; this one was dropped.
     RateLimited,
+    /// The server could not reach the part of its cluster the message needed
+    /// (its coordination store is down); nothing was done, try again shortly.
+    Unavailable,
     /// A code from a newer server.
     #[serde(other)]
     Other,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::InvalidMessage,
@@ -144,6 +147,7 @@ impl ErrorCode {
         ErrorCode::NotInCall,
         ErrorCode::AlreadyInCall,
         ErrorCode::RateLimited,
+        ErrorCode::Unavailable,
     ];
 
     /// The code as it appears on the wire.
@@ -161,6 +165,7 @@ impl ErrorCode {
             ErrorCode::NotInCall => "not-in-call",
             ErrorCode::AlreadyInCall => "already-in-call",
             ErrorCode::RateLimited => "rate-limited",
+            ErrorCode::Unavailable => "unavailable",
             ErrorCode::Other => "other",
         }
     }

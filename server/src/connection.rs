@@ -107,7 +107,7 @@ async fn pump(
                 let handled = match frame {
                     None | Some(Ok(Message::Close(_))) => break Ended::ClientClosed,
                     Some(Err(e)) => break too_big_or(e, config.max_message_bytes),
-                    Some(Ok(Message::Text(t))) => session.on_text(t.as_str()),
+                    Some(Ok(Message::Text(t))) => session.on_text(t.as_str()).await,
                     Some(Ok(Message::Binary(_))) => session.on_binary(),
                     // Pings are answered by the library; pongs only prove liveness.
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),

@@ -1,5 +1,7 @@
-//! Who is online and who is in a call with whom: the in-memory presence and
-//! routing state every connection shares.
+//! Who is online and who is in a call with whom: the presence and routing
+//! state every connection of this node shares. Users connected to other nodes
+//! of a cluster are reached through the [`Backplane`]; each user's end of a
+//! call is kept by the node holding their connection.
 //!
 //! All state sits behind one mutex whose critical sections never await: a
 //! message to a user is put on that user's bounded outbox with `try_send`, so a
@@ -11,7 +13,7 @@
 //! O(N²) frames in all.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, HashSet},
     sync::{atomic::Ordering::Relaxed, Arc, Mutex, MutexGuard},
 };
 
@@ -22,7 +24,11 @@ use duet_protocol::{
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::{metrics::Metrics, turn::IceConfig};
+use crate::{
+    backplane::{Backplane, Broadcast, Memory, NodeId, Routed, Unreachable},
+    metrics::Metrics,
+    turn::IceConfig,
+};
 
 pub type ConnId = u64;
 
@@ -40,6 +46,11 @@ pub struct Outbox {
 impl Outbox {
     pub fn new(tx: mpsc::Sender<Frame>, too_slow: CancellationToken) -> Self {
         Outbox { tx, too_slow }
+    }
+
+    /// Ends the connection (it closes as if too slow).
+    pub fn close(&self) {
+        self.too_slow.cancel();
     }
 
     pub fn push(&self, frame: &Frame, metrics: &Metrics) {
@@ -80,23 +91,46 @@ struct User {
     duet: bool,
 }
 
+/// Where a user's connection lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Home {
+    Local,
+    Remote(NodeId),
+}
+
+/// A user anywhere in the cluster, as presence knows them.
+#[derive(Debug, Clone)]
+struct Entry {
+    home: Home,
+    status: UserStatus,
+}
+
+/// One end of a call, held by the node of the user it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct CallLink {
     partner: String,
     /// The callee answered; until then the call is ringing.
     answered: bool,
+    /// This end (the callee) counts the call in the `active_calls` gauge, so
+    /// a call between two nodes is counted once.
+    counted: bool,
 }
 
 #[derive(Debug, Default)]
 struct State {
-    /// Sorted, so the lists sent at login and to MDN clients need no sort.
-    users: BTreeMap<String, User>,
-    /// Both ends of every call, ringing or answered; a user is in at most one.
+    /// Users whose connection is on this node.
+    local: HashMap<String, User>,
+    /// Everyone online in the cluster (local users too). Sorted, so the lists
+    /// sent at login and to MDN clients need no sort.
+    everyone: BTreeMap<String, Entry>,
+    /// The call end of each local user in a call, ringing or answered.
     calls: HashMap<String, CallLink>,
     mdn_clients: usize,
-    /// Presence changes not yet sent to Duet clients: the latest status of
-    /// each user who changed, or None for one who left.
+    /// Presence changes not yet sent to local Duet clients: the latest status
+    /// of each user who changed, or None for one who left.
     pending: BTreeMap<String, Option<UserStatus>>,
+    /// Changes of local users not yet announced to other nodes.
+    announce: BTreeMap<String, Option<UserStatus>>,
 }
 
 #[derive(Debug)]
@@ -104,15 +138,31 @@ pub struct Hub {
     state: Mutex<State>,
     pub metrics: Arc<Metrics>,
     ice: IceConfig,
+    backplane: Arc<dyn Backplane>,
 }
 
+/// Renames tried before a login is refused.
+const MAX_RENAMES: u64 = 1000;
+
 impl Hub {
+    /// A single-process hub.
     pub fn new(metrics: Arc<Metrics>, ice: IceConfig) -> Self {
-        Hub { state: Mutex::default(), metrics, ice }
+        Hub::with_backplane(metrics, ice, Arc::new(Memory::default()))
+    }
+
+    pub fn with_backplane(metrics: Arc<Metrics>, ice: IceConfig, backplane: Arc<dyn Backplane>) -> Self {
+        if !backplane.clustered() {
+            metrics.cluster_up.store(1, Relaxed);
+        }
+        Hub { state: Mutex::default(), metrics, ice, backplane }
     }
 
     pub fn ice(&self) -> &IceConfig {
         &self.ice
+    }
+
+    pub fn node(&self) -> &NodeId {
+        self.backplane.node()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -121,16 +171,38 @@ impl Hub {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Registers `requested` (renamed MDN-style on a clash: alice → alice1) and
-    /// tells everyone. Returns the registered name.
-    pub fn login(&self, conn: ConnId, outbox: Outbox, requested: &str, duet: bool) -> Result<String, Refusal> {
+    /// Registers `requested` (renamed MDN-style on a clash: alice → alice1,
+    /// across the whole cluster) and tells everyone. Returns the registered name.
+    pub async fn login(&self, conn: ConnId, outbox: Outbox, requested: &str, duet: bool) -> Result<String, Refusal> {
         let wanted = normalize_username(requested)?;
         // Any file I/O for TURN credentials happens before taking the lock.
         let ice = duet.then(|| self.ice.prepare());
-        let mut st = self.lock();
-        let name = unique_name(&st.users, &wanted);
+        let mut n = 0;
+        let name = loop {
+            if n > MAX_RENAMES {
+                return Err(Refusal::new(ErrorCode::InvalidUsername, format!("too many users are called {wanted}")));
+            }
+            let candidate = suffixed(&wanted, n);
+            n += 1;
+            // Presence already knows most taken names; the claim settles races.
+            if self.lock().everyone.contains_key(&candidate) {
+                continue;
+            }
+            match self.backplane.claim(&candidate, conn).await {
+                Ok(true) => break candidate,
+                Ok(false) => continue,
+                Err(e) => {
+                    return Err(Refusal::new(
+                        ErrorCode::Unavailable,
+                        format!("cannot log in right now ({e}); try again shortly"),
+                    ))
+                }
+            }
+        };
         let renamed = name != wanted;
-        st.users.insert(name.clone(), User { conn, outbox: outbox.clone(), duet });
+        let mut st = self.lock();
+        st.local.insert(name.clone(), User { conn, outbox: outbox.clone(), duet });
+        st.everyone.insert(name.clone(), Entry { home: Home::Local, status: UserStatus::Available });
         self.metrics.users.fetch_add(1, Relaxed);
         if !duet {
             st.mdn_clients += 1;
@@ -144,7 +216,7 @@ impl Hub {
             own(&ServerMessage::Welcome { name: name.clone(), ice_servers: ice.servers_for(&name) });
             own(&st.userlist(true));
         }
-        st.pending.insert(name.clone(), Some(UserStatus::Available));
+        st.note_status(&name, UserStatus::Available);
         st.send_userlist_to_mdn(&self.metrics);
         Ok(name)
     }
@@ -153,22 +225,25 @@ impl Hub {
     /// `hang-up` (reason `disconnected`) to the partner.
     pub fn logout(&self, name: &str, conn: ConnId) {
         let mut st = self.lock();
-        if st.users.get(name).is_none_or(|u| u.conn != conn) {
+        if st.local.get(name).is_none_or(|u| u.conn != conn) {
             return;
         }
-        st.end_call(name, HangupReason::Disconnected, &self.metrics);
-        if let Some(user) = st.users.remove(name) {
+        self.end_call(&mut st, name, HangupReason::Disconnected);
+        if let Some(user) = st.local.remove(name) {
             self.metrics.users.fetch_sub(1, Relaxed);
             if !user.duet {
                 st.mdn_clients -= 1;
             }
         }
+        st.everyone.remove(name);
         st.pending.insert(name.to_owned(), None);
+        st.announce.insert(name.to_owned(), None);
         st.send_userlist_to_mdn(&self.metrics);
+        drop(st);
+        self.backplane.release(name, conn);
     }
 
-    /// Broadcasts lobby chat with the sender's registered name. MDN's client
-    /// puts chat into innerHTML, so its copy is HTML-escaped; Duet renders text.
+    /// Broadcasts lobby chat with the sender's registered name.
     pub fn chat(&self, from: &str, text: &str, date: Option<f64>, id: Option<u64>) -> Result<(), Refusal> {
         if text.chars().count() > MAX_CHAT_CHARS {
             return Err(Refusal::new(
@@ -179,21 +254,19 @@ impl Hub {
         if text.trim().is_empty() {
             return Err(Refusal::new(ErrorCode::InvalidMessage, "empty chat message"));
         }
-        let st = self.lock();
-        let make = |text: String| frame(&ServerMessage::Message { name: from.to_owned(), text, date, id });
-        let for_duet = make(text.to_owned());
-        let for_mdn = (st.mdn_clients > 0).then(|| make(escape_html(text)));
-        for user in st.users.values() {
-            match (&for_mdn, user.duet) {
-                (Some(m), false) => user.outbox.push(m, &self.metrics),
-                _ => user.outbox.push(&for_duet, &self.metrics),
-            }
+        self.lock().chat_to_local(from, text, date, id, &self.metrics);
+        if self.backplane.clustered() {
+            let node = self.node().clone();
+            self.backplane.broadcast(Broadcast::Chat { node, name: from.to_owned(), text: text.to_owned(), date, id });
         }
         Ok(())
     }
 
-    /// Relays a call message from `from` to its target, stamping `from` as the
-    /// sender whatever name the client wrote, and tracks the call it belongs to.
+    /// Relays a call message from local user `from` to its target, stamping
+    /// `from` as the sender whatever name the client wrote, and keeps `from`'s
+    /// end of the call. The target's end is kept where the target is
+    /// connected (see [`Hub::receive`]), so one node decides each user's busy
+    /// state and races between callers resolve there.
     pub fn relay(&self, from: &str, msg: ClientMessage) -> Result<(), Refusal> {
         let Some(target) = msg.target().map(str::to_owned) else {
             return Err(Refusal::new(ErrorCode::InvalidMessage, "this message has no target"));
@@ -203,7 +276,7 @@ impl Hub {
         if target == from {
             return Err(Refusal::new(ErrorCode::TargetSelf, "you cannot call yourself"));
         }
-        if !st.users.contains_key(&target) {
+        if !st.everyone.contains_key(&target) {
             // A hang-up racing the target's departure is already done.
             return if is_hangup {
                 Ok(())
@@ -214,7 +287,6 @@ impl Hub {
         let link = st.calls.get(from).cloned();
         let in_call_with_target = link.as_ref().is_some_and(|l| l.partner == target);
         let name = from.to_owned();
-        let mut freed = false;
         let out = match msg {
             ClientMessage::VideoOffer { sdp, .. } => {
                 if let Some(l) = link.as_ref().filter(|l| l.partner != target) {
@@ -224,69 +296,137 @@ impl Hub {
                     ));
                 }
                 if !in_call_with_target {
-                    if st.calls.contains_key(&target) {
-                        // Refused for the target, as its hang-up would say.
-                        let busy =
-                            ServerMessage::HangUp { name: target.clone(), target: name, reason: HangupReason::Busy };
-                        st.send_to(from, &frame(&busy), &self.metrics);
-                        return Ok(());
-                    }
-                    st.calls.insert(name.clone(), CallLink { partner: target.clone(), answered: false });
-                    st.calls.insert(target.clone(), CallLink { partner: name.clone(), answered: false });
+                    st.calls.insert(name.clone(), CallLink { partner: target.clone(), answered: false, counted: false });
                     st.note_status(&name, UserStatus::Busy);
-                    st.note_status(&target, UserStatus::Busy);
                 }
-                ServerMessage::VideoOffer { name, target: target.clone(), sdp }
+                ServerMessage::VideoOffer { name, target, sdp }
             }
             ClientMessage::VideoAnswer { sdp, .. } => {
                 if !in_call_with_target {
                     return Err(not_in_call(&target));
                 }
-                if !link.is_some_and(|l| l.answered) {
-                    for end in [&name, &target] {
-                        if let Some(l) = st.calls.get_mut(end) {
-                            l.answered = true;
-                        }
-                    }
+                if let Some(l) = st.calls.get_mut(&name).filter(|l| !l.answered) {
+                    l.answered = true;
+                    l.counted = true;
                     self.metrics.active_calls.fetch_add(1, Relaxed);
                 }
-                ServerMessage::VideoAnswer { name, target: target.clone(), sdp }
+                ServerMessage::VideoAnswer { name, target, sdp }
             }
             ClientMessage::NewIceCandidate { candidate, .. } => {
                 if !in_call_with_target {
                     return Err(not_in_call(&target));
                 }
-                ServerMessage::NewIceCandidate { name, target: target.clone(), candidate }
+                ServerMessage::NewIceCandidate { name, target, candidate }
             }
             ClientMessage::MediaState { audio, video, .. } => {
                 if !in_call_with_target {
                     return Err(not_in_call(&target));
                 }
-                ServerMessage::MediaState { name, target: target.clone(), audio, video }
+                ServerMessage::MediaState { name, target, audio, video }
             }
             ClientMessage::HangUp { reason, .. } => {
                 if !in_call_with_target {
                     return Ok(());
                 }
                 st.unlink(&name, &self.metrics);
-                freed = true;
-                ServerMessage::HangUp { name, target: target.clone(), reason: reason.unwrap_or_default() }
+                st.note_status(&name, UserStatus::Available);
+                ServerMessage::HangUp { name, target, reason: reason.unwrap_or_default() }
             }
             ClientMessage::Username { .. } | ClientMessage::Message { .. } => unreachable!("has no target"),
         };
-        st.send_to(&target, &frame(&out), &self.metrics);
-        if freed {
-            st.note_status(from, UserStatus::Available);
-            st.note_status(&target, UserStatus::Available);
-        }
+        self.deliver(&mut st, out);
         self.metrics.messages_relayed_total.fetch_add(1, Relaxed);
         Ok(())
     }
 
+    /// Takes a call message to its target, here or on its node.
+    fn deliver(&self, st: &mut State, msg: ServerMessage) {
+        let Some((_, target)) = ends(&msg) else { return };
+        match st.everyone.get(target).map(|e| e.home.clone()) {
+            Some(Home::Local) => self.receive(st, msg),
+            Some(Home::Remote(node)) => {
+                if let Err(why) = self.backplane.send(&node, Routed::Relay { msg: msg.clone() }) {
+                    self.undeliverable(st, &msg, &why);
+                }
+            }
+            None => self.undeliverable(st, &msg, &Unreachable::NoSuchNode),
+        }
+    }
+
+    /// A call message arrives for local user `target`: keep the target's end
+    /// of the call, then hand it over.
+    fn receive(&self, st: &mut State, msg: ServerMessage) {
+        let Some((from, target)) = ends(&msg) else { return };
+        let (from, target) = (from.to_owned(), target.to_owned());
+        let partner = st.calls.get(&target).map(|l| l.partner.clone());
+        let with_sender = partner.as_deref() == Some(from.as_str());
+        match &msg {
+            ServerMessage::VideoOffer { .. } if partner.is_some() && !with_sender => {
+                // Refused for the target, as its hang-up would say.
+                let busy = ServerMessage::HangUp { name: target, target: from, reason: HangupReason::Busy };
+                return self.deliver(st, busy);
+            }
+            ServerMessage::VideoOffer { .. } => {
+                if !with_sender {
+                    st.calls.insert(target.clone(), CallLink { partner: from, answered: false, counted: false });
+                    st.note_status(&target, UserStatus::Busy);
+                }
+            }
+            // The rest belong to the call the target has with the sender; once
+            // the target has left that call, its hang-up is on the way back.
+            _ if !with_sender => return,
+            ServerMessage::VideoAnswer { .. } => {
+                if let Some(l) = st.calls.get_mut(&target) {
+                    l.answered = true;
+                }
+            }
+            ServerMessage::HangUp { .. } => {
+                st.unlink(&target, &self.metrics);
+                st.note_status(&target, UserStatus::Available);
+            }
+            _ => {}
+        }
+        st.send_to(&target, &frame(&msg), &self.metrics);
+    }
+
+    /// `msg` could not reach its target's node: its sender (if here) is told
+    /// and the call it was starting is undone. Nothing is dropped silently.
+    fn undeliverable(&self, st: &mut State, msg: &ServerMessage, why: &Unreachable) {
+        let Some((from, target)) = ends(msg) else { return };
+        self.metrics.cluster_undeliverable_total.fetch_add(1, Relaxed);
+        tracing::warn!(%from, %target, "could not route a message: {why}");
+        if !st.local.contains_key(from) {
+            return;
+        }
+        let unanswered = st.calls.get(from).is_some_and(|l| l.partner == target && !l.answered);
+        if matches!(msg, ServerMessage::VideoOffer { .. }) && unanswered {
+            st.unlink(from, &self.metrics);
+            st.note_status(from, UserStatus::Available);
+        }
+        if !matches!(msg, ServerMessage::HangUp { .. }) {
+            self.metrics.count_error(ErrorCode::Unavailable);
+            let text = format!("could not reach {target}: {why}; try again shortly");
+            st.send_to(from, &frame(&ServerMessage::error(ErrorCode::Unavailable, text)), &self.metrics);
+        }
+    }
+
+    /// Ends local user `name`'s call on its behalf (it left): the partner gets a hang-up.
+    fn end_call(&self, st: &mut State, name: &str, reason: HangupReason) {
+        if let Some(partner) = st.unlink(name, &self.metrics) {
+            st.note_status(name, UserStatus::Available);
+            self.deliver(st, ServerMessage::HangUp { name: name.to_owned(), target: partner, reason });
+        }
+    }
+
     /// Sends the presence changes collected since the last flush to every
-    /// Duet client, as one shared message. Returns how many changes it sent.
+    /// local Duet client, as one shared message, and announces local changes
+    /// to the other nodes. Returns how many changes it sent.
     pub fn flush_presence(&self) -> usize {
         let mut st = self.lock();
+        if !st.announce.is_empty() {
+            let changes = std::mem::take(&mut st.announce).into_iter().collect();
+            self.backplane.broadcast(Broadcast::Presence { node: self.node().clone(), changes });
+        }
         if st.pending.is_empty() {
             return 0;
         }
@@ -305,38 +445,169 @@ impl Hub {
         n
     }
 
-    /// Everyone logged in, sorted.
-    pub fn users_online(&self) -> Vec<String> {
-        self.lock().users.keys().cloned().collect()
+    /// A message from another node for one of ours.
+    pub fn on_routed(&self, routed: Routed) {
+        let mut st = self.lock();
+        match routed {
+            Routed::Relay { msg } => {
+                let Some((from, target)) = ends(&msg) else { return };
+                if st.local.contains_key(target) {
+                    return self.receive(&mut st, msg);
+                }
+                // The target left (or moved) while the message was on its
+                // way: an offer is answered as the departure would be.
+                if matches!(msg, ServerMessage::VideoOffer { .. }) {
+                    let (from, target) = (from.to_owned(), target.to_owned());
+                    let gone = ServerMessage::HangUp { name: target, target: from, reason: HangupReason::Disconnected };
+                    self.deliver(&mut st, gone);
+                }
+            }
+            Routed::Notice { to, msg } => st.send_to(&to, &frame(&msg), &self.metrics),
+        }
     }
 
-    /// The partner `name` is in a call (or ringing) with.
+    /// A message from another node for everyone.
+    pub fn on_broadcast(&self, b: Broadcast) {
+        if b.node() == self.node() {
+            return;
+        }
+        let mut st = self.lock();
+        match b {
+            Broadcast::Presence { node, changes } => {
+                for (name, status) in changes {
+                    self.remote_presence(&mut st, &node, name, status);
+                }
+            }
+            Broadcast::Roster { node, users } => {
+                let listed: HashSet<&str> = users.iter().map(|(n, _)| n.as_str()).collect();
+                let gone = st.users_of(&node).into_iter().filter(|n| !listed.contains(n.as_str())).collect::<Vec<_>>();
+                for name in gone {
+                    self.remote_presence(&mut st, &node, name, None);
+                }
+                for (name, status) in users {
+                    self.remote_presence(&mut st, &node, name, Some(status));
+                }
+            }
+            Broadcast::SyncRequest { .. } => {
+                drop(st);
+                self.announce_roster();
+            }
+            Broadcast::Chat { name, text, date, id, .. } => st.chat_to_local(&name, &text, date, id, &self.metrics),
+        }
+    }
+
+    /// Tells every node who is connected here (after joining or an outage).
+    pub fn announce_roster(&self) {
+        let users = self.lock().roster();
+        self.backplane.broadcast(Broadcast::Roster { node: self.node().clone(), users });
+    }
+
+    /// Forgets every user of a node that stopped (or lost the cluster):
+    /// they leave everyone's list, and local calls with them end.
+    pub fn drop_node(&self, node: &NodeId) {
+        let mut st = self.lock();
+        for name in st.users_of(node) {
+            self.remote_presence(&mut st, node, name, None);
+        }
+    }
+
+    /// The nodes other users are connected to.
+    pub fn remote_nodes(&self) -> HashSet<NodeId> {
+        let st = self.lock();
+        st.everyone.values().filter_map(|e| if let Home::Remote(n) = &e.home { Some(n.clone()) } else { None }).collect()
+    }
+
+    /// Local users and the connection holding each name (for claims).
+    pub fn local_claims(&self) -> Vec<(String, ConnId)> {
+        self.lock().local.iter().map(|(n, u)| (n.clone(), u.conn)).collect()
+    }
+
+    /// Another node took `name` while this one was cut off from the cluster:
+    /// its local holder is told and disconnected.
+    pub fn claim_lost(&self, name: &str, conn: ConnId) {
+        let st = self.lock();
+        if let Some(u) = st.local.get(name).filter(|u| u.conn == conn) {
+            let text = format!("the name {name} was taken on another server while this one was cut off; log in again");
+            u.outbox.push(&frame(&ServerMessage::error(ErrorCode::Unavailable, text)), &self.metrics);
+            u.outbox.close();
+        }
+    }
+
+    /// A queued message the backplane could not deliver.
+    pub fn on_undeliverable(&self, routed: Routed, why: &Unreachable) {
+        match routed {
+            Routed::Relay { msg } => self.undeliverable(&mut self.lock(), &msg, why),
+            Routed::Notice { to, .. } => tracing::warn!(%to, "could not route a notice: {why}"),
+        }
+    }
+
+    fn remote_presence(&self, st: &mut State, node: &NodeId, name: String, status: Option<UserStatus>) {
+        let here = st.everyone.get(&name).map(|e| e.home.clone());
+        match (status, here) {
+            // A local user's claim is authoritative; a stale report loses.
+            (_, Some(Home::Local)) => return,
+            (Some(status), _) => {
+                st.everyone.insert(name.clone(), Entry { home: Home::Remote(node.clone()), status });
+            }
+            (None, Some(Home::Remote(n))) if n == *node => {
+                st.everyone.remove(&name);
+                let stranded: Vec<String> =
+                    st.calls.iter().filter(|(_, l)| l.partner == name).map(|(u, _)| u.clone()).collect();
+                for user in stranded {
+                    st.unlink(&user, &self.metrics);
+                    st.note_status(&user, UserStatus::Available);
+                    let m = ServerMessage::HangUp {
+                        name: name.clone(),
+                        target: user.clone(),
+                        reason: HangupReason::Disconnected,
+                    };
+                    st.send_to(&user, &frame(&m), &self.metrics);
+                }
+            }
+            (None, _) => return,
+        }
+        st.pending.insert(name, status);
+        st.send_userlist_to_mdn(&self.metrics);
+    }
+
+    /// Everyone logged in anywhere, sorted.
+    pub fn users_online(&self) -> Vec<String> {
+        self.lock().everyone.keys().cloned().collect()
+    }
+
+    /// The partner local user `name` is in a call (or ringing) with.
     pub fn partner_of(&self, name: &str) -> Option<String> {
         self.lock().calls.get(name).map(|l| l.partner.clone())
     }
 
-    /// Checks the invariants tests rely on: calls pair up symmetrically
-    /// between online users, and the gauges match the state.
+    /// Checks the invariants tests rely on: calls between local users pair up
+    /// symmetrically, and the gauges match the state.
     pub fn check_invariants(&self) -> Result<(), String> {
         let st = self.lock();
         for (a, l) in &st.calls {
+            if !st.local.contains_key(a) {
+                return Err(format!("{a} is in a call but not connected here"));
+            }
+            if !st.local.contains_key(&l.partner) {
+                continue;
+            }
             let back = st.calls.get(&l.partner).ok_or(format!("{a}'s partner {} has no link", l.partner))?;
             if back.partner != *a || back.answered != l.answered {
                 return Err(format!("call link {a} <-> {} is not symmetric", l.partner));
             }
-            if !st.users.contains_key(a) {
-                return Err(format!("{a} is in a call but offline"));
-            }
         }
-        let answered = st.calls.values().filter(|l| l.answered).count() as u64 / 2;
-        if answered != self.metrics.active_calls.load(Relaxed) {
+        let counted = st.calls.values().filter(|l| l.counted).count() as u64;
+        if counted != self.metrics.active_calls.load(Relaxed) {
             return Err("active_calls gauge is off".into());
         }
-        if st.users.len() as u64 != self.metrics.users.load(Relaxed) {
+        if st.local.len() as u64 != self.metrics.users.load(Relaxed) {
             return Err("users gauge is off".into());
         }
-        if st.users.values().filter(|u| !u.duet).count() != st.mdn_clients {
+        if st.local.values().filter(|u| !u.duet).count() != st.mdn_clients {
             return Err("MDN client count is off".into());
+        }
+        if st.local.keys().any(|n| st.everyone.get(n).is_none_or(|e| e.home != Home::Local)) {
+            return Err("a local user is missing from presence".into());
         }
         Ok(())
     }
@@ -344,26 +615,60 @@ impl Hub {
 
 impl State {
     fn userlist(&self, with_busy: bool) -> ServerMessage {
-        let users: Vec<String> = self.users.keys().cloned().collect();
-        let busy =
-            if with_busy { users.iter().filter(|u| self.calls.contains_key(*u)).cloned().collect() } else { vec![] };
+        let users: Vec<String> = self.everyone.keys().cloned().collect();
+        let busy = if with_busy {
+            self.everyone.iter().filter(|(_, e)| e.status == UserStatus::Busy).map(|(n, _)| n.clone()).collect()
+        } else {
+            vec![]
+        };
         ServerMessage::UserList { users, busy }
     }
 
+    fn roster(&self) -> Vec<(String, UserStatus)> {
+        self.everyone.iter().filter(|(_, e)| e.home == Home::Local).map(|(n, e)| (n.clone(), e.status)).collect()
+    }
+
+    fn users_of(&self, node: &NodeId) -> Vec<String> {
+        self.everyone
+            .iter()
+            .filter(|(_, e)| matches!(&e.home, Home::Remote(n) if n == node))
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
     fn send_to(&self, name: &str, f: &Frame, metrics: &Metrics) {
-        if let Some(u) = self.users.get(name) {
+        if let Some(u) = self.local.get(name) {
             u.outbox.push(f, metrics);
         }
     }
 
     fn send_to_duet(&self, f: &Frame, metrics: &Metrics) {
-        for u in self.users.values().filter(|u| u.duet) {
+        for u in self.local.values().filter(|u| u.duet) {
             u.outbox.push(f, metrics);
         }
     }
 
+    /// MDN's client puts chat into innerHTML, so its copy is HTML-escaped;
+    /// Duet renders text.
+    fn chat_to_local(&self, from: &str, text: &str, date: Option<f64>, id: Option<u64>, metrics: &Metrics) {
+        let make = |text: String| frame(&ServerMessage::Message { name: from.to_owned(), text, date, id });
+        let for_duet = make(text.to_owned());
+        let for_mdn = (self.mdn_clients > 0).then(|| make(escape_html(text)));
+        for user in self.local.values() {
+            match (&for_mdn, user.duet) {
+                (Some(m), false) => user.outbox.push(m, metrics),
+                _ => user.outbox.push(&for_duet, metrics),
+            }
+        }
+    }
+
+    /// Records a local user's new status, for local clients and other nodes.
     fn note_status(&mut self, name: &str, status: UserStatus) {
+        if let Some(e) = self.everyone.get_mut(name) {
+            e.status = status;
+        }
         self.pending.insert(name.to_owned(), Some(status));
+        self.announce.insert(name.to_owned(), Some(status));
     }
 
     /// MDN clients only understand the full list, so each change costs them
@@ -373,29 +678,31 @@ impl State {
             return;
         }
         let list = frame(&self.userlist(false));
-        for u in self.users.values().filter(|u| !u.duet) {
+        for u in self.local.values().filter(|u| !u.duet) {
             u.outbox.push(&list, metrics);
         }
     }
 
-    /// Removes both ends of `name`'s call, returning the partner. Telling
-    /// anyone is the caller's job, hang-up first, then the presence change.
+    /// Removes local user `name`'s end of its call, returning the partner.
+    /// Telling anyone is the caller's job.
     fn unlink(&mut self, name: &str, metrics: &Metrics) -> Option<String> {
         let link = self.calls.remove(name)?;
-        self.calls.remove(&link.partner);
-        if link.answered {
+        if link.counted {
             metrics.active_calls.fetch_sub(1, Relaxed);
         }
         Some(link.partner)
     }
+}
 
-    /// Ends `name`'s call on its behalf (it left): the partner gets a hang-up.
-    fn end_call(&mut self, name: &str, reason: HangupReason, metrics: &Metrics) {
-        if let Some(partner) = self.unlink(name, metrics) {
-            let m = ServerMessage::HangUp { name: name.to_owned(), target: partner.clone(), reason };
-            self.send_to(&partner, &frame(&m), metrics);
-            self.note_status(&partner, UserStatus::Available);
-        }
+/// The sender and target of a call message.
+fn ends(m: &ServerMessage) -> Option<(&str, &str)> {
+    match m {
+        ServerMessage::VideoOffer { name, target, .. }
+        | ServerMessage::VideoAnswer { name, target, .. }
+        | ServerMessage::NewIceCandidate { name, target, .. }
+        | ServerMessage::MediaState { name, target, .. }
+        | ServerMessage::HangUp { name, target, .. } => Some((name, target)),
+        _ => None,
     }
 }
 
@@ -407,20 +714,15 @@ pub fn frame(m: &ServerMessage) -> Frame {
     Arc::from(m.to_json())
 }
 
-/// MDN's rule: append 1, 2, … until the name is free; the base is shortened
-/// so the result still fits the length limit.
-fn unique_name<V>(users: &BTreeMap<String, V>, wanted: &str) -> String {
-    if !users.contains_key(wanted) {
+/// MDN's rule: the `n`th candidate for `wanted` is wanted, wanted1,
+/// wanted2, …; the base is shortened so the result still fits the length limit.
+fn suffixed(wanted: &str, n: u64) -> String {
+    if n == 0 {
         return wanted.to_owned();
     }
-    (1u64..)
-        .map(|n| {
-            let suffix = n.to_string();
-            let base: String = wanted.chars().take(MAX_USERNAME_CHARS - suffix.len()).collect();
-            format!("{base}{suffix}")
-        })
-        .find(|candidate| !users.contains_key(candidate))
-        .expect("some suffix is free")
+    let suffix = n.to_string();
+    let base: String = wanted.chars().take(MAX_USERNAME_CHARS - suffix.len()).collect();
+    format!("{base}{suffix}")
 }
 
 fn escape_html(s: &str) -> String {
@@ -444,14 +746,11 @@ mod tests {
 
     #[test]
     fn clashing_names_get_mdn_style_suffixes_within_the_limit() {
-        let mut users = BTreeMap::new();
-        users.insert("alice".to_string(), ());
-        assert_eq!(unique_name(&users, "alice"), "alice1");
-        users.insert("alice1".to_string(), ());
-        assert_eq!(unique_name(&users, "alice"), "alice2");
+        assert_eq!(suffixed("alice", 0), "alice");
+        assert_eq!(suffixed("alice", 1), "alice1");
+        assert_eq!(suffixed("alice", 12), "alice12");
         let long = "x".repeat(MAX_USERNAME_CHARS);
-        users.insert(long.clone(), ());
-        let renamed = unique_name(&users, &long);
+        let renamed = suffixed(&long, 1);
         assert_eq!(renamed.chars().count(), MAX_USERNAME_CHARS);
         assert!(renamed.ends_with('1'));
     }

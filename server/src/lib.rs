@@ -4,6 +4,7 @@
 //! `main.rs` only parses flags and wires signals to it, so tests run the very
 //! same server in-process.
 
+pub mod backplane;
 mod config;
 mod connection;
 pub mod hub;

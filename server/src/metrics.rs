@@ -17,6 +17,10 @@ pub struct Metrics {
     pub messages_received_total: AtomicU64,
     pub messages_relayed_total: AtomicU64,
     pub slow_consumers_total: AtomicU64,
+    /// 1 while the cluster link (Redis) works; always 1 for a single process.
+    pub cluster_up: AtomicU64,
+    pub cluster_outages_total: AtomicU64,
+    pub cluster_undeliverable_total: AtomicU64,
     errors: [AtomicU64; ErrorCode::ALL.len()],
 }
 
@@ -40,8 +44,13 @@ impl Metrics {
             "WebSocket upgrades refused (origin, capacity).",
             &self.connections_refused_total,
         );
-        metric("duet_users", "gauge", "Logged-in users.", &self.users);
-        metric("duet_active_calls", "gauge", "Calls answered and not yet hung up.", &self.active_calls);
+        metric("duet_users", "gauge", "Users logged in on this node.", &self.users);
+        metric(
+            "duet_active_calls",
+            "gauge",
+            "Calls answered and not yet hung up, counted on the callee's node.",
+            &self.active_calls,
+        );
         metric(
             "duet_messages_received_total",
             "counter",
@@ -59,6 +68,14 @@ impl Metrics {
             "counter",
             "Clients disconnected for not reading fast enough.",
             &self.slow_consumers_total,
+        );
+        metric("duet_cluster_up", "gauge", "1 while the cluster link (Redis) works.", &self.cluster_up);
+        metric("duet_cluster_outages_total", "counter", "Times the cluster link was lost.", &self.cluster_outages_total);
+        metric(
+            "duet_cluster_undeliverable_total",
+            "counter",
+            "Messages for users on other nodes that could not be routed (each sender got an error).",
+            &self.cluster_undeliverable_total,
         );
         let _ = writeln!(
             out,

@@ -54,7 +54,7 @@ impl Session {
         self.name.as_deref()
     }
 
-    pub fn on_text(&mut self, text: &str) -> Result<(), Closing> {
+    pub async fn on_text(&mut self, text: &str) -> Result<(), Closing> {
         if text.len() > self.max_message_bytes {
             return Err(Closing::TooBig(text.len()));
         }
@@ -66,7 +66,7 @@ impl Session {
             Ok(m) => m,
             Err(e) => return self.refuse((&e).into(), e.to_string()),
         };
-        match self.handle(msg) {
+        match self.handle(msg).await {
             Ok(()) => Ok(()),
             Err(r) => self.refuse(r.code, r.text),
         }
@@ -85,11 +85,11 @@ impl Session {
         self.refuse(ErrorCode::BinaryNotSupported, "binary frames are not supported; send JSON text")
     }
 
-    fn handle(&mut self, msg: ClientMessage) -> Result<(), Refusal> {
+    async fn handle(&mut self, msg: ClientMessage) -> Result<(), Refusal> {
         let Some(name) = &self.name else {
             return match msg {
                 ClientMessage::Username { name, duet, .. } => {
-                    let registered = self.hub.login(self.id, self.outbox.clone(), &name, duet.is_some())?;
+                    let registered = self.hub.login(self.id, self.outbox.clone(), &name, duet.is_some()).await?;
                     tracing::debug!(conn = self.id, user = %registered, duet = duet.is_some(), "logged in");
                     self.name = Some(registered);
                     self.duet = duet.is_some();

@@ -314,15 +314,18 @@ fn peer_hung_up(s: &mut CallState, name: String, reason: HangupReason) {
 
 fn server_error(s: &mut CallState, code: ErrorCode, text: String) {
     match code {
-        ErrorCode::InvalidUsername if !s.is_logged_in() => {
+        // A refused login (bad name, or a cluster that cannot check names right
+        // now) leaves the form usable for another try.
+        ErrorCode::InvalidUsername | ErrorCode::Unavailable if !s.is_logged_in() => {
             s.connection = ConnectionState::Disconnected;
             s.notice = Some(Notice::error(capitalize(&text)));
             s.effects.push(Effect::EndCall);
         }
-        ErrorCode::TargetOffline => {
+        ErrorCode::TargetOffline | ErrorCode::Unavailable => {
             if let CallPhase::Outgoing { peer } = &s.call {
                 let peer = peer.clone();
-                end_call(s, &peer, None, Notice::error(format!("{peer} is not online")));
+                let text = if code == ErrorCode::TargetOffline { format!("{peer} is not online") } else { capitalize(&text) };
+                end_call(s, &peer, None, Notice::error(text));
             } else {
                 s.notice = Some(Notice::error(capitalize(&text)));
             }

@@ -568,3 +568,12 @@ fn after_a_call_the_peer_can_be_called_again_at_once() {
     assert!(matches!(s.call, CallPhase::Outgoing { .. }));
     assert!(fx.iter().any(|e| matches!(e, Effect::StartCall { .. })));
 }
+
+#[test]
+fn an_unreachable_cluster_ends_the_outgoing_call_and_says_so() {
+    let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
+    let text = "could not reach bob: the server's cluster link is down; try again shortly";
+    let s = s.reduce(srv(ServerMessage::error(ErrorCode::Unavailable, text)));
+    assert!(s.call.is_idle());
+    assert_eq!(s.notice.clone().unwrap(), Notice::error("Could not reach bob: the server's cluster link is down; try again shortly"));
+}
