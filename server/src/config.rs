@@ -90,6 +90,24 @@ pub struct Config {
     #[arg(long, env = "DUET_SHUTDOWN_GRACE_SECS", default_value_t = 5.0)]
     pub shutdown_grace_secs: f64,
 
+    /// Redis URL (redis://[:password@]host:port[/db]). Switches presence and
+    /// routing from this process's memory to a cluster of duet-server nodes
+    /// sharing that Redis (docs/cluster.md).
+    #[arg(long, env = "DUET_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of Duet's keys and channels in Redis, so clusters can share one Redis.
+    #[arg(long, env = "DUET_REDIS_PREFIX", default_value = "duet")]
+    pub redis_prefix: String,
+
+    /// This node's id in the cluster (letters, digits, '-', '_', '.'); random at each start by default.
+    #[arg(long, env = "DUET_NODE_ID")]
+    pub node_id: Option<String>,
+
+    /// Seconds without a heartbeat after which a node counts as stopped and its users are removed.
+    #[arg(long, env = "DUET_NODE_TIMEOUT_SECS", default_value_t = 10.0)]
+    pub node_timeout_secs: f64,
+
     /// Log filter (tracing's EnvFilter syntax), e.g. info or duet_server=debug.
     #[arg(long, env = "DUET_LOG", default_value = "info")]
     pub log: String,
@@ -107,6 +125,18 @@ impl Config {
     }
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs_f64(self.shutdown_grace_secs)
+    }
+
+    /// The cluster settings, when --redis-url is given.
+    pub fn cluster(&self) -> Option<crate::backplane::redis::Settings> {
+        let url = self.redis_url.clone()?;
+        let node = self.node_id.clone().unwrap_or_else(crate::backplane::redis::random_node_id);
+        Some(crate::backplane::redis::Settings {
+            url,
+            prefix: self.redis_prefix.clone(),
+            node: node.into(),
+            node_timeout: Duration::from_secs_f64(self.node_timeout_secs),
+        })
     }
 
     pub fn ice(&self) -> IceConfig {
@@ -142,6 +172,21 @@ impl Config {
             if !(v.is_finite() && v > 0.0) {
                 return Err(format!("{flag} must be a positive number, got {v}"));
             }
+        }
+        if !(self.node_timeout_secs.is_finite() && self.node_timeout_secs >= 0.5) {
+            return Err("--node-timeout-secs must be at least 0.5".into());
+        }
+        let id_ok = |s: &str| {
+            !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        };
+        if let Some(bad) = self.node_id.as_deref().filter(|s| !id_ok(s)) {
+            return Err(format!("--node-id {bad:?} must be 1-64 letters, digits, '-', '_' or '.'"));
+        }
+        if !id_ok(&self.redis_prefix) {
+            return Err(format!(
+                "--redis-prefix {:?} must be 1-64 letters, digits, '-', '_' or '.'",
+                self.redis_prefix
+            ));
         }
         if !(self.shutdown_grace_secs.is_finite() && self.shutdown_grace_secs >= 0.0) {
             return Err("--shutdown-grace-secs must be zero or more".into());

@@ -296,7 +296,8 @@ impl Hub {
                     ));
                 }
                 if !in_call_with_target {
-                    st.calls.insert(name.clone(), CallLink { partner: target.clone(), answered: false, counted: false });
+                    st.calls
+                        .insert(name.clone(), CallLink { partner: target.clone(), answered: false, counted: false });
                     st.note_status(&name, UserStatus::Busy);
                 }
                 ServerMessage::VideoOffer { name, target, sdp }
@@ -366,12 +367,12 @@ impl Hub {
                 let busy = ServerMessage::HangUp { name: target, target: from, reason: HangupReason::Busy };
                 return self.deliver(st, busy);
             }
-            ServerMessage::VideoOffer { .. } => {
-                if !with_sender {
-                    st.calls.insert(target.clone(), CallLink { partner: from, answered: false, counted: false });
-                    st.note_status(&target, UserStatus::Busy);
-                }
+            ServerMessage::VideoOffer { .. } if !with_sender => {
+                st.calls.insert(target.clone(), CallLink { partner: from, answered: false, counted: false });
+                st.note_status(&target, UserStatus::Busy);
             }
+            // A renegotiation (or glare) within the call.
+            ServerMessage::VideoOffer { .. } => {}
             // The rest belong to the call the target has with the sender; once
             // the target has left that call, its hang-up is on the way back.
             _ if !with_sender => return,
@@ -502,6 +503,11 @@ impl Hub {
         self.backplane.broadcast(Broadcast::Roster { node: self.node().clone(), users });
     }
 
+    /// Asks every other node for its roster (after joining or an outage).
+    pub fn request_rosters(&self) {
+        self.backplane.broadcast(Broadcast::SyncRequest { node: self.node().clone() });
+    }
+
     /// Forgets every user of a node that stopped (or lost the cluster):
     /// they leave everyone's list, and local calls with them end.
     pub fn drop_node(&self, node: &NodeId) {
@@ -514,7 +520,10 @@ impl Hub {
     /// The nodes other users are connected to.
     pub fn remote_nodes(&self) -> HashSet<NodeId> {
         let st = self.lock();
-        st.everyone.values().filter_map(|e| if let Home::Remote(n) = &e.home { Some(n.clone()) } else { None }).collect()
+        st.everyone
+            .values()
+            .filter_map(|e| if let Home::Remote(n) = &e.home { Some(n.clone()) } else { None })
+            .collect()
     }
 
     /// Local users and the connection holding each name (for claims).

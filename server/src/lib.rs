@@ -33,6 +33,7 @@ use axum::{
     routing::get,
     Router,
 };
+use backplane::redis::RedisBackplane;
 pub use config::Config;
 pub use connection::close_code;
 pub use hub::Hub;
@@ -103,7 +104,18 @@ async fn run(listener: TcpListener, router: Router, state: AppState) -> Result<(
 fn build(config: Config, shutdown: CancellationToken) -> Result<(Router, AppState), ServeError> {
     config.validate().map_err(ServeError::Config)?;
     let metrics = Arc::new(Metrics::default());
-    let hub = Arc::new(Hub::new(metrics, config.ice()));
+    let hub = match config.cluster() {
+        None => Arc::new(Hub::new(metrics, config.ice())),
+        Some(settings) => {
+            let node = settings.node.clone();
+            let (backplane, links) =
+                RedisBackplane::new(settings).map_err(|e| ServeError::Config(format!("--redis-url: {e}")))?;
+            let hub = Arc::new(Hub::with_backplane(metrics, config.ice(), backplane));
+            links.start(hub.clone(), shutdown.clone());
+            tracing::info!(%node, "clustered through Redis");
+            hub
+        }
+    };
     let state = AppState {
         hub,
         config: Arc::new(config),

@@ -70,7 +70,12 @@ impl Metrics {
             &self.slow_consumers_total,
         );
         metric("duet_cluster_up", "gauge", "1 while the cluster link (Redis) works.", &self.cluster_up);
-        metric("duet_cluster_outages_total", "counter", "Times the cluster link was lost.", &self.cluster_outages_total);
+        metric(
+            "duet_cluster_outages_total",
+            "counter",
+            "Times the cluster link was lost.",
+            &self.cluster_outages_total,
+        );
         metric(
             "duet_cluster_undeliverable_total",
             "counter",

@@ -324,7 +324,8 @@ fn server_error(s: &mut CallState, code: ErrorCode, text: String) {
         ErrorCode::TargetOffline | ErrorCode::Unavailable => {
             if let CallPhase::Outgoing { peer } = &s.call {
                 let peer = peer.clone();
-                let text = if code == ErrorCode::TargetOffline { format!("{peer} is not online") } else { capitalize(&text) };
+                let text =
+                    if code == ErrorCode::TargetOffline { format!("{peer} is not online") } else { capitalize(&text) };
                 end_call(s, &peer, None, Notice::error(text));
             } else {
                 s.notice = Some(Notice::error(capitalize(&text)));

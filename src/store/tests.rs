@@ -575,5 +575,8 @@ fn an_unreachable_cluster_ends_the_outgoing_call_and_says_so() {
     let text = "could not reach bob: the server's cluster link is down; try again shortly";
     let s = s.reduce(srv(ServerMessage::error(ErrorCode::Unavailable, text)));
     assert!(s.call.is_idle());
-    assert_eq!(s.notice.clone().unwrap(), Notice::error("Could not reach bob: the server's cluster link is down; try again shortly"));
+    assert_eq!(
+        s.notice.clone().unwrap(),
+        Notice::error("Could not reach bob: the server's cluster link is down; try again shortly")
+    );
 }

@@ -17,6 +17,8 @@ use tokio_tungstenite::{
 };
 use tokio_util::sync::CancellationToken;
 
+pub mod redis;
+
 pub const WAIT: Duration = Duration::from_secs(5);
 
 pub struct TestServer {
@@ -85,19 +87,21 @@ pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     pub id: u64,
     pub name: String,
+    /// How long `recv` waits for a message before failing the test.
+    pub wait: Duration,
 }
 
 impl Client {
     pub async fn connect(url: &str) -> Client {
         let (ws, _) = connect_async(url).await.expect("connect");
-        Client { ws, id: 0, name: String::new() }
+        Client { ws, id: 0, name: String::new(), wait: WAIT }
     }
 
     pub async fn connect_with(
         req: impl IntoClientRequest + Unpin,
     ) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
         let (ws, _) = connect_async(req).await?;
-        Ok(Client { ws, id: 0, name: String::new() })
+        Ok(Client { ws, id: 0, name: String::new(), wait: WAIT })
     }
 
     pub async fn send(&mut self, v: Value) {
@@ -111,9 +115,9 @@ impl Client {
     /// The next text message, parsed; fails the test after WAIT.
     pub async fn recv(&mut self) -> Value {
         loop {
-            let msg = tokio::time::timeout(WAIT, self.ws.next())
+            let msg = tokio::time::timeout(self.wait, self.ws.next())
                 .await
-                .unwrap_or_else(|_| panic!("{}: no message within {WAIT:?}", self.name))
+                .unwrap_or_else(|_| panic!("{}: no message within {:?}", self.name, self.wait))
                 .unwrap_or_else(|| panic!("{}: connection ended", self.name))
                 .unwrap_or_else(|e| panic!("{}: socket error {e}", self.name));
             match msg {

@@ -1,0 +1,353 @@
+//! Several duet-server nodes sharing one real redis-server: users on
+//! different nodes see and call each other as if there were one server.
+
+mod support;
+
+use std::{
+    process::{Child, Command, Stdio},
+    sync::atomic::Ordering::Relaxed,
+    time::Duration,
+};
+
+use serde_json::json;
+use support::{redis::RedisServer, *};
+
+/// A node of the cluster, once its link to Redis is up.
+async fn node(redis: &RedisServer, id: &str) -> TestServer {
+    node_with(redis, id, |_| {}).await
+}
+
+async fn node_with(redis: &RedisServer, id: &str, tweak: impl FnOnce(&mut duet_server::Config)) -> TestServer {
+    let s = TestServer::with(|c| {
+        c.redis_url = Some(redis.url());
+        c.node_id = Some(id.into());
+        tweak(c);
+    })
+    .await;
+    eventually(&format!("{id} to join the cluster"), || s.server.hub.metrics.cluster_up.load(Relaxed) == 1).await;
+    s
+}
+
+async fn eventually(what: &str, mut ok: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !ok() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until every node lists exactly `users`.
+async fn converged(nodes: &[&TestServer], users: &[&str]) {
+    for n in nodes {
+        eventually(&format!("{} to list {users:?}", n.server.hub.node()), || n.server.hub.users_online() == users)
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn users_on_three_nodes_see_each_other_and_names_stay_unique() {
+    let redis = RedisServer::start().await;
+    let (n1, n2, n3) = (node(&redis, "n1").await, node(&redis, "n2").await, node(&redis, "n3").await);
+    let mut alice = n1.duet_user("alice").await;
+    let bob = n2.duet_user("bob").await;
+    alice.recv_status("bob", "available").await;
+    converged(&[&n1, &n2, &n3], &["alice", "bob"]).await;
+
+    // MDN's own client on the third node gets the cluster-wide list.
+    let mut mdn = n3.client().await;
+    mdn.send(json!({"type": "username", "name": "carol", "date": 1, "id": mdn.id})).await;
+    assert_eq!(mdn.recv_type("userlist").await["users"], json!(["alice", "bob", "carol"]));
+
+    // alice is taken on node 1, so node 2 renames, the MDN way.
+    let mut again = n2.client().await;
+    again.send(json!({"type": "username", "name": "alice", "date": 1, "id": again.id})).await;
+    assert_eq!(again.recv().await, json!({"type": "rejectusername", "id": again.id, "name": "alice1"}));
+    converged(&[&n1, &n2, &n3], &["alice", "alice1", "bob", "carol"]).await;
+
+    // Lobby chat reaches every node (and MDN's client gets it escaped).
+    alice.send(json!({"type": "message", "text": "<hi>", "id": alice.id, "date": 2})).await;
+    assert_eq!(mdn.recv_type("message").await["text"], "&lt;hi&gt;");
+
+    // Leaving is seen everywhere, and frees the name cluster-wide.
+    drop(bob);
+    alice.recv_left("bob").await;
+    converged(&[&n1, &n2, &n3], &["alice", "alice1", "carol"]).await;
+    let bob = n3.duet_user("bob").await;
+    assert_eq!(bob.name, "bob");
+}
+
+#[tokio::test]
+async fn a_call_between_nodes_runs_offer_answer_ice_media_and_hangup() {
+    let redis = RedisServer::start().await;
+    let (n1, n2) = (node(&redis, "n1").await, node(&redis, "n2").await);
+    let mut alice = n1.duet_user("alice").await;
+    let mut bob = n2.duet_user("bob").await;
+    converged(&[&n1, &n2], &["alice", "bob"]).await;
+
+    // The sender's claimed name is replaced by its real one on the way.
+    alice.send(json!({"type": "video-offer", "name": "mallory", "target": "bob", "sdp": sdp("offer")})).await;
+    let offer = bob.recv_type("video-offer").await;
+    assert_eq!((offer["name"].as_str(), offer["sdp"].clone()), (Some("alice"), sdp("offer")));
+    bob.recv_status("alice", "busy").await;
+    bob.send(json!({"type": "video-answer", "target": "alice", "sdp": sdp("answer")})).await;
+    assert_eq!(alice.recv_type("video-answer").await["sdp"], sdp("answer"));
+    let candidate = json!({"candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host", "sdpMid": "0"});
+    alice.send(json!({"type": "new-ice-candidate", "target": "bob", "candidate": candidate})).await;
+    assert_eq!(bob.recv_type("new-ice-candidate").await["candidate"], candidate);
+    bob.send(json!({"type": "new-ice-candidate", "target": "alice", "candidate": candidate})).await;
+    assert_eq!(alice.recv_type("new-ice-candidate").await["name"], "bob");
+    bob.send(json!({"type": "media-state", "target": "alice", "audio": false, "video": true})).await;
+    assert_eq!(alice.recv_type("media-state").await["audio"], false);
+    // The callee's node counts the call, so the cluster counts it once.
+    assert_eq!(
+        (n1.server.hub.metrics.active_calls.load(Relaxed), n2.server.hub.metrics.active_calls.load(Relaxed)),
+        (0, 1)
+    );
+
+    alice.send(json!({"type": "hang-up", "target": "bob"})).await;
+    assert_eq!(bob.recv_type("hang-up").await["name"], "alice");
+    alice.recv_status("bob", "available").await;
+    assert_eq!((n1.server.hub.partner_of("alice"), n2.server.hub.partner_of("bob")), (None, None));
+    assert_eq!(n2.server.hub.metrics.active_calls.load(Relaxed), 0);
+    for n in [&n1, &n2] {
+        n.server.hub.check_invariants().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn busy_decline_offline_and_departure_work_across_nodes() {
+    let redis = RedisServer::start().await;
+    let (n1, n2, n3) = (node(&redis, "n1").await, node(&redis, "n2").await, node(&redis, "n3").await);
+    let mut alice = n1.duet_user("alice").await;
+    let mut bob = n2.duet_user("bob").await;
+    let mut carol = n3.duet_user("carol").await;
+    let mut erin = n1.duet_user("erin").await;
+    converged(&[&n1, &n2, &n3], &["alice", "bob", "carol", "erin"]).await;
+
+    alice.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
+    bob.recv_type("video-offer").await;
+    bob.send(json!({"type": "video-answer", "target": "alice", "sdp": sdp("answer")})).await;
+    alice.recv_type("video-answer").await;
+
+    // Busy: carol (node 3) calls bob (node 2), who is in a call.
+    carol.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
+    let busy = carol.recv_type("hang-up").await;
+    assert_eq!((busy["name"].as_str(), busy["reason"].as_str()), (Some("bob"), Some("busy")));
+    bob.expect_silence(Duration::from_millis(300)).await;
+    assert_eq!(n3.server.hub.partner_of("carol"), None);
+
+    // Decline: carol calls erin (node 1), who declines.
+    carol.send(json!({"type": "video-offer", "target": "erin", "sdp": sdp("offer")})).await;
+    erin.recv_type("video-offer").await;
+    erin.send(json!({"type": "hang-up", "target": "carol", "reason": "declined"})).await;
+    assert_eq!(carol.recv_type("hang-up").await["reason"], "declined");
+
+    // Offline: nobody of that name anywhere.
+    carol.send(json!({"type": "video-offer", "target": "zed", "sdp": sdp("offer")})).await;
+    assert_eq!(carol.recv_type("error").await["code"], "target-offline");
+
+    // Departure: bob's connection drops; alice, on another node, is told.
+    drop(bob);
+    let gone = alice.recv_type("hang-up").await;
+    assert_eq!((gone["name"].as_str(), gone["reason"].as_str()), (Some("bob"), Some("disconnected")));
+    alice.recv_left("bob").await;
+    assert_eq!(n1.server.hub.partner_of("alice"), None);
+    for n in [&n1, &n2, &n3] {
+        n.server.hub.check_invariants().unwrap();
+    }
+}
+
+/// duet-server as its own process, so it can be killed without cleanup.
+struct NodeProcess(Child);
+
+impl NodeProcess {
+    fn start(redis: &RedisServer, id: &str, port: u16) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_duet-server"))
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--redis-url", &redis.url(), "--node-id", id])
+            .args(["--static-dir", &std::env::temp_dir().join("duet-test-no-dist").display().to_string()])
+            .env("DUET_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start duet-server");
+        NodeProcess(child)
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Logs in on a node process once it accepts connections and has joined the cluster.
+async fn login_when_ready(port: u16, name: &str) -> Client {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Ok(mut c) = Client::connect_with(format!("ws://127.0.0.1:{port}/ws")).await {
+            c.recv_type("id").await;
+            c.send(json!({"type": "username", "name": name, "duet": 1})).await;
+            let m = c.recv().await;
+            if m["type"] == "welcome" {
+                c.name = m["name"].as_str().unwrap().to_owned();
+                return c;
+            }
+            assert_eq!(m["code"], "unavailable", "only a node still joining refuses: {m}");
+        }
+        assert!(tokio::time::Instant::now() < deadline, "node on port {port} never took a login");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_killed_nodes_users_vanish_within_15s_and_can_log_in_again() {
+    let redis = RedisServer::start().await;
+    let n1 = node(&redis, "n1").await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut n2 = NodeProcess::start(&redis, "n2", port);
+    let mut alice = n1.duet_user("alice").await;
+    let mut bob = login_when_ready(port, "bob").await;
+    alice.recv_status("bob", "available").await;
+    alice.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
+    bob.recv_type("video-offer").await;
+
+    // SIGKILL: no logout, no goodbye to Redis.
+    n2.0.kill().unwrap();
+    let killed = tokio::time::Instant::now();
+    let _ = n2.0.wait();
+    // Node timeout (10 s) plus one heartbeat (2 s) is the stated bound; 15 s leaves room.
+    let bound = Duration::from_secs(15);
+    alice.wait = bound;
+    let ended = alice.recv_type("hang-up").await;
+    assert_eq!((ended["name"].as_str(), ended["reason"].as_str()), (Some("bob"), Some("disconnected")));
+    alice.recv_left("bob").await;
+    let took = killed.elapsed();
+    println!("bob vanished {took:?} after the kill");
+    assert!(took <= bound, "bob vanished only after {took:?}");
+    assert_eq!(n1.server.hub.users_online(), ["alice"]);
+    assert_eq!(n1.server.hub.partner_of("alice"), None);
+
+    // The name is free again: bob logs in on the surviving node, unrenamed.
+    let bob = n1.duet_user("bob").await;
+    assert_eq!(bob.name, "bob");
+}
+
+#[tokio::test]
+async fn a_redis_crash_under_load_loses_no_message_without_an_error_and_presence_converges() {
+    let mut redis = RedisServer::start().await;
+    let fast = |c: &mut duet_server::Config| {
+        c.rate_per_sec = 1000.0;
+        c.rate_burst = 1000.0;
+        c.abuse_burst = 100_000.0;
+    };
+    let (n1, n2) = (node_with(&redis, "n1", fast).await, node_with(&redis, "n2", fast).await);
+    const PAIRS: usize = 4;
+    let mut pairs = Vec::new();
+    for i in 0..PAIRS {
+        let mut a = n1.duet_user(&format!("a{i}")).await;
+        let mut b = n2.duet_user(&format!("b{i}")).await;
+        eventually("the callee to be known", || n1.server.hub.users_online().contains(&b.name)).await;
+        a.send(json!({"type": "video-offer", "target": b.name, "sdp": sdp("offer")})).await;
+        b.recv_type("video-offer").await;
+        b.send(json!({"type": "video-answer", "target": a.name, "sdp": sdp("answer")})).await;
+        a.recv_type("video-answer").await;
+        pairs.push((a, b));
+    }
+
+    // Each caller streams numbered candidates to its callee for 3 s (300/s);
+    // Redis is SIGKILLed after 1 s and back, empty, 1 s later.
+    let senders = pairs.into_iter().map(|(mut a, mut b)| {
+        tokio::spawn(async move {
+            let target = b.name.clone();
+            let recv = tokio::spawn(async move {
+                let mut got = std::collections::BTreeSet::new();
+                // Done after 4 s of silence; the outage itself is shorter.
+                b.wait = Duration::from_secs(60);
+                while let Ok(m) = tokio::time::timeout(Duration::from_secs(4), b.recv_type("new-ice-candidate")).await {
+                    let seq = m["candidate"]["candidate"].as_str().unwrap().parse::<u64>().unwrap();
+                    assert!(got.insert(seq), "candidate {seq} arrived twice");
+                }
+                (got, b)
+            });
+            let mut sent = 0u64;
+            let mut errors = 0u64;
+            let mut tick = tokio::time::interval(Duration::from_micros(3333));
+            let until = tokio::time::Instant::now() + Duration::from_secs(3);
+            while tokio::time::Instant::now() < until {
+                tick.tick().await;
+                let c = json!({"candidate": sent.to_string(), "sdpMid": "0"});
+                a.send(json!({"type": "new-ice-candidate", "target": target, "candidate": c})).await;
+                sent += 1;
+                // Read errors as they come so the outbox never fills.
+                while let Ok(Some(Ok(m))) =
+                    tokio::time::timeout(Duration::ZERO, futures_util::StreamExt::next(&mut a.ws)).await
+                {
+                    errors += count_unavailable(&m);
+                }
+            }
+            let drain_until = tokio::time::Instant::now() + Duration::from_secs(6);
+            while let Ok(Some(Ok(m))) =
+                tokio::time::timeout_at(drain_until, futures_util::StreamExt::next(&mut a.ws)).await
+            {
+                errors += count_unavailable(&m);
+            }
+            let (got, b) = recv.await.unwrap();
+            (sent, got.len() as u64, errors, a, b)
+        })
+    });
+    let senders: Vec<_> = senders.collect();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    redis.crash_and_restart(Duration::from_secs(1)).await;
+    let restarted = tokio::time::Instant::now();
+    for n in [&n1, &n2] {
+        eventually("the link to come back", || n.server.hub.metrics.cluster_up.load(Relaxed) == 1).await;
+    }
+    println!("both nodes back {:?} after Redis restarted", restarted.elapsed());
+
+    let (mut sent, mut received, mut refused) = (0, 0, 0);
+    let mut pairs = Vec::new();
+    for s in senders {
+        let (s, r, e, a, b) = s.await.unwrap();
+        pairs.push((a, b));
+        assert_eq!(s, r + e, "each candidate arrived or its sender was told: sent {s}, arrived {r}, refused {e}");
+        (sent, received, refused) = (sent + s, received + r, refused + e);
+    }
+    println!("sent {sent}, arrived {received}, refused with an error {refused}");
+    assert!(refused > 0 && received > 0, "the outage refused some messages, the rest arrived");
+    assert_eq!(n1.server.hub.metrics.cluster_undeliverable_total.load(Relaxed), refused, "/metrics counts them");
+
+    // Both nodes stayed up, noticed the outage, and are back.
+    for n in [&n1, &n2] {
+        eventually("the link to come back", || n.server.hub.metrics.cluster_up.load(Relaxed) == 1).await;
+        assert!(n.server.hub.metrics.cluster_outages_total.load(Relaxed) >= 1);
+        assert!(n.metrics().await.contains("duet_cluster_up 1"));
+        assert!(!n.task.is_finished(), "node still running");
+    }
+    // Presence converges: a new user is seen everywhere, the old ones kept.
+    let _z = n2.duet_user("z").await;
+    let mut all: Vec<String> = (0..PAIRS).flat_map(|i| [format!("a{i}"), format!("b{i}")]).collect();
+    all.push("z".into());
+    all.sort();
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    converged(&[&n1, &n2], &all).await;
+    // The calls went on: signaling between the pairs works again.
+    for (a, b) in &mut pairs {
+        b.wait = WAIT;
+        let c = json!({"candidate": "after", "sdpMid": "0"});
+        a.send(json!({"type": "new-ice-candidate", "target": b.name, "candidate": c})).await;
+        assert_eq!(b.recv_type("new-ice-candidate").await["candidate"], c);
+    }
+    // Names were re-claimed in the fresh Redis: a0 is still taken.
+    let again = n2.duet_user("a0").await;
+    assert_eq!(again.name, "a01");
+}
+
+fn count_unavailable(m: &tokio_tungstenite::tungstenite::Message) -> u64 {
+    let tokio_tungstenite::tungstenite::Message::Text(t) = m else { return 0 };
+    let v: serde_json::Value = serde_json::from_str(t).unwrap();
+    match (v["type"].as_str(), v["code"].as_str()) {
+        (Some("error"), Some("unavailable")) => 1,
+        (Some("error"), code) => panic!("unexpected error {code:?}: {v}"),
+        _ => 0,
+    }
+}
