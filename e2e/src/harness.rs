@@ -16,6 +16,8 @@ use crate::Browser;
 
 pub struct Harness {
     pub server: Server,
+    /// The configuration the server started with, for more nodes of a cluster.
+    config: Config,
     shutdown: CancellationToken,
     _driver: Child,
     driver_url: String,
@@ -81,9 +83,8 @@ impl Harness {
         let mut config = Config::defaults();
         config.static_dir = dist_dir();
         tweak(&mut config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let shutdown = CancellationToken::new();
-        let (server, _task) = duet_server::spawn(listener, config, shutdown.clone()).unwrap();
+        let server = start_node(config.clone(), &shutdown).await;
 
         let port = free_port();
         let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
@@ -101,17 +102,38 @@ impl Harness {
 
         let artifacts = workspace().join("target").join("e2e").join(name);
         let _ = std::fs::remove_dir_all(&artifacts);
-        Arc::new(Harness { server, shutdown, _driver: driver, driver_url, browsers: Mutex::default(), artifacts })
+        Arc::new(Harness {
+            server,
+            config,
+            shutdown,
+            _driver: driver,
+            driver_url,
+            browsers: Mutex::default(),
+            artifacts,
+        })
     }
 
     pub fn base_url(&self) -> String {
         format!("http://{}", self.server.addr)
     }
 
+    /// Another duet-server of the same cluster (same configuration but for
+    /// `tweak`), stopped with the scenario.
+    pub async fn another_node(&self, tweak: impl FnOnce(&mut Config)) -> Server {
+        let mut config = self.config.clone();
+        tweak(&mut config);
+        start_node(config, &self.shutdown).await
+    }
+
     /// A new Chromium instance (own profile) showing `path` of the app.
     pub async fn browser(&self, user: &str, path: &str) -> Browser {
+        self.browser_on(&self.server, user, path).await
+    }
+
+    /// A browser showing `path` as served by `node`, so it signals through that node.
+    pub async fn browser_on(&self, node: &Server, user: &str, path: &str) -> Browser {
         let b = Browser::launch(&self.driver_url, user).await;
-        b.goto(&format!("{}{}", self.base_url(), path)).await;
+        b.goto(&format!("http://{}{}", node.addr, path)).await;
         self.browsers.lock().unwrap().push(b.clone());
         b
     }
@@ -167,6 +189,19 @@ impl Harness {
         }
         self.shutdown.cancel();
     }
+}
+
+/// Starts a duet-server; a clustered one once it has joined its cluster.
+async fn start_node(config: Config, shutdown: &CancellationToken) -> Server {
+    let clustered = config.redis_url.is_some();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (server, _task) = duet_server::spawn(listener, config, shutdown.clone()).unwrap();
+    if clustered {
+        let up =
+            || async { (server.hub.metrics.cluster_up.load(std::sync::atomic::Ordering::Relaxed) == 1).then_some(()) };
+        crate::wait_until("the node to join its cluster", Duration::from_secs(10), up).await;
+    }
+    server
 }
 
 /// Runs one scenario; on failure saves each browser's screenshot and the

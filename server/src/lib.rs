@@ -14,6 +14,7 @@ mod rate;
 pub mod session;
 pub mod sim;
 mod static_files;
+pub mod testing;
 pub mod turn;
 
 use std::{

@@ -9,8 +9,9 @@ use std::{
     time::Duration,
 };
 
+use duet_server::testing::RedisServer;
 use serde_json::json;
-use support::{redis::RedisServer, *};
+use support::*;
 
 /// A node of the cluster, once its link to Redis is up.
 async fn node(redis: &RedisServer, id: &str) -> TestServer {

@@ -11,7 +11,9 @@ use crate::{
 pub enum Need {
     /// Enough to build the bundle (serve).
     WebBuild,
-    /// Also the browser for tests.
+    /// Also what the native tests run against (Redis, namespaces).
+    NativeTests,
+    /// Also the browser and coturn for the browser tests.
     Everything,
 }
 
@@ -21,9 +23,12 @@ pub fn setup(need: Need) -> Result<(), String> {
     trunk()?;
     wasm_bindgen()?;
     wasm_opt()?;
-    if need == Need::Everything {
+    if need != Need::WebBuild {
         // One apt-get run for whatever system packages are missing.
-        let missing: Vec<&str> = [browser(), namespace_tools(), coturn(), brotli()].concat();
+        let mut missing: Vec<&str> = [namespace_tools(), redis()].concat();
+        if need == Need::Everything {
+            missing.extend([browser(), coturn(), brotli()].concat());
+        }
         if !missing.is_empty() {
             apt_install(&missing, "~2 min")?;
         }
@@ -142,6 +147,14 @@ fn coturn() -> Vec<&'static str> {
         return vec![];
     }
     vec!["coturn"]
+}
+
+/// redis-server: the cluster tests run several duet-servers through a real one.
+fn redis() -> Vec<&'static str> {
+    if output("redis-server", &["--version"]).is_some() {
+        return vec![];
+    }
+    vec!["redis-server"]
 }
 
 /// The brotli CLI, for the bundle size report.

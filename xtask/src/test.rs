@@ -20,7 +20,7 @@ struct Outcome {
 
 pub fn test(args: &[String]) -> Result<(), String> {
     let skip_browser = args.iter().any(|a| a == "--skip-browser");
-    setup::setup(if skip_browser { Need::WebBuild } else { Need::Everything })?;
+    setup::setup(if skip_browser { Need::NativeTests } else { Need::Everything })?;
 
     let mut steps: Vec<(&'static str, Command)> = vec![
         ("format", cmd("cargo", &["fmt", "--all", "--", "--check"])),
@@ -42,7 +42,8 @@ pub fn test(args: &[String]) -> Result<(), String> {
                 ],
             ),
         ),
-        ("native tests", cmd("cargo", &["test", "--workspace", "--exclude", "duet-e2e"])),
+        // Servers, Redis and test clients talk over loopback only.
+        ("native tests", in_loopback_namespace(&["cargo", "test", "--workspace", "--exclude", "duet-e2e"])),
     ];
     if !skip_browser {
         let mut wasm = in_loopback_namespace(&["cargo", "test", "--target", "wasm32-unknown-unknown", "-p", "duet"]);

@@ -17,8 +17,6 @@ use tokio_tungstenite::{
 };
 use tokio_util::sync::CancellationToken;
 
-pub mod redis;
-
 pub const WAIT: Duration = Duration::from_secs(5);
 
 pub struct TestServer {

@@ -1,5 +1,6 @@
-//! A real redis-server (Debian's package) on a free loopback port, owned by
-//! one test and killed with it.
+//! Fixtures shared by the server's tests and the end-to-end tests: a real
+//! redis-server (Debian's package) on a free loopback port, owned by one
+//! test and killed with it.
 
 use std::{
     process::{Child, Command, Stdio},
