@@ -17,6 +17,10 @@ pub struct Args {
     /// The server's WebSocket URL (loopback only), e.g. ws://127.0.0.1:8080/ws
     #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
     pub url: String,
+    /// In the relay scenario, callees connect here instead (another node of
+    /// a cluster), so every message crosses between nodes.
+    #[arg(long)]
+    pub callee_url: Option<String>,
     /// The server's process id, to report its memory and CPU (Linux /proc).
     #[arg(long)]
     pub server_pid: Option<u32>,
@@ -68,7 +72,7 @@ pub fn server_addr(url: &str) -> Result<SocketAddr, String> {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    if let Err(e) = server_addr(&args.url) {
+    if let Some(e) = std::iter::once(&args.url).chain(&args.callee_url).find_map(|u| server_addr(u).err()) {
         eprintln!("duet-load: {e}");
         std::process::exit(2);
     }

@@ -204,6 +204,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 async fn relay(args: &Args, rate: u32, seconds: u64, background: usize) -> Result<(), String> {
     let server = server_addr(&args.url)?;
+    let callee_url = args.callee_url.clone().unwrap_or_else(|| args.url.clone());
+    let callee_server = server_addr(&callee_url)?;
     let (stop_tx, stop) = watch::channel(false);
     if background > 0 {
         crowd(args, "idle", background, 100_000, stop.clone()).await?;
@@ -222,18 +224,33 @@ async fn relay(args: &Args, rate: u32, seconds: u64, background: usize) -> Resul
 
     let mut ready = Vec::new();
     for p in 0..pairs {
-        let (url, duet) = (args.url.clone(), args.duet);
+        let (url, callee_url, duet) = (args.url.clone(), callee_url.clone(), args.duet);
         let (samples, sent, stop) = (samples.clone(), sent.clone(), stop.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
         tokio::spawn(async move {
             let setup = async {
                 let (mut cs, mut cr) = connect(&url, server, 200_000 + 2 * p).await?;
-                let (mut es, mut er) = connect(&url, server, 200_001 + 2 * p).await?;
+                let (mut es, mut er) = connect(&callee_url, callee_server, 200_001 + 2 * p).await?;
                 let (caller, _) = login(&mut cs, &mut cr, &format!("caller{p}"), duet).await?;
                 let (callee, _) = login(&mut es, &mut er, &format!("callee{p}"), duet).await?;
                 // A call between them, so a server that tracks calls relays candidates.
                 let sdp = json!({"type": "offer", "sdp": "v=0\r\n"});
-                send(&mut cs, json!({"type": "video-offer", "name": caller, "target": callee, "sdp": sdp})).await?;
+                let offer = json!({"type": "video-offer", "name": caller, "target": callee, "sdp": sdp});
+                // On another node the callee is known once its presence has
+                // crossed over (one presence flush, ~100 ms); until then the
+                // offer is refused as offline, so it is retried for up to 5 s.
+                for tries in 0.. {
+                    send(&mut cs, offer.clone()).await?;
+                    let answer = tokio::time::timeout(Duration::from_millis(300), wait_for(&mut cr, "video-answer"));
+                    match answer.await {
+                        Ok(Err(e)) if e.contains("target-offline") && tries < 50 => {
+                            tokio::time::sleep(Duration::from_millis(100)).await
+                        }
+                        Ok(Err(e)) => return Err(e),
+                        // Not refused: the offer is with the callee.
+                        _ => break,
+                    }
+                }
                 wait_for(&mut er, "video-offer").await?;
                 let answer = json!({"type": "answer", "sdp": "v=0\r\n"});
                 send(&mut es, json!({"type": "video-answer", "name": callee, "target": caller, "sdp": answer})).await?;

@@ -122,8 +122,35 @@ fn load(label: &str, server_flags: &str, load_args: &str) -> Result<String, Stri
          target/release/duet-load --url ws://127.0.0.1:9100/ws --server-pid $PID {load_args}; RC=$?; \
          kill $PID; wait $PID 2>/dev/null; exit $RC"
     );
+    measure(label, load_args, &script)
+}
+
+/// The same with two duet-server nodes clustered through a fresh
+/// redis-server: callers on node 1, callees on node 2, so every relayed
+/// message crosses Redis. CPU is node 1's.
+fn load_cluster(label: &str, load_args: &str) -> Result<String, String> {
+    let node = |port: u16, id: &str| {
+        format!(
+            "target/release/duet-server --listen 127.0.0.1:{port} --static-dir /nonexistent --log error \
+               --max-connections 100000 --redis-url redis://127.0.0.1:9190/ --node-id {id}"
+        )
+    };
+    let script = format!(
+        "ip link set lo up && ulimit -n $(ulimit -Hn) && \
+         redis-server --port 9190 --bind 127.0.0.1 --save '' --appendonly no >/dev/null & RPID=$!; sleep 0.3; \
+         {} & PID=$!; {} & PID2=$!; sleep 1; \
+         target/release/duet-load --url ws://127.0.0.1:9100/ws --callee-url ws://127.0.0.1:9101/ws \
+           --server-pid $PID {load_args}; RC=$?; \
+         kill $PID $PID2; wait $PID $PID2 2>/dev/null; kill $RPID; wait $RPID 2>/dev/null; exit $RC",
+        node(9100, "n1"),
+        node(9101, "n2"),
+    );
+    measure(label, load_args, &script)
+}
+
+fn measure(label: &str, load_args: &str, script: &str) -> Result<String, String> {
     eprintln!("\n---- {label} ----");
-    let (ok, out) = tee(cmd("unshare", &["--net", "--", "sh", "-c", &script]));
+    let (ok, out) = tee(cmd("unshare", &["--net", "--", "sh", "-c", script]));
     if !ok {
         // Reported, not fatal: one measurement out of reach should not hide the others.
         let why = out.lines().filter(|l| l.starts_with("duet-load:")).collect::<Vec<_>>().join("; ");
@@ -153,6 +180,13 @@ fn server(quick: bool) -> Result<String, String> {
     let secs = if quick { 1 } else { 5 };
     for &rate in rates {
         s += &load(&format!("Relay at {rate} msg/s"), "", &format!("--duet relay --rate {rate} --seconds {secs}"))?;
+    }
+    let cluster_rates: &[u32] = if quick { &[500] } else { &[1_000, 5_000, 10_000] };
+    for &rate in cluster_rates {
+        s += &load_cluster(
+            &format!("Relay across two clustered nodes (Redis) at {rate} msg/s"),
+            &format!("--duet relay --rate {rate} --seconds {secs}"),
+        )?;
     }
     if !quick {
         s += &load(
