@@ -34,6 +34,22 @@ pub enum Effect {
     StartRingTimer { peer: String },
     /// Start the grace timer after an ICE disconnection.
     StartGraceTimer { generation: u64 },
+    /// Restart ICE (new candidates, renegotiated) to recover the media path.
+    RestartIce,
+    /// Ask for a screen and send it instead of the camera.
+    StartShare,
+    /// Send the camera again.
+    StopShare,
+    /// Send a line over the call's data channel.
+    SendPeerChat(String),
+    /// Use this device from now on: switch the live track if there is one
+    /// (without renegotiating) and remember the choice.
+    UseDevice { kind: super::DeviceKind, id: Option<String> },
+    /// Open (and keep for the next call) or release the lobby's preview.
+    DeviceCheck(bool),
+    /// Open the camera and microphone while the phone rings, so accepting
+    /// does not wait for them.
+    PrepareMedia,
 }
 
 /// The effects queue: sequence-numbered, bounded, never drained by the store

@@ -8,13 +8,18 @@
 //! has not seen yet. Decisions therefore live here, testable, and the agent
 //! only carries them out.
 
+mod devices;
 mod effects;
 mod phase;
 mod reduce;
+pub mod shortcuts;
+mod stats;
 mod users;
 
+pub use devices::{Device, DeviceKind, Devices};
 pub use effects::{Effect, Effects};
 pub use phase::{CallPhase, ConnectionState, LocalMediaIssue, MediaFlags, Notice};
+pub use stats::{format_duration, CallStats, Quality, StatsSample, VideoFormat};
 pub use users::Users;
 
 use duet_protocol::{IceServer, ServerMessage};
@@ -26,8 +31,22 @@ pub struct ChatLine {
     pub text: String,
 }
 
-/// How many lobby chat lines are kept.
+/// How many chat lines are kept (lobby and in-call each).
 pub const CHAT_HISTORY: usize = 200;
+
+/// How many ICE restarts one interruption may use before the call is given up.
+pub const MAX_ICE_RESTARTS: u32 = 2;
+
+/// The in-call chat: peer to peer over an RTCDataChannel, never the server.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PeerChat {
+    pub lines: Vec<ChatLine>,
+    /// The panel is showing (so new lines are read as they come).
+    pub open: bool,
+    pub unread: u32,
+    /// The data channel is open.
+    pub ready: bool,
+}
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallState {
@@ -38,6 +57,21 @@ pub struct CallState {
     pub call: CallPhase,
     pub media: MediaFlags,
     pub chat: Vec<ChatLine>,
+    pub peer_chat: PeerChat,
+    /// Derived from the last two stats samples of the current call.
+    pub stats: Option<CallStats>,
+    last_sample: Option<StatsSample>,
+    /// The stats panel is open (the quality indicator always shows).
+    pub show_stats: bool,
+    /// The keyboard shortcut overlay is open.
+    pub show_help: bool,
+    /// Our outgoing video is the screen, not the camera.
+    pub sharing_screen: bool,
+    pub devices: Devices,
+    /// The lobby's camera preview and microphone meter are open.
+    pub device_check: bool,
+    /// ICE restarts spent on the current interruption.
+    pub ice_restarts: u32,
     /// The latest status to announce (busy, declined, call ended…).
     pub notice: Option<Notice>,
     pub ice_servers: Vec<IceServer>,
@@ -69,6 +103,22 @@ pub enum Action {
     DismissNotice,
     /// The "Relay only" privacy setting (also restored from storage at start).
     SetRelayOnly(bool),
+    /// Share the screen instead of the camera, or go back to the camera.
+    ToggleShare,
+    ToggleStats,
+    ToggleHelp,
+    /// Escape: close the help overlay and the stats panel.
+    CloseOverlays,
+    TogglePeerChat,
+    /// Send a line over the call's data channel.
+    SendPeerChat(String),
+    /// Use this device (`None`: the system default), now and next time.
+    ChooseDevice {
+        kind: DeviceKind,
+        id: Option<String>,
+    },
+    /// Open or close the lobby's camera and microphone check.
+    ToggleDeviceCheck,
 
     // ---- from the agent ----
     /// The signaling socket is open.
@@ -103,6 +153,18 @@ pub enum Action {
     LocalMedia(LocalMediaIssue),
     /// Something in the agent broke the call (e.g. the SDP was refused).
     CallError(String),
+    /// A line from the peer over the data channel.
+    PeerChatReceived(String),
+    /// The data channel opened or closed.
+    PeerChatReady(bool),
+    /// A `getStats()` reading of the current call.
+    Stats(StatsSample),
+    /// Screen sharing started, or ended (by us or by the browser's own button).
+    ScreenShared(bool),
+    /// Screen sharing could not start; the camera stays.
+    ShareFailed(String),
+    /// The devices present now (at start, and on `devicechange`).
+    DevicesFound(Devices),
 }
 
 impl CallState {

@@ -5,7 +5,10 @@ use duet_protocol::{
     ClientMessage, ErrorCode, HangupReason, ServerMessage, SessionDescription, UserStatus, PROTOCOL_VERSION,
 };
 
-use super::{Action, CallPhase, CallState, ChatLine, ConnectionState, Effect, MediaFlags, Notice, CHAT_HISTORY};
+use super::{
+    Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, DeviceKind, Effect, MediaFlags, Notice,
+    PeerChat, CHAT_HISTORY, MAX_ICE_RESTARTS,
+};
 
 pub(super) fn apply(s: &mut CallState, action: Action) {
     match action {
@@ -36,12 +39,15 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 );
             }
         }
-        Action::HangUp => {
-            if let CallPhase::InCall { peer, .. } = &s.call {
+        Action::HangUp => match &s.call {
+            CallPhase::InCall { peer, .. } => {
                 let peer = peer.clone();
                 end_call(s, &peer, Some(HangupReason::Hangup), Notice::info(format!("Call with {peer} ended")));
             }
-        }
+            // "Leave" means the same while it still rings.
+            CallPhase::Outgoing { .. } => apply(s, Action::Cancel),
+            _ => {}
+        },
         Action::ToggleMic => {
             s.media.mic_on = !s.media.mic_on;
             media_changed(s);
@@ -79,6 +85,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             if let CallPhase::InCall { connected, reconnecting, .. } = &mut s.call {
                 *connected = true;
                 *reconnecting = false;
+                s.ice_restarts = 0;
             }
         }
         Action::PeerDisconnected => {
@@ -90,8 +97,8 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         }
         Action::GraceExpired { generation } => {
             if let CallPhase::InCall { peer, reconnecting: true, .. } = &s.call {
-                if generation == s.ice_generation {
-                    let peer = peer.clone();
+                let peer = peer.clone();
+                if generation == s.ice_generation && !restart_ice(s) {
                     end_call(
                         s,
                         &peer,
@@ -102,6 +109,11 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             }
         }
         Action::PeerFailed => {
+            // A path that worked once is worth a restart; one that never did
+            // is bounded by the connect timer instead.
+            if matches!(s.call, CallPhase::InCall { connected: true, .. }) && restart_ice(s) {
+                return;
+            }
             if let Some(peer) = s.peer().map(str::to_owned) {
                 if !matches!(s.call, CallPhase::Incoming { .. }) {
                     let text = connection_failed_text(s, &peer);
@@ -127,7 +139,120 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.notice = Some(Notice::error(text));
             }
         }
+        Action::ToggleShare => {
+            if matches!(s.call, CallPhase::InCall { .. }) {
+                s.effects.push(if s.sharing_screen { Effect::StopShare } else { Effect::StartShare });
+            }
+        }
+        Action::ScreenShared(on) => {
+            if matches!(s.call, CallPhase::InCall { .. }) {
+                s.sharing_screen = on;
+            }
+        }
+        Action::ShareFailed(text) => {
+            if matches!(s.call, CallPhase::InCall { .. }) {
+                s.notice = Some(Notice::error(text));
+            }
+        }
+        Action::ToggleStats => s.show_stats = !s.show_stats,
+        Action::ToggleHelp => s.show_help = !s.show_help,
+        Action::CloseOverlays => {
+            s.show_help = false;
+            s.show_stats = false;
+        }
+        Action::TogglePeerChat => {
+            s.peer_chat.open = !s.peer_chat.open;
+            if s.peer_chat.open {
+                s.peer_chat.unread = 0;
+            }
+        }
+        Action::SendPeerChat(text) => send_peer_chat(s, text),
+        Action::PeerChatReceived(text) => {
+            let Some(peer) = s.peer().map(str::to_owned) else { return };
+            // The peer's browser is not ours: hold it to the lobby's limits.
+            let text = text.trim();
+            if text.is_empty() || text.chars().count() > duet_protocol::limits::MAX_CHAT_CHARS {
+                return;
+            }
+            push_line(&mut s.peer_chat.lines, ChatLine { from: peer, text: text.to_owned() });
+            if !s.peer_chat.open {
+                s.peer_chat.unread += 1;
+            }
+        }
+        Action::PeerChatReady(ready) => s.peer_chat.ready = ready && matches!(s.call, CallPhase::InCall { .. }),
+        Action::Stats(sample) => {
+            if matches!(s.call, CallPhase::InCall { .. }) {
+                s.stats = Some(CallStats::between(s.last_sample.as_ref(), &sample));
+                s.last_sample = Some(sample);
+            }
+        }
+        Action::DevicesFound(found) => {
+            for kind in s.devices.replace_lists(found) {
+                // The chosen one was unplugged: whatever is live moves to the default.
+                s.effects.push(Effect::UseDevice { kind, id: None });
+                if !s.call.is_idle() || s.device_check {
+                    s.notice = Some(Notice::info(unplugged_text(kind)));
+                }
+            }
+        }
+        Action::ChooseDevice { kind, id } => {
+            if s.devices.chosen(kind) != id.as_deref() {
+                s.devices.choose(kind, id.clone());
+                s.effects.push(Effect::UseDevice { kind, id });
+            }
+        }
+        Action::ToggleDeviceCheck => {
+            if s.is_logged_in() && s.call.is_idle() {
+                s.device_check = !s.device_check;
+                s.effects.push(Effect::DeviceCheck(s.device_check));
+            }
+        }
     }
+}
+
+fn unplugged_text(kind: DeviceKind) -> &'static str {
+    match kind {
+        DeviceKind::Camera => "The chosen camera was disconnected; using the default camera",
+        DeviceKind::Microphone => "The chosen microphone was disconnected; using the default microphone",
+        DeviceKind::Speaker => "The chosen speaker was disconnected; using the default speaker",
+    }
+}
+
+fn push_line(lines: &mut Vec<ChatLine>, line: ChatLine) {
+    lines.push(line);
+    if lines.len() > CHAT_HISTORY {
+        lines.drain(..lines.len() - CHAT_HISTORY);
+    }
+}
+
+fn send_peer_chat(s: &mut CallState, text: String) {
+    let text = text.trim();
+    if text.is_empty() || !s.peer_chat.ready {
+        return;
+    }
+    if text.chars().count() > duet_protocol::limits::MAX_CHAT_CHARS {
+        let max = duet_protocol::limits::MAX_CHAT_CHARS;
+        s.notice = Some(Notice::error(format!("A message can be at most {max} characters")));
+        return;
+    }
+    let me = s.me.clone().unwrap_or_default();
+    push_line(&mut s.peer_chat.lines, ChatLine { from: me, text: text.to_owned() });
+    s.effects.push(Effect::SendPeerChat(text.to_owned()));
+}
+
+/// Starts an ICE restart if this interruption has restarts left; the grace
+/// timer starts over for it. Returns false when it is time to give up.
+fn restart_ice(s: &mut CallState) -> bool {
+    let CallPhase::InCall { reconnecting, .. } = &mut s.call else { return false };
+    if s.ice_restarts >= MAX_ICE_RESTARTS {
+        return false;
+    }
+    *reconnecting = true;
+    s.ice_restarts += 1;
+    s.ice_generation += 1;
+    s.effects.push(Effect::RestartIce);
+    s.effects.push(Effect::StartGraceTimer { generation: s.ice_generation });
+    true
 }
 
 fn login(s: &mut CallState, name: String) {
@@ -166,6 +291,7 @@ fn call(s: &mut CallState, peer: String) {
     }
     let polite = is_polite(s, &peer);
     s.call = CallPhase::Outgoing { peer: peer.clone() };
+    s.device_check = false;
     s.media.remote_media = false;
     s.media.local_issue = None;
     s.notice = Some(Notice::info(format!("Calling {peer}…")));
@@ -221,12 +347,7 @@ fn server(s: &mut CallState, msg: ServerMessage) {
                 s.users.remove(&name);
             }
         }
-        ServerMessage::Message { name, text, .. } => {
-            s.chat.push(ChatLine { from: name, text });
-            if s.chat.len() > CHAT_HISTORY {
-                s.chat.drain(..s.chat.len() - CHAT_HISTORY);
-            }
-        }
+        ServerMessage::Message { name, text, .. } => push_line(&mut s.chat, ChatLine { from: name, text }),
         ServerMessage::VideoOffer { name, sdp, .. } => offer(s, name, sdp),
         ServerMessage::VideoAnswer { name, sdp, .. } => match &mut s.call {
             CallPhase::Outgoing { peer } if *peer == name => {
@@ -264,6 +385,7 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription) {
             s.media.remote_media = false;
             s.media.local_issue = None;
             s.notice = Some(Notice::info(format!("Incoming call from {from}")));
+            s.effects.push(Effect::PrepareMedia);
             s.effects.push(Effect::StartRingTimer { peer: from });
         }
         // The caller renegotiated before we answered: keep the newest offer.
@@ -343,6 +465,8 @@ fn socket_closed(s: &mut CallState, reason: String) {
         s.effects.push(Effect::EndCall);
     }
     s.call = CallPhase::Idle;
+    forget_call_extras(s);
+    s.device_check = false;
     s.me = None;
     s.users.clear();
     s.duet_server = false;
@@ -357,9 +481,21 @@ fn socket_closed(s: &mut CallState, reason: String) {
 /// The call is accepted: media should connect within the setup time.
 fn enter_call(s: &mut CallState, peer: &str) {
     s.call = CallPhase::InCall { peer: peer.to_owned(), connected: false, reconnecting: false };
+    // The preview's stream goes into the call (the agent keeps it).
+    s.device_check = false;
+    forget_call_extras(s);
     s.notice = None;
     s.ice_generation += 1;
     s.effects.push(Effect::StartConnectTimer { generation: s.ice_generation });
+}
+
+/// What belongs to one call only: its chat, stats, screen share, restarts.
+fn forget_call_extras(s: &mut CallState) {
+    s.peer_chat = PeerChat::default();
+    s.stats = None;
+    s.last_sample = None;
+    s.sharing_screen = false;
+    s.ice_restarts = 0;
 }
 
 fn set_ice_servers(s: &mut CallState, servers: Vec<duet_protocol::IceServer>) {
@@ -390,6 +526,9 @@ fn end_call(s: &mut CallState, peer: &str, reason: Option<HangupReason>, notice:
     }
     s.effects.push(Effect::EndCall);
     s.call = CallPhase::Idle;
+    forget_call_extras(s);
+    // Ending a call releases the camera, the preview's included.
+    s.device_check = false;
     // We know they are free now; the server's presence batch may come later.
     if s.users.contains(peer) {
         s.users.set(peer, duet_protocol::UserStatus::Available);

@@ -180,7 +180,11 @@ fn an_incoming_offer_asks_the_user_and_accept_answers_it() {
         srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }),
     );
     assert_eq!(s.call, CallPhase::Incoming { peer: "alice".into(), offer: sdp("offer") });
-    assert_eq!(fx, vec![Effect::StartRingTimer { peer: "alice".into() }], "nothing is answered automatically");
+    assert_eq!(
+        fx,
+        vec![Effect::PrepareMedia, Effect::StartRingTimer { peer: "alice".into() }],
+        "nothing is answered automatically; the camera warms up while it rings"
+    );
     assert_eq!(s.notice.as_ref().unwrap().text, "Incoming call from alice");
     let (s, fx) = effects_of(&s, Action::Accept);
     assert_eq!(
@@ -435,26 +439,181 @@ fn a_disconnect_gets_a_grace_period_and_a_reconnect_cancels_it() {
     let (back, fx) = effects_of(&back, Action::GraceExpired { generation });
     assert!(fx.is_empty());
     assert!(matches!(back.call, CallPhase::InCall { connected: true, reconnecting: false, .. }));
-    // Not back: the call ends with a message.
-    let (gone, fx) = effects_of(&s, Action::GraceExpired { generation });
+    // Not back: ICE restarts, each with a fresh grace period; then the call ends with a message.
+    let mut gone = s.clone();
+    let mut generation = generation;
+    for attempt in 1..=MAX_ICE_RESTARTS {
+        let (next, fx) = effects_of(&gone, Action::GraceExpired { generation });
+        assert!(matches!(next.call, CallPhase::InCall { reconnecting: true, .. }), "restart {attempt}");
+        generation = next.ice_generation;
+        assert_eq!(fx, vec![Effect::RestartIce, Effect::StartGraceTimer { generation }]);
+        gone = next;
+    }
+    let (gone, fx) = effects_of(&gone, Action::GraceExpired { generation });
     assert!(gone.call.is_idle());
     assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Failed)));
     assert_eq!(gone.notice.unwrap(), Notice::error("The connection to bob was lost"));
+    let generation = s.ice_generation;
     // A stale timer from an earlier blip is ignored.
     let twice = s.reduce(Action::PeerConnected).reduce(Action::PeerDisconnected);
     let (still, fx) = effects_of(&twice, Action::GraceExpired { generation });
     assert!(fx.is_empty() && !still.call.is_idle());
 }
 
+/// A call whose media path never came up.
+fn accepted_not_connected(me: &str, peer: &str) -> CallState {
+    logged_in(me, &[peer])
+        .reduce(Action::Call(peer.into()))
+        .reduce(srv(ServerMessage::VideoAnswer { name: peer.into(), target: me.into(), sdp: sdp("answer") }))
+}
+
 #[test]
 fn failure_says_whether_a_turn_server_was_configured() {
-    let (s, _) = effects_of(&in_call("alice", "bob"), Action::PeerFailed);
+    let (s, _) = effects_of(&accepted_not_connected("alice", "bob"), Action::PeerFailed);
     assert!(s.notice.unwrap().text.contains("No TURN relay server is configured"));
-    let mut with_turn = in_call("alice", "bob");
+    let mut with_turn = accepted_not_connected("alice", "bob");
     with_turn.ice_servers =
         vec![IceServer { urls: vec!["turn:127.0.0.1:3478".into()], username: None, credential: None }];
     let (s, _) = effects_of(&with_turn, Action::PeerFailed);
     assert!(s.notice.unwrap().text.contains("even through the relay"));
+}
+
+#[test]
+fn a_failed_path_that_once_worked_restarts_ice_before_giving_up() {
+    let mut s = in_call("alice", "bob");
+    for _ in 0..MAX_ICE_RESTARTS {
+        let (next, fx) = effects_of(&s, Action::PeerFailed);
+        assert!(fx.contains(&Effect::RestartIce), "{fx:?}");
+        assert!(matches!(next.call, CallPhase::InCall { reconnecting: true, .. }));
+        s = next;
+    }
+    let (gone, fx) = effects_of(&s, Action::PeerFailed);
+    assert!(gone.call.is_idle());
+    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Failed)));
+    // Coming back resets the budget for the next interruption.
+    let back = in_call("alice", "bob").reduce(Action::PeerFailed).reduce(Action::PeerConnected);
+    assert_eq!(back.ice_restarts, 0);
+    assert!(matches!(back.call, CallPhase::InCall { connected: true, reconnecting: false, .. }));
+}
+
+#[test]
+fn in_call_chat_goes_peer_to_peer_counts_unread_and_ends_with_the_call() {
+    let s = in_call("alice", "bob");
+    // Nothing is sent before the data channel is open.
+    let (s, fx) = effects_of(&s, Action::SendPeerChat("hi".into()));
+    assert!(fx.is_empty() && s.peer_chat.lines.is_empty());
+    let s = s.reduce(Action::PeerChatReady(true));
+    let (s, fx) = effects_of(&s, Action::SendPeerChat("  hi bob ".into()));
+    assert_eq!(fx, vec![Effect::SendPeerChat("hi bob".into())], "never through the server");
+    let s = run(s, [Action::PeerChatReceived("hello".into()), Action::PeerChatReceived("there".into())]);
+    assert_eq!(s.peer_chat.unread, 2);
+    let lines: Vec<_> = s.peer_chat.lines.iter().map(|l| format!("{}: {}", l.from, l.text)).collect();
+    assert_eq!(lines, ["alice: hi bob", "bob: hello", "bob: there"]);
+    let s = s.reduce(Action::TogglePeerChat);
+    assert_eq!((s.peer_chat.open, s.peer_chat.unread), (true, 0));
+    let s = s.reduce(Action::PeerChatReceived("read at once".into()));
+    assert_eq!(s.peer_chat.unread, 0);
+    // A peer's oversized line is dropped, ours is refused with a reason.
+    let long = "x".repeat(duet_protocol::limits::MAX_CHAT_CHARS + 1);
+    let s = s.reduce(Action::PeerChatReceived(long.clone()));
+    assert_eq!(s.peer_chat.lines.len(), 4);
+    let (s, fx) = effects_of(&s, Action::SendPeerChat(long));
+    assert!(fx.is_empty() && s.notice.as_ref().unwrap().error);
+    let s = s.reduce(Action::HangUp);
+    assert_eq!(s.peer_chat, PeerChat::default());
+}
+
+#[test]
+fn screen_share_toggles_through_the_agent_and_ends_with_the_call() {
+    let s = in_call("alice", "bob");
+    let (s, fx) = effects_of(&s, Action::ToggleShare);
+    assert_eq!(fx, vec![Effect::StartShare]);
+    assert!(!s.sharing_screen, "only once the browser has given a screen");
+    let s = s.reduce(Action::ScreenShared(true));
+    let (s, fx) = effects_of(&s, Action::ToggleShare);
+    assert_eq!(fx, vec![Effect::StopShare]);
+    // The browser's own "Stop sharing" reports the same way.
+    let s = s.reduce(Action::ScreenShared(false));
+    assert!(!s.sharing_screen);
+    let s = s.reduce(Action::ScreenShared(true)).reduce(Action::HangUp);
+    assert!(!s.sharing_screen);
+    let (_, fx) = effects_of(&logged_in("alice", &["bob"]), Action::ToggleShare);
+    assert!(fx.is_empty(), "nothing to share outside a call");
+}
+
+#[test]
+fn stats_are_rates_between_samples_of_this_call_only() {
+    let sample = |at_ms, bytes| StatsSample { at_ms, bytes_received: bytes, ..Default::default() };
+    let idle = logged_in("alice", &["bob"]).reduce(Action::Stats(sample(0.0, 0)));
+    assert_eq!(idle.stats, None);
+    let s = run(in_call("alice", "bob"), [Action::Stats(sample(0.0, 0)), Action::Stats(sample(1000.0, 250_000))]);
+    assert_eq!(s.stats.as_ref().unwrap().inbound_kbps, 2000.0);
+    let s = s.reduce(Action::HangUp);
+    assert_eq!(s.stats, None);
+    // The next call starts from scratch rather than from the old counters.
+    let s = s.reduce(Action::Call("bob".into())).reduce(srv(ServerMessage::VideoAnswer {
+        name: "bob".into(),
+        target: "alice".into(),
+        sdp: sdp("answer"),
+    }));
+    let s = s.reduce(Action::Stats(sample(5000.0, 10)));
+    assert_eq!(s.stats.unwrap().inbound_kbps, 0.0);
+}
+
+#[test]
+fn overlays_toggle_and_escape_closes_them() {
+    let s = run(in_call("alice", "bob"), [Action::ToggleStats, Action::ToggleHelp]);
+    assert!(s.show_stats && s.show_help);
+    let s = s.reduce(Action::CloseOverlays);
+    assert!(!s.show_stats && !s.show_help);
+}
+
+#[test]
+fn the_h_key_leaves_a_ringing_call_as_cancel() {
+    let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
+    let (s, fx) = effects_of(&s, Action::HangUp);
+    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Cancelled)));
+    assert!(s.call.is_idle());
+}
+
+fn devices(cameras: &[&str]) -> Devices {
+    Devices {
+        cameras: cameras.iter().map(|c| Device { id: c.to_string(), label: c.to_uppercase() }).collect(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn choosing_a_device_switches_it_and_unplugging_falls_back_to_the_default() {
+    let s = in_call("alice", "bob").reduce(Action::DevicesFound(devices(&["cam1", "cam2"])));
+    let (s, fx) = effects_of(&s, Action::ChooseDevice { kind: DeviceKind::Camera, id: Some("cam2".into()) });
+    assert_eq!(fx, vec![Effect::UseDevice { kind: DeviceKind::Camera, id: Some("cam2".into()) }]);
+    let (s, fx) = effects_of(&s, Action::ChooseDevice { kind: DeviceKind::Camera, id: Some("cam2".into()) });
+    assert!(fx.is_empty(), "choosing the current device again does nothing");
+    // cam2 is unplugged mid-call.
+    let (s, fx) = effects_of(&s, Action::DevicesFound(devices(&["cam1"])));
+    assert_eq!(fx, vec![Effect::UseDevice { kind: DeviceKind::Camera, id: None }]);
+    assert_eq!(s.devices.camera, None);
+    assert!(s.notice.unwrap().text.contains("camera was disconnected"));
+    // Lists not known yet (no permission) are not an unplug.
+    let s = in_call("alice", "bob").reduce(Action::ChooseDevice { kind: DeviceKind::Camera, id: Some("x".into()) });
+    let (s, fx) = effects_of(&s, Action::DevicesFound(Devices::default()));
+    assert!(fx.is_empty());
+    assert_eq!(s.devices.camera.as_deref(), Some("x"));
+}
+
+#[test]
+fn the_lobby_preview_is_only_for_an_idle_logged_in_user_and_goes_into_the_call() {
+    let (_, fx) = effects_of(&CallState::default(), Action::ToggleDeviceCheck);
+    assert!(fx.is_empty());
+    let (s, fx) = effects_of(&logged_in("alice", &["bob"]), Action::ToggleDeviceCheck);
+    assert_eq!(fx, vec![Effect::DeviceCheck(true)]);
+    let s = s.reduce(Action::Call("bob".into())).reduce(srv(ServerMessage::VideoAnswer {
+        name: "bob".into(),
+        target: "alice".into(),
+        sdp: sdp("answer"),
+    }));
+    assert!(!s.device_check, "the call took the preview's stream");
 }
 
 #[test]
