@@ -6,8 +6,8 @@ use yew_router::prelude::*;
 
 use crate::{
     agent::CallAgent,
-    components::{CallView, Chat, IncomingCall, Login, Privacy, Status, UserList},
-    hooks::{use_store, StoreProvider},
+    components::{CallView, Chat, DeviceCheck, IncomingCall, Login, Privacy, ShortcutHelp, Status, UserList},
+    hooks::{use_shortcuts, use_store, StoreProvider},
     store::{Action, CallPhase},
 };
 
@@ -44,6 +44,7 @@ fn shell() -> Html {
     let logged_in = store.is_logged_in();
     // The deep link already acted on, so returning to it does not redial.
     let dialed = use_mut_ref(|| None::<String>);
+    use_shortcuts();
 
     {
         // Keep the address bar in step with the call, and act on /call/:user.
@@ -82,6 +83,7 @@ fn shell() -> Html {
     let class = css!(
         r#"
         max-width: 64rem; margin: 0 auto; padding: 1rem; display: grid; gap: 1rem;
+        @media (max-width: 40rem) { padding: 0.5rem; }
         header { display: flex; align-items: baseline; justify-content: space-between; gap: 1rem; }
         header h1 { margin: 0; font-size: 1.4rem; }
         .lobby { display: grid; gap: 1.5rem; grid-template-columns: minmax(14rem, 1fr) 2fr; }
@@ -93,7 +95,7 @@ fn shell() -> Html {
     } else if matches!(store.call, CallPhase::Outgoing { .. } | CallPhase::InCall { .. }) {
         html! { <CallView /> }
     } else {
-        html! { <div class="lobby"><div><UserList /><Privacy /></div><Chat /></div> }
+        html! { <div class="lobby"><div><UserList /><Privacy /><DeviceCheck /></div><Chat /></div> }
     };
     html! {
         <div {class}>
@@ -106,6 +108,7 @@ fn shell() -> Html {
             <Status />
             <main>{ body }</main>
             <IncomingCall />
+            <ShortcutHelp />
             <CallAgent />
         </div>
     }

@@ -8,9 +8,12 @@ mod support;
 
 use std::{cell::RefCell, rc::Rc, time::Duration};
 
-use duet::agent::{
-    media::open_local_media,
-    peer::{IceSettings, PeerEvent, PeerSession},
+use duet::{
+    agent::{
+        media::{open_local_media, open_track, Choice},
+        peer::{IceSettings, PeerEvent, PeerSession},
+    },
+    store::DeviceKind,
 };
 use duet_protocol::ClientMessage;
 use support::*;
@@ -25,6 +28,8 @@ struct Side {
     outbox: RefCell<Vec<ClientMessage>>,
     connected: RefCell<bool>,
     tracks: RefCell<u32>,
+    chat_ready: RefCell<bool>,
+    chats: RefCell<Vec<String>>,
 }
 
 fn reporter(side: Rc<Side>) -> Rc<dyn Fn(PeerEvent)> {
@@ -33,6 +38,8 @@ fn reporter(side: Rc<Side>) -> Rc<dyn Fn(PeerEvent)> {
         PeerEvent::Connected => *side.connected.borrow_mut() = true,
         PeerEvent::RemoteTrack => *side.tracks.borrow_mut() += 1,
         PeerEvent::Disconnected | PeerEvent::Failed => *side.connected.borrow_mut() = false,
+        PeerEvent::ChatReady(r) => *side.chat_ready.borrow_mut() = r,
+        PeerEvent::Chat(text) => side.chats.borrow_mut().push(text),
     })
 }
 
@@ -42,9 +49,9 @@ fn all_ended(stream: &MediaStream) -> bool {
 
 #[wasm_bindgen_test]
 async fn two_peer_connections_connect_play_video_and_release_the_camera() {
-    let (a_media, issue) = open_local_media().await;
+    let (a_media, issue) = open_local_media(&Choice::default()).await;
     assert_eq!(issue, None, "the fake camera and microphone open");
-    let (b_media, _) = open_local_media().await;
+    let (b_media, _) = open_local_media(&Choice::default()).await;
     let (a_media, b_media) = (a_media.unwrap(), b_media.unwrap());
     assert_eq!(a_media.get_video_tracks().length(), 1);
 
@@ -52,6 +59,7 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
     let direct = IceSettings { servers: vec![], relay_only: false };
     let a = PeerSession::new("b", false, &direct, Some(Clone::clone(&a_media)), reporter(sa.clone())).unwrap();
     let b = PeerSession::new("a", true, &direct, Some(Clone::clone(&b_media)), reporter(sb.clone())).unwrap();
+    a.open_chat();
     a.add_local_tracks(true, true, true); // negotiationneeded → offer
 
     // Relay signaling between the two until media flows.
@@ -70,6 +78,7 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
                 ClientMessage::VideoOffer { sdp, .. } if !answered => {
                     let answer = {
                         b.apply_remote(&sdp).await.unwrap();
+                        b.open_chat();
                         b.add_local_tracks(true, true, false);
                         b.answer().await.unwrap()
                     };
@@ -111,6 +120,35 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
     sleep(1000).await;
     assert!(video.get_video_playback_quality().total_video_frames() > before, "decoded frames rise");
     assert_eq!(*sb.tracks.borrow(), 2, "b received audio and video");
+
+    // The chat data channel carries text both ways, peer to peer.
+    wait_for("the chat channel", Duration::from_secs(5), || {
+        (*sa.chat_ready.borrow() && *sb.chat_ready.borrow()).then_some(())
+    })
+    .await;
+    a.send_chat("hello b").unwrap();
+    b.send_chat("hello a").unwrap();
+    wait_for("chat both ways", Duration::from_secs(5), || {
+        (sb.chats.borrow().as_slice() == ["hello b"] && sa.chats.borrow().as_slice() == ["hello a"]).then_some(())
+    })
+    .await;
+
+    // Switching to another camera replaces the sent track without
+    // renegotiating: no new offer, and the far side keeps decoding frames.
+    let old = a.local_track("video").unwrap();
+    let other = open_track(DeviceKind::Camera, None).await.unwrap();
+    let other_id = other.id();
+    sa.outbox.borrow_mut().clear();
+    a.switch_device(other, true).await.unwrap();
+    assert_eq!(old.ready_state(), MediaStreamTrackState::Ended, "the old camera is released");
+    assert_eq!(a.local_track("video").unwrap().id(), other_id);
+    let before = video.get_video_playback_quality().total_video_frames();
+    sleep(1000).await;
+    assert!(video.get_video_playback_quality().total_video_frames() > before, "frames keep flowing after the switch");
+    assert!(
+        !sa.outbox.borrow().iter().any(|m| matches!(m, ClientMessage::VideoOffer { .. })),
+        "replaceTrack needs no renegotiation"
+    );
 
     // Muting disables the track rather than removing it.
     a.set_tracks(false, true);

@@ -15,7 +15,10 @@ pub struct Browser {
 
 const CHROME_ARGS: &[&str] = &[
     "--headless=new",
-    "--use-fake-device-for-media-stream",
+    // Three fake cameras, so switching devices can be tested. Chromium's
+    // fake_device_1 is a Y16 depth camera whose frames are not sent; 0 and 2
+    // are ordinary colour cameras.
+    "--use-fake-device-for-media-stream=device-count=3",
     "--use-fake-ui-for-media-stream",
     "--allow-loopback-in-peer-connection",
     "--autoplay-policy=no-user-gesture-required",
@@ -315,5 +318,76 @@ impl Browser {
             .await
             .as_bool()
             .unwrap_or(false)
+    }
+
+    /// Presses `key` as a user would, on whatever has the focus.
+    pub async fn press(&self, key: char) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let keys =
+            KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        self.client.perform_actions(keys).await.unwrap_or_else(|e| panic!("{}: pressing {key:?}: {e}", self.user));
+        let _ = self.client.release_actions().await;
+    }
+
+    /// Opens the <details> whose <summary> reads `name`.
+    pub async fn click_summary(&self, name: &str) {
+        let xpath = format!("//summary[normalize-space(.)={}]", xpath_literal(name));
+        let s = wait_until(&format!("{}: summary {name:?}", self.user), WAIT, || async {
+            self.client.find(Locator::XPath(&xpath)).await.ok()
+        })
+        .await;
+        s.click().await.unwrap_or_else(|e| panic!("{}: opening {name:?}: {e}", self.user));
+    }
+
+    /// Moves the focus off any field, so keys go to the page.
+    pub async fn blur(&self) {
+        self.js("if (document.activeElement) document.activeElement.blur(); return 0").await;
+    }
+
+    /// Picks the option showing `option` in the <select> labelled `label`.
+    pub async fn select(&self, label: &str, option: &str) {
+        let xpath = format!("//select[@id=//label[normalize-space(.)={}]/@for]", xpath_literal(label));
+        let select = wait_until(&format!("{}: select {label:?}", self.user), WAIT, || async {
+            self.client.find(Locator::XPath(&xpath)).await.ok()
+        })
+        .await;
+        select.select_by_label(option).await.unwrap_or_else(|e| panic!("{}: choosing {option:?}: {e}", self.user));
+    }
+
+    /// The label of the camera track we send, per the current peer connection.
+    pub async fn sent_camera_label(&self) -> String {
+        self.js("const pc = window.duetDiagnostics && window.duetDiagnostics.pc; if (!pc) return ''; \
+                 const s = pc.getSenders().find(s => s.track && s.track.kind === 'video'); \
+                 return s ? s.track.label : ''")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Width of the remote video as decoded now.
+    pub async fn remote_width(&self) -> u64 {
+        self.remote_frames().await.1
+    }
+
+    /// How many camera/microphone streams the page has opened so far.
+    pub async fn streams_opened(&self) -> u64 {
+        self.js("return window.duetDiagnostics ? window.duetDiagnostics.localStreams.length : 0")
+            .await
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    /// The text of the element matching the CSS `selector`, or "".
+    pub async fn text_of(&self, selector: &str) -> String {
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''",
+                vec![selector.into()],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
     }
 }

@@ -44,3 +44,72 @@ pub fn show(id: &str, stream: Option<&web_sys::MediaStream>) {
         }
     }
 }
+
+/// Whether media elements can pick their audio output (`setSinkId`).
+pub fn can_set_sink_id() -> bool {
+    let proto = js_sys::Reflect::get(&js_sys::global(), &"HTMLMediaElement".into())
+        .and_then(|c| js_sys::Reflect::get(&c, &"prototype".into()));
+    proto.is_ok_and(|p| js_sys::Reflect::has(&p, &"setSinkId".into()).unwrap_or(false))
+}
+
+/// Routes the `<video id=…>`'s sound to the speaker `sink` ("" = default).
+pub fn set_sink(id: &str, sink: &str) {
+    let Some(v) = video(id) else { return };
+    let Ok(f) = js_sys::Reflect::get(&v, &"setSinkId".into()) else { return };
+    if let Ok(f) = f.dyn_into::<js_sys::Function>() {
+        if let Ok(p) = f.call1(&v, &sink.into()) {
+            wasm_bindgen_futures::spawn_local(async move {
+                // A refusal (device gone) leaves the sound where it was.
+                if let Err(e) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await {
+                    gloo::console::warn!(format!("speaker not switched: {}", describe(e)));
+                }
+            });
+        }
+    }
+}
+
+/// Calls `obj.method()` and logs a rejected promise instead of throwing.
+fn call_promise(obj: &JsValue, method: &str) {
+    let Ok(f) = js_sys::Reflect::get(obj, &method.into()) else { return };
+    let Ok(f) = f.dyn_into::<js_sys::Function>() else {
+        return gloo::console::warn!(format!("{method} is not supported here"));
+    };
+    match f.call0(obj) {
+        Ok(p) if p.is_instance_of::<js_sys::Promise>() => {
+            let method = method.to_owned();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await {
+                    gloo::console::warn!(format!("{method}: {}", describe(e)));
+                }
+            });
+        }
+        Ok(_) => {}
+        Err(e) => gloo::console::warn!(format!("{method}: {}", describe(e))),
+    }
+}
+
+fn document_field(name: &str) -> Option<JsValue> {
+    let doc = web_sys::window()?.document()?;
+    js_sys::Reflect::get(&doc, &name.into()).ok().filter(|v| !v.is_null() && !v.is_undefined())
+}
+
+pub fn toggle_picture_in_picture(video_id: &str) {
+    match (document_field("pictureInPictureElement"), web_sys::window().and_then(|w| w.document())) {
+        (Some(_), Some(doc)) => call_promise(&doc, "exitPictureInPicture"),
+        (None, _) => {
+            if let Some(v) = video(video_id) {
+                call_promise(&v, "requestPictureInPicture");
+            }
+        }
+        _ => {}
+    }
+}
+
+pub fn toggle_fullscreen(element_id: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    if document_field("fullscreenElement").is_some() {
+        call_promise(&doc, "exitFullscreen");
+    } else if let Some(e) = doc.get_element_by_id(element_id) {
+        call_promise(&e, "requestFullscreen");
+    }
+}

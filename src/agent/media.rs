@@ -1,44 +1,126 @@
-//! Camera and microphone: ask for both, fall back to less, and say why.
+//! Camera, microphone and screen: ask for what the user chose, fall back to
+//! less, and say why.
 
-use wasm_bindgen::JsValue;
+use serde_json::json;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{MediaStream, MediaStreamConstraints};
+use web_sys::{DisplayMediaStreamConstraints, MediaDeviceInfo, MediaStream, MediaStreamConstraints, MediaStreamTrack};
 
-use super::js::error_name;
-use crate::store::LocalMediaIssue;
+use super::js::{error_name, to_js};
+use crate::store::{Device, DeviceKind, Devices, LocalMediaIssue};
+
+/// The devices the user picked (`None`: the system default).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Choice {
+    pub camera: Option<String>,
+    pub microphone: Option<String>,
+}
 
 /// Local media for a call: the stream (if any) and what was missing.
-pub async fn open_local_media() -> (Option<MediaStream>, Option<LocalMediaIssue>) {
+pub async fn open_local_media(choice: &Choice) -> (Option<MediaStream>, Option<LocalMediaIssue>) {
     let window = web_sys::window().expect("a browser window");
     if !window.is_secure_context() {
         return (None, Some(LocalMediaIssue::InsecureContext));
     }
-    match get_user_media(true, true).await {
+    // `exact`, because Chromium may ignore an `ideal` device; a remembered
+    // device that is gone falls back to the default instead of failing.
+    if choice.camera.is_some() || choice.microphone.is_some() {
+        let audio = constraint(choice.microphone.as_deref());
+        let video = constraint(choice.camera.as_deref());
+        match get_user_media(Some(&audio), Some(&video)).await {
+            Ok(s) => return (Some(s), None),
+            Err(e) if matches!(error_name(&e).as_str(), "OverconstrainedError" | "NotFoundError") => {}
+            Err(e) => return (None, Some(issue(&e))),
+        }
+    }
+    let (audio, video) = (JsValue::TRUE, JsValue::TRUE);
+    match get_user_media(Some(&audio), Some(&video)).await {
         Ok(s) => (Some(s), None),
         Err(e) => match error_name(&e).as_str() {
-            "NotAllowedError" | "SecurityError" => (None, Some(LocalMediaIssue::PermissionDenied)),
-            "NotFoundError" | "OverconstrainedError" => match get_user_media(true, false).await {
+            "NotFoundError" | "OverconstrainedError" => match get_user_media(Some(&audio), None).await {
                 Ok(s) => (Some(s), Some(LocalMediaIssue::NoCamera)),
                 Err(_) => (None, Some(LocalMediaIssue::NoDevices)),
             },
-            "NotReadableError" | "AbortError" => match get_user_media(true, false).await {
+            "NotReadableError" | "AbortError" => match get_user_media(Some(&audio), None).await {
                 // The camera is taken but the microphone is free.
                 Ok(s) => (Some(s), Some(LocalMediaIssue::DeviceBusy)),
                 Err(_) => (None, Some(LocalMediaIssue::DeviceBusy)),
             },
-            _ => (None, Some(LocalMediaIssue::Other(super::js::describe(e)))),
+            _ => (None, Some(issue(&e))),
         },
     }
 }
 
-async fn get_user_media(audio: bool, video: bool) -> Result<MediaStream, JsValue> {
+fn issue(e: &JsValue) -> LocalMediaIssue {
+    match error_name(e).as_str() {
+        "NotAllowedError" | "SecurityError" => LocalMediaIssue::PermissionDenied,
+        "NotReadableError" | "AbortError" => LocalMediaIssue::DeviceBusy,
+        _ => LocalMediaIssue::Other(super::js::describe(e.clone())),
+    }
+}
+
+/// One new track from the chosen device (`None`: the default), for switching.
+pub async fn open_track(kind: DeviceKind, id: Option<&str>) -> Result<MediaStreamTrack, String> {
+    let c = constraint(id);
+    let stream = match kind {
+        DeviceKind::Camera => get_user_media(None, Some(&c)).await,
+        DeviceKind::Microphone => get_user_media(Some(&c), None).await,
+        DeviceKind::Speaker => return Err("a speaker has no track".into()),
+    }
+    .map_err(super::js::describe)?;
+    let track = stream.get_tracks().get(0);
+    track.dyn_into().map_err(|_| "the device gave no track".to_owned())
+}
+
+/// That device (`None`: any).
+fn constraint(id: Option<&str>) -> JsValue {
+    match id {
+        Some(id) => to_js(&json!({ "deviceId": { "exact": id } })),
+        None => JsValue::TRUE,
+    }
+}
+
+async fn get_user_media(audio: Option<&JsValue>, video: Option<&JsValue>) -> Result<MediaStream, JsValue> {
     let devices = web_sys::window().ok_or(JsValue::NULL)?.navigator().media_devices()?;
     let c = MediaStreamConstraints::new();
-    c.set_audio_bool(audio);
-    c.set_video_bool(video);
+    c.set_audio(audio.unwrap_or(&JsValue::FALSE));
+    c.set_video(video.unwrap_or(&JsValue::FALSE));
     let stream: MediaStream = JsFuture::from(devices.get_user_media_with_constraints(&c)?).await?.into();
     super::diagnostics::local_stream(&stream);
     Ok(stream)
+}
+
+/// Asks the user for a screen (or window, or tab) to share.
+pub async fn open_screen() -> Result<MediaStream, JsValue> {
+    let devices = web_sys::window().ok_or(JsValue::NULL)?.navigator().media_devices()?;
+    let c = DisplayMediaStreamConstraints::new();
+    c.set_video(&JsValue::TRUE);
+    c.set_audio(&JsValue::FALSE);
+    Ok(JsFuture::from(devices.get_display_media_with_constraints(&c)?).await?.into())
+}
+
+/// The cameras, microphones and (where audio output can be routed) speakers.
+/// Labels are empty until the user has granted access once.
+pub async fn enumerate() -> Result<Devices, JsValue> {
+    let devices = web_sys::window().ok_or(JsValue::NULL)?.navigator().media_devices()?;
+    let list: js_sys::Array = JsFuture::from(devices.enumerate_devices()?).await?.unchecked_into();
+    let can_route_audio = super::js::can_set_sink_id();
+    let mut found = Devices::default();
+    for (n, d) in list.iter().map(MediaDeviceInfo::from).enumerate() {
+        // Chromium lists the default as its own entry too: it is `None` here.
+        if d.device_id().is_empty() || d.device_id() == "default" || d.device_id() == "communications" {
+            continue;
+        }
+        let label = if d.label().is_empty() { format!("Device {}", n + 1) } else { d.label() };
+        let device = Device { id: d.device_id(), label };
+        match d.kind() {
+            web_sys::MediaDeviceKind::Videoinput => found.cameras.push(device),
+            web_sys::MediaDeviceKind::Audioinput => found.microphones.push(device),
+            web_sys::MediaDeviceKind::Audiooutput if can_route_audio => found.speakers.push(device),
+            _ => {}
+        }
+    }
+    Ok(found)
 }
 
 /// Ends every track, which turns the camera light off.

@@ -2,31 +2,41 @@
 //! RTCPeerConnection and the camera. It renders nothing; it executes the
 //! store's effects and turns browser events into store actions.
 
+mod call;
 mod config;
 mod diagnostics;
 mod js;
+mod level;
+mod local_media;
 pub mod media;
 pub mod peer;
 mod signaling;
+mod stats;
 mod storage;
+mod tones;
 
 use std::{
     cell::{Cell, RefCell},
     rc::Rc,
 };
 
-use duet_protocol::{ClientMessage, IceCandidate, IceServer, SessionDescription};
-use gloo::timers::callback::Timeout;
+use duet_protocol::{ClientMessage, IceCandidate, IceServer};
+use gloo::timers::callback::{Interval, Timeout};
 use yew::prelude::*;
 
 use config::RuntimeConfig;
-use peer::{PeerEvent, PeerSession};
-pub use peer::{LOCAL_VIDEO, REMOTE_VIDEO};
+pub use level::MIC_LEVEL;
+use local_media::Warm;
+use peer::PeerSession;
+pub use peer::{LOCAL_VIDEO, PREVIEW_VIDEO, REMOTE_VIDEO};
+
+/// The call view's video area, which fullscreen enlarges (controls included).
+pub const CALL_STAGE: &str = "call-stage";
 use signaling::Signaling;
 
 use crate::{
     hooks::use_store,
-    store::{Action, CallState, Effect},
+    store::{Action, CallPhase, CallState, DeviceKind, Effect},
 };
 
 /// Non-visual component that owns the session's connections.
@@ -64,12 +74,41 @@ pub fn call_agent() -> Html {
         });
     }
     {
-        // Restore the saved privacy setting once.
+        // Restore the saved settings once, and keep the device lists current.
         let dispatch = store.dispatcher();
+        let agent = agent.clone();
         use_effect_with((), move |_| {
             if storage::relay_only() {
                 dispatch.dispatch(Action::SetRelayOnly(true));
             }
+            for kind in [DeviceKind::Camera, DeviceKind::Microphone, DeviceKind::Speaker] {
+                if let Some(id) = storage::device(kind) {
+                    dispatch.dispatch(Action::ChooseDevice { kind, id: Some(id) });
+                }
+            }
+            agent.refresh_devices();
+            let listener = web_sys::window().and_then(|w| w.navigator().media_devices().ok()).map(|m| {
+                let agent = agent.clone();
+                gloo::events::EventListener::new(&m, "devicechange", move |_| agent.refresh_devices())
+            });
+            move || drop(listener)
+        });
+    }
+    {
+        // The phone rings on both sides: a ringtone for the callee, the
+        // ringback tone for the caller.
+        let agent = agent.clone();
+        let ringing = match store.call {
+            CallPhase::Incoming { .. } => Some(true),
+            CallPhase::Outgoing { .. } => Some(false),
+            _ => None,
+        };
+        use_effect_with(ringing, move |r| {
+            agent.inner.borrow_mut().tone = match r {
+                Some(true) => tones::Tone::ringtone(),
+                Some(false) => tones::Tone::ringback(),
+                None => None,
+            };
         });
     }
     // Views may (re)create the <video> elements on any render.
@@ -88,10 +127,19 @@ struct Inner {
     ring_timer: Option<Timeout>,
     grace_timer: Option<Timeout>,
     connect_timer: Option<Timeout>,
+    stats_timer: Option<Interval>,
     ice_servers: Vec<IceServer>,
     relay_only: bool,
     mic_on: bool,
     camera_on: bool,
+    choice: media::Choice,
+    speaker: Option<String>,
+    /// Camera and microphone opened before a call (the lobby preview, or
+    /// while the phone rings), handed to the next call.
+    warm: Option<Warm>,
+    meter: Option<level::LevelMeter>,
+    screen: Option<local_media::ScreenShare>,
+    tone: Option<tones::Tone>,
 }
 
 pub struct Agent {
@@ -128,10 +176,17 @@ impl Agent {
                 ring_timer: None,
                 grace_timer: None,
                 connect_timer: None,
+                stats_timer: None,
                 ice_servers: vec![],
                 relay_only: false,
                 mic_on: true,
                 camera_on: true,
+                choice: media::Choice::default(),
+                speaker: None,
+                warm: None,
+                meter: None,
+                screen: None,
+                tone: None,
             }),
         }
     }
@@ -158,17 +213,7 @@ impl Agent {
             Effect::StartCall { peer, polite } => self.start_call(peer, polite),
             Effect::Answer { peer, offer, polite } => self.answer(peer, offer, polite),
             Effect::RemoteOffer(sdp) => self.remote_offer(sdp),
-            Effect::RemoteAnswer(sdp) => {
-                self.inner.borrow_mut().ring_timer = None;
-                if let Some(s) = self.session() {
-                    let me = self.clone();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        if let Err(e) = s.accept_answer(&sdp).await {
-                            me.dispatch.dispatch(Action::CallError(format!("The call could not be set up: {e}")));
-                        }
-                    });
-                }
-            }
+            Effect::RemoteAnswer(sdp) => self.remote_answer(sdp),
             Effect::RemoteCandidate(c) => match self.session() {
                 Some(s) => wasm_bindgen_futures::spawn_local(async move { s.add_candidate(c).await }),
                 None => self.inner.borrow_mut().early_candidates.push(c),
@@ -208,6 +253,23 @@ impl Agent {
                 let t = Timeout::new(self.config.grace_ms, move || d.dispatch(Action::GraceExpired { generation }));
                 self.inner.borrow_mut().grace_timer = Some(t);
             }
+            Effect::RestartIce => {
+                if let Some(s) = self.session() {
+                    s.restart_ice();
+                }
+            }
+            Effect::SendPeerChat(text) => {
+                if let Some(Err(e)) = self.session().map(|s| s.send_chat(&text)) {
+                    gloo::console::warn!(format!("chat not sent: {e}"));
+                }
+            }
+            Effect::StartShare => self.start_share(),
+            Effect::StopShare => self.stop_share(),
+            Effect::UseDevice { kind, id } => self.use_device(kind, id),
+            Effect::DeviceCheck(on) => self.device_check(on),
+            Effect::PrepareMedia => self.prepare_media(),
+            Effect::TogglePictureInPicture => js::toggle_picture_in_picture(REMOTE_VIDEO),
+            Effect::ToggleFullscreen => js::toggle_fullscreen(CALL_STAGE),
         }
     }
 
@@ -230,177 +292,21 @@ impl Agent {
         self.inner.borrow().session.clone()
     }
 
-    /// The sink peer events go to; it holds the agent weakly so a closed
-    /// session's late events cannot keep it alive.
-    fn reporter(self: &Rc<Self>, generation: u64) -> Rc<dyn Fn(PeerEvent)> {
-        let me = Rc::downgrade(self);
-        Rc::new(move |ev| {
-            let Some(me) = me.upgrade() else { return };
-            if me.generation.get() != generation {
-                return;
-            }
-            match ev {
-                PeerEvent::Signal(m) => me.send(&m),
-                PeerEvent::Connected => {
-                    me.inner.borrow_mut().grace_timer = None;
-                    me.dispatch.dispatch(Action::PeerConnected)
-                }
-                PeerEvent::Disconnected => me.dispatch.dispatch(Action::PeerDisconnected),
-                PeerEvent::Failed => me.dispatch.dispatch(Action::PeerFailed),
-                PeerEvent::RemoteTrack => {
-                    me.show_media();
-                    me.dispatch.dispatch(Action::RemoteMedia)
-                }
-            }
-        })
-    }
-
-    /// Starts a new generation, so async work begun for earlier calls drops
-    /// what it made instead of installing it.
-    fn begin(&self) -> u64 {
-        let g = self.generation.get() + 1;
-        self.generation.set(g);
-        g
-    }
-
-    async fn media(&self) -> Option<web_sys::MediaStream> {
-        let (stream, issue) = media::open_local_media().await;
-        if let Some(issue) = issue {
-            self.dispatch.dispatch(Action::LocalMedia(issue));
-        }
-        stream
-    }
-
-    fn start_call(self: &Rc<Self>, peer: String, polite: bool) {
-        self.drop_session();
-        let generation = self.begin();
-        let me = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let local = me.media().await;
-            if me.generation.get() != generation {
-                local.as_ref().map(media::stop);
-                return;
-            }
-            let (ice, audio, video) = me.prefs();
-            match PeerSession::new(&peer, polite, &ice, local, me.reporter(generation)) {
-                Ok(s) => {
-                    // Adding tracks fires negotiationneeded, which sends the offer.
-                    s.add_local_tracks(audio, video, true);
-                    me.install(s);
-                }
-                Err(e) => me.dispatch.dispatch(Action::CallError(format!("The call could not be started: {e}"))),
-            }
-        });
-    }
-
-    fn answer(self: &Rc<Self>, peer: String, offer: SessionDescription, polite: bool) {
-        // Glare: our own ringing connection gives way, but its camera is reused.
-        let reused = self.inner.borrow_mut().session.take().and_then(reuse_local);
-        let generation = self.begin();
-        let me = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let local = match reused {
-                Some(s) => Some(s),
-                None => me.media().await,
-            };
-            if me.generation.get() != generation {
-                local.as_ref().map(media::stop);
-                return;
-            }
-            let (ice, audio, video) = me.prefs();
-            let session = match PeerSession::new(&peer, polite, &ice, local, me.reporter(generation)) {
-                Ok(s) => s,
-                Err(e) => {
-                    return me.dispatch.dispatch(Action::CallError(format!("The call could not be answered: {e}")))
-                }
-            };
-            me.install(session.clone());
-            // The callee never makes the first offer, so a glare is impossible here.
-            match answer_offer(&session, &offer, audio, video).await {
-                Ok(answer) if me.generation.get() == generation => {
-                    me.send(&ClientMessage::VideoAnswer { name: None, target: peer, sdp: answer });
-                }
-                Ok(_) => {}
-                Err(e) => me.dispatch.dispatch(Action::CallError(format!("The call could not be answered: {e}"))),
-            }
-        });
-    }
-
-    fn remote_offer(self: &Rc<Self>, sdp: SessionDescription) {
-        let Some(s) = self.session() else { return };
-        let me = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            match s.accept_offer(&sdp).await {
-                Ok(Some(answer)) => {
-                    me.send(&ClientMessage::VideoAnswer { name: None, target: s.peer.clone(), sdp: answer })
-                }
-                Ok(None) => {}
-                Err(e) => gloo::console::warn!(format!("renegotiation failed: {e}")),
-            }
-        });
-    }
-
-    fn prefs(&self) -> (peer::IceSettings, bool, bool) {
-        let i = self.inner.borrow();
-        (peer::IceSettings { servers: i.ice_servers.clone(), relay_only: i.relay_only }, i.mic_on, i.camera_on)
-    }
-
-    /// Makes `s` the current session, handing it the early candidates.
-    fn install(&self, s: Rc<PeerSession>) {
-        let mut inner = self.inner.borrow_mut();
-        diagnostics::current_peer(&s.pc);
-        s.buffer_candidates(std::mem::take(&mut inner.early_candidates));
-        inner.session = Some(s);
-        drop(inner);
-        self.show_media();
-    }
-
-    fn drop_session(&self) {
-        let mut inner = self.inner.borrow_mut();
-        inner.session = None;
-        inner.early_candidates.clear();
-        inner.ring_timer = None;
-        inner.grace_timer = None;
-        inner.connect_timer = None;
-    }
-
     /// Closes everything without reporting it (the page is going away).
     fn leave(&self) {
         self.end_call();
         self.inner.borrow_mut().signaling = None;
     }
 
-    fn end_call(&self) {
-        self.begin();
-        self.drop_session();
-    }
-
-    /// Puts the current streams into the call view's video elements.
+    /// Puts the current streams into the view's video elements.
     fn show_media(&self) {
-        if let Some(s) = self.inner.borrow().session.as_ref() {
-            js::show(LOCAL_VIDEO, s.local.as_ref());
+        let inner = self.inner.borrow();
+        if let Some(s) = inner.session.as_ref() {
+            // While sharing, our own preview shows what the peer sees.
+            let local = inner.screen.as_ref().map(|x| &x.stream).or(s.local.as_ref());
+            js::show(LOCAL_VIDEO, local);
             js::show(REMOTE_VIDEO, Some(&s.remote));
         }
+        js::show(PREVIEW_VIDEO, inner.warm.as_ref().and_then(Warm::ready).as_ref());
     }
-}
-
-/// Takes the local stream out of a session that is being replaced, so its
-/// drop does not stop the tracks.
-fn reuse_local(s: Rc<PeerSession>) -> Option<web_sys::MediaStream> {
-    match Rc::try_unwrap(s) {
-        Ok(mut s) => s.local.take(),
-        Err(_) => None,
-    }
-}
-
-async fn answer_offer(
-    s: &PeerSession,
-    offer: &SessionDescription,
-    audio: bool,
-    video: bool,
-) -> Result<SessionDescription, String> {
-    // The remote offer first, so our tracks fill its transceivers.
-    s.apply_remote(offer).await?;
-    s.add_local_tracks(audio, video, false);
-    s.answer().await
 }

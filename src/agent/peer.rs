@@ -12,8 +12,9 @@ use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    MediaStream, MediaStreamTrack, RtcConfiguration, RtcIceCandidateInit, RtcPeerConnection, RtcPeerConnectionIceEvent,
-    RtcPeerConnectionState, RtcSdpType, RtcSessionDescriptionInit, RtcSignalingState, RtcTrackEvent,
+    MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel, RtcDataChannelInit,
+    RtcDataChannelState, RtcIceCandidateInit, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState,
+    RtcRtpSender, RtcRtpTransceiver, RtcSdpType, RtcSessionDescriptionInit, RtcSignalingState, RtcTrackEvent,
 };
 
 use super::js::{describe, from_js, to_js};
@@ -25,6 +26,20 @@ pub enum PeerEvent {
     Disconnected,
     Failed,
     RemoteTrack,
+    /// The chat data channel opened (true) or closed.
+    ChatReady(bool),
+    /// A chat line from the peer.
+    Chat(String),
+}
+
+/// Both sides create the chat channel with this id (`negotiated`), so it
+/// exists from the first offer without an extra `datachannel` handshake.
+const CHAT_CHANNEL_ID: u16 = 0;
+
+/// A chat line on the data channel; JSON so later fields can be added.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ChatFrame {
+    text: String,
 }
 
 /// How to reach the peer: the servers from duet-server, and whether to use
@@ -44,6 +59,8 @@ fn rtc_configuration(servers: &[IceServer], relay_only: bool) -> RtcConfiguratio
 }
 
 pub const LOCAL_VIDEO: &str = "local_video";
+/// The lobby's camera preview.
+pub const PREVIEW_VIDEO: &str = "preview_video";
 pub const REMOTE_VIDEO: &str = "received_video";
 
 pub struct PeerSession {
@@ -54,6 +71,9 @@ pub struct PeerSession {
     pub remote: MediaStream,
     pending: RefCell<Vec<IceCandidate>>,
     making_offer: Rc<Cell<bool>>,
+    report: Rc<dyn Fn(PeerEvent)>,
+    /// The chat channel and its listeners, once opened.
+    chat: RefCell<Option<(RtcDataChannel, Vec<EventListener>)>>,
     _listeners: Vec<EventListener>,
 }
 
@@ -100,7 +120,7 @@ impl PeerSession {
         // Every offer, first and later ones, comes from negotiationneeded
         // (perfect negotiation); `making_offer` marks the window in which a
         // colliding remote offer is a glare.
-        let r = report;
+        let r = report.clone();
         let pc3 = pc.clone();
         let mo = making_offer.clone();
         let t = target.clone();
@@ -125,6 +145,8 @@ impl PeerSession {
             remote,
             pending: RefCell::default(),
             making_offer,
+            report,
+            chat: RefCell::default(),
             _listeners: listeners,
         };
         Ok(Rc::new(session))
@@ -240,6 +262,103 @@ impl PeerSession {
     }
 }
 
+impl PeerSession {
+    /// Creates the chat channel. The caller does it before its first offer,
+    /// so the offer carries it; the callee after applying that offer, so
+    /// the channel joins the negotiated transport instead of asking for a
+    /// negotiation of its own (which would collide with the answer).
+    pub fn open_chat(&self) {
+        let init = RtcDataChannelInit::new();
+        init.set_negotiated(true);
+        init.set_id(CHAT_CHANNEL_ID);
+        let chat = self.pc.create_data_channel_with_data_channel_dict("chat", &init);
+        let mut listeners = vec![];
+        for (event, ready) in [("open", true), ("close", false)] {
+            let r = self.report.clone();
+            listeners.push(EventListener::new(&chat, event, move |_| r(PeerEvent::ChatReady(ready))));
+        }
+        let r = self.report.clone();
+        listeners.push(EventListener::new(&chat, "message", move |e| {
+            let Some(data) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) else { return };
+            // The store holds the text to the chat limits; a frame that is
+            // not ours is the peer's bug, not a reason to end the call.
+            match serde_json::from_str::<ChatFrame>(&data) {
+                Ok(f) => r(PeerEvent::Chat(f.text)),
+                Err(e) => gloo::console::warn!(format!("ignored data channel message: {e}")),
+            }
+        }));
+        *self.chat.borrow_mut() = Some((chat, listeners));
+    }
+
+    pub fn send_chat(&self, text: &str) -> Result<(), String> {
+        let chat = self.chat.borrow();
+        let Some((chat, _)) = chat.as_ref().filter(|(c, _)| c.ready_state() == RtcDataChannelState::Open) else {
+            return Err("the chat channel is not open".into());
+        };
+        let frame = serde_json::to_string(&ChatFrame { text: text.to_owned() }).map_err(|e| e.to_string())?;
+        chat.send_with_str(&frame).map_err(describe)
+    }
+
+    /// The sender of our `kind` ("audio"/"video") media. Found through the
+    /// transceiver's receiver, whose track always exists, because the
+    /// sender's may be null (nothing sent yet).
+    fn sender(&self, kind: &str) -> Option<RtcRtpSender> {
+        self.pc
+            .get_transceivers()
+            .iter()
+            .map(RtcRtpTransceiver::from)
+            .find(|t| t.receiver().track().kind() == kind)
+            .map(|t| t.sender())
+    }
+
+    /// Sends `track` (or nothing) instead of what we send now, without
+    /// renegotiating.
+    pub async fn replace_track(&self, kind: &str, track: Option<&MediaStreamTrack>) -> Result<(), String> {
+        let sender = self.sender(kind).ok_or_else(|| format!("the call has no {kind}"))?;
+        JsFuture::from(sender.replace_track(track)).await.map_err(describe)?;
+        Ok(())
+    }
+
+    /// Swaps the camera or microphone in our local stream for `track`,
+    /// stopping the old one; `send` also puts it on the wire (not while the
+    /// screen is what we send).
+    pub async fn switch_device(&self, track: MediaStreamTrack, send: bool) -> Result<(), String> {
+        let kind = track.kind();
+        if send {
+            self.replace_track(&kind, Some(&track)).await?;
+        }
+        if let Some(local) = &self.local {
+            for old in local.get_tracks().iter().map(MediaStreamTrack::from).filter(|t| t.kind() == kind) {
+                track.set_enabled(old.enabled());
+                local.remove_track(&old);
+                old.stop();
+            }
+            local.add_track(&track);
+        }
+        Ok(())
+    }
+
+    /// The local track of `kind`, if any.
+    pub fn local_track(&self, kind: &str) -> Option<MediaStreamTrack> {
+        let local = self.local.as_ref()?;
+        local.get_tracks().iter().map(MediaStreamTrack::from).find(|t| t.kind() == kind)
+    }
+
+    /// New ICE credentials and candidates; negotiationneeded sends the offer.
+    pub fn restart_ice(&self) {
+        let restart = js_sys::Reflect::get(&self.pc, &"restartIce".into()).ok().and_then(|f| f.dyn_into().ok());
+        match restart {
+            Some(f) => {
+                let f: js_sys::Function = f;
+                if let Err(e) = f.call0(&self.pc) {
+                    gloo::console::warn!(format!("ICE restart failed: {}", describe(e)));
+                }
+            }
+            None => gloo::console::warn!("this browser cannot restart ICE"),
+        }
+    }
+}
+
 async fn make_offer(pc: &RtcPeerConnection) -> Result<SessionDescription, String> {
     let offer = JsFuture::from(pc.create_offer()).await.map_err(describe)?;
     JsFuture::from(pc.set_local_description(offer.unchecked_ref())).await.map_err(describe)?;
@@ -250,6 +369,7 @@ async fn make_offer(pc: &RtcPeerConnection) -> Result<SessionDescription, String
 impl Drop for PeerSession {
     fn drop(&mut self) {
         self._listeners.clear();
+        self.chat.take();
         self.pc.close();
         super::diagnostics::peer_closed(&self.pc);
         if let Some(s) = &self.local {

@@ -2,6 +2,8 @@
 
 use gloo::storage::{LocalStorage, Storage};
 
+use crate::store::DeviceKind;
+
 const RELAY_ONLY: &str = "duet.relayOnly";
 
 pub fn relay_only() -> bool {
@@ -11,4 +13,26 @@ pub fn relay_only() -> bool {
 pub fn set_relay_only(on: bool) {
     // Private browsing may refuse storage; the setting then lasts the visit.
     let _ = LocalStorage::set(RELAY_ONLY, on);
+}
+
+fn device_key(kind: DeviceKind) -> &'static str {
+    match kind {
+        DeviceKind::Camera => "duet.camera",
+        DeviceKind::Microphone => "duet.microphone",
+        DeviceKind::Speaker => "duet.speaker",
+    }
+}
+
+/// The device of `kind` chosen on an earlier visit.
+pub fn device(kind: DeviceKind) -> Option<String> {
+    LocalStorage::get::<String>(device_key(kind)).ok().filter(|id| !id.is_empty())
+}
+
+pub fn set_device(kind: DeviceKind, id: Option<&str>) {
+    match id {
+        Some(id) => {
+            let _ = LocalStorage::set(device_key(kind), id);
+        }
+        None => LocalStorage::delete(device_key(kind)),
+    }
 }

@@ -2,8 +2,8 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    agent::{LOCAL_VIDEO, REMOTE_VIDEO},
-    components::Controls,
+    agent::{CALL_STAGE, LOCAL_VIDEO, REMOTE_VIDEO},
+    components::{CallTimer, Controls, DevicePicker, PeerChat, QualityBadge, StatsPanel},
     hooks::use_store,
     store::CallPhase,
 };
@@ -19,35 +19,63 @@ pub fn call_view() -> Html {
         CallPhase::InCall { reconnecting: true, .. } => format!("Reconnecting to {peer}…"),
         _ => format!("In a call with {peer}"),
     };
+    let connected = matches!(store.call, CallPhase::InCall { connected: true, .. });
     let class = css!(
         r#"
         display: grid; gap: 0.75rem;
-        h2 { margin: 0; }
+        .top { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; }
+        h2 { margin: 0; flex: 1; }
+        .timer { font-variant-numeric: tabular-nums; color: var(--muted); }
         .stage { position: relative; background: #000; border-radius: var(--radius); overflow: hidden;
                  aspect-ratio: 16 / 9; max-height: calc(100vh - 11rem); width: 100%; margin: 0 auto; }
+        .stage:fullscreen { max-height: none; border-radius: 0; }
         @media (max-width: 40rem) { .stage { aspect-ratio: 3 / 4; } }
         .remote { width: 100%; height: 100%; object-fit: contain; display: block; }
         .local { position: absolute; right: 0.75rem; bottom: 0.75rem; width: 28%; max-width: 12rem;
-                 border-radius: 0.5rem; border: 2px solid rgba(255,255,255,0.6); background: #222; transform: scaleX(-1); }
-        .indicators { position: absolute; left: 0.75rem; top: 0.75rem; display: flex; gap: 0.5rem; }
+                 border-radius: 0.5rem; border: 2px solid rgba(255,255,255,0.6); background: #222; }
+        .local.mirrored { transform: scaleX(-1); }
+        .indicators { position: absolute; left: 0.75rem; top: 0.75rem; display: flex; flex-wrap: wrap; gap: 0.5rem; }
         .indicators span { background: rgba(0,0,0,0.65); color: #fff; padding: 0.2rem 0.5rem; border-radius: 0.4rem; font-size: 0.85rem; }
         .waiting { position: absolute; inset: 0; display: grid; place-items: center; color: #ddd; }
+        .side { display: grid; gap: 0.75rem; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); }
+        details { padding: 0.5rem 0.75rem; background: var(--surface); border: 1px solid var(--border); border-radius: 0.5rem; }
+        .device-picker { display: grid; gap: 0.4rem; margin-top: 0.5rem; }
+        .picker { display: grid; gap: 0.15rem; }
+        select { font: inherit; padding: 0.4rem; }
         "#
     );
     let media = &store.media;
+    let in_call = matches!(store.call, CallPhase::InCall { .. });
     html! {
         <section {class} aria-labelledby="call-heading">
-            <h2 id="call-heading">{ heading }</h2>
-            <div class="stage">
+            <div class="top">
+                <h2 id="call-heading">{ heading }</h2>
+                if in_call { <CallTimer {connected} /> <QualityBadge /> }
+            </div>
+            <div class="stage" id={CALL_STAGE}>
                 <video id={REMOTE_VIDEO} class="remote" autoplay=true playsinline=true aria-label={format!("Video from {peer}")}></video>
                 if !media.remote_media { <div class="waiting" aria-hidden="true">{ "Waiting for video…" }</div> }
                 <div class="indicators">
                     if !media.remote_mic_on { <span data-indicator="peer-muted">{ format!("{peer} muted their microphone") }</span> }
                     if !media.remote_camera_on { <span data-indicator="peer-camera-off">{ format!("{peer} turned their camera off") }</span> }
+                    if store.sharing_screen { <span data-indicator="sharing">{ "You are sharing your screen" }</span> }
                 </div>
-                <video id={LOCAL_VIDEO} class="local" autoplay=true playsinline=true muted=true aria-label="Your camera"></video>
+                // A mirror feels natural for a camera, but would flip a shared screen's text.
+                <video id={LOCAL_VIDEO} class={classes!("local", (!store.sharing_screen).then_some("mirrored"))}
+                       autoplay=true playsinline=true muted=true
+                       aria-label={if store.sharing_screen { "Your shared screen" } else { "Your camera" }}></video>
             </div>
             <Controls />
+            if in_call {
+                <div class="side">
+                    if store.peer_chat.open { <PeerChat /> }
+                    if store.show_stats { <StatsPanel /> }
+                    <details>
+                        <summary>{ "Devices" }</summary>
+                        <DevicePicker />
+                    </details>
+                </div>
+            }
         </section>
     }
 }

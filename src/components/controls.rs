@@ -6,6 +6,8 @@ use crate::{
     store::{Action, CallPhase},
 };
 
+/// The call's toolbar. Every button is a store command; the keyboard
+/// shortcuts (see the "?" overlay) send the same ones.
 #[styled_component(Controls)]
 pub fn controls() -> Html {
     let store = use_store();
@@ -13,28 +15,61 @@ pub fn controls() -> Html {
     let hang_up = use_action(Action::HangUp);
     let mic = use_action(Action::ToggleMic);
     let camera = use_action(Action::ToggleCamera);
+    let share = use_action(Action::ToggleShare);
+    let chat = use_action(Action::TogglePeerChat);
+    let stats = use_action(Action::ToggleStats);
+    let pip = use_action(Action::TogglePictureInPicture);
+    let fullscreen = use_action(Action::ToggleFullscreen);
+    let help = use_action(Action::ToggleHelp);
     let class = css!(
         r#"
         display: flex; flex-wrap: wrap; gap: 0.5rem; justify-content: center;
-        button { min-width: 9rem; min-height: 2.75rem; }
+        button { min-height: 2.75rem; min-width: 2.75rem; }
+        .badge { display: inline-block; min-width: 1.3rem; margin-inline-start: 0.35rem; padding: 0 0.3rem;
+                 border-radius: 0.65rem; background: var(--danger); color: #fff; font-size: 0.8rem; }
+        /* On a phone the toolbar sits at the bottom, in reach of a thumb. */
+        @media (max-width: 40rem) {
+            position: sticky; bottom: 0; padding: 0.5rem 0; background: var(--bg);
+            button { flex: 1 1 calc(33% - 0.5rem); padding: 0.5rem 0.25rem; font-size: 0.9rem; }
+        }
         "#
     );
-    let (mic_on, cam_on) = (store.media.mic_on, store.media.camera_on);
+    let media = &store.media;
     let toggles = html! {
         <>
-            <button onclick={mic} aria-pressed={(!mic_on).to_string()}>
-                { if mic_on { "Mute microphone" } else { "Unmute microphone" } }
+            <button onclick={mic} aria-pressed={(!media.mic_on).to_string()}>
+                { if media.mic_on { "Mute microphone" } else { "Unmute microphone" } }
             </button>
-            <button onclick={camera} aria-pressed={(!cam_on).to_string()}>
-                { if cam_on { "Turn camera off" } else { "Turn camera on" } }
+            <button onclick={camera} aria-pressed={(!media.camera_on).to_string()}>
+                { if media.camera_on { "Turn camera off" } else { "Turn camera on" } }
             </button>
+        </>
+    };
+    let unread = store.peer_chat.unread;
+    let chat_name = match unread {
+        0 => "Chat".to_owned(),
+        n => format!("Chat ({n} unread)"),
+    };
+    let in_call = html! {
+        <>
+            <button onclick={share} aria-pressed={store.sharing_screen.to_string()}>
+                { if store.sharing_screen { "Stop sharing" } else { "Share screen" } }
+            </button>
+            <button onclick={chat} aria-pressed={store.peer_chat.open.to_string()} aria-label={chat_name}>
+                { "Chat" }
+                if unread > 0 { <span class="badge" aria-hidden="true">{ unread }</span> }
+            </button>
+            <button onclick={stats} aria-pressed={store.show_stats.to_string()}>{ "Statistics" }</button>
+            <button onclick={pip}>{ "Picture in picture" }</button>
+            <button onclick={fullscreen}>{ "Full screen" }</button>
+            <button onclick={help} aria-label="Keyboard shortcuts">{ "?" }</button>
         </>
     };
     html! {
         <div {class} role="toolbar" aria-label="Call controls">
             { match store.call {
                 CallPhase::Outgoing { .. } => html! { <>{ toggles }<button class="danger" onclick={cancel}>{ "Cancel" }</button></> },
-                CallPhase::InCall { .. } => html! { <>{ toggles }<button class="danger" onclick={hang_up}>{ "Hang up" }</button></> },
+                CallPhase::InCall { .. } => html! { <>{ toggles }{ in_call }<button class="danger" onclick={hang_up}>{ "Hang up" }</button></> },
                 _ => html! {},
             } }
         </div>

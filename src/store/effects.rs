@@ -9,10 +9,17 @@ pub enum Effect {
     /// Send a message to the signaling server.
     Send(ClientMessage),
     /// Open camera/mic, create the peer connection and send an offer to `peer`.
-    StartCall { peer: String, polite: bool },
+    StartCall {
+        peer: String,
+        polite: bool,
+    },
     /// Open camera/mic, answer `offer` from `peer`, replacing any connection
     /// of our own (the glare case).
-    Answer { peer: String, offer: SessionDescription, polite: bool },
+    Answer {
+        peer: String,
+        offer: SessionDescription,
+        polite: bool,
+    },
     /// Apply an offer from the peer of the current call (renegotiation).
     RemoteOffer(SessionDescription),
     /// Apply the peer's answer to our offer.
@@ -23,17 +30,26 @@ pub enum Effect {
     /// Close the peer connection, stop every local track, clear the videos.
     EndCall,
     /// Enable or disable the local microphone/camera tracks.
-    SetTracks { audio: bool, video: bool },
+    SetTracks {
+        audio: bool,
+        video: bool,
+    },
     /// Use these ICE servers from now on (new calls, ICE restarts).
     IceServers(Vec<IceServer>),
     /// Remember the relay-only setting and use it for the next call.
     SetRelayOnly(bool),
     /// Give up on a call that has not connected in time.
-    StartConnectTimer { generation: u64 },
+    StartConnectTimer {
+        generation: u64,
+    },
     /// Start (or restart) the ring timer for `peer`.
-    StartRingTimer { peer: String },
+    StartRingTimer {
+        peer: String,
+    },
     /// Start the grace timer after an ICE disconnection.
-    StartGraceTimer { generation: u64 },
+    StartGraceTimer {
+        generation: u64,
+    },
     /// Restart ICE (new candidates, renegotiated) to recover the media path.
     RestartIce,
     /// Ask for a screen and send it instead of the camera.
@@ -44,12 +60,18 @@ pub enum Effect {
     SendPeerChat(String),
     /// Use this device from now on: switch the live track if there is one
     /// (without renegotiating) and remember the choice.
-    UseDevice { kind: super::DeviceKind, id: Option<String> },
+    UseDevice {
+        kind: super::DeviceKind,
+        id: Option<String>,
+    },
     /// Open (and keep for the next call) or release the lobby's preview.
     DeviceCheck(bool),
     /// Open the camera and microphone while the phone rings, so accepting
     /// does not wait for them.
     PrepareMedia,
+    /// Browser display modes; their state lives in the browser, not here.
+    TogglePictureInPicture,
+    ToggleFullscreen,
 }
 
 /// The effects queue: sequence-numbered, bounded, never drained by the store

@@ -119,6 +119,9 @@ pub enum Action {
     },
     /// Open or close the lobby's camera and microphone check.
     ToggleDeviceCheck,
+    /// The remote video in a floating window, or back.
+    TogglePictureInPicture,
+    ToggleFullscreen,
 
     // ---- from the agent ----
     /// The signaling socket is open.
@@ -161,8 +164,8 @@ pub enum Action {
     Stats(StatsSample),
     /// Screen sharing started, or ended (by us or by the browser's own button).
     ScreenShared(bool),
-    /// Screen sharing could not start; the camera stays.
-    ShareFailed(String),
+    /// A device switch or screen share did not work; what was there stays.
+    MediaProblem(String),
     /// The devices present now (at start, and on `devicechange`).
     DevicesFound(Devices),
 }

@@ -149,11 +149,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.sharing_screen = on;
             }
         }
-        Action::ShareFailed(text) => {
-            if matches!(s.call, CallPhase::InCall { .. }) {
-                s.notice = Some(Notice::error(text));
-            }
-        }
+        Action::MediaProblem(text) => s.notice = Some(Notice::error(text)),
         Action::ToggleStats => s.show_stats = !s.show_stats,
         Action::ToggleHelp => s.show_help = !s.show_help,
         Action::CloseOverlays => {
@@ -199,6 +195,16 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             if s.devices.chosen(kind) != id.as_deref() {
                 s.devices.choose(kind, id.clone());
                 s.effects.push(Effect::UseDevice { kind, id });
+            }
+        }
+        Action::TogglePictureInPicture => {
+            if matches!(s.call, CallPhase::InCall { .. }) {
+                s.effects.push(Effect::TogglePictureInPicture);
+            }
+        }
+        Action::ToggleFullscreen => {
+            if !s.call.is_idle() {
+                s.effects.push(Effect::ToggleFullscreen);
             }
         }
         Action::ToggleDeviceCheck => {

@@ -462,9 +462,11 @@ fn a_disconnect_gets_a_grace_period_and_a_reconnect_cancels_it() {
 
 /// A call whose media path never came up.
 fn accepted_not_connected(me: &str, peer: &str) -> CallState {
-    logged_in(me, &[peer])
-        .reduce(Action::Call(peer.into()))
-        .reduce(srv(ServerMessage::VideoAnswer { name: peer.into(), target: me.into(), sdp: sdp("answer") }))
+    logged_in(me, &[peer]).reduce(Action::Call(peer.into())).reduce(srv(ServerMessage::VideoAnswer {
+        name: peer.into(),
+        target: me.into(),
+        sdp: sdp("answer"),
+    }))
 }
 
 #[test]

@@ -1,0 +1,201 @@
+//! The call experience beyond the sample: in-call chat, statistics,
+//! shortcuts, device switching, screen sharing, the lobby's device check.
+//! Real Chromium with two fake cameras; run by `cargo xtask test` inside a
+//! loopback-only network namespace.
+
+use std::time::Duration;
+
+use duet_e2e::{scenario, wait_until, Browser, WAIT};
+use fantoccini::key::Key;
+
+async fn connect(alice: &Browser, bob: &Browser) {
+    alice.click("Call bob").await;
+    bob.wait_text("alice is calling").await;
+    bob.click("Accept").await;
+    alice.assert_media_flows().await;
+    bob.assert_media_flows().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x01_in_call_chat_goes_both_ways_with_an_unread_badge() {
+    scenario(
+        "x01",
+        |_| {},
+        |h| async move {
+            let (alice, bob) = h.alice_and_bob().await;
+            connect(&alice, &bob).await;
+            alice.click("Chat").await;
+            alice.fill("Call message", "hi bob, peer to peer").await;
+            alice.click("Send to call").await;
+            // bob has not opened the panel: the button counts what he missed.
+            bob.click("Chat (1 unread)").await;
+            bob.wait_text("alicehi bob, peer to peer").await;
+            bob.wait_button("Chat").await;
+            bob.fill("Call message", "hello alice").await;
+            bob.click("Send to call").await;
+            alice.wait_text("bobhello alice").await;
+            // The lobby chat (through the server) did not get either line.
+            assert!(!alice.text().await.contains("Lobby chat"), "the call view shows no lobby chat");
+            alice.click("Hang up").await;
+            alice.wait_text("Lobby chat").await;
+            assert!(!alice.text().await.contains("hello alice"), "call chat ends with the call");
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x02_statistics_quality_timer_and_keyboard_shortcuts() {
+    scenario(
+        "x02",
+        |_| {},
+        |h| async move {
+            let (alice, bob) = h.alice_and_bob().await;
+            connect(&alice, &bob).await;
+            alice.wait_text("Connection: Good").await;
+            // The timer runs.
+            let t0 = alice.text_of("[role=timer]").await;
+            tokio::time::sleep(Duration::from_millis(2100)).await;
+            let t1 = alice.text_of("[role=timer]").await;
+            assert!(t0.starts_with("0:0") && t1 > t0, "timer {t0:?} → {t1:?}");
+
+            // Typing into a field is not a shortcut.
+            alice.click("Chat").await;
+            alice.fill("Call message", "m").await;
+            assert!(alice.find_button("Mute microphone").await.is_some(), "typing m in a field does not mute");
+
+            // Off the field, M mutes and the peer sees it; I shows the stats.
+            alice.blur().await;
+            alice.press('m').await;
+            alice.wait_button("Unmute microphone").await;
+            bob.wait_text("alice muted their microphone").await;
+            alice.press('i').await;
+            let bitrate = wait_until("alice: a receiving bitrate above zero", WAIT, || async {
+                let v = alice.text_of("[data-stat=Receiving]").await;
+                let kbps: f64 = v.split_whitespace().next()?.parse().ok()?;
+                (kbps > 0.0).then_some(kbps)
+            })
+            .await;
+            assert!(bitrate > 10.0, "video arrives at {bitrate} kbit/s");
+            let route = alice.text_of("[data-stat=Route]").await;
+            assert_eq!(route, "host (udp)", "loopback calls go direct");
+            let video_in = alice.text_of("[data-stat='Video in']").await;
+            assert!(video_in.starts_with("640×480"), "inbound resolution {video_in:?}");
+
+            // ? lists the shortcuts; Escape closes the list and the stats.
+            alice.press('?').await;
+            alice.wait_text("Keyboard shortcuts").await;
+            alice.wait_text("Mute or unmute the microphone").await;
+            alice.press(Key::Escape.into()).await;
+            wait_until("alice: overlays closed", WAIT, || async {
+                let t = alice.text().await;
+                (!t.contains("Mute or unmute the microphone") && !t.contains("Round trip")).then_some(())
+            })
+            .await;
+
+            // H hangs up.
+            bob.blur().await;
+            bob.press('h').await;
+            bob.wait_status("Call with alice ended").await;
+            alice.wait_status("bob hung up").await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x03_switching_camera_and_sharing_the_screen_keep_frames_flowing() {
+    scenario(
+        "x03",
+        |_| {},
+        |h| async move {
+            let (alice, bob) = h.alice_and_bob().await;
+            connect(&alice, &bob).await;
+            assert_eq!(alice.sent_camera_label().await, "fake_device_0");
+
+            // Another camera, mid-call, without renegotiation.
+            alice.click_summary("Devices").await;
+            alice.select("Camera", "fake_device_2").await;
+            wait_until("alice to send the second camera", WAIT, || async {
+                (alice.sent_camera_label().await == "fake_device_2").then_some(())
+            })
+            .await;
+            bob.assert_media_flows().await;
+
+            // The screen (Chromium's fake capture is 800 wide, its cameras 640).
+            alice.click("Share screen").await;
+            alice.wait_button("Stop sharing").await;
+            wait_until("bob to see the screen", WAIT, || async { (bob.remote_width().await == 800).then_some(()) })
+                .await;
+            bob.assert_media_flows().await;
+            alice.click("Stop sharing").await;
+            alice.wait_button("Share screen").await;
+            wait_until("bob to see the camera again", WAIT, || async {
+                (bob.remote_width().await == 640).then_some(())
+            })
+            .await;
+            assert_eq!(alice.sent_camera_label().await, "fake_device_2", "the chosen camera comes back");
+            bob.assert_media_flows().await;
+            // S toggles sharing too.
+            alice.blur().await;
+            alice.press('s').await;
+            alice.wait_button("Stop sharing").await;
+            alice.press('s').await;
+            alice.wait_button("Share screen").await;
+
+            // The choice is remembered for the next call.
+            alice.click("Hang up").await;
+            alice.wait_released().await;
+            connect(&alice, &bob).await;
+            assert_eq!(alice.sent_camera_label().await, "fake_device_2");
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x04_the_lobby_preview_and_the_ringing_phone_open_the_camera_before_the_call() {
+    scenario(
+        "x04",
+        |_| {},
+        |h| async move {
+            let (alice, bob) = h.alice_and_bob().await;
+            alice.click("Check camera and microphone").await;
+            wait_until("alice: the preview plays", WAIT, || async {
+                let w =
+                    alice.js("const v = document.getElementById('preview_video'); return v ? v.videoWidth : 0").await;
+                (w.as_u64() > Some(0)).then_some(())
+            })
+            .await;
+            // The fake microphone beeps: the meter moves.
+            wait_until("alice: the microphone meter moves", WAIT, || async {
+                let v = alice.js("const m = document.getElementById('mic-level'); return m ? m.value : 0").await;
+                (v.as_f64() > Some(0.01)).then_some(())
+            })
+            .await;
+            let opened = alice.streams_opened().await;
+            alice.click("Call bob").await;
+            bob.wait_text("alice is calling").await;
+            // bob's camera opens while it rings, so Accept does not wait for it.
+            wait_until("bob: camera opened while ringing", WAIT, || async {
+                (bob.streams_opened().await >= 1).then_some(())
+            })
+            .await;
+            let bob_opened = bob.streams_opened().await;
+            bob.click("Accept").await;
+            alice.assert_media_flows().await;
+            bob.assert_media_flows().await;
+            assert_eq!(alice.streams_opened().await, opened, "alice's call reused the preview's stream");
+            assert_eq!(bob.streams_opened().await, bob_opened, "bob's call reused the stream opened while ringing");
+
+            // Declining releases what ringing opened.
+            alice.click("Hang up").await;
+            bob.wait_released().await;
+            bob.click("Call alice").await;
+            alice.wait_text("bob is calling").await;
+            alice.click("Decline").await;
+            alice.wait_released().await;
+        },
+    )
+    .await;
+}

@@ -1,0 +1,213 @@
+//! Media outside the call's own negotiation: the camera warmed up before a
+//! call (lobby preview, or while ringing), device switching, screen sharing.
+
+use std::{cell::RefCell, rc::Rc};
+
+use gloo::events::EventListener;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{MediaStream, MediaStreamTrack};
+
+use super::{js, level::LevelMeter, media, storage, Agent, REMOTE_VIDEO};
+use crate::store::{Action, DeviceKind};
+
+/// A camera/microphone stream being opened or open, not yet in a call.
+pub struct Warm {
+    /// Resolves to the stream, or null when nothing could be opened.
+    opening: js_sys::Promise,
+    ready: Rc<RefCell<Option<MediaStream>>>,
+}
+
+impl Warm {
+    fn open(agent: &Rc<Agent>) -> Warm {
+        let ready = Rc::new(RefCell::new(None));
+        let (agent, slot) = (agent.clone(), ready.clone());
+        let opening = future_to_promise(async move {
+            let stream = agent.open_media().await;
+            *slot.borrow_mut() = stream.clone();
+            agent.show_media();
+            Ok(stream.map_or(JsValue::NULL, JsValue::from))
+        });
+        Warm { opening, ready }
+    }
+
+    /// The stream if it is open already.
+    pub fn ready(&self) -> Option<MediaStream> {
+        self.ready.borrow().clone()
+    }
+
+    /// The stream, once it is open.
+    pub async fn stream(self) -> Option<MediaStream> {
+        JsFuture::from(self.opening).await.ok().and_then(|v| v.dyn_into().ok())
+    }
+}
+
+/// The screen we send instead of the camera; dropping it ends the capture.
+pub struct ScreenShare {
+    pub stream: MediaStream,
+    _ended: EventListener,
+}
+
+impl Drop for ScreenShare {
+    fn drop(&mut self) {
+        media::stop(&self.stream);
+    }
+}
+
+impl Agent {
+    /// Opens the camera while the phone rings, so accepting is instant.
+    pub(super) fn prepare_media(self: &Rc<Self>) {
+        if self.inner.borrow().warm.is_none() {
+            let warm = Warm::open(self);
+            self.inner.borrow_mut().warm = Some(warm);
+        }
+    }
+
+    /// The lobby's device check: preview and microphone meter, or release.
+    pub(super) fn device_check(self: &Rc<Self>, on: bool) {
+        if !on {
+            return self.release_warm();
+        }
+        self.prepare_media();
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some(promise) = me.inner.borrow().warm.as_ref().map(|w| w.opening.clone()) else { return };
+            let _ = JsFuture::from(promise).await;
+            me.start_meter();
+        });
+    }
+
+    fn start_meter(&self) {
+        let mut inner = self.inner.borrow_mut();
+        let stream = inner.warm.as_ref().and_then(Warm::ready);
+        inner.meter = stream.as_ref().and_then(LevelMeter::new);
+    }
+
+    /// Stops the warmed-up camera (once it is open, if it is still opening).
+    pub(super) fn release_warm(&self) {
+        let warm = {
+            let mut inner = self.inner.borrow_mut();
+            inner.meter = None;
+            inner.warm.take()
+        };
+        if let Some(w) = warm {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(s) = w.stream().await {
+                    media::stop(&s);
+                }
+            });
+        }
+        self.show_media();
+    }
+
+    pub(super) fn refresh_devices(&self) {
+        let d = self.dispatch.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match media::enumerate().await {
+                Ok(found) => d.dispatch(Action::DevicesFound(found)),
+                Err(e) => gloo::console::warn!(format!("could not list devices: {}", js::describe(e))),
+            }
+        });
+    }
+
+    /// Uses the chosen device from now on, switching whatever is live.
+    pub(super) fn use_device(self: &Rc<Self>, kind: DeviceKind, id: Option<String>) {
+        storage::set_device(kind, id.as_deref());
+        {
+            let mut inner = self.inner.borrow_mut();
+            match kind {
+                DeviceKind::Speaker => inner.speaker = id.clone(),
+                DeviceKind::Camera => inner.choice.camera = id.clone(),
+                DeviceKind::Microphone => inner.choice.microphone = id.clone(),
+            }
+        }
+        if kind == DeviceKind::Speaker {
+            return js::set_sink(REMOTE_VIDEO, id.as_deref().unwrap_or(""));
+        }
+        let track_kind = if kind == DeviceKind::Camera { "video" } else { "audio" };
+        let session = self.session().filter(|s| s.local_track(track_kind).is_some());
+        let preview = self.inner.borrow().warm.as_ref().and_then(Warm::ready);
+        if session.is_none() && preview.is_none() {
+            return; // nothing live: the next call opens the new choice
+        }
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let track = match media::open_track(kind, id.as_deref()).await {
+                Ok(t) => t,
+                Err(e) => return me.dispatch.dispatch(Action::MediaProblem(format!("Could not switch: {e}"))),
+            };
+            if let Some(s) = session {
+                // While sharing, the new camera waits behind the screen.
+                let send = !(kind == DeviceKind::Camera && me.inner.borrow().screen.is_some());
+                if let Err(e) = s.switch_device(track, send).await {
+                    me.dispatch.dispatch(Action::MediaProblem(format!("Could not switch: {e}")));
+                }
+            } else if let Some(p) = preview {
+                swap_track(&p, track);
+                if kind == DeviceKind::Microphone {
+                    me.start_meter();
+                }
+            }
+            me.show_media();
+        });
+    }
+
+    pub(super) fn start_share(self: &Rc<Self>) {
+        let generation = self.generation.get();
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let stream = match media::open_screen().await {
+                Ok(s) => s,
+                Err(e) => {
+                    let text = match js::error_name(&e).as_str() {
+                        "NotAllowedError" => "Screen sharing was cancelled or is not allowed".to_owned(),
+                        _ => format!("Screen sharing did not start: {}", js::describe(e)),
+                    };
+                    return me.dispatch.dispatch(Action::MediaProblem(text));
+                }
+            };
+            let track = stream.get_video_tracks().get(0).dyn_into::<MediaStreamTrack>().ok();
+            let session = me.session().filter(|_| me.generation.get() == generation);
+            let (Some(session), Some(track)) = (session, track) else { return media::stop(&stream) };
+            if let Err(e) = session.replace_track("video", Some(&track)).await {
+                media::stop(&stream);
+                return me.dispatch.dispatch(Action::MediaProblem(format!("Screen sharing did not start: {e}")));
+            }
+            // The browser's own "Stop sharing" ends the track.
+            let weak = Rc::downgrade(&me);
+            let ended = EventListener::once(&track, "ended", move |_| {
+                if let Some(me) = weak.upgrade() {
+                    // Not inside the listener that the stop drops.
+                    wasm_bindgen_futures::spawn_local(async move { me.stop_share() });
+                }
+            });
+            me.inner.borrow_mut().screen = Some(ScreenShare { stream, _ended: ended });
+            me.show_media();
+            me.dispatch.dispatch(Action::ScreenShared(true));
+        });
+    }
+
+    /// Sends the camera again (or nothing, if there is no camera).
+    pub(super) fn stop_share(self: &Rc<Self>) {
+        let Some(screen) = self.inner.borrow_mut().screen.take() else { return };
+        drop(screen);
+        self.dispatch.dispatch(Action::ScreenShared(false));
+        let Some(s) = self.session() else { return };
+        self.show_media();
+        wasm_bindgen_futures::spawn_local(async move {
+            let camera = s.local_track("video");
+            if let Err(e) = s.replace_track("video", camera.as_ref()).await {
+                gloo::console::warn!(format!("camera not restored: {e}"));
+            }
+        });
+    }
+}
+
+/// Puts `track` in `stream` in place of the old track of its kind.
+fn swap_track(stream: &MediaStream, track: MediaStreamTrack) {
+    for old in stream.get_tracks().iter().map(MediaStreamTrack::from).filter(|t| t.kind() == track.kind()) {
+        stream.remove_track(&old);
+        old.stop();
+    }
+    stream.add_track(&track);
+}

@@ -1,0 +1,42 @@
+use stylist::yew::styled_component;
+use yew::prelude::*;
+
+use crate::{
+    agent::{MIC_LEVEL, PREVIEW_VIDEO},
+    components::DevicePicker,
+    hooks::{use_action, use_store},
+    store::Action,
+};
+
+/// The lobby's "green room": see yourself, watch the microphone move, pick
+/// devices. The stream it opens goes into the next call.
+#[styled_component(DeviceCheck)]
+pub fn device_check() -> Html {
+    let store = use_store();
+    let toggle = use_action(Action::ToggleDeviceCheck);
+    let class = css!(
+        r#"
+        display: grid; gap: 0.5rem; margin-top: 1rem;
+        video { width: 100%; max-width: 20rem; aspect-ratio: 4 / 3; background: #000; border-radius: 0.5rem; transform: scaleX(-1); }
+        meter { width: 100%; max-width: 20rem; height: 0.75rem; }
+        .device-picker { display: grid; gap: 0.4rem; }
+        .picker { display: grid; gap: 0.15rem; }
+        select { font: inherit; padding: 0.4rem; max-width: 20rem; }
+        "#
+    );
+    let on = store.device_check;
+    html! {
+        <section {class} aria-labelledby="device-check-heading">
+            <h2 id="device-check-heading">{ "Camera and microphone" }</h2>
+            <button onclick={toggle} aria-pressed={on.to_string()}>
+                { if on { "Stop the check" } else { "Check camera and microphone" } }
+            </button>
+            if on {
+                <video id={PREVIEW_VIDEO} autoplay=true playsinline=true muted=true aria-label="Camera preview"></video>
+                <label for={MIC_LEVEL}>{ "Microphone level" }</label>
+                <meter id={MIC_LEVEL} min="0" max="1" low="0.1" high="0.8" optimum="0.5" value="0"></meter>
+            }
+            <DevicePicker />
+        </section>
+    }
+}

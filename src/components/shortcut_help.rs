@@ -1,0 +1,53 @@
+use stylist::yew::styled_component;
+use yew::prelude::*;
+
+use crate::{
+    hooks::{use_action, use_store},
+    store::{shortcuts, Action},
+};
+
+fn describe(a: &Action) -> &'static str {
+    match a {
+        Action::ToggleMic => "Mute or unmute the microphone",
+        Action::ToggleCamera => "Turn the camera off or on",
+        Action::ToggleShare => "Share the screen, or stop sharing",
+        Action::HangUp => "Hang up",
+        Action::ToggleStats => "Show or hide call statistics",
+        Action::ToggleHelp => "Show or hide this list",
+        _ => "",
+    }
+}
+
+/// The "?" overlay: every shortcut, from the same table the keys use.
+#[styled_component(ShortcutHelp)]
+pub fn shortcut_help() -> Html {
+    let store = use_store();
+    let close = use_action(Action::ToggleHelp);
+    if !store.show_help {
+        return html! {};
+    }
+    let class = css!(
+        r#"
+        position: fixed; inset: 0; display: grid; place-items: center; background: rgba(0,0,0,0.45); z-index: 20;
+        .card { background: var(--surface); padding: 1.25rem 1.5rem; border-radius: var(--radius); box-shadow: var(--shadow);
+                display: grid; gap: 0.75rem; min-width: min(22rem, 92vw); }
+        dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 0.4rem 1rem; }
+        kbd { font: inherit; font-weight: 700; padding: 0.05rem 0.45rem; border: 1px solid var(--border); border-radius: 0.3rem; }
+        dd { margin: 0; }
+        "#
+    );
+    html! {
+        <div {class}>
+            <div class="card" role="dialog" aria-modal="true" aria-labelledby="help-title">
+                <h2 id="help-title">{ "Keyboard shortcuts" }</h2>
+                <dl>
+                    { for shortcuts::all().iter().map(|s| html! {
+                        <><dt><kbd>{ s.key.to_uppercase() }</kbd></dt><dd>{ describe(&s.action) }</dd></>
+                    }) }
+                    <dt><kbd>{ "Esc" }</kbd></dt><dd>{ "Close this list and the statistics" }</dd>
+                </dl>
+                <button onclick={close}>{ "Close" }</button>
+            </div>
+        </div>
+    }
+}

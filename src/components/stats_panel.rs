@@ -1,0 +1,75 @@
+use stylist::yew::styled_component;
+use yew::prelude::*;
+
+use crate::{
+    hooks::use_store,
+    store::{CallStats, Quality, VideoFormat},
+};
+
+fn quality_text(q: Quality) -> &'static str {
+    match q {
+        Quality::Good => "Good",
+        Quality::Fair => "Fair",
+        Quality::Poor => "Poor",
+    }
+}
+
+/// Always on screen during a call: good / fair / poor.
+#[styled_component(QualityBadge)]
+pub fn quality_badge() -> Html {
+    let store = use_store();
+    let Some(stats) = &store.stats else { return html! {} };
+    let q = stats.quality();
+    let class = css!(
+        r#"
+        padding: 0.15rem 0.5rem; border-radius: 0.4rem; font-size: 0.85rem; color: #fff; background: #2e7d32;
+        &.fair { background: #9a5b00; } &.poor { background: #b3261e; }
+        "#
+    );
+    let level = quality_text(q).to_lowercase();
+    html! {
+        <span class={classes!(class, level)} data-quality={quality_text(q).to_lowercase()}>
+            { format!("Connection: {}", quality_text(q)) }
+        </span>
+    }
+}
+
+fn video(f: &Option<VideoFormat>) -> String {
+    f.map_or_else(|| "–".into(), |f| format!("{}×{} @ {:.0} fps", f.width, f.height, f.fps))
+}
+
+/// The numbers behind the quality indicator, refreshed every second.
+#[styled_component(StatsPanel)]
+pub fn stats_panel() -> Html {
+    let store = use_store();
+    let s = store.stats.clone().unwrap_or_default();
+    let CallStats { rtt_ms, inbound_kbps, outbound_kbps, loss_percent, .. } = s;
+    let class = css!(
+        r#"
+        margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 0.2rem 0.75rem; font-size: 0.9rem;
+        padding: 0.75rem; background: var(--surface); border: 1px solid var(--border); border-radius: 0.5rem;
+        dt { color: var(--muted); } dd { margin: 0; font-variant-numeric: tabular-nums; }
+        "#
+    );
+    let rows = [
+        ("Round trip", rtt_ms.map_or_else(|| "–".into(), |r| format!("{r:.0} ms"))),
+        ("Receiving", format!("{inbound_kbps:.0} kbit/s")),
+        ("Sending", format!("{outbound_kbps:.0} kbit/s")),
+        ("Packet loss", format!("{loss_percent:.1} %")),
+        ("Video in", video(&s.inbound_video)),
+        ("Video out", video(&s.outbound_video)),
+        (
+            "Route",
+            match (&s.candidate_type, &s.protocol) {
+                (Some(t), Some(p)) => format!("{t} ({p})"),
+                (Some(t), None) => t.clone(),
+                _ => "–".into(),
+            },
+        ),
+    ];
+    html! {
+        <dl {class} aria-label="Call statistics" id="call-stats">
+            { for rows.into_iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd data-stat={k}>{ v }</dd></> }) }
+        </dl>
+    }
+}
