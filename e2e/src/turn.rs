@@ -12,7 +12,11 @@ pub struct Coturn {
 
 impl Coturn {
     pub async fn start(secret: &str, log_dir: &std::path::Path) -> Coturn {
-        let port = super::harness::free_port();
+        Coturn::start_on(super::harness::free_port(), secret, log_dir).await
+    }
+
+    /// A coturn on `port` (e.g. the port of one that was stopped).
+    pub async fn start_on(port: u16, secret: &str, log_dir: &std::path::Path) -> Coturn {
         std::fs::create_dir_all(log_dir).unwrap();
         let log = log_dir.join("coturn.log");
         let child = Command::new("turnserver")

@@ -22,6 +22,14 @@ pub enum ClientMessage {
         /// Its presence opts the connection in to Duet's additions.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         duet: Option<u32>,
+        /// Duet addition: the token from this user's last `welcome`, to take
+        /// the name (and call) back after the connection dropped.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<String>,
+        /// Duet addition: the user this client is still in a call with, so a
+        /// server that lost track of it (restarted) learns it again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call: Option<String>,
     },
     /// Public lobby chat, broadcast to every logged-in user.
     #[serde(rename = "message")]

@@ -68,6 +68,10 @@ pub enum ServerMessage {
         name: String,
         #[serde(rename = "iceServers")]
         ice_servers: Vec<IceServer>,
+        /// A secret for logging back in as `name` after a dropped connection
+        /// (see `username.resume`); absent when the server holds no names.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<String>,
     },
     /// Duet addition: fresh ICE servers (TURN credentials) before the old
     /// ones expire; used for new connections and ICE restarts.

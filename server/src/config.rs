@@ -62,6 +62,11 @@ pub struct Config {
     #[arg(long, env = "DUET_PING_INTERVAL_SECS", default_value_t = 25.0)]
     pub ping_interval_secs: f64,
 
+    /// Seconds a Duet user whose connection dropped (without closing) keeps
+    /// their name and call, so a reconnect resumes them; 0 ends them at once.
+    #[arg(long, env = "DUET_RESUME_GRACE_SECS", default_value_t = 15.0)]
+    pub resume_grace_secs: f64,
+
     /// Sustained messages per second one connection may send.
     #[arg(long, env = "DUET_RATE_PER_SEC", default_value_t = 50.0)]
     pub rate_per_sec: f64,
@@ -122,6 +127,9 @@ impl Config {
     }
     pub fn write_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.write_timeout_secs)
+    }
+    pub fn resume_grace(&self) -> Duration {
+        Duration::from_secs_f64(self.resume_grace_secs)
     }
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs_f64(self.shutdown_grace_secs)
@@ -190,6 +198,9 @@ impl Config {
         }
         if !(self.shutdown_grace_secs.is_finite() && self.shutdown_grace_secs >= 0.0) {
             return Err("--shutdown-grace-secs must be zero or more".into());
+        }
+        if !(self.resume_grace_secs.is_finite() && (0.0..=3600.0).contains(&self.resume_grace_secs)) {
+            return Err("--resume-grace-secs must be between 0 and 3600".into());
         }
         if let Some(bad) = self.stun_urls.iter().find(|u| !u.starts_with("stun:") && !u.starts_with("stuns:")) {
             return Err(format!("--stun-url {bad:?} must start with stun: or stuns:"));

@@ -27,6 +27,8 @@ pub mod close_code {
 enum Ended {
     #[error("client closed")]
     ClientClosed,
+    #[error("connection lost without a close")]
+    Lost,
     #[error("server shutting down")]
     Shutdown,
     #[error("no login within the deadline")]
@@ -45,7 +47,7 @@ impl Ended {
     /// The close frame to send, if the server is the one ending it.
     fn close_frame(&self) -> Option<(u16, &'static str)> {
         match self {
-            Ended::ClientClosed | Ended::Socket(_) | Ended::Dead => None,
+            Ended::ClientClosed | Ended::Lost | Ended::Socket(_) | Ended::Dead => None,
             Ended::Shutdown => Some((close_code::GOING_AWAY, "server shutting down")),
             Ended::LoginTimeout => Some((close_code::POLICY, "no login within the deadline")),
             Ended::TooSlow => Some((close_code::POLICY, "too slow to read messages")),
@@ -60,6 +62,11 @@ pub async fn run(socket: WebSocket, id: ConnId, hub: Arc<Hub>, config: Arc<Confi
     let too_slow = CancellationToken::new();
     let mut session = Session::new(id, hub.clone(), &config, Outbox::new(tx, too_slow.clone()));
     let ended = pump(&mut session, socket, rx, &hub, &config, too_slow, shutdown).await;
+    // A network drop (or a server restart) is worth waiting for; a
+    // deliberate close or a limit is not.
+    if matches!(ended, Ended::Lost | Ended::Socket(_) | Ended::Dead | Ended::Shutdown) {
+        session.park_on_drop();
+    }
     match &ended {
         Ended::ClientClosed | Ended::Shutdown => tracing::debug!(conn = id, user = ?session.name(), "closed: {ended}"),
         _ => tracing::info!(conn = id, user = ?session.name(), "closed: {ended}"),
@@ -105,7 +112,8 @@ async fn pump(
             frame = stream.next() => {
                 last_heard = Instant::now();
                 let handled = match frame {
-                    None | Some(Ok(Message::Close(_))) => break Ended::ClientClosed,
+                    Some(Ok(Message::Close(_))) => break Ended::ClientClosed,
+                    None => break Ended::Lost,
                     Some(Err(e)) => break too_big_or(e, config.max_message_bytes),
                     Some(Ok(Message::Text(t))) => session.on_text(t.as_str()).await,
                     Some(Ok(Message::Binary(_))) => session.on_binary(),

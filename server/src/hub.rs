@@ -85,10 +85,36 @@ impl From<UsernameError> for Refusal {
 
 #[derive(Debug)]
 struct User {
+    /// The connection serving the user now.
     conn: ConnId,
+    /// The connection that claimed the name in the backplane (the first
+    /// one; a resumed session keeps its claim).
+    claim: ConnId,
     outbox: Outbox,
     /// Speaks Duet's additions (announced `duet` at login).
     duet: bool,
+    /// Proves a reconnecting client is this user (Duet clients only).
+    token: Option<String>,
+    /// The connection dropped; the name and call wait for a resume.
+    parked: bool,
+}
+
+/// What a client asks for when it logs in.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoginRequest<'a> {
+    pub name: &'a str,
+    pub duet: bool,
+    /// The token of an earlier session to take over.
+    pub resume: Option<&'a str>,
+    /// The partner of a call the client is still in.
+    pub call: Option<&'a str>,
+}
+
+/// An unguessable resume token (128 random bits, hex).
+fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the system random source");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Where a user's connection lives.
@@ -173,8 +199,12 @@ impl Hub {
 
     /// Registers `requested` (renamed MDN-style on a clash: alice → alice1,
     /// across the whole cluster) and tells everyone. Returns the registered name.
-    pub async fn login(&self, conn: ConnId, outbox: Outbox, requested: &str, duet: bool) -> Result<String, Refusal> {
+    pub async fn login(&self, conn: ConnId, outbox: Outbox, req: LoginRequest<'_>) -> Result<String, Refusal> {
+        let (requested, duet) = (req.name, req.duet);
         let wanted = normalize_username(requested)?;
+        if let Some(name) = self.resume(conn, &outbox, &wanted, req) {
+            return Ok(name);
+        }
         // Any file I/O for TURN credentials happens before taking the lock.
         let ice = duet.then(|| self.ice.prepare());
         let mut n = 0;
@@ -201,7 +231,11 @@ impl Hub {
         };
         let renamed = name != wanted;
         let mut st = self.lock();
-        st.local.insert(name.clone(), User { conn, outbox: outbox.clone(), duet });
+        let token = duet.then(new_token);
+        st.local.insert(
+            name.clone(),
+            User { conn, claim: conn, outbox: outbox.clone(), duet, token: token.clone(), parked: false },
+        );
         st.everyone.insert(name.clone(), Entry { home: Home::Local, status: UserStatus::Available });
         self.metrics.users.fetch_add(1, Relaxed);
         if !duet {
@@ -213,21 +247,105 @@ impl Hub {
             own(&ServerMessage::RejectUsername { id: conn, name: name.clone() });
         }
         if let Some(ice) = ice {
-            own(&ServerMessage::Welcome { name: name.clone(), ice_servers: ice.servers_for(&name) });
+            own(&ServerMessage::Welcome { name: name.clone(), ice_servers: ice.servers_for(&name), resume: token });
             own(&st.userlist(true));
         }
         st.note_status(&name, UserStatus::Available);
         st.send_userlist_to_mdn(&self.metrics);
+        match req.call.filter(|_| duet && !renamed) {
+            Some(peer) => self.restore_call(&mut st, &name, peer),
+            None => self.end_calls_with(&mut st, &name),
+        }
         Ok(name)
+    }
+
+    /// Takes over the session of `name` if `req` carries its token: the
+    /// user keeps name, presence and call, and an old connection that is
+    /// somehow still open is closed.
+    fn resume(&self, conn: ConnId, outbox: &Outbox, name: &str, req: LoginRequest<'_>) -> Option<String> {
+        let token = req.resume.filter(|_| req.duet)?;
+        let ice = self.ice.prepare();
+        let mut st = self.lock();
+        let user = st.local.get_mut(name).filter(|u| u.token.as_deref() == Some(token))?;
+        let old = std::mem::replace(&mut user.outbox, outbox.clone());
+        user.conn = conn;
+        user.parked = false;
+        old.close();
+        let own = |m: &ServerMessage| outbox.push(&frame(m), &self.metrics);
+        own(&ServerMessage::Welcome {
+            name: name.to_owned(),
+            ice_servers: ice.servers_for(name),
+            resume: Some(token.to_owned()),
+        });
+        own(&st.userlist(true));
+        self.metrics.resumes_total.fetch_add(1, Relaxed);
+        tracing::debug!(conn, user = %name, "resumed");
+        Some(name.to_owned())
+    }
+
+    /// The connection of `name` dropped without closing: hold the name and
+    /// call for the grace period. Returns false if `conn` no longer serves it.
+    pub fn park(&self, name: &str, conn: ConnId) -> bool {
+        let mut st = self.lock();
+        match st.local.get_mut(name).filter(|u| u.conn == conn && u.token.is_some()) {
+            Some(u) => {
+                u.parked = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A client that lost its server (which restarted) says it is still in
+    /// a call with `peer`: the call is linked again once both sides say so.
+    fn restore_call(&self, st: &mut State, me: &str, peer: &str) {
+        if peer == me || st.calls.contains_key(me) {
+            return;
+        }
+        let home = st.everyone.get(peer).map(|e| e.home.clone());
+        let theirs = st.calls.get(peer).map(|l| l.partner.clone());
+        match (home, theirs) {
+            // Back, and not in a call with us: that call is over.
+            (Some(Home::Local), theirs) if theirs.as_deref() != Some(me) => {
+                let over = ServerMessage::HangUp {
+                    name: peer.to_owned(),
+                    target: me.to_owned(),
+                    reason: HangupReason::Disconnected,
+                };
+                st.send_to(me, &frame(&over), &self.metrics);
+            }
+            // Both back and agreeing: the call counts again.
+            (Some(Home::Local), _) => {
+                st.calls.insert(me.to_owned(), CallLink { partner: peer.to_owned(), answered: true, counted: true });
+                self.metrics.active_calls.fetch_add(1, Relaxed);
+                st.note_status(me, UserStatus::Busy);
+            }
+            // Not back yet, or on another node: hold our end for them.
+            _ => {
+                st.calls.insert(me.to_owned(), CallLink { partner: peer.to_owned(), answered: true, counted: false });
+                st.note_status(me, UserStatus::Busy);
+            }
+        }
+    }
+
+    /// `name` logged in without a call: ends of calls held for it here
+    /// (see [`Hub::restore_call`]) are over.
+    fn end_calls_with(&self, st: &mut State, name: &str) {
+        let waiting: Vec<String> = st.calls.iter().filter(|(_, l)| l.partner == name).map(|(u, _)| u.clone()).collect();
+        for user in waiting {
+            st.unlink(&user, &self.metrics);
+            st.note_status(&user, UserStatus::Available);
+            let over =
+                ServerMessage::HangUp { name: name.to_owned(), target: user.clone(), reason: HangupReason::Disconnected };
+            st.send_to(&user, &frame(&over), &self.metrics);
+        }
     }
 
     /// Removes `name` if `conn` still owns it, ending its call with a
     /// `hang-up` (reason `disconnected`) to the partner.
     pub fn logout(&self, name: &str, conn: ConnId) {
         let mut st = self.lock();
-        if st.local.get(name).is_none_or(|u| u.conn != conn) {
-            return;
-        }
+        let Some(claim) = st.local.get(name).filter(|u| u.conn == conn).map(|u| u.claim) else { return };
         self.end_call(&mut st, name, HangupReason::Disconnected);
         if let Some(user) = st.local.remove(name) {
             self.metrics.users.fetch_sub(1, Relaxed);
@@ -240,7 +358,15 @@ impl Hub {
         st.announce.insert(name.to_owned(), None);
         st.send_userlist_to_mdn(&self.metrics);
         drop(st);
-        self.backplane.release(name, conn);
+        self.backplane.release(name, claim);
+    }
+
+    /// Ends a parked session whose grace period ran out (unless it resumed).
+    pub fn expire(&self, name: &str, conn: ConnId) {
+        if self.lock().local.get(name).is_some_and(|u| u.conn == conn && u.parked) {
+            tracing::debug!(conn, user = %name, "not resumed in time");
+            self.logout(name, conn);
+        }
     }
 
     /// Broadcasts lobby chat with the sender's registered name.
@@ -528,14 +654,14 @@ impl Hub {
 
     /// Local users and the connection holding each name (for claims).
     pub fn local_claims(&self) -> Vec<(String, ConnId)> {
-        self.lock().local.iter().map(|(n, u)| (n.clone(), u.conn)).collect()
+        self.lock().local.iter().map(|(n, u)| (n.clone(), u.claim)).collect()
     }
 
     /// Another node took `name` while this one was cut off from the cluster:
     /// its local holder is told and disconnected.
     pub fn claim_lost(&self, name: &str, conn: ConnId) {
         let st = self.lock();
-        if let Some(u) = st.local.get(name).filter(|u| u.conn == conn) {
+        if let Some(u) = st.local.get(name).filter(|u| u.claim == conn) {
             let text = format!("the name {name} was taken on another server while this one was cut off; log in again");
             u.outbox.push(&frame(&ServerMessage::error(ErrorCode::Unavailable, text)), &self.metrics);
             u.outbox.close();

@@ -17,6 +17,7 @@ pub struct Metrics {
     pub messages_received_total: AtomicU64,
     pub messages_relayed_total: AtomicU64,
     pub slow_consumers_total: AtomicU64,
+    pub resumes_total: AtomicU64,
     /// 1 while the cluster link (Redis) works; always 1 for a single process.
     pub cluster_up: AtomicU64,
     pub cluster_outages_total: AtomicU64,
@@ -62,6 +63,12 @@ impl Metrics {
             "counter",
             "Messages relayed to a target user.",
             &self.messages_relayed_total,
+        );
+        metric(
+            "duet_resumes_total",
+            "counter",
+            "Sessions taken back by a reconnecting client within the grace period.",
+            &self.resumes_total,
         );
         metric(
             "duet_slow_consumers_total",

@@ -7,7 +7,7 @@ use std::sync::{atomic::Ordering::Relaxed, Arc};
 use duet_protocol::{ClientMessage, ErrorCode, ServerMessage};
 
 use crate::{
-    hub::{frame, ConnId, Hub, Outbox, Refusal},
+    hub::{frame, ConnId, Hub, LoginRequest, Outbox, Refusal},
     rate::TokenBucket,
     Config,
 };
@@ -30,6 +30,9 @@ pub struct Session {
     duet: bool,
     rate: TokenBucket,
     abuse: TokenBucket,
+    resume_grace: std::time::Duration,
+    /// The connection dropped in a way a reconnect may resume.
+    park: bool,
 }
 
 impl Session {
@@ -45,6 +48,8 @@ impl Session {
             rate: TokenBucket::new(config.rate_per_sec, config.rate_burst),
             // Refusals refill at a tenth of the rate: honest clients rarely cause any.
             abuse: TokenBucket::new(config.rate_per_sec / 10.0, config.abuse_burst),
+            resume_grace: config.resume_grace(),
+            park: false,
         };
         s.send(&ServerMessage::Id { id });
         s
@@ -88,8 +93,14 @@ impl Session {
     async fn handle(&mut self, msg: ClientMessage) -> Result<(), Refusal> {
         let Some(name) = &self.name else {
             return match msg {
-                ClientMessage::Username { name, duet, .. } => {
-                    let registered = self.hub.login(self.id, self.outbox.clone(), &name, duet.is_some()).await?;
+                ClientMessage::Username { name, duet, resume, call, .. } => {
+                    let req = LoginRequest {
+                        name: &name,
+                        duet: duet.is_some(),
+                        resume: resume.as_deref(),
+                        call: call.as_deref(),
+                    };
+                    let registered = self.hub.login(self.id, self.outbox.clone(), req).await?;
                     tracing::debug!(conn = self.id, user = %registered, duet = duet.is_some(), "logged in");
                     self.name = Some(registered);
                     self.duet = duet.is_some();
@@ -123,10 +134,26 @@ impl Session {
     }
 }
 
+impl Session {
+    /// The connection was lost rather than closed: a Duet user keeps their
+    /// name and call for the grace period, so their client can resume.
+    pub fn park_on_drop(&mut self) {
+        self.park = self.duet && !self.resume_grace.is_zero();
+    }
+}
+
 impl Drop for Session {
-    /// However the connection ends, the user leaves and their call partner is told.
+    /// However the connection ends, the user leaves and their call partner
+    /// is told, now or (parked) once the grace period passes unresumed.
     fn drop(&mut self) {
-        if let Some(name) = self.name.take() {
+        let Some(name) = self.name.take() else { return };
+        if self.park && self.hub.park(&name, self.id) {
+            let (hub, id, grace) = (self.hub.clone(), self.id, self.resume_grace);
+            tokio::spawn(async move {
+                tokio::time::sleep(grace).await;
+                hub.expire(&name, id);
+            });
+        } else {
             self.hub.logout(&name, self.id);
         }
     }

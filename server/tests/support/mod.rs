@@ -33,6 +33,8 @@ impl TestServer {
     pub async fn with(tweak: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::defaults();
         config.static_dir = std::env::temp_dir().join("duet-test-no-dist");
+        // Most tests drop clients to make them leave; resume.rs turns the grace on.
+        config.resume_grace_secs = 0.0;
         tweak(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let shutdown = CancellationToken::new();
@@ -68,10 +70,17 @@ impl TestServer {
 
     /// A client logged in as `name` the Duet way, with welcome and snapshot read.
     pub async fn duet_user(&self, name: &str) -> Client {
+        self.duet_login(json!({"type": "username", "name": name, "duet": 1})).await
+    }
+
+    /// A Duet client logged in with this `username` message; `resume`
+    /// holds the token its welcome gave.
+    pub async fn duet_login(&self, username: Value) -> Client {
         let mut c = self.client().await;
-        c.send(json!({"type": "username", "name": name, "date": 1, "id": c.id, "duet": 1})).await;
+        c.send(username).await;
         let welcome = c.recv_type("welcome").await;
         c.name = welcome["name"].as_str().unwrap().to_string();
+        c.resume = welcome["resume"].as_str().unwrap_or_default().to_string();
         c.recv_type("userlist").await;
         c
     }
@@ -85,6 +94,8 @@ pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     pub id: u64,
     pub name: String,
+    /// The resume token from the welcome (Duet clients).
+    pub resume: String,
     /// How long `recv` waits for a message before failing the test.
     pub wait: Duration,
 }
@@ -92,14 +103,14 @@ pub struct Client {
 impl Client {
     pub async fn connect(url: &str) -> Client {
         let (ws, _) = connect_async(url).await.expect("connect");
-        Client { ws, id: 0, name: String::new(), wait: WAIT }
+        Client { ws, id: 0, name: String::new(), resume: String::new(), wait: WAIT }
     }
 
     pub async fn connect_with(
         req: impl IntoClientRequest + Unpin,
     ) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
         let (ws, _) = connect_async(req).await?;
-        Ok(Client { ws, id: 0, name: String::new(), wait: WAIT })
+        Ok(Client { ws, id: 0, name: String::new(), resume: String::new(), wait: WAIT })
     }
 
     pub async fn send(&mut self, v: Value) {

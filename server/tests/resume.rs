@@ -1,0 +1,120 @@
+//! A dropped connection is held for the grace period: the user's client can
+//! come back (same name, same call) with the token its welcome gave, and
+//! nobody else can. After a server restart, a call is linked again when both
+//! sides say they are still in it.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::*;
+
+async fn in_call(s: &TestServer) -> (Client, Client) {
+    let mut alice = s.duet_user("alice").await;
+    let mut bob = s.duet_user("bob").await;
+    alice.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
+    bob.recv_type("video-offer").await;
+    bob.send(json!({"type": "video-answer", "target": "alice", "sdp": sdp("answer")})).await;
+    alice.recv_type("video-answer").await;
+    (alice, bob)
+}
+
+fn candidate() -> serde_json::Value {
+    json!({"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0", "sdpMLineIndex": 0})
+}
+
+#[tokio::test]
+async fn a_dropped_user_keeps_name_and_call_and_resumes_with_the_token() {
+    let s = TestServer::with(|c| c.resume_grace_secs = 5.0).await;
+    let (mut alice, bob) = in_call(&s).await;
+    let token = bob.resume.clone();
+    drop(bob); // no close frame: the network went away
+
+    // The call is held: alice hears nothing, and the name is not free.
+    alice.expect_silence(Duration::from_millis(500)).await;
+    let squatter = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": "0".repeat(32)})).await;
+    assert_eq!(squatter.name, "bob1", "a wrong token does not take the name");
+
+    let mut bob = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": token})).await;
+    assert_eq!(bob.name, "bob");
+    assert_eq!(bob.resume, token, "the token stays valid for the next drop");
+    // Same call: relays flow both ways, and hanging up reaches the partner.
+    bob.send(json!({"type": "new-ice-candidate", "target": "alice", "candidate": candidate()})).await;
+    assert_eq!(alice.recv_type("new-ice-candidate").await["name"], "bob");
+    alice.send(json!({"type": "hang-up", "target": "bob", "reason": "hangup"})).await;
+    assert_eq!(bob.recv_type("hang-up").await["reason"], "hangup");
+    assert!(s.metrics().await.contains("duet_resumes_total 1"));
+    s.server.hub.check_invariants().unwrap();
+}
+
+#[tokio::test]
+async fn not_coming_back_in_time_ends_the_call_for_the_partner() {
+    let s = TestServer::with(|c| c.resume_grace_secs = 0.5).await;
+    let (mut alice, bob) = in_call(&s).await;
+    let token = bob.resume.clone();
+    let dropped = Instant::now();
+    drop(bob);
+    let hangup = alice.recv_type("hang-up").await;
+    assert_eq!(hangup["reason"], "disconnected");
+    assert!(dropped.elapsed() >= Duration::from_millis(450), "held for the grace period first");
+    alice.recv_left("bob").await;
+    // The token died with the session: this is a fresh login.
+    let bob = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": token, "call": "alice"})).await;
+    assert_eq!(bob.name, "bob");
+    assert!(s.metrics().await.contains("duet_resumes_total 0"));
+    s.server.hub.check_invariants().unwrap();
+}
+
+#[tokio::test]
+async fn a_deliberate_close_and_an_mdn_client_are_not_held() {
+    let s = TestServer::with(|c| c.resume_grace_secs = 30.0).await;
+    let (mut alice, mut bob) = in_call(&s).await;
+    bob.ws.close(None).await.unwrap();
+    assert_eq!(alice.recv_type("hang-up").await["reason"], "disconnected");
+    let carol = s.mdn_user("carol").await;
+    drop(carol);
+    alice.recv_left("carol").await;
+}
+
+#[tokio::test]
+async fn a_takeover_closes_a_connection_that_is_still_open() {
+    let s = TestServer::with(|c| c.resume_grace_secs = 5.0).await;
+    let (_alice, mut old) = in_call(&s).await;
+    let token = old.resume.clone();
+    let _new = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": token})).await;
+    old.expect_close().await;
+    s.server.hub.check_invariants().unwrap();
+    assert_eq!(s.server.hub.partner_of("bob").as_deref(), Some("alice"), "the call moved to the new connection");
+}
+
+#[tokio::test]
+async fn after_a_restart_a_call_is_linked_again_once_both_sides_claim_it() {
+    // A fresh server knows nothing of the call the clients are still in.
+    let s = TestServer::start().await;
+    let mut alice = s.duet_login(json!({"type": "username", "name": "alice", "duet": 1, "call": "bob"})).await;
+    assert!(s.metrics().await.contains("duet_active_calls 0"), "one side alone is not a call");
+    let mut bob = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "call": "alice"})).await;
+    assert!(s.metrics().await.contains("duet_active_calls 1"));
+    s.server.hub.check_invariants().unwrap();
+    bob.send(json!({"type": "new-ice-candidate", "target": "alice", "candidate": candidate()})).await;
+    alice.recv_type("new-ice-candidate").await;
+
+    // A third client claiming a call with alice gets told it is over, and
+    // alice's call is untouched.
+    let mut carol = s.client().await;
+    carol.send(json!({"type": "username", "name": "carol", "duet": 1, "call": "alice"})).await;
+    let over = carol.recv_type("hang-up").await;
+    assert_eq!((over["name"].as_str(), over["reason"].as_str()), (Some("alice"), Some("disconnected")));
+    assert_eq!(s.server.hub.partner_of("alice").as_deref(), Some("bob"));
+
+    // One side came back without the call: the other's held end is ended.
+    let mut dave = s.duet_login(json!({"type": "username", "name": "dave", "duet": 1, "call": "erin"})).await;
+    let _erin = s.duet_user("erin").await;
+    assert_eq!(dave.recv_type("hang-up").await["name"], "erin");
+    assert_eq!(s.server.hub.partner_of("dave"), None);
+
+    bob.send(json!({"type": "hang-up", "target": "alice", "reason": "hangup"})).await;
+    alice.recv_type("hang-up").await;
+    s.server.hub.check_invariants().unwrap();
+}
