@@ -133,6 +133,12 @@ async fn t03_a_relay_restart_mid_call_is_survived_by_an_ice_restart() {
             // ICE restarts through the new relay and the same call goes on.
             for b in [&alice, &bob] {
                 b.wait_text(&format!("In a call with {}", if b.user == "alice" { "bob" } else { "alice" })).await;
+                // The decoder waits for the next key frame after the gap.
+                let (stalled, _) = b.remote_frames().await;
+                wait_until(&format!("{}: frames again", b.user), WAIT, || async {
+                    (b.remote_frames().await.0 > stalled + 5).then_some(())
+                })
+                .await;
                 b.assert_media_flows().await;
                 assert_eq!(b.selected_local_candidate_type().await.as_deref(), Some("relay"));
             }

@@ -335,8 +335,11 @@ impl Hub {
         for user in waiting {
             st.unlink(&user, &self.metrics);
             st.note_status(&user, UserStatus::Available);
-            let over =
-                ServerMessage::HangUp { name: name.to_owned(), target: user.clone(), reason: HangupReason::Disconnected };
+            let over = ServerMessage::HangUp {
+                name: name.to_owned(),
+                target: user.clone(),
+                reason: HangupReason::Disconnected,
+            };
             st.send_to(&user, &frame(&over), &self.metrics);
         }
     }

@@ -60,7 +60,8 @@ async fn not_coming_back_in_time_ends_the_call_for_the_partner() {
     assert!(dropped.elapsed() >= Duration::from_millis(450), "held for the grace period first");
     alice.recv_left("bob").await;
     // The token died with the session: this is a fresh login.
-    let bob = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": token, "call": "alice"})).await;
+    let bob =
+        s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": token, "call": "alice"})).await;
     assert_eq!(bob.name, "bob");
     assert!(s.metrics().await.contains("duet_resumes_total 0"));
     s.server.hub.check_invariants().unwrap();
