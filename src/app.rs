@@ -41,7 +41,7 @@ fn shell() -> Html {
     let store = use_store();
     let route = use_route::<Route>().unwrap_or(Route::NotFound);
     let navigator = use_navigator();
-    let logged_in = store.is_logged_in();
+    let logged_in = store.has_session();
     // The deep link already acted on, so returning to it does not redial.
     let dialed = use_mut_ref(|| None::<String>);
     use_shortcuts();

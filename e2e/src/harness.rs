@@ -19,6 +19,9 @@ pub struct Harness {
     /// The configuration the server started with, for more nodes of a cluster.
     config: Config,
     shutdown: CancellationToken,
+    /// Stops the first node alone (see [`Harness::restart_server`]).
+    node_shutdown: CancellationToken,
+    node_task: Mutex<Option<NodeTask>>,
     _driver: Child,
     driver_url: String,
     /// Every browser opened, for screenshots on failure.
@@ -84,7 +87,8 @@ impl Harness {
         config.static_dir = dist_dir();
         tweak(&mut config);
         let shutdown = CancellationToken::new();
-        let server = start_node(config.clone(), &shutdown).await;
+        let node_shutdown = shutdown.child_token();
+        let (server, task) = start_node(config.clone(), &node_shutdown).await;
 
         let port = free_port();
         let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
@@ -106,6 +110,8 @@ impl Harness {
             server,
             config,
             shutdown,
+            node_shutdown,
+            node_task: Mutex::new(Some(task)),
             _driver: driver,
             driver_url,
             browsers: Mutex::default(),
@@ -122,7 +128,21 @@ impl Harness {
     pub async fn another_node(&self, tweak: impl FnOnce(&mut Config)) -> Server {
         let mut config = self.config.clone();
         tweak(&mut config);
-        start_node(config, &self.shutdown).await
+        start_node(config, &self.shutdown).await.0
+    }
+
+    /// Stops the server (as a deploy would: clients are told it is going
+    /// away), waits `downtime`, and starts a fresh one, knowing nothing, on
+    /// the same address. Returns the new one.
+    pub async fn restart_server(&self, downtime: Duration) -> Server {
+        self.node_shutdown.cancel();
+        let task = self.node_task.lock().unwrap().take().expect("the first node runs");
+        let _ = task.await;
+        tokio::time::sleep(downtime).await;
+        let listener = tokio::net::TcpListener::bind(self.server.addr).await.expect("the same address again");
+        let (server, task) = duet_server::spawn(listener, self.config.clone(), self.shutdown.clone()).unwrap();
+        drop(task);
+        server
     }
 
     /// A new Chromium instance (own profile) showing `path` of the app.
@@ -191,17 +211,19 @@ impl Harness {
     }
 }
 
+type NodeTask = tokio::task::JoinHandle<Result<(), duet_server::ServeError>>;
+
 /// Starts a duet-server; a clustered one once it has joined its cluster.
-async fn start_node(config: Config, shutdown: &CancellationToken) -> Server {
+async fn start_node(config: Config, shutdown: &CancellationToken) -> (Server, NodeTask) {
     let clustered = config.redis_url.is_some();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (server, _task) = duet_server::spawn(listener, config, shutdown.clone()).unwrap();
+    let (server, task) = duet_server::spawn(listener, config, shutdown.clone()).unwrap();
     if clustered {
         let up =
             || async { (server.hub.metrics.cluster_up.load(std::sync::atomic::Ordering::Relaxed) == 1).then_some(()) };
         crate::wait_until("the node to join its cluster", Duration::from_secs(10), up).await;
     }
-    server
+    (server, task)
 }
 
 /// Runs one scenario; on failure saves each browser's screenshot and the

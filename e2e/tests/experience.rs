@@ -199,3 +199,57 @@ async fn x04_the_lobby_preview_and_the_ringing_phone_open_the_camera_before_the_
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x05_a_server_restart_mid_call_reconnects_both_and_media_never_stops() {
+    scenario(
+        "x05",
+        |_| {},
+        |h| async move {
+            let (alice, bob) = h.alice_and_bob().await;
+            connect(&alice, &bob).await;
+
+            // Watch both remote videos' frame counters through the outage.
+            let watch = |b: Browser| {
+                tokio::spawn(async move {
+                    let mut samples = vec![];
+                    for _ in 0..60 {
+                        samples.push(b.remote_frames().await.0);
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    samples
+                })
+            };
+            let (wa, wb) = (watch(alice.clone()), watch(bob.clone()));
+
+            // The server goes away for two seconds (a deploy) and comes back empty.
+            let restarted = {
+                let h = h.clone();
+                tokio::spawn(async move { h.restart_server(Duration::from_secs(2)).await })
+            };
+            alice.wait_status("reconnecting").await;
+            bob.wait_status("reconnecting").await;
+            assert!(alice.text().await.contains("In a call with bob"), "the call stays up while signaling is down");
+            let server = restarted.await.unwrap();
+            alice.wait_status("Reconnected to the server").await;
+            bob.wait_status("Reconnected to the server").await;
+            wait_until("the new server to know the call", WAIT, || async {
+                server.hub.metrics.render().contains("duet_active_calls 1").then_some(())
+            })
+            .await;
+
+            for (who, w) in [("alice", wa), ("bob", wb)] {
+                let samples = w.await.unwrap();
+                // Every second (4 samples) of the 15 s watched, more frames were shown.
+                for (i, pair) in samples.windows(5).enumerate() {
+                    assert!(pair[4] > pair[0], "{who}: video froze around sample {i}: {samples:?}");
+                }
+            }
+
+            // The call is a call on the new server too: hanging up reaches bob.
+            alice.click("Hang up").await;
+            bob.wait_status("alice hung up").await;
+        },
+    )
+    .await;
+}

@@ -271,6 +271,10 @@ impl Hub {
         user.conn = conn;
         user.parked = false;
         old.close();
+        // Back without the call (it ended on the client meanwhile): end it here too.
+        if req.call.is_none() {
+            self.end_call(&mut st, name, HangupReason::Disconnected);
+        }
         let own = |m: &ServerMessage| outbox.push(&frame(m), &self.metrics);
         own(&ServerMessage::Welcome {
             name: name.to_owned(),

@@ -125,6 +125,7 @@ struct Inner {
     /// Candidates that came before there was a peer connection to hold them.
     early_candidates: Vec<IceCandidate>,
     ring_timer: Option<Timeout>,
+    reconnect_timer: Option<Timeout>,
     grace_timer: Option<Timeout>,
     connect_timer: Option<Timeout>,
     stats_timer: Option<Interval>,
@@ -174,6 +175,7 @@ impl Agent {
                 session: None,
                 early_candidates: vec![],
                 ring_timer: None,
+                reconnect_timer: None,
                 grace_timer: None,
                 connect_timer: None,
                 stats_timer: None,
@@ -208,6 +210,12 @@ impl Agent {
                     Ok(s) => self.inner.borrow_mut().signaling = Some(s),
                     Err(e) => self.dispatch.dispatch(Action::SocketClosed { reason: e }),
                 }
+            }
+            Effect::ScheduleReconnect { attempt } => {
+                let d = self.dispatch.clone();
+                let wait = crate::store::reconnect_delay_ms(attempt, js_sys::Math::random());
+                let t = Timeout::new(wait, move || d.dispatch(Action::Reconnect));
+                self.inner.borrow_mut().reconnect_timer = Some(t);
             }
             Effect::Send(msg) => self.send(&msg),
             Effect::StartCall { peer, polite } => self.start_call(peer, polite),

@@ -4,8 +4,14 @@ use duet_protocol::{ClientMessage, IceCandidate, IceServer, SessionDescription};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Open the signaling WebSocket (login follows on its `id`).
+    /// Open the signaling WebSocket (login follows on its `id`), replacing
+    /// any earlier one.
     Connect,
+    /// Wait, then report [`super::Action::Reconnect`] (the agent adds the
+    /// jitter: see [`super::reconnect_delay_ms`]).
+    ScheduleReconnect {
+        attempt: u32,
+    },
     /// Send a message to the signaling server.
     Send(ClientMessage),
     /// Open camera/mic, create the peer connection and send an offer to `peer`.

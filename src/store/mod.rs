@@ -37,6 +37,17 @@ pub const CHAT_HISTORY: usize = 200;
 /// How many ICE restarts one interruption may use before the call is given up.
 pub const MAX_ICE_RESTARTS: u32 = 2;
 
+/// Reconnect attempts before the session is given up (about a minute).
+pub const MAX_RECONNECTS: u32 = 8;
+
+/// The wait before reconnect `attempt` (from 1): exponential from 1 s,
+/// capped at 16 s, with jitter (`random` in 0..1) over its upper half, so
+/// clients dropped together by a server restart do not return together.
+pub fn reconnect_delay_ms(attempt: u32, random: f64) -> u32 {
+    let base = 1000u32.saturating_mul(1 << attempt.clamp(1, 5).saturating_sub(1)).min(16_000);
+    base / 2 + (f64::from(base / 2) * random.clamp(0.0, 1.0)) as u32
+}
+
 /// The in-call chat: peer to peer over an RTCDataChannel, never the server.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PeerChat {
@@ -72,6 +83,8 @@ pub struct CallState {
     pub device_check: bool,
     /// ICE restarts spent on the current interruption.
     pub ice_restarts: u32,
+    /// From the server's welcome: proves it is us when we reconnect.
+    pub resume_token: Option<String>,
     /// The latest status to announce (busy, declined, call ended…).
     pub notice: Option<Notice>,
     pub ice_servers: Vec<IceServer>,
@@ -130,6 +143,8 @@ pub enum Action {
     SocketClosed {
         reason: String,
     },
+    /// The wait before the next reconnect attempt is over.
+    Reconnect,
     /// A message from the signaling server.
     Server(ServerMessage),
     /// The peer connection reached `connected`.
@@ -173,6 +188,11 @@ pub enum Action {
 impl CallState {
     pub fn is_logged_in(&self) -> bool {
         self.me.is_some() && self.connection == ConnectionState::LoggedIn
+    }
+
+    /// Logged in, or reconnecting to stay so: the lobby or call stays on screen.
+    pub fn has_session(&self) -> bool {
+        self.me.is_some() && matches!(self.connection, ConnectionState::LoggedIn | ConnectionState::Reconnecting { .. })
     }
 
     /// The user we are calling, being called by, or talking to.

@@ -11,6 +11,11 @@ pub enum ConnectionState {
         requested: String,
     },
     LoggedIn,
+    /// The socket dropped while logged in: the session (and any call) is
+    /// kept while the agent reconnects; `attempt` counts from 1.
+    Reconnecting {
+        attempt: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -80,6 +80,11 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         }
         Action::SocketOpen => {}
         Action::SocketClosed { reason } => socket_closed(s, reason),
+        Action::Reconnect => {
+            if matches!(s.connection, ConnectionState::Reconnecting { .. }) {
+                s.effects.push(Effect::Connect);
+            }
+        }
         Action::Server(msg) => server(s, msg),
         Action::PeerConnected => {
             if let CallPhase::InCall { connected, reconnecting, .. } = &mut s.call {
@@ -307,28 +312,60 @@ fn call(s: &mut CallState, peer: String) {
 
 fn server(s: &mut CallState, msg: ServerMessage) {
     match msg {
-        ServerMessage::Id { id } => {
-            if let ConnectionState::LoggingIn { requested } = &s.connection {
+        ServerMessage::Id { id } => match &s.connection {
+            ConnectionState::LoggingIn { requested } => {
                 let login = ClientMessage::Username {
                     name: requested.clone(),
                     date: None,
                     id: Some(id),
                     duet: Some(PROTOCOL_VERSION),
+                    resume: None,
+                    call: None,
                 };
                 s.effects.push(Effect::Send(login));
             }
-        }
+            // Back under the same name, with the proof, and the call we are in
+            // (for a server that restarted and forgot it).
+            ConnectionState::Reconnecting { .. } => {
+                let call = match &s.call {
+                    CallPhase::InCall { peer, .. } => Some(peer.clone()),
+                    _ => None,
+                };
+                let login = ClientMessage::Username {
+                    name: s.me.clone().unwrap_or_default(),
+                    date: None,
+                    id: Some(id),
+                    duet: Some(PROTOCOL_VERSION),
+                    resume: s.resume_token.clone(),
+                    call,
+                };
+                s.effects.push(Effect::Send(login));
+            }
+            _ => {}
+        },
         ServerMessage::RejectUsername { name, .. } => {
             if let ConnectionState::LoggingIn { requested } = &s.connection {
                 s.notice = Some(Notice::info(format!("The name {requested} is taken; you are {name}")));
             }
             s.me = Some(name);
         }
-        ServerMessage::Welcome { name, ice_servers } => {
+        ServerMessage::Welcome { name, ice_servers, resume } => {
+            let reconnected = matches!(s.connection, ConnectionState::Reconnecting { .. });
+            let was = s.me.replace(name.clone());
             s.duet_server = true;
-            s.me = Some(name);
+            s.resume_token = resume;
             s.connection = ConnectionState::LoggedIn;
             set_ice_servers(s, ice_servers);
+            if reconnected {
+                if was.as_deref() == Some(name.as_str()) {
+                    s.notice = Some(Notice::info("Reconnected to the server"));
+                } else if let Some(peer) = s.peer().map(str::to_owned) {
+                    // Someone else has our name now: the call cannot be ours any more.
+                    end_call(s, &peer, None, Notice::error(format!("Reconnected as {name}; the call had to end")));
+                } else {
+                    s.notice = Some(Notice::info(format!("Reconnected; your name is now {name}")));
+                }
+            }
         }
         ServerMessage::IceServers { ice_servers } => set_ice_servers(s, ice_servers),
         ServerMessage::UserList { users, busy } => {
@@ -444,6 +481,12 @@ fn server_error(s: &mut CallState, code: ErrorCode, text: String) {
     match code {
         // A refused login (bad name, or a cluster that cannot check names right
         // now) leaves the form usable for another try.
+        // Refused while reconnecting (say, a cluster without Redis): try again later.
+        ErrorCode::InvalidUsername | ErrorCode::Unavailable
+            if matches!(s.connection, ConnectionState::Reconnecting { .. }) =>
+        {
+            socket_closed(s, text)
+        }
         ErrorCode::InvalidUsername | ErrorCode::Unavailable if !s.is_logged_in() => {
             s.connection = ConnectionState::Disconnected;
             s.notice = Some(Notice::error(capitalize(&text)));
@@ -466,6 +509,22 @@ fn server_error(s: &mut CallState, code: ErrorCode, text: String) {
 }
 
 fn socket_closed(s: &mut CallState, reason: String) {
+    // A Duet session survives the socket: media flows peer to peer meanwhile.
+    let next_attempt = match s.connection {
+        ConnectionState::LoggedIn if s.duet_server => Some(1),
+        ConnectionState::Reconnecting { attempt } if attempt < super::MAX_RECONNECTS => Some(attempt + 1),
+        _ => None,
+    };
+    if let Some(attempt) = next_attempt {
+        s.connection = ConnectionState::Reconnecting { attempt };
+        s.effects.push(Effect::ScheduleReconnect { attempt });
+        // A call still ringing needs the server to be answered; it is over.
+        if let Some(peer) = s.peer().map(str::to_owned).filter(|_| !matches!(s.call, CallPhase::InCall { .. })) {
+            end_call(s, &peer, None, Notice::error(format!("The call with {peer} was lost with the server")));
+        }
+        s.notice = Some(Notice::error(format!("Lost the connection to the server ({reason}); reconnecting…")));
+        return;
+    }
     let was = std::mem::take(&mut s.connection);
     if !s.call.is_idle() {
         s.effects.push(Effect::EndCall);
@@ -477,8 +536,12 @@ fn socket_closed(s: &mut CallState, reason: String) {
     s.users.clear();
     s.duet_server = false;
     s.media = MediaFlags::default();
+    s.resume_token = None;
     let text = match was {
         ConnectionState::LoggedIn => format!("Lost the connection to the server ({reason}). Log in again to continue."),
+        ConnectionState::Reconnecting { .. } => {
+            format!("Could not reconnect to the server ({reason}). Log in again to continue.")
+        }
         _ => format!("Could not reach the server ({reason})."),
     };
     s.notice = Some(Notice::error(text));

@@ -28,7 +28,7 @@ fn logged_in(me: &str, others: &[&str]) -> CallState {
         [
             Action::Login(me.into()),
             srv(ServerMessage::Id { id: 1 }),
-            srv(ServerMessage::Welcome { name: me.into(), ice_servers: vec![] }),
+            srv(ServerMessage::Welcome { name: me.into(), ice_servers: vec![], resume: None }),
             srv(ServerMessage::UserList { users, busy: vec![] }),
         ],
     )
@@ -63,10 +63,17 @@ fn login_connects_then_sends_the_username_with_the_duet_opt_in() {
     let (s, fx) = effects_of(&s, srv(ServerMessage::Id { id: 9 }));
     assert_eq!(
         fx,
-        vec![Effect::Send(ClientMessage::Username { name: "alice".into(), date: None, id: Some(9), duet: Some(1) })]
+        vec![Effect::Send(ClientMessage::Username {
+            name: "alice".into(),
+            date: None,
+            id: Some(9),
+            duet: Some(1),
+            resume: None,
+            call: None
+        })]
     );
     let ice = vec![IceServer { urls: vec!["stun:x".into()], username: None, credential: None }];
-    let s = s.reduce(srv(ServerMessage::Welcome { name: "alice".into(), ice_servers: ice.clone() }));
+    let s = s.reduce(srv(ServerMessage::Welcome { name: "alice".into(), ice_servers: ice.clone(), resume: None }));
     assert!(s.is_logged_in() && s.duet_server);
     assert_eq!(s.ice_servers, ice);
 }
@@ -619,12 +626,23 @@ fn the_lobby_preview_is_only_for_an_idle_logged_in_user_and_goes_into_the_call()
 }
 
 #[test]
-fn losing_the_server_ends_the_call_and_returns_to_login() {
-    let (s, fx) = effects_of(&in_call("alice", "bob"), Action::SocketClosed { reason: "closed".into() });
+fn losing_the_server_for_good_ends_the_call_and_returns_to_login() {
+    let mut s = in_call("alice", "bob");
+    for attempt in 1..=MAX_RECONNECTS {
+        s = s.reduce(Action::SocketClosed { reason: "closed".into() });
+        assert_eq!(s.connection, ConnectionState::Reconnecting { attempt });
+    }
+    let (s, fx) = effects_of(&s, Action::SocketClosed { reason: "closed".into() });
     assert!(fx.contains(&Effect::EndCall));
     assert!(s.call.is_idle() && s.me.is_none() && s.users.is_empty());
     assert_eq!(s.connection, ConnectionState::Disconnected);
-    assert!(s.notice.unwrap().text.starts_with("Lost the connection"));
+    assert!(s.notice.unwrap().text.starts_with("Could not reconnect"));
+    // A baseline server's session is not resumed.
+    let mut mdn = in_call("alice", "bob");
+    mdn.duet_server = false;
+    let mdn = mdn.reduce(Action::SocketClosed { reason: "closed".into() });
+    assert_eq!(mdn.connection, ConnectionState::Disconnected);
+    assert!(mdn.notice.unwrap().text.starts_with("Lost the connection"));
     // Logging in again works.
     let (_, fx) = effects_of(
         &CallState::default().reduce(Action::SocketClosed { reason: "x".into() }),
@@ -740,4 +758,67 @@ fn an_unreachable_cluster_ends_the_outgoing_call_and_says_so() {
         s.notice.clone().unwrap(),
         Notice::error("Could not reach bob: the server's cluster link is down; try again shortly")
     );
+}
+
+#[test]
+fn a_dropped_socket_keeps_the_call_and_logs_back_in_with_the_token_and_the_call() {
+    let s = in_call("alice", "bob").reduce(srv(ServerMessage::Welcome {
+        name: "alice".into(),
+        ice_servers: vec![],
+        resume: Some("t0k3n".into()),
+    }));
+    let (s, fx) = effects_of(&s, Action::SocketClosed { reason: "code 1006".into() });
+    assert_eq!(fx, vec![Effect::ScheduleReconnect { attempt: 1 }], "no EndCall: media flows peer to peer meanwhile");
+    assert!(matches!(s.call, CallPhase::InCall { .. }));
+    assert!(s.has_session() && !s.is_logged_in());
+    assert!(s.notice.as_ref().unwrap().text.contains("reconnecting"));
+    let (s, fx) = effects_of(&s, Action::Reconnect);
+    assert_eq!(fx, vec![Effect::Connect]);
+    let (s, fx) = effects_of(&s, srv(ServerMessage::Id { id: 9 }));
+    assert_eq!(
+        fx,
+        vec![Effect::Send(ClientMessage::Username {
+            name: "alice".into(),
+            date: None,
+            id: Some(9),
+            duet: Some(duet_protocol::PROTOCOL_VERSION),
+            resume: Some("t0k3n".into()),
+            call: Some("bob".into()),
+        })]
+    );
+    let s = s.reduce(srv(ServerMessage::Welcome {
+        name: "alice".into(),
+        ice_servers: vec![],
+        resume: Some("t0k3n".into()),
+    }));
+    assert!(s.is_logged_in());
+    assert!(matches!(s.call, CallPhase::InCall { ref peer, .. } if peer == "bob"));
+    assert_eq!(s.notice.unwrap().text, "Reconnected to the server");
+}
+
+#[test]
+fn a_ringing_call_ends_with_the_socket_and_a_new_name_ends_the_call() {
+    let ringing = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
+    let (s, fx) = effects_of(&ringing, Action::SocketClosed { reason: "x".into() });
+    assert!(fx.contains(&Effect::EndCall) && s.call.is_idle());
+    assert_eq!(s.connection, ConnectionState::Reconnecting { attempt: 1 });
+
+    let s = in_call("alice", "bob").reduce(Action::SocketClosed { reason: "x".into() });
+    let s = s.reduce(srv(ServerMessage::Welcome { name: "alice1".into(), ice_servers: vec![], resume: None }));
+    assert!(s.call.is_idle());
+    assert_eq!(s.me.as_deref(), Some("alice1"));
+    // A refused login while reconnecting is one more failed attempt, not the end.
+    let s = in_call("alice", "bob").reduce(Action::SocketClosed { reason: "x".into() });
+    let s = s.reduce(srv(ServerMessage::error(ErrorCode::Unavailable, "cluster down")));
+    assert_eq!(s.connection, ConnectionState::Reconnecting { attempt: 2 });
+    assert!(matches!(s.call, CallPhase::InCall { .. }));
+}
+
+#[test]
+fn reconnect_delays_double_from_one_second_to_sixteen_with_jitter() {
+    let lo: Vec<u32> = (1..=7).map(|a| reconnect_delay_ms(a, 0.0)).collect();
+    let hi: Vec<u32> = (1..=7).map(|a| reconnect_delay_ms(a, 1.0)).collect();
+    assert_eq!(hi, [1000, 2000, 4000, 8000, 16000, 16000, 16000]);
+    assert_eq!(lo, [500, 1000, 2000, 4000, 8000, 8000, 8000]);
+    assert_eq!(reconnect_delay_ms(3, 0.5), 3000);
 }
