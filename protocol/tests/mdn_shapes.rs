@@ -16,7 +16,17 @@ fn server_json(m: &ServerMessage) -> Value {
 #[test]
 fn mdn_username_reads_as_a_login_without_duet_opt_in() {
     let m = client(json!({"name": "alice", "date": 1700000000000u64, "id": 3, "type": "username"}));
-    assert_eq!(m, ClientMessage::Username { name: "alice".into(), date: Some(1.7e12), id: Some(3), duet: None });
+    assert_eq!(
+        m,
+        ClientMessage::Username {
+            name: "alice".into(),
+            date: Some(1.7e12),
+            id: Some(3),
+            duet: None,
+            resume: None,
+            call: None
+        }
+    );
 }
 
 #[test]
@@ -130,6 +140,7 @@ fn duet_additions_round_trip() {
                 username: Some("1700003600:alice".into()),
                 credential: Some("c2VjcmV0".into()),
             }],
+            resume: Some("00ff".into()),
         },
         ServerMessage::PresenceUpdate {
             available: vec!["dave".into()],
@@ -145,8 +156,12 @@ fn duet_additions_round_trip() {
         assert_eq!(ServerMessage::parse(&m.to_json()).unwrap(), m);
     }
     assert_eq!(
-        server_json(&ServerMessage::Welcome { name: "a".into(), ice_servers: vec![] }),
+        server_json(&ServerMessage::Welcome { name: "a".into(), ice_servers: vec![], resume: None }),
         json!({"type": "welcome", "name": "a", "iceServers": []})
+    );
+    assert_eq!(
+        server_json(&ServerMessage::Welcome { name: "a".into(), ice_servers: vec![], resume: Some("t".into()) }),
+        json!({"type": "welcome", "name": "a", "iceServers": [], "resume": "t"})
     );
     assert_eq!(
         server_json(&ServerMessage::PresenceUpdate {

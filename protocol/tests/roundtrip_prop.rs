@@ -14,8 +14,21 @@ fn client_message() -> impl Strategy<Value = ClientMessage> {
         |(candidate, sdp_mid, idx)| IceCandidate { candidate, sdp_mid, sdp_m_line_index: idx, username_fragment: None },
     );
     prop_oneof![
-        (text(), proptest::option::of(any::<u64>()), proptest::option::of(1u32..3))
-            .prop_map(|(name, id, duet)| ClientMessage::Username { name, date: Some(1.0), id, duet }),
+        (
+            text(),
+            proptest::option::of(any::<u64>()),
+            proptest::option::of(1u32..3),
+            proptest::option::of(text()),
+            proptest::option::of(text())
+        )
+            .prop_map(|(name, id, duet, resume, call)| ClientMessage::Username {
+                name,
+                date: Some(1.0),
+                id,
+                duet,
+                resume,
+                call
+            }),
         text().prop_map(|text| ClientMessage::Message { text, date: None, id: None }),
         (text(), sdp()).prop_map(|(target, sdp)| ClientMessage::VideoOffer { name: None, target, sdp }),
         (text(), sdp()).prop_map(|(target, sdp)| ClientMessage::VideoAnswer { name: None, target, sdp }),
