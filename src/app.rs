@@ -6,8 +6,10 @@ use yew_router::prelude::*;
 
 use crate::{
     agent::CallAgent,
-    components::{CallView, Chat, DeviceCheck, IncomingCall, Login, Privacy, ShortcutHelp, Status, UserList},
-    hooks::{use_shortcuts, use_store, StoreProvider},
+    components::{
+        CallView, Chat, DeviceCheck, IncomingCall, LangSwitch, Login, Privacy, ShortcutHelp, Status, UserList,
+    },
+    hooks::{use_shortcuts, use_store, use_texts, StoreProvider},
     store::{Action, CallPhase},
 };
 
@@ -42,6 +44,7 @@ fn shell() -> Html {
     let route = use_route::<Route>().unwrap_or(Route::NotFound);
     let navigator = use_navigator();
     let logged_in = store.has_session();
+    let t = use_texts();
     // The deep link already acted on, so returning to it does not redial.
     let dialed = use_mut_ref(|| None::<String>);
     use_shortcuts();
@@ -86,6 +89,9 @@ fn shell() -> Html {
         @media (max-width: 40rem) { padding: 0.5rem; }
         header { display: flex; align-items: baseline; justify-content: space-between; gap: 1rem; }
         header h1 { margin: 0; font-size: 1.4rem; }
+        header { flex-wrap: wrap; }
+        .lang-switch { display: inline-flex; gap: 0.4rem; align-items: center; }
+        .lang-switch select { font: inherit; padding: 0.2rem; }
         .lobby { display: grid; gap: 1.5rem; grid-template-columns: minmax(14rem, 1fr) 2fr; }
         @media (max-width: 40rem) { .lobby { grid-template-columns: 1fr; } }
         "#
@@ -102,7 +108,8 @@ fn shell() -> Html {
             if logged_in {
                 <header>
                     <h1>{ "Duet" }</h1>
-                    <span>{ format!("Signed in as {}", store.me.clone().unwrap_or_default()) }</span>
+                    <span>{ (t.signed_in_as)(store.me.as_deref().unwrap_or_default()) }</span>
+                    <LangSwitch />
                 </header>
             }
             <Status />

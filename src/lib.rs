@@ -1,6 +1,7 @@
 //! Duet's web app. The call store is plain Rust and builds everywhere; the
 //! views and the agent exist only in the browser build.
 
+pub mod i18n;
 pub mod store;
 
 #[cfg(target_arch = "wasm32")]

@@ -253,3 +253,53 @@ async fn x05_a_server_restart_mid_call_reconnects_both_and_media_never_stops() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x06_korean_ui_remembered_and_usable_on_a_360px_phone() {
+    scenario(
+        "x06",
+        |_| {},
+        |h| async move {
+            let alice = h.browser("alice", "/").await;
+            alice.select("Language", "한국어").await;
+            alice.wait_button("로그인").await;
+            assert_eq!(alice.js("return document.documentElement.lang").await, serde_json::json!("ko"));
+            alice.fill("이름", "alice").await;
+            alice.click("로그인").await;
+            alice.wait_text("alice(으)로 로그인함").await;
+            alice.wait_text("접속 중").await;
+
+            // A phone's width: nothing sticks out sideways, in the lobby or in a call.
+            alice.client.set_window_size(360, 740).await.unwrap();
+            let fits = |b: Browser| async move {
+                b.js("return document.documentElement.scrollWidth <= window.innerWidth").await
+                    == serde_json::json!(true)
+            };
+            assert!(fits(alice.clone()).await, "the lobby fits 360 px");
+
+            let bob = h.user("bob").await;
+            bob.click("Call alice").await;
+            alice.wait_text("bob 님의 전화").await;
+            alice.click("받기").await;
+            alice.assert_media_flows().await;
+            alice.wait_text("bob 님과 통화 중").await;
+            alice.wait_button("마이크 끄기").await;
+            assert!(fits(alice.clone()).await, "the call view fits 360 px");
+            // Every control is on screen and big enough for a thumb.
+            let controls = alice
+                .js("return [...document.querySelectorAll('[role=toolbar] button')].map(b => { \
+                       const r = b.getBoundingClientRect(); \
+                       return r.left >= 0 && r.right <= window.innerWidth && r.height >= 40; })")
+                .await;
+            assert!(controls.as_array().unwrap().iter().all(|v| v == true), "controls reachable: {controls}");
+            alice.click("끊기").await;
+            bob.wait_status("alice hung up").await;
+
+            // The choice outlives a reload; the English user saw English throughout.
+            alice.goto(&format!("{}/", h.base_url())).await;
+            alice.wait_button("로그인").await;
+            assert!(bob.text().await.contains("Online"));
+        },
+    )
+    .await;
+}

@@ -12,7 +12,7 @@ use super::{
     peer::{self, PeerEvent, PeerSession},
     stats, Agent, REMOTE_VIDEO,
 };
-use crate::store::Action;
+use crate::{i18n::Msg, store::Action};
 
 /// How often the stats panel and the quality indicator are refreshed.
 const STATS_EVERY_MS: u32 = 1000;
@@ -36,7 +36,7 @@ impl Agent {
                     s.add_local_tracks(audio, video, true);
                     me.install(s);
                 }
-                Err(e) => me.dispatch.dispatch(Action::CallError(format!("The call could not be started: {e}"))),
+                Err(e) => me.dispatch.dispatch(Action::CallError(Msg::CallStartFailed(e))),
             }
         });
     }
@@ -59,9 +59,7 @@ impl Agent {
             let (ice, audio, video) = me.prefs();
             let session = match PeerSession::new(&peer, polite, &ice, local, me.reporter(generation)) {
                 Ok(s) => s,
-                Err(e) => {
-                    return me.dispatch.dispatch(Action::CallError(format!("The call could not be answered: {e}")))
-                }
+                Err(e) => return me.dispatch.dispatch(Action::CallError(Msg::AnswerFailed(e))),
             };
             me.install(session.clone());
             // The callee never makes the first offer, so a glare is impossible here.
@@ -70,7 +68,7 @@ impl Agent {
                     me.send(&ClientMessage::VideoAnswer { name: None, target: peer, sdp: answer });
                 }
                 Ok(_) => {}
-                Err(e) => me.dispatch.dispatch(Action::CallError(format!("The call could not be answered: {e}"))),
+                Err(e) => me.dispatch.dispatch(Action::CallError(Msg::AnswerFailed(e))),
             }
         });
     }
@@ -95,7 +93,7 @@ impl Agent {
             let me = self.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 if let Err(e) = s.accept_answer(&sdp).await {
-                    me.dispatch.dispatch(Action::CallError(format!("The call could not be set up: {e}")));
+                    me.dispatch.dispatch(Action::CallError(Msg::SetupFailed(e)));
                 }
             });
         }

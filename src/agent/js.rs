@@ -113,3 +113,18 @@ pub fn toggle_fullscreen(element_id: &str) {
         call_promise(&e, "requestFullscreen");
     }
 }
+
+/// The first of the browser's preferred languages that Duet speaks.
+pub fn browser_lang() -> crate::i18n::Lang {
+    let Some(nav) = web_sys::window().map(|w| w.navigator()) else { return Default::default() };
+    let tags: Vec<String> = nav.languages().iter().filter_map(|v| v.as_string()).collect();
+    let fallback = nav.language();
+    crate::i18n::Lang::preferred(tags.iter().map(String::as_str).chain(fallback.as_deref()))
+}
+
+/// `<html lang=…>`, so screen readers pronounce the page right.
+pub fn set_document_lang(tag: &str) {
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("lang", tag);
+    }
+}

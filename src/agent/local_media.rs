@@ -9,7 +9,10 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{MediaStream, MediaStreamTrack};
 
 use super::{js, level::LevelMeter, media, storage, Agent, REMOTE_VIDEO};
-use crate::store::{Action, DeviceKind};
+use crate::{
+    i18n::Msg,
+    store::{Action, DeviceKind},
+};
 
 /// A camera/microphone stream being opened or open, not yet in a call.
 pub struct Warm {
@@ -134,13 +137,13 @@ impl Agent {
         wasm_bindgen_futures::spawn_local(async move {
             let track = match media::open_track(kind, id.as_deref()).await {
                 Ok(t) => t,
-                Err(e) => return me.dispatch.dispatch(Action::MediaProblem(format!("Could not switch: {e}"))),
+                Err(e) => return me.dispatch.dispatch(Action::MediaProblem(Msg::SwitchFailed(e))),
             };
             if let Some(s) = session {
                 // While sharing, the new camera waits behind the screen.
                 let send = !(kind == DeviceKind::Camera && me.inner.borrow().screen.is_some());
                 if let Err(e) = s.switch_device(track, send).await {
-                    me.dispatch.dispatch(Action::MediaProblem(format!("Could not switch: {e}")));
+                    me.dispatch.dispatch(Action::MediaProblem(Msg::SwitchFailed(e)));
                 }
             } else if let Some(p) = preview {
                 swap_track(&p, track);
@@ -159,11 +162,11 @@ impl Agent {
             let stream = match media::open_screen().await {
                 Ok(s) => s,
                 Err(e) => {
-                    let text = match js::error_name(&e).as_str() {
-                        "NotAllowedError" => "Screen sharing was cancelled or is not allowed".to_owned(),
-                        _ => format!("Screen sharing did not start: {}", js::describe(e)),
+                    let msg = match js::error_name(&e).as_str() {
+                        "NotAllowedError" => Msg::ShareCancelled,
+                        _ => Msg::ShareFailed(js::describe(e)),
                     };
-                    return me.dispatch.dispatch(Action::MediaProblem(text));
+                    return me.dispatch.dispatch(Action::MediaProblem(msg));
                 }
             };
             let track = stream.get_video_tracks().get(0).dyn_into::<MediaStreamTrack>().ok();
@@ -171,7 +174,7 @@ impl Agent {
             let (Some(session), Some(track)) = (session, track) else { return media::stop(&stream) };
             if let Err(e) = session.replace_track("video", Some(&track)).await {
                 media::stop(&stream);
-                return me.dispatch.dispatch(Action::MediaProblem(format!("Screen sharing did not start: {e}")));
+                return me.dispatch.dispatch(Action::MediaProblem(Msg::ShareFailed(e)));
             }
             // The browser's own "Stop sharing" ends the track.
             let weak = Rc::downgrade(&me);

@@ -106,13 +106,13 @@ pub async fn enumerate() -> Result<Devices, JsValue> {
     let list: js_sys::Array = JsFuture::from(devices.enumerate_devices()?).await?.unchecked_into();
     let can_route_audio = super::js::can_set_sink_id();
     let mut found = Devices::default();
-    for (n, d) in list.iter().map(MediaDeviceInfo::from).enumerate() {
+    for d in list.iter().map(MediaDeviceInfo::from) {
         // Chromium lists the default as its own entry too: it is `None` here.
         if d.device_id().is_empty() || d.device_id() == "default" || d.device_id() == "communications" {
             continue;
         }
-        let label = if d.label().is_empty() { format!("Device {}", n + 1) } else { d.label() };
-        let device = Device { id: d.device_id(), label };
+        // Empty until access is granted; the picker then numbers them.
+        let device = Device { id: d.device_id(), label: d.label() };
         match d.kind() {
             web_sys::MediaDeviceKind::Videoinput => found.cameras.push(device),
             web_sys::MediaDeviceKind::Audioinput => found.microphones.push(device),

@@ -81,6 +81,7 @@ pub fn call_agent() -> Html {
             if storage::relay_only() {
                 dispatch.dispatch(Action::SetRelayOnly(true));
             }
+            dispatch.dispatch(Action::DetectedLang(storage::lang().unwrap_or_else(js::browser_lang)));
             for kind in [DeviceKind::Camera, DeviceKind::Microphone, DeviceKind::Speaker] {
                 if let Some(id) = storage::device(kind) {
                     dispatch.dispatch(Action::ChooseDevice { kind, id: Some(id) });
@@ -276,6 +277,12 @@ impl Agent {
             Effect::UseDevice { kind, id } => self.use_device(kind, id),
             Effect::DeviceCheck(on) => self.device_check(on),
             Effect::PrepareMedia => self.prepare_media(),
+            Effect::UseLang { lang, remember } => {
+                js::set_document_lang(lang.tag());
+                if remember {
+                    storage::set_lang(lang);
+                }
+            }
             Effect::TogglePictureInPicture => js::toggle_picture_in_picture(REMOTE_VIDEO),
             Effect::ToggleFullscreen => js::toggle_fullscreen(CALL_STAGE),
         }

@@ -36,3 +36,14 @@ pub fn set_device(kind: DeviceKind, id: Option<&str>) {
         None => LocalStorage::delete(device_key(kind)),
     }
 }
+
+const LANG: &str = "duet.lang";
+
+/// The language the user picked on an earlier visit.
+pub fn lang() -> Option<crate::i18n::Lang> {
+    LocalStorage::get::<String>(LANG).ok().and_then(|t| crate::i18n::Lang::from_tag(&t))
+}
+
+pub fn set_lang(lang: crate::i18n::Lang) {
+    let _ = LocalStorage::set(LANG, lang.tag());
+}

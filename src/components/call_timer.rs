@@ -1,7 +1,7 @@
 use gloo::timers::callback::Interval;
 use yew::prelude::*;
 
-use crate::store::format_duration;
+use crate::{hooks::use_texts, store::format_duration};
 
 #[derive(Properties, PartialEq)]
 pub struct CallTimerProps {
@@ -13,6 +13,7 @@ pub struct CallTimerProps {
 #[function_component(CallTimer)]
 pub fn call_timer(props: &CallTimerProps) -> Html {
     let started = use_mut_ref(|| None::<f64>);
+    let t = use_texts();
     let tick = use_force_update();
     if props.connected && started.borrow().is_none() {
         *started.borrow_mut() = Some(js_sys::Date::now());
@@ -23,5 +24,5 @@ pub fn call_timer(props: &CallTimerProps) -> Html {
     });
     let Some(start) = *started.borrow() else { return html! {} };
     let secs = ((js_sys::Date::now() - start) / 1000.0).max(0.0) as u64;
-    html! { <span class="timer" role="timer" aria-label="Call duration">{ format_duration(secs) }</span> }
+    html! { <span class="timer" role="timer" aria-label={t.call_duration}>{ format_duration(secs) }</span> }
 }

@@ -4,7 +4,7 @@ use yew::prelude::*;
 use crate::{
     agent::{CALL_STAGE, LOCAL_VIDEO, REMOTE_VIDEO},
     components::{CallTimer, Controls, DevicePicker, PeerChat, QualityBadge, StatsPanel},
-    hooks::use_store,
+    hooks::{use_store, use_texts},
     store::CallPhase,
 };
 
@@ -12,12 +12,13 @@ use crate::{
 #[styled_component(CallView)]
 pub fn call_view() -> Html {
     let store = use_store();
+    let t = use_texts();
     let Some(peer) = store.peer().map(str::to_owned) else { return html! {} };
     let heading = match &store.call {
-        CallPhase::Outgoing { .. } => format!("Calling {peer}…"),
-        CallPhase::InCall { connected: false, .. } => format!("Connecting to {peer}…"),
-        CallPhase::InCall { reconnecting: true, .. } => format!("Reconnecting to {peer}…"),
-        _ => format!("In a call with {peer}"),
+        CallPhase::Outgoing { .. } => (t.calling)(&peer),
+        CallPhase::InCall { connected: false, .. } => (t.connecting_to)(&peer),
+        CallPhase::InCall { reconnecting: true, .. } => (t.reconnecting_to)(&peer),
+        _ => (t.in_call_with)(&peer),
     };
     let connected = matches!(store.call, CallPhase::InCall { connected: true, .. });
     let class = css!(
@@ -53,17 +54,17 @@ pub fn call_view() -> Html {
                 if in_call { <CallTimer {connected} /> <QualityBadge /> }
             </div>
             <div class="stage" id={CALL_STAGE}>
-                <video id={REMOTE_VIDEO} class="remote" autoplay=true playsinline=true aria-label={format!("Video from {peer}")}></video>
-                if !media.remote_media { <div class="waiting" aria-hidden="true">{ "Waiting for video…" }</div> }
+                <video id={REMOTE_VIDEO} class="remote" autoplay=true playsinline=true aria-label={(t.video_from)(&peer)}></video>
+                if !media.remote_media { <div class="waiting" aria-hidden="true">{ t.waiting_for_video }</div> }
                 <div class="indicators">
-                    if !media.remote_mic_on { <span data-indicator="peer-muted">{ format!("{peer} muted their microphone") }</span> }
-                    if !media.remote_camera_on { <span data-indicator="peer-camera-off">{ format!("{peer} turned their camera off") }</span> }
-                    if store.sharing_screen { <span data-indicator="sharing">{ "You are sharing your screen" }</span> }
+                    if !media.remote_mic_on { <span data-indicator="peer-muted">{ (t.peer_muted)(&peer) }</span> }
+                    if !media.remote_camera_on { <span data-indicator="peer-camera-off">{ (t.peer_camera_off)(&peer) }</span> }
+                    if store.sharing_screen { <span data-indicator="sharing">{ t.you_are_sharing }</span> }
                 </div>
                 // A mirror feels natural for a camera, but would flip a shared screen's text.
                 <video id={LOCAL_VIDEO} class={classes!("local", (!store.sharing_screen).then_some("mirrored"))}
                        autoplay=true playsinline=true muted=true
-                       aria-label={if store.sharing_screen { "Your shared screen" } else { "Your camera" }}></video>
+                       aria-label={if store.sharing_screen { t.your_screen } else { t.your_camera }}></video>
             </div>
             <Controls />
             if in_call {
@@ -71,7 +72,7 @@ pub fn call_view() -> Html {
                     if store.peer_chat.open { <PeerChat /> }
                     if store.show_stats { <StatsPanel /> }
                     <details>
-                        <summary>{ "Devices" }</summary>
+                        <summary>{ t.devices }</summary>
                         <DevicePicker />
                     </details>
                 </div>

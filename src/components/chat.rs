@@ -3,7 +3,7 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_store, use_text_submit},
+    hooks::{use_store, use_text_submit, use_texts},
     store::Action,
 };
 
@@ -13,6 +13,7 @@ use crate::{
 pub fn chat() -> Html {
     let store = use_store();
     let input = use_node_ref();
+    let t = use_texts();
     let onsubmit = use_text_submit(input.clone(), Action::SendChat, true);
     let class = css!(
         r#"
@@ -27,14 +28,14 @@ pub fn chat() -> Html {
     );
     html! {
         <section {class} aria-labelledby="chat-heading">
-            <h2 id="chat-heading">{ "Lobby chat" }</h2>
-            <ol aria-label="Chat messages" aria-live="polite">
+            <h2 id="chat-heading">{ t.lobby_chat }</h2>
+            <ol aria-label={t.chat_messages} aria-live="polite">
                 { for store.chat.iter().map(|l| html! { <li><b>{ &l.from }</b>{ &l.text }</li> }) }
             </ol>
             <form {onsubmit}>
-                <label for="chat-input" class="visually-hidden">{ "Message" }</label>
+                <label for="chat-input" class="visually-hidden">{ t.message }</label>
                 <input id="chat-input" ref={input} type="text" maxlength={MAX_CHAT_CHARS.to_string()} autocomplete="off" />
-                <button type="submit">{ "Send" }</button>
+                <button type="submit">{ t.send }</button>
             </form>
         </section>
     }

@@ -2,7 +2,7 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_action, use_store},
+    hooks::{use_action, use_store, use_texts},
     store::{Action, CallPhase},
 };
 
@@ -11,6 +11,7 @@ use crate::{
 #[styled_component(Controls)]
 pub fn controls() -> Html {
     let store = use_store();
+    let t = use_texts();
     let cancel = use_action(Action::Cancel);
     let hang_up = use_action(Action::HangUp);
     let mic = use_action(Action::ToggleMic);
@@ -38,38 +39,38 @@ pub fn controls() -> Html {
     let toggles = html! {
         <>
             <button onclick={mic} aria-pressed={(!media.mic_on).to_string()}>
-                { if media.mic_on { "Mute microphone" } else { "Unmute microphone" } }
+                { if media.mic_on { t.mute } else { t.unmute } }
             </button>
             <button onclick={camera} aria-pressed={(!media.camera_on).to_string()}>
-                { if media.camera_on { "Turn camera off" } else { "Turn camera on" } }
+                { if media.camera_on { t.camera_off } else { t.camera_on } }
             </button>
         </>
     };
     let unread = store.peer_chat.unread;
     let chat_name = match unread {
-        0 => "Chat".to_owned(),
-        n => format!("Chat ({n} unread)"),
+        0 => t.chat.to_owned(),
+        n => (t.chat_unread)(n),
     };
     let in_call = html! {
         <>
             <button onclick={share} aria-pressed={store.sharing_screen.to_string()}>
-                { if store.sharing_screen { "Stop sharing" } else { "Share screen" } }
+                { if store.sharing_screen { t.stop_sharing } else { t.share_screen } }
             </button>
             <button onclick={chat} aria-pressed={store.peer_chat.open.to_string()} aria-label={chat_name}>
-                { "Chat" }
+                { t.chat }
                 if unread > 0 { <span class="badge" aria-hidden="true">{ unread }</span> }
             </button>
-            <button onclick={stats} aria-pressed={store.show_stats.to_string()}>{ "Statistics" }</button>
-            <button onclick={pip}>{ "Picture in picture" }</button>
-            <button onclick={fullscreen}>{ "Full screen" }</button>
-            <button onclick={help} aria-label="Keyboard shortcuts">{ "?" }</button>
+            <button onclick={stats} aria-pressed={store.show_stats.to_string()}>{ t.statistics }</button>
+            <button onclick={pip}>{ t.picture_in_picture }</button>
+            <button onclick={fullscreen}>{ t.full_screen }</button>
+            <button onclick={help} aria-label={t.keyboard_shortcuts}>{ "?" }</button>
         </>
     };
     html! {
-        <div {class} role="toolbar" aria-label="Call controls">
+        <div {class} role="toolbar" aria-label={t.call_controls}>
             { match store.call {
-                CallPhase::Outgoing { .. } => html! { <>{ toggles }<button class="danger" onclick={cancel}>{ "Cancel" }</button></> },
-                CallPhase::InCall { .. } => html! { <>{ toggles }{ in_call }<button class="danger" onclick={hang_up}>{ "Hang up" }</button></> },
+                CallPhase::Outgoing { .. } => html! { <>{ toggles }<button class="danger" onclick={cancel}>{ t.cancel }</button></> },
+                CallPhase::InCall { .. } => html! { <>{ toggles }{ in_call }<button class="danger" onclick={hang_up}>{ t.hang_up }</button></> },
                 _ => html! {},
             } }
         </div>

@@ -4,7 +4,7 @@ use yew::prelude::*;
 use crate::{
     agent::{MIC_LEVEL, PREVIEW_VIDEO},
     components::DevicePicker,
-    hooks::{use_action, use_store},
+    hooks::{use_action, use_store, use_texts},
     store::Action,
 };
 
@@ -14,6 +14,7 @@ use crate::{
 pub fn device_check() -> Html {
     let store = use_store();
     let toggle = use_action(Action::ToggleDeviceCheck);
+    let t = use_texts();
     let class = css!(
         r#"
         display: grid; gap: 0.5rem; margin-top: 1rem;
@@ -27,13 +28,13 @@ pub fn device_check() -> Html {
     let on = store.device_check;
     html! {
         <section {class} aria-labelledby="device-check-heading">
-            <h2 id="device-check-heading">{ "Camera and microphone" }</h2>
+            <h2 id="device-check-heading">{ t.camera_and_microphone }</h2>
             <button onclick={toggle} aria-pressed={on.to_string()}>
-                { if on { "Stop the check" } else { "Check camera and microphone" } }
+                { if on { t.stop_check } else { t.check_devices } }
             </button>
             if on {
-                <video id={PREVIEW_VIDEO} autoplay=true playsinline=true muted=true aria-label="Camera preview"></video>
-                <label for={MIC_LEVEL}>{ "Microphone level" }</label>
+                <video id={PREVIEW_VIDEO} autoplay=true playsinline=true muted=true aria-label={t.camera_preview}></video>
+                <label for={MIC_LEVEL}>{ t.mic_level }</label>
                 <meter id={MIC_LEVEL} min="0" max="1" low="0.1" high="0.8" optimum="0.5" value="0"></meter>
             }
             <DevicePicker />

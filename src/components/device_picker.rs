@@ -2,15 +2,16 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use crate::{
-    hooks::use_store,
+    hooks::{use_store, use_texts},
     store::{Action, DeviceKind},
 };
 
-fn label(kind: DeviceKind) -> &'static str {
+/// Element ids, the same in every language.
+fn id(kind: DeviceKind) -> &'static str {
     match kind {
-        DeviceKind::Camera => "Camera",
-        DeviceKind::Microphone => "Microphone",
-        DeviceKind::Speaker => "Speaker",
+        DeviceKind::Camera => "device-camera",
+        DeviceKind::Microphone => "device-microphone",
+        DeviceKind::Speaker => "device-speaker",
     }
 }
 
@@ -19,6 +20,7 @@ fn label(kind: DeviceKind) -> &'static str {
 #[function_component(DevicePicker)]
 pub fn device_picker() -> Html {
     let store = use_store();
+    let t = use_texts();
     let pickers = [DeviceKind::Camera, DeviceKind::Microphone, DeviceKind::Speaker].into_iter().filter_map(|kind| {
         let list = store.devices.list(kind);
         if list.is_empty() {
@@ -32,14 +34,21 @@ pub fn device_picker() -> Html {
                 store.dispatch(Action::ChooseDevice { kind, id: (!id.is_empty()).then_some(id) });
             })
         };
-        let id = format!("device-{}", label(kind).to_lowercase());
+        let label = match kind {
+            DeviceKind::Camera => t.camera,
+            DeviceKind::Microphone => t.microphone,
+            DeviceKind::Speaker => t.speaker,
+        };
+        let id = id(kind);
         Some(html! {
-            <div class="picker" key={id.clone()}>
-                <label for={id.clone()}>{ label(kind) }</label>
+            <div class="picker" key={id}>
+                <label for={id}>{ label }</label>
                 <select {id} {onchange}>
-                    <option value="" selected={chosen.is_empty()}>{ "System default" }</option>
-                    { for list.iter().map(|d| html! {
-                        <option key={d.id.clone()} value={d.id.clone()} selected={d.id == chosen}>{ &d.label }</option>
+                    <option value="" selected={chosen.is_empty()}>{ t.system_default }</option>
+                    { for list.iter().enumerate().map(|(n, d)| html! {
+                        <option key={d.id.clone()} value={d.id.clone()} selected={d.id == chosen}>
+                            { if d.label.is_empty() { (t.unnamed_device)(n + 1) } else { d.label.clone() } }
+                        </option>
                     }) }
                 </select>
             </div>

@@ -3,7 +3,7 @@ use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_action, use_store},
+    hooks::{use_action, use_store, use_texts},
     store::{Action, CallPhase},
 };
 
@@ -14,6 +14,7 @@ pub fn incoming_call() -> Html {
     let accept = use_action(Action::Accept);
     let decline = use_action(Action::Decline);
     let accept_ref = use_node_ref();
+    let t = use_texts();
     let caller = match &store.call {
         CallPhase::Incoming { peer, .. } => Some(peer.clone()),
         _ => None,
@@ -51,10 +52,10 @@ pub fn incoming_call() -> Html {
     html! {
         <div {class} {onkeydown}>
             <div class="card" role="alertdialog" aria-modal="true" aria-labelledby="incoming-title">
-                <h2 id="incoming-title">{ format!("{caller} is calling") }</h2>
+                <h2 id="incoming-title">{ (t.is_calling)(&caller) }</h2>
                 <div class="actions">
-                    <button ref={accept_ref} class="primary" onclick={accept}>{ "Accept" }</button>
-                    <button class="danger" onclick={decline}>{ "Decline" }</button>
+                    <button ref={accept_ref} class="primary" onclick={accept}>{ t.accept }</button>
+                    <button class="danger" onclick={decline}>{ t.decline }</button>
                 </div>
             </div>
         </div>

@@ -3,7 +3,8 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_store, use_text_submit},
+    components::LangSwitch,
+    hooks::{use_store, use_text_submit, use_texts},
     store::{Action, ConnectionState},
 };
 
@@ -11,6 +12,7 @@ use crate::{
 pub fn login() -> Html {
     let store = use_store();
     let input = use_node_ref();
+    let t = use_texts();
     let busy = matches!(store.connection, ConnectionState::LoggingIn { .. });
     let onsubmit = use_text_submit(input.clone(), Action::Login, false);
     let class = css!(
@@ -24,15 +26,16 @@ pub fn login() -> Html {
         "#
     );
     html! {
-        <form {class} {onsubmit} aria-label="Log in">
+        <form {class} {onsubmit} aria-label={t.log_in}>
             <h1>{ "Duet" }</h1>
-            <p>{ "Pick a name, then call anyone online." }</p>
-            <label for="username">{ "Username" }</label>
+            <p>{ t.tagline }</p>
+            <label for="username">{ t.username }</label>
             <input id="username" ref={input} type="text" name="username" autocomplete="nickname"
                 required=true maxlength={MAX_USERNAME_CHARS.to_string()} autofocus=true disabled={busy} />
             <button type="submit" class="primary" disabled={busy}>
-                { if busy { "Logging in…" } else { "Log in" } }
+                { if busy { t.logging_in } else { t.log_in } }
             </button>
+            <LangSwitch />
         </form>
     }
 }

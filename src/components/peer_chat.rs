@@ -3,7 +3,7 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_store, use_text_submit},
+    hooks::{use_store, use_text_submit, use_texts},
     store::Action,
 };
 
@@ -13,6 +13,7 @@ use crate::{
 pub fn peer_chat() -> Html {
     let store = use_store();
     let input = use_node_ref();
+    let t = use_texts();
     let onsubmit = use_text_submit(input.clone(), Action::SendPeerChat, true);
     let class = css!(
         r#"
@@ -26,15 +27,15 @@ pub fn peer_chat() -> Html {
     let ready = store.peer_chat.ready;
     html! {
         <section {class} aria-labelledby="peer-chat-heading">
-            <h2 id="peer-chat-heading">{ "Chat in this call" }</h2>
-            <ol aria-label="Call chat messages" aria-live="polite">
+            <h2 id="peer-chat-heading">{ t.call_chat }</h2>
+            <ol aria-label={t.call_chat_messages} aria-live="polite">
                 { for store.peer_chat.lines.iter().map(|l| html! { <li><b>{ &l.from }</b>{ &l.text }</li> }) }
             </ol>
             <form {onsubmit}>
-                <label for="peer-chat-input" class="visually-hidden">{ "Call message" }</label>
+                <label for="peer-chat-input" class="visually-hidden">{ t.call_message }</label>
                 <input id="peer-chat-input" ref={input} type="text" maxlength={MAX_CHAT_CHARS.to_string()}
                        autocomplete="off" disabled={!ready} />
-                <button type="submit" disabled={!ready}>{ "Send to call" }</button>
+                <button type="submit" disabled={!ready}>{ t.send_to_call }</button>
             </form>
         </section>
     }

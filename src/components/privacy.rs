@@ -2,13 +2,17 @@ use stylist::yew::styled_component;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::{hooks::use_store, store::Action};
+use crate::{
+    hooks::{use_store, use_texts},
+    store::Action,
+};
 
 /// The "Relay only" setting: calls go through the TURN relay, so the other
 /// person never learns your IP address (at some cost in quality).
 #[styled_component(Privacy)]
 pub fn privacy() -> Html {
     let store = use_store();
+    let t = use_texts();
     let onchange = {
         let store = store.clone();
         Callback::from(move |e: Event| {
@@ -27,9 +31,9 @@ pub fn privacy() -> Html {
         <div {class}>
             <label>
                 <input type="checkbox" checked={store.relay_only} {onchange} aria-describedby="relay-help" />
-                { "Relay only" }
+                { t.relay_only }
             </label>
-            <p id="relay-help">{ "Calls go through the relay server, so the other person never learns your IP address." }</p>
+            <p id="relay-help">{ t.relay_help }</p>
         </div>
     }
 }

@@ -2,18 +2,19 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_action, use_store},
+    hooks::{use_action, use_store, use_texts},
+    i18n::Texts,
     store::{shortcuts, Action},
 };
 
-fn describe(a: &Action) -> &'static str {
+fn describe(t: &Texts, a: &Action) -> &'static str {
     match a {
-        Action::ToggleMic => "Mute or unmute the microphone",
-        Action::ToggleCamera => "Turn the camera off or on",
-        Action::ToggleShare => "Share the screen, or stop sharing",
-        Action::HangUp => "Hang up",
-        Action::ToggleStats => "Show or hide call statistics",
-        Action::ToggleHelp => "Show or hide this list",
+        Action::ToggleMic => t.shortcut_mic,
+        Action::ToggleCamera => t.shortcut_camera,
+        Action::ToggleShare => t.shortcut_share,
+        Action::HangUp => t.shortcut_hang_up,
+        Action::ToggleStats => t.shortcut_stats,
+        Action::ToggleHelp => t.shortcut_help,
         _ => "",
     }
 }
@@ -23,6 +24,7 @@ fn describe(a: &Action) -> &'static str {
 pub fn shortcut_help() -> Html {
     let store = use_store();
     let close = use_action(Action::ToggleHelp);
+    let t = use_texts();
     if !store.show_help {
         return html! {};
     }
@@ -39,14 +41,14 @@ pub fn shortcut_help() -> Html {
     html! {
         <div {class}>
             <div class="card" role="dialog" aria-modal="true" aria-labelledby="help-title">
-                <h2 id="help-title">{ "Keyboard shortcuts" }</h2>
+                <h2 id="help-title">{ t.keyboard_shortcuts }</h2>
                 <dl>
                     { for shortcuts::all().iter().map(|s| html! {
-                        <><dt><kbd>{ s.key.to_uppercase() }</kbd></dt><dd>{ describe(&s.action) }</dd></>
+                        <><dt><kbd>{ s.key.to_uppercase() }</kbd></dt><dd>{ describe(t, &s.action) }</dd></>
                     }) }
-                    <dt><kbd>{ "Esc" }</kbd></dt><dd>{ "Close this list and the statistics" }</dd>
+                    <dt><kbd>{ "Esc" }</kbd></dt><dd>{ t.shortcut_escape }</dd>
                 </dl>
-                <button onclick={close}>{ "Close" }</button>
+                <button onclick={close}>{ t.close }</button>
             </div>
         </div>
     }

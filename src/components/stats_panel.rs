@@ -2,15 +2,15 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::use_store,
+    hooks::{use_store, use_texts},
     store::{CallStats, Quality, VideoFormat},
 };
 
-fn quality_text(q: Quality) -> &'static str {
+fn level(q: Quality) -> &'static str {
     match q {
-        Quality::Good => "Good",
-        Quality::Fair => "Fair",
-        Quality::Poor => "Poor",
+        Quality::Good => "good",
+        Quality::Fair => "fair",
+        Quality::Poor => "poor",
     }
 }
 
@@ -18,6 +18,7 @@ fn quality_text(q: Quality) -> &'static str {
 #[styled_component(QualityBadge)]
 pub fn quality_badge() -> Html {
     let store = use_store();
+    let t = use_texts();
     let Some(stats) = &store.stats else { return html! {} };
     let q = stats.quality();
     let class = css!(
@@ -26,12 +27,12 @@ pub fn quality_badge() -> Html {
         &.fair { background: #9a5b00; } &.poor { background: #b3261e; }
         "#
     );
-    let level = quality_text(q).to_lowercase();
-    html! {
-        <span class={classes!(class, level)} data-quality={quality_text(q).to_lowercase()}>
-            { format!("Connection: {}", quality_text(q)) }
-        </span>
-    }
+    let text = match q {
+        Quality::Good => t.connection_good,
+        Quality::Fair => t.connection_fair,
+        Quality::Poor => t.connection_poor,
+    };
+    html! { <span class={classes!(class, level(q))} data-quality={level(q)}>{ text }</span> }
 }
 
 fn video(f: &Option<VideoFormat>) -> String {
@@ -42,6 +43,7 @@ fn video(f: &Option<VideoFormat>) -> String {
 #[styled_component(StatsPanel)]
 pub fn stats_panel() -> Html {
     let store = use_store();
+    let t = use_texts();
     let s = store.stats.clone().unwrap_or_default();
     let CallStats { rtt_ms, inbound_kbps, outbound_kbps, loss_percent, .. } = s;
     let class = css!(
@@ -51,15 +53,17 @@ pub fn stats_panel() -> Html {
         dt { color: var(--muted); } dd { margin: 0; font-variant-numeric: tabular-nums; }
         "#
     );
+    // `data-stat` keys stay English whatever the language: tools read them.
     let rows = [
-        ("Round trip", rtt_ms.map_or_else(|| "–".into(), |r| format!("{r:.0} ms"))),
-        ("Receiving", format!("{inbound_kbps:.0} kbit/s")),
-        ("Sending", format!("{outbound_kbps:.0} kbit/s")),
-        ("Packet loss", format!("{loss_percent:.1} %")),
-        ("Video in", video(&s.inbound_video)),
-        ("Video out", video(&s.outbound_video)),
+        ("Round trip", t.round_trip, rtt_ms.map_or_else(|| "–".into(), |r| format!("{r:.0} ms"))),
+        ("Receiving", t.receiving, format!("{inbound_kbps:.0} kbit/s")),
+        ("Sending", t.sending, format!("{outbound_kbps:.0} kbit/s")),
+        ("Packet loss", t.packet_loss, format!("{loss_percent:.1} %")),
+        ("Video in", t.video_in, video(&s.inbound_video)),
+        ("Video out", t.video_out, video(&s.outbound_video)),
         (
             "Route",
+            t.route,
             match (&s.candidate_type, &s.protocol) {
                 (Some(t), Some(p)) => format!("{t} ({p})"),
                 (Some(t), None) => t.clone(),
@@ -68,8 +72,8 @@ pub fn stats_panel() -> Html {
         ),
     ];
     html! {
-        <dl {class} aria-label="Call statistics" id="call-stats">
-            { for rows.into_iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd data-stat={k}>{ v }</dd></> }) }
+        <dl {class} aria-label={t.call_statistics} id="call-stats">
+            { for rows.into_iter().map(|(key, label, v)| html! { <><dt>{ label }</dt><dd data-stat={key}>{ v }</dd></> }) }
         </dl>
     }
 }

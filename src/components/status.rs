@@ -2,7 +2,8 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_action, use_store},
+    hooks::{use_action, use_store, use_texts},
+    i18n::Msg,
     store::Action,
 };
 
@@ -11,6 +12,8 @@ use crate::{
 pub fn status() -> Html {
     let store = use_store();
     let dismiss = use_action(Action::DismissNotice);
+    let t = use_texts();
+    let lang = store.lang;
     let class = css!(
         r#"
         min-height: 2.5rem; display: grid; gap: 0.25rem;
@@ -24,12 +27,12 @@ pub fn status() -> Html {
         <div {class} role="status" aria-live="polite">
             if let Some(n) = &store.notice {
                 <p class={classes!(n.error.then_some("error"))}>
-                    <span>{ &n.text }</span>
-                    <button onclick={dismiss} aria-label="Dismiss message">{ "×" }</button>
+                    <span>{ lang.render(&n.msg) }</span>
+                    <button onclick={dismiss} aria-label={t.dismiss}>{ "×" }</button>
                 </p>
             }
             if let Some(issue) = &store.media.local_issue {
-                if !store.call.is_idle() { <p class="error"><span>{ issue.message() }</span></p> }
+                if !store.call.is_idle() { <p class="error"><span>{ lang.render(&Msg::Media(issue.clone())) }</span></p> }
             }
         </div>
     }

@@ -2,11 +2,15 @@ use duet_protocol::UserStatus;
 use stylist::yew::styled_component;
 use yew::prelude::*;
 
-use crate::{hooks::use_store, store::Action};
+use crate::{
+    hooks::{use_store, use_texts},
+    store::Action,
+};
 
 #[styled_component(UserList)]
 pub fn user_list() -> Html {
     let store = use_store();
+    let t = use_texts();
     let me = store.me.clone().unwrap_or_default();
     let class = css!(
         r#"
@@ -20,9 +24,9 @@ pub fn user_list() -> Html {
     let others = store.users.iter().filter(|(n, _)| *n != me).count();
     html! {
         <section aria-labelledby="users-heading">
-            <h2 id="users-heading">{ "Online" }</h2>
-            <ul {class} aria-label="Online users">
-                <li key="self"><span class="you">{ format!("{me} (you)") }</span></li>
+            <h2 id="users-heading">{ t.online }</h2>
+            <ul {class} aria-label={t.online_users}>
+                <li key="self"><span class="you">{ (t.you)(&me) }</span></li>
                 { for store.users.iter().filter(|(n, _)| *n != me).map(|(name, status)| {
                     let busy = status == UserStatus::Busy;
                     let onclick = {
@@ -33,13 +37,13 @@ pub fn user_list() -> Html {
                     html! {
                         <li key={format!("user:{name}")}>
                             // Left enabled: a click on a busy user explains why it cannot ring.
-                            <button aria-label={format!("Call {name}")} {onclick}>{ name }</button>
-                            if busy { <span class="badge">{ "In a call" }</span> }
+                            <button aria-label={(t.call_user)(name)} {onclick}>{ name }</button>
+                            if busy { <span class="badge">{ t.in_a_call }</span> }
                         </li>
                     }
                 }) }
             </ul>
-            if others == 0 { <p class="muted">{ "Nobody else is online yet. Share this page's address with someone to call them." }</p> }
+            if others == 0 { <p class="muted">{ t.nobody_online }</p> }
         </section>
     }
 }

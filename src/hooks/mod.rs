@@ -38,6 +38,12 @@ pub fn use_store() -> Store {
     use_context::<Store>().expect("use_store needs a StoreProvider above")
 }
 
+/// The current language's texts.
+#[hook]
+pub fn use_texts() -> &'static crate::i18n::Texts {
+    use_store().lang.texts()
+}
+
 /// A callback that dispatches a fixed action.
 #[hook]
 pub fn use_action(action: Action) -> Callback<MouseEvent> {

@@ -75,6 +75,11 @@ pub enum Effect {
     /// Open the camera and microphone while the phone rings, so accepting
     /// does not wait for them.
     PrepareMedia,
+    /// Mark the page as being in `lang`, and remember it if the user chose it.
+    UseLang {
+        lang: crate::i18n::Lang,
+        remember: bool,
+    },
     /// Browser display modes; their state lives in the browser, not here.
     TogglePictureInPicture,
     ToggleFullscreen,

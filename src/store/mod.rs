@@ -85,6 +85,8 @@ pub struct CallState {
     pub ice_restarts: u32,
     /// From the server's welcome: proves it is us when we reconnect.
     pub resume_token: Option<String>,
+    /// The language of every view and announcement.
+    pub lang: crate::i18n::Lang,
     /// The latest status to announce (busy, declined, call ended…).
     pub notice: Option<Notice>,
     pub ice_servers: Vec<IceServer>,
@@ -132,6 +134,10 @@ pub enum Action {
     },
     /// Open or close the lobby's camera and microphone check.
     ToggleDeviceCheck,
+    /// The user picked a language (remembered for the next visit).
+    SetLang(crate::i18n::Lang),
+    /// The language found at start (saved choice, else the browser's).
+    DetectedLang(crate::i18n::Lang),
     /// The remote video in a floating window, or back.
     TogglePictureInPicture,
     ToggleFullscreen,
@@ -170,7 +176,7 @@ pub enum Action {
     /// Camera/microphone trouble; the call goes on with what there is.
     LocalMedia(LocalMediaIssue),
     /// Something in the agent broke the call (e.g. the SDP was refused).
-    CallError(String),
+    CallError(crate::i18n::Msg),
     /// A line from the peer over the data channel.
     PeerChatReceived(String),
     /// The data channel opened or closed.
@@ -180,7 +186,7 @@ pub enum Action {
     /// Screen sharing started, or ended (by us or by the browser's own button).
     ScreenShared(bool),
     /// A device switch or screen share did not work; what was there stays.
-    MediaProblem(String),
+    MediaProblem(crate::i18n::Msg),
     /// The devices present now (at start, and on `devicechange`).
     DevicesFound(Devices),
 }

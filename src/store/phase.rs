@@ -2,6 +2,8 @@
 
 use duet_protocol::SessionDescription;
 
+use crate::i18n::Msg;
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ConnectionState {
     #[default]
@@ -88,39 +90,22 @@ pub enum LocalMediaIssue {
     Other(String),
 }
 
-impl LocalMediaIssue {
-    pub fn message(&self) -> String {
-        match self {
-            LocalMediaIssue::PermissionDenied => {
-                "Camera and microphone access was denied. You can still see and hear the other person; allow access in the browser's site settings to be seen and heard.".into()
-            }
-            LocalMediaIssue::NoCamera => "No camera found: the call uses audio only.".into(),
-            LocalMediaIssue::NoDevices => {
-                "No camera or microphone found: you can see and hear the other person, but they cannot see or hear you.".into()
-            }
-            LocalMediaIssue::DeviceBusy => {
-                "Your camera or microphone is in use by another program. Close it and call again to be seen and heard.".into()
-            }
-            LocalMediaIssue::InsecureContext => {
-                "This page is not served over https, so the browser blocks the camera and microphone.".into()
-            }
-            LocalMediaIssue::Other(e) => format!("The camera or microphone could not be opened: {e}"),
-        }
-    }
-}
-
 /// A status announcement for the live region; `error` ones are styled as such.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
-    pub text: String,
+    pub msg: Msg,
     pub error: bool,
 }
 
 impl Notice {
-    pub fn info(text: impl Into<String>) -> Self {
-        Notice { text: text.into(), error: false }
+    pub fn info(msg: Msg) -> Self {
+        Notice { msg, error: false }
     }
-    pub fn error(text: impl Into<String>) -> Self {
-        Notice { text: text.into(), error: true }
+    pub fn error(msg: Msg) -> Self {
+        Notice { msg, error: true }
+    }
+    /// The English wording (what tests and logs read).
+    pub fn text(&self) -> String {
+        crate::i18n::Lang::En.render(&self.msg)
     }
 }

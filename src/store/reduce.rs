@@ -5,9 +5,11 @@ use duet_protocol::{
     ClientMessage, ErrorCode, HangupReason, ServerMessage, SessionDescription, UserStatus, PROTOCOL_VERSION,
 };
 
+use crate::i18n::Msg;
+
 use super::{
-    Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, DeviceKind, Effect, MediaFlags, Notice,
-    PeerChat, CHAT_HISTORY, MAX_ICE_RESTARTS,
+    Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Effect, MediaFlags, Notice, PeerChat,
+    CHAT_HISTORY, MAX_ICE_RESTARTS,
 };
 
 pub(super) fn apply(s: &mut CallState, action: Action) {
@@ -17,7 +19,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::Cancel => {
             if let CallPhase::Outgoing { peer } = &s.call {
                 let peer = peer.clone();
-                end_call(s, &peer, Some(HangupReason::Cancelled), Notice::info(format!("Call to {peer} cancelled")));
+                end_call(s, &peer, Some(HangupReason::Cancelled), Notice::info(Msg::Cancelled(peer.clone())));
             }
         }
         Action::Accept => {
@@ -31,18 +33,13 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::Decline => {
             if let CallPhase::Incoming { peer, .. } = &s.call {
                 let peer = peer.clone();
-                end_call(
-                    s,
-                    &peer,
-                    Some(HangupReason::Declined),
-                    Notice::info(format!("You declined the call from {peer}")),
-                );
+                end_call(s, &peer, Some(HangupReason::Declined), Notice::info(Msg::YouDeclined(peer.clone())));
             }
         }
         Action::HangUp => match &s.call {
             CallPhase::InCall { peer, .. } => {
                 let peer = peer.clone();
-                end_call(s, &peer, Some(HangupReason::Hangup), Notice::info(format!("Call with {peer} ended")));
+                end_call(s, &peer, Some(HangupReason::Hangup), Notice::info(Msg::CallEnded(peer.clone())));
             }
             // "Leave" means the same while it still rings.
             CallPhase::Outgoing { .. } => apply(s, Action::Cancel),
@@ -73,8 +70,8 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             if let CallPhase::InCall { peer, connected: false, .. } = &s.call {
                 if generation == s.ice_generation {
                     let peer = peer.clone();
-                    let text = connection_failed_text(s, &peer);
-                    end_call(s, &peer, Some(HangupReason::Failed), Notice::error(text));
+                    let msg = connection_failed(s, &peer);
+                    end_call(s, &peer, Some(HangupReason::Failed), Notice::error(msg));
                 }
             }
         }
@@ -104,12 +101,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             if let CallPhase::InCall { peer, reconnecting: true, .. } = &s.call {
                 let peer = peer.clone();
                 if generation == s.ice_generation && !restart_ice(s) {
-                    end_call(
-                        s,
-                        &peer,
-                        Some(HangupReason::Failed),
-                        Notice::error(format!("The connection to {peer} was lost")),
-                    );
+                    end_call(s, &peer, Some(HangupReason::Failed), Notice::error(Msg::ConnectionLost(peer.clone())));
                 }
             }
         }
@@ -121,27 +113,27 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             }
             if let Some(peer) = s.peer().map(str::to_owned) {
                 if !matches!(s.call, CallPhase::Incoming { .. }) {
-                    let text = connection_failed_text(s, &peer);
-                    end_call(s, &peer, Some(HangupReason::Failed), Notice::error(text));
+                    let msg = connection_failed(s, &peer);
+                    end_call(s, &peer, Some(HangupReason::Failed), Notice::error(msg));
                 }
             }
         }
         Action::RingTimeout { peer } => match &s.call {
             CallPhase::Outgoing { peer: p } if *p == peer => {
-                end_call(s, &peer, Some(HangupReason::Timeout), Notice::info(format!("No answer from {peer}")));
+                end_call(s, &peer, Some(HangupReason::Timeout), Notice::info(Msg::NoAnswer(peer.clone())));
             }
             CallPhase::Incoming { peer: p, .. } if *p == peer => {
-                end_call(s, &peer, Some(HangupReason::Timeout), Notice::info(format!("Missed call from {peer}")));
+                end_call(s, &peer, Some(HangupReason::Timeout), Notice::info(Msg::MissedCall(peer.clone())));
             }
             _ => {}
         },
         Action::RemoteMedia => s.media.remote_media = true,
         Action::LocalMedia(issue) => s.media.local_issue = Some(issue),
-        Action::CallError(text) => {
+        Action::CallError(msg) => {
             if let Some(peer) = s.peer().map(str::to_owned) {
-                end_call(s, &peer, Some(HangupReason::Failed), Notice::error(text));
+                end_call(s, &peer, Some(HangupReason::Failed), Notice::error(msg));
             } else {
-                s.notice = Some(Notice::error(text));
+                s.notice = Some(Notice::error(msg));
             }
         }
         Action::ToggleShare => {
@@ -154,7 +146,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.sharing_screen = on;
             }
         }
-        Action::MediaProblem(text) => s.notice = Some(Notice::error(text)),
+        Action::MediaProblem(msg) => s.notice = Some(Notice::error(msg)),
         Action::ToggleStats => s.show_stats = !s.show_stats,
         Action::ToggleHelp => s.show_help = !s.show_help,
         Action::CloseOverlays => {
@@ -192,7 +184,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 // The chosen one was unplugged: whatever is live moves to the default.
                 s.effects.push(Effect::UseDevice { kind, id: None });
                 if !s.call.is_idle() || s.device_check {
-                    s.notice = Some(Notice::info(unplugged_text(kind)));
+                    s.notice = Some(Notice::info(Msg::DeviceUnplugged(kind)));
                 }
             }
         }
@@ -201,6 +193,14 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.devices.choose(kind, id.clone());
                 s.effects.push(Effect::UseDevice { kind, id });
             }
+        }
+        Action::SetLang(lang) => {
+            s.lang = lang;
+            s.effects.push(Effect::UseLang { lang, remember: true });
+        }
+        Action::DetectedLang(lang) => {
+            s.lang = lang;
+            s.effects.push(Effect::UseLang { lang, remember: false });
         }
         Action::TogglePictureInPicture => {
             if matches!(s.call, CallPhase::InCall { .. }) {
@@ -221,14 +221,6 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
     }
 }
 
-fn unplugged_text(kind: DeviceKind) -> &'static str {
-    match kind {
-        DeviceKind::Camera => "The chosen camera was disconnected; using the default camera",
-        DeviceKind::Microphone => "The chosen microphone was disconnected; using the default microphone",
-        DeviceKind::Speaker => "The chosen speaker was disconnected; using the default speaker",
-    }
-}
-
 fn push_line(lines: &mut Vec<ChatLine>, line: ChatLine) {
     lines.push(line);
     if lines.len() > CHAT_HISTORY {
@@ -242,8 +234,7 @@ fn send_peer_chat(s: &mut CallState, text: String) {
         return;
     }
     if text.chars().count() > duet_protocol::limits::MAX_CHAT_CHARS {
-        let max = duet_protocol::limits::MAX_CHAT_CHARS;
-        s.notice = Some(Notice::error(format!("A message can be at most {max} characters")));
+        s.notice = Some(Notice::error(Msg::ChatTooLong(duet_protocol::limits::MAX_CHAT_CHARS)));
         return;
     }
     let me = s.me.clone().unwrap_or_default();
@@ -276,7 +267,7 @@ fn login(s: &mut CallState, name: String) {
             s.notice = None;
             s.effects.push(Effect::Connect);
         }
-        Err(e) => s.notice = Some(Notice::error(capitalize(&e.to_string()))),
+        Err(e) => s.notice = Some(Notice::error(name_error(e))),
     }
 }
 
@@ -289,15 +280,15 @@ fn call(s: &mut CallState, peer: String) {
         return;
     }
     if s.me.as_deref() == Some(peer.as_str()) {
-        s.notice = Some(Notice::error("You cannot call yourself"));
+        s.notice = Some(Notice::error(Msg::CannotCallYourself));
         return;
     }
     if !s.users.contains(&peer) {
-        s.notice = Some(Notice::error(format!("{peer} is not online")));
+        s.notice = Some(Notice::error(Msg::NotOnline(peer)));
         return;
     }
     if s.users.status(&peer) == Some(UserStatus::Busy) {
-        s.notice = Some(Notice::info(format!("{peer} is busy in another call")));
+        s.notice = Some(Notice::info(Msg::Busy(peer)));
         return;
     }
     let polite = is_polite(s, &peer);
@@ -305,7 +296,7 @@ fn call(s: &mut CallState, peer: String) {
     s.device_check = false;
     s.media.remote_media = false;
     s.media.local_issue = None;
-    s.notice = Some(Notice::info(format!("Calling {peer}…")));
+    s.notice = Some(Notice::info(Msg::Calling(peer.clone())));
     s.effects.push(Effect::StartCall { peer: peer.clone(), polite });
     s.effects.push(Effect::StartRingTimer { peer });
 }
@@ -345,7 +336,7 @@ fn server(s: &mut CallState, msg: ServerMessage) {
         },
         ServerMessage::RejectUsername { name, .. } => {
             if let ConnectionState::LoggingIn { requested } = &s.connection {
-                s.notice = Some(Notice::info(format!("The name {requested} is taken; you are {name}")));
+                s.notice = Some(Notice::info(Msg::NameTaken { requested: requested.clone(), given: name.clone() }));
             }
             s.me = Some(name);
         }
@@ -358,12 +349,12 @@ fn server(s: &mut CallState, msg: ServerMessage) {
             set_ice_servers(s, ice_servers);
             if reconnected {
                 if was.as_deref() == Some(name.as_str()) {
-                    s.notice = Some(Notice::info("Reconnected to the server"));
+                    s.notice = Some(Notice::info(Msg::Reconnected));
                 } else if let Some(peer) = s.peer().map(str::to_owned) {
                     // Someone else has our name now: the call cannot be ours any more.
-                    end_call(s, &peer, None, Notice::error(format!("Reconnected as {name}; the call had to end")));
+                    end_call(s, &peer, None, Notice::error(Msg::CallLostOnRename(name)));
                 } else {
-                    s.notice = Some(Notice::info(format!("Reconnected; your name is now {name}")));
+                    s.notice = Some(Notice::info(Msg::RenamedOnReconnect(name)));
                 }
             }
         }
@@ -427,7 +418,7 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription) {
             s.call = CallPhase::Incoming { peer: from.clone(), offer: sdp };
             s.media.remote_media = false;
             s.media.local_issue = None;
-            s.notice = Some(Notice::info(format!("Incoming call from {from}")));
+            s.notice = Some(Notice::info(Msg::IncomingCall(from.clone())));
             s.effects.push(Effect::PrepareMedia);
             s.effects.push(Effect::StartRingTimer { peer: from });
         }
@@ -458,23 +449,23 @@ fn peer_hung_up(s: &mut CallState, name: String, reason: HangupReason) {
     }
     let ringing_out = matches!(s.call, CallPhase::Outgoing { .. });
     let ringing_in = matches!(s.call, CallPhase::Incoming { .. });
-    let text = match reason {
-        HangupReason::Declined => format!("{peer} declined the call"),
-        HangupReason::Busy => format!("{peer} is busy in another call"),
-        HangupReason::Timeout if ringing_in => format!("Missed call from {peer}"),
-        HangupReason::Timeout => format!("No answer from {peer}"),
-        HangupReason::Cancelled if ringing_in => format!("Missed call from {peer}"),
-        HangupReason::Disconnected => format!("{peer} went offline"),
+    let msg = match reason {
+        HangupReason::Declined => Msg::Declined(peer.clone()),
+        HangupReason::Busy => Msg::Busy(peer.clone()),
+        HangupReason::Timeout if ringing_in => Msg::MissedCall(peer.clone()),
+        HangupReason::Timeout => Msg::NoAnswer(peer.clone()),
+        HangupReason::Cancelled if ringing_in => Msg::MissedCall(peer.clone()),
+        HangupReason::Disconnected => Msg::WentOffline(peer.clone()),
         // Their side gave up on the media path; so does ours, for the same reason.
         HangupReason::Failed => {
-            let text = connection_failed_text(s, &peer);
-            return end_call(s, &peer, None, Notice::error(text));
+            let msg = connection_failed(s, &peer);
+            return end_call(s, &peer, None, Notice::error(msg));
         }
-        _ if ringing_in => format!("Missed call from {peer}"),
-        _ if ringing_out => format!("{peer} declined the call"),
-        _ => format!("{peer} hung up"),
+        _ if ringing_in => Msg::MissedCall(peer.clone()),
+        _ if ringing_out => Msg::Declined(peer.clone()),
+        _ => Msg::HungUp(peer.clone()),
     };
-    end_call(s, &peer, None, Notice::info(text));
+    end_call(s, &peer, None, Notice::info(msg));
 }
 
 fn server_error(s: &mut CallState, code: ErrorCode, text: String) {
@@ -489,22 +480,25 @@ fn server_error(s: &mut CallState, code: ErrorCode, text: String) {
         }
         ErrorCode::InvalidUsername | ErrorCode::Unavailable if !s.is_logged_in() => {
             s.connection = ConnectionState::Disconnected;
-            s.notice = Some(Notice::error(capitalize(&text)));
+            s.notice = Some(Notice::error(Msg::Server { code, text }));
             s.effects.push(Effect::EndCall);
         }
         ErrorCode::TargetOffline | ErrorCode::Unavailable => {
             if let CallPhase::Outgoing { peer } = &s.call {
                 let peer = peer.clone();
-                let text =
-                    if code == ErrorCode::TargetOffline { format!("{peer} is not online") } else { capitalize(&text) };
-                end_call(s, &peer, None, Notice::error(text));
+                let msg = if code == ErrorCode::TargetOffline {
+                    Msg::NotOnline(peer.clone())
+                } else {
+                    Msg::Server { code, text }
+                };
+                end_call(s, &peer, None, Notice::error(msg));
             } else {
-                s.notice = Some(Notice::error(capitalize(&text)));
+                s.notice = Some(Notice::error(Msg::Server { code, text }));
             }
         }
         // Late messages about a call that already ended are nobody's concern.
         ErrorCode::NotInCall if s.call.is_idle() => {}
-        _ => s.notice = Some(Notice::error(capitalize(&text))),
+        _ => s.notice = Some(Notice::error(Msg::Server { code, text })),
     }
 }
 
@@ -520,9 +514,9 @@ fn socket_closed(s: &mut CallState, reason: String) {
         s.effects.push(Effect::ScheduleReconnect { attempt });
         // A call still ringing needs the server to be answered; it is over.
         if let Some(peer) = s.peer().map(str::to_owned).filter(|_| !matches!(s.call, CallPhase::InCall { .. })) {
-            end_call(s, &peer, None, Notice::error(format!("The call with {peer} was lost with the server")));
+            end_call(s, &peer, None, Notice::error(Msg::CallLostWithServer(peer.clone())));
         }
-        s.notice = Some(Notice::error(format!("Lost the connection to the server ({reason}); reconnecting…")));
+        s.notice = Some(Notice::error(Msg::Reconnecting(reason)));
         return;
     }
     let was = std::mem::take(&mut s.connection);
@@ -537,14 +531,12 @@ fn socket_closed(s: &mut CallState, reason: String) {
     s.duet_server = false;
     s.media = MediaFlags::default();
     s.resume_token = None;
-    let text = match was {
-        ConnectionState::LoggedIn => format!("Lost the connection to the server ({reason}). Log in again to continue."),
-        ConnectionState::Reconnecting { .. } => {
-            format!("Could not reconnect to the server ({reason}). Log in again to continue.")
-        }
-        _ => format!("Could not reach the server ({reason})."),
+    let msg = match was {
+        ConnectionState::LoggedIn => Msg::LostServer(reason),
+        ConnectionState::Reconnecting { .. } => Msg::CouldNotReconnect(reason),
+        _ => Msg::CouldNotReach(reason),
     };
-    s.notice = Some(Notice::error(text));
+    s.notice = Some(Notice::error(msg));
 }
 
 /// The call is accepted: media should connect within the setup time.
@@ -607,12 +599,21 @@ fn end_call(s: &mut CallState, peer: &str, reason: Option<HangupReason>, notice:
     s.notice = Some(notice);
 }
 
-fn connection_failed_text(s: &CallState, peer: &str) -> String {
+fn connection_failed(s: &CallState, peer: &str) -> Msg {
     let has_turn = s.ice_servers.iter().any(|i| i.urls.iter().any(|u| u.starts_with("turn")));
     if has_turn {
-        format!("The connection to {peer} failed, even through the relay server")
+        Msg::FailedThroughRelay(peer.to_owned())
     } else {
-        format!("The connection to {peer} failed. No TURN relay server is configured, so calls across some networks cannot connect.")
+        Msg::FailedWithoutRelay(peer.to_owned())
+    }
+}
+
+fn name_error(e: duet_protocol::limits::UsernameError) -> Msg {
+    use duet_protocol::limits::{UsernameError, MAX_USERNAME_CHARS};
+    match e {
+        UsernameError::Empty => Msg::NameEmpty,
+        UsernameError::TooLong => Msg::NameTooLong(MAX_USERNAME_CHARS),
+        UsernameError::ControlCharacter => Msg::NameControlCharacter,
     }
 }
 
@@ -620,12 +621,4 @@ fn connection_failed_text(s: &CallState, peer: &str) -> String {
 /// alphabetically smaller name is polite and gives way on glare.
 fn is_polite(s: &CallState, peer: &str) -> bool {
     s.me.as_deref().is_some_and(|me| me < peer)
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }

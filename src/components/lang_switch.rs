@@ -1,0 +1,34 @@
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use crate::{
+    hooks::{use_store, use_texts},
+    i18n::Lang,
+    store::Action,
+};
+
+/// English or Korean; each language is listed under its own name.
+#[function_component(LangSwitch)]
+pub fn lang_switch() -> Html {
+    let store = use_store();
+    let t = use_texts();
+    let onchange = {
+        let store = store.clone();
+        Callback::from(move |e: Event| {
+            let tag = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if let Some(lang) = Lang::from_tag(&tag) {
+                store.dispatch(Action::SetLang(lang));
+            }
+        })
+    };
+    html! {
+        <span class="lang-switch">
+            <label for="language">{ t.language }</label>
+            <select id="language" {onchange}>
+                { for Lang::ALL.iter().map(|l| html! {
+                    <option value={l.tag()} lang={l.tag()} selected={*l == store.lang}>{ l.texts().language_name }</option>
+                }) }
+            </select>
+        </span>
+    }
+}

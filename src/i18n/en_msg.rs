@@ -1,0 +1,81 @@
+//! English announcements (the original wording).
+
+use super::Msg;
+use crate::store::{DeviceKind, LocalMediaIssue};
+
+pub fn render(m: &Msg) -> String {
+    use Msg::*;
+    match m {
+        NameEmpty => "The username is empty".into(),
+        NameTooLong(max) => format!("The username is longer than {max} characters"),
+        NameControlCharacter => "The username contains a control character".into(),
+        NameTaken { requested, given } => format!("The name {requested} is taken; you are {given}"),
+        Server { text, .. } => capitalize(text),
+        CouldNotReach(reason) => format!("Could not reach the server ({reason})."),
+        LostServer(reason) => format!("Lost the connection to the server ({reason}). Log in again to continue."),
+        Reconnecting(reason) => format!("Lost the connection to the server ({reason}); reconnecting…"),
+        CouldNotReconnect(reason) => format!("Could not reconnect to the server ({reason}). Log in again to continue."),
+        Reconnected => "Reconnected to the server".into(),
+        RenamedOnReconnect(name) => format!("Reconnected; your name is now {name}"),
+        CallLostOnRename(name) => format!("Reconnected as {name}; the call had to end"),
+        CallLostWithServer(peer) => format!("The call with {peer} was lost with the server"),
+        CannotCallYourself => "You cannot call yourself".into(),
+        NotOnline(peer) => format!("{peer} is not online"),
+        Busy(peer) => format!("{peer} is busy in another call"),
+        Calling(peer) => format!("Calling {peer}…"),
+        IncomingCall(peer) => format!("Incoming call from {peer}"),
+        Cancelled(peer) => format!("Call to {peer} cancelled"),
+        YouDeclined(peer) => format!("You declined the call from {peer}"),
+        Declined(peer) => format!("{peer} declined the call"),
+        NoAnswer(peer) => format!("No answer from {peer}"),
+        MissedCall(peer) => format!("Missed call from {peer}"),
+        CallEnded(peer) => format!("Call with {peer} ended"),
+        HungUp(peer) => format!("{peer} hung up"),
+        WentOffline(peer) => format!("{peer} went offline"),
+        ConnectionLost(peer) => format!("The connection to {peer} was lost"),
+        FailedThroughRelay(peer) => format!("The connection to {peer} failed, even through the relay server"),
+        FailedWithoutRelay(peer) => format!(
+            "The connection to {peer} failed. No TURN relay server is configured, so calls across some networks cannot connect."
+        ),
+        CallStartFailed(e) => format!("The call could not be started: {e}"),
+        AnswerFailed(e) => format!("The call could not be answered: {e}"),
+        SetupFailed(e) => format!("The call could not be set up: {e}"),
+        Media(issue) => media(issue),
+        DeviceUnplugged(kind) => match kind {
+            DeviceKind::Camera => "The chosen camera was disconnected; using the default camera".into(),
+            DeviceKind::Microphone => "The chosen microphone was disconnected; using the default microphone".into(),
+            DeviceKind::Speaker => "The chosen speaker was disconnected; using the default speaker".into(),
+        },
+        SwitchFailed(e) => format!("Could not switch: {e}"),
+        ShareCancelled => "Screen sharing was cancelled or is not allowed".into(),
+        ShareFailed(e) => format!("Screen sharing did not start: {e}"),
+        ChatTooLong(max) => format!("A message can be at most {max} characters"),
+    }
+}
+
+fn media(issue: &LocalMediaIssue) -> String {
+    match issue {
+        LocalMediaIssue::PermissionDenied => {
+            "Camera and microphone access was denied. You can still see and hear the other person; allow access in the browser's site settings to be seen and heard.".into()
+        }
+        LocalMediaIssue::NoCamera => "No camera found: the call uses audio only.".into(),
+        LocalMediaIssue::NoDevices => {
+            "No camera or microphone found: you can see and hear the other person, but they cannot see or hear you.".into()
+        }
+        LocalMediaIssue::DeviceBusy => {
+            "Your camera or microphone is in use by another program. Close it and call again to be seen and heard.".into()
+        }
+        LocalMediaIssue::InsecureContext => {
+            "This page is not served over https, so the browser blocks the camera and microphone.".into()
+        }
+        LocalMediaIssue::Other(e) => format!("The camera or microphone could not be opened: {e}"),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,166 @@
+//! Every string the app shows or announces, in English and Korean. The
+//! source material is Korean; the browser's language picks one at start and
+//! a switch changes it (remembered).
+//!
+//! Completeness is the compiler's job: [`Texts`] is a struct both languages
+//! fill field by field, and announcements ([`Msg`]) are rendered by an
+//! exhaustive `match` per language. Pure Rust, tested natively.
+
+mod en;
+mod en_msg;
+mod ko;
+mod ko_msg;
+mod msg;
+
+pub use msg::Msg;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Ko,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ko];
+
+    /// The language for a BCP 47 tag such as the browser's `navigator.language`.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "ko" => Some(Lang::Ko),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first supported language of the user's preferences, else English.
+    pub fn preferred<'a>(tags: impl IntoIterator<Item = &'a str>) -> Lang {
+        tags.into_iter().find_map(Lang::from_tag).unwrap_or_default()
+    }
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ko => "ko",
+        }
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::En => &en::TEXTS,
+            Lang::Ko => &ko::TEXTS,
+        }
+    }
+
+    pub fn render(self, m: &Msg) -> String {
+        match self {
+            Lang::En => en_msg::render(m),
+            Lang::Ko => ko_msg::render(m),
+        }
+    }
+}
+
+type Named = fn(&str) -> String;
+
+/// The visible strings and accessible names of the views.
+pub struct Texts {
+    /// This language's own name, for the language switch.
+    pub language_name: &'static str,
+    pub language: &'static str,
+
+    pub tagline: &'static str,
+    pub username: &'static str,
+    pub log_in: &'static str,
+    pub logging_in: &'static str,
+    pub signed_in_as: Named,
+
+    pub online: &'static str,
+    pub online_users: &'static str,
+    pub you: Named,
+    pub call_user: Named,
+    pub in_a_call: &'static str,
+    pub nobody_online: &'static str,
+    pub relay_only: &'static str,
+    pub relay_help: &'static str,
+
+    pub lobby_chat: &'static str,
+    pub chat_messages: &'static str,
+    pub message: &'static str,
+    pub send: &'static str,
+    pub dismiss: &'static str,
+
+    pub is_calling: Named,
+    pub accept: &'static str,
+    pub decline: &'static str,
+
+    pub calling: Named,
+    pub connecting_to: Named,
+    pub reconnecting_to: Named,
+    pub in_call_with: Named,
+    pub video_from: Named,
+    pub waiting_for_video: &'static str,
+    pub peer_muted: Named,
+    pub peer_camera_off: Named,
+    pub you_are_sharing: &'static str,
+    pub your_camera: &'static str,
+    pub your_screen: &'static str,
+    pub call_duration: &'static str,
+    pub devices: &'static str,
+
+    pub call_controls: &'static str,
+    pub mute: &'static str,
+    pub unmute: &'static str,
+    pub camera_off: &'static str,
+    pub camera_on: &'static str,
+    pub share_screen: &'static str,
+    pub stop_sharing: &'static str,
+    pub chat: &'static str,
+    pub chat_unread: fn(u32) -> String,
+    pub statistics: &'static str,
+    pub picture_in_picture: &'static str,
+    pub full_screen: &'static str,
+    pub keyboard_shortcuts: &'static str,
+    pub cancel: &'static str,
+    pub hang_up: &'static str,
+
+    pub call_chat: &'static str,
+    pub call_chat_messages: &'static str,
+    pub call_message: &'static str,
+    pub send_to_call: &'static str,
+
+    pub call_statistics: &'static str,
+    pub connection_good: &'static str,
+    pub connection_fair: &'static str,
+    pub connection_poor: &'static str,
+    pub round_trip: &'static str,
+    pub receiving: &'static str,
+    pub sending: &'static str,
+    pub packet_loss: &'static str,
+    pub video_in: &'static str,
+    pub video_out: &'static str,
+    pub route: &'static str,
+
+    pub camera: &'static str,
+    pub microphone: &'static str,
+    pub speaker: &'static str,
+    pub system_default: &'static str,
+    pub unnamed_device: fn(usize) -> String,
+    pub camera_and_microphone: &'static str,
+    pub check_devices: &'static str,
+    pub stop_check: &'static str,
+    pub camera_preview: &'static str,
+    pub mic_level: &'static str,
+
+    pub shortcut_mic: &'static str,
+    pub shortcut_camera: &'static str,
+    pub shortcut_share: &'static str,
+    pub shortcut_hang_up: &'static str,
+    pub shortcut_stats: &'static str,
+    pub shortcut_help: &'static str,
+    pub shortcut_escape: &'static str,
+    pub close: &'static str,
+}
+
+#[cfg(test)]
+mod tests;

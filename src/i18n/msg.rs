@@ -1,0 +1,62 @@
+//! Announcements the store makes (the status line), as data: each language
+//! renders them its own way, and a new one cannot be added without both
+//! languages saying it (the renderers match exhaustively).
+
+use duet_protocol::ErrorCode;
+
+use crate::store::{DeviceKind, LocalMediaIssue};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    // ---- logging in and the server ----
+    NameEmpty,
+    NameTooLong(usize),
+    NameControlCharacter,
+    /// The name asked for was taken; the second is the one given.
+    NameTaken {
+        requested: String,
+        given: String,
+    },
+    /// Something the server refused; `text` is its own (English) explanation.
+    Server {
+        code: ErrorCode,
+        text: String,
+    },
+    CouldNotReach(String),
+    LostServer(String),
+    Reconnecting(String),
+    CouldNotReconnect(String),
+    Reconnected,
+    RenamedOnReconnect(String),
+    CallLostOnRename(String),
+    CallLostWithServer(String),
+
+    // ---- placing and ending calls (the name is the other person's) ----
+    CannotCallYourself,
+    NotOnline(String),
+    Busy(String),
+    Calling(String),
+    IncomingCall(String),
+    Cancelled(String),
+    YouDeclined(String),
+    Declined(String),
+    NoAnswer(String),
+    MissedCall(String),
+    CallEnded(String),
+    HungUp(String),
+    WentOffline(String),
+    ConnectionLost(String),
+    FailedThroughRelay(String),
+    FailedWithoutRelay(String),
+    CallStartFailed(String),
+    AnswerFailed(String),
+    SetupFailed(String),
+
+    // ---- media ----
+    Media(LocalMediaIssue),
+    DeviceUnplugged(DeviceKind),
+    SwitchFailed(String),
+    ShareCancelled,
+    ShareFailed(String),
+    ChatTooLong(usize),
+}
