@@ -36,7 +36,8 @@ async fn a_dropped_user_keeps_name_and_call_and_resumes_with_the_token() {
     let squatter = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": "0".repeat(32)})).await;
     assert_eq!(squatter.name, "bob1", "a wrong token does not take the name");
 
-    let mut bob = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": token})).await;
+    let mut bob =
+        s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": token, "call": "alice"})).await;
     assert_eq!(bob.name, "bob");
     assert_eq!(bob.resume, token, "the token stays valid for the next drop");
     // Same call: relays flow both ways, and hanging up reaches the partner.
@@ -83,10 +84,24 @@ async fn a_takeover_closes_a_connection_that_is_still_open() {
     let s = TestServer::with(|c| c.resume_grace_secs = 5.0).await;
     let (_alice, mut old) = in_call(&s).await;
     let token = old.resume.clone();
-    let _new = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": token})).await;
+    let _new =
+        s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": token, "call": "alice"})).await;
     old.expect_close().await;
     s.server.hub.check_invariants().unwrap();
     assert_eq!(s.server.hub.partner_of("bob").as_deref(), Some("alice"), "the call moved to the new connection");
+}
+
+#[tokio::test]
+async fn resuming_without_the_call_ends_it_for_the_partner() {
+    // The client hung up while its socket was down; the server learns it on resume.
+    let s = TestServer::with(|c| c.resume_grace_secs = 5.0).await;
+    let (mut alice, bob) = in_call(&s).await;
+    let token = bob.resume.clone();
+    drop(bob);
+    let _bob = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": token})).await;
+    assert_eq!(alice.recv_type("hang-up").await["reason"], "disconnected");
+    assert_eq!(s.server.hub.partner_of("alice"), None);
+    s.server.hub.check_invariants().unwrap();
 }
 
 #[tokio::test]
