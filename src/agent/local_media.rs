@@ -6,7 +6,7 @@ use std::{cell::RefCell, rc::Rc};
 use gloo::events::EventListener;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{MediaStream, MediaStreamTrack};
+use web_sys::{MediaStream, MediaStreamTrack, MediaStreamTrackState};
 
 use super::{js, level::LevelMeter, media, storage, Agent, REMOTE_VIDEO};
 use crate::{
@@ -111,6 +111,26 @@ impl Agent {
                 Err(e) => gloo::console::warn!(format!("could not list devices: {}", js::describe(e))),
             }
         });
+    }
+
+    /// A device was plugged in or out: new lists for the pickers, and a
+    /// track whose device went away (the default one, say) is reopened on
+    /// what is there now, instead of freezing.
+    pub(super) fn devices_changed(self: &Rc<Self>) {
+        self.refresh_devices();
+        let Some(session) = self.session() else { return };
+        let choice = self.inner.borrow().choice.clone();
+        for (kind, track_kind, id) in
+            [(DeviceKind::Camera, "video", choice.camera), (DeviceKind::Microphone, "audio", choice.microphone)]
+        {
+            // A chosen device that went away is the store's to replace
+            // (DevicesFound falls back to the default); here, the default's.
+            let ended =
+                session.local_track(track_kind).is_some_and(|t| t.ready_state() == MediaStreamTrackState::Ended);
+            if ended && id.is_none() {
+                self.use_device(kind, None);
+            }
+        }
     }
 
     /// Uses the chosen device from now on, switching whatever is live.

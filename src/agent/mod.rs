@@ -90,7 +90,7 @@ pub fn call_agent() -> Html {
             agent.refresh_devices();
             let listener = web_sys::window().and_then(|w| w.navigator().media_devices().ok()).map(|m| {
                 let agent = agent.clone();
-                gloo::events::EventListener::new(&m, "devicechange", move |_| agent.refresh_devices())
+                gloo::events::EventListener::new(&m, "devicechange", move |_| agent.devices_changed())
             });
             move || drop(listener)
         });
