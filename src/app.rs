@@ -87,12 +87,15 @@ fn shell() -> Html {
         r#"
         max-width: 64rem; margin: 0 auto; padding: 1rem; display: grid; gap: 1rem;
         @media (max-width: 40rem) { padding: 0.5rem; }
-        header { display: flex; align-items: baseline; justify-content: space-between; gap: 1rem; }
-        header h1 { margin: 0; font-size: 1.4rem; }
-        header { flex-wrap: wrap; }
+        header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.25rem 1rem; }
+        header h1 { margin: 0; font-size: 1.4rem; flex: 1; }
         .lang-switch { display: inline-flex; gap: 0.4rem; align-items: center; }
         .lang-switch select { font: inherit; padding: 0.2rem; }
-        .lobby { display: grid; gap: 1.5rem; grid-template-columns: minmax(14rem, 1fr) 2fr; }
+        /* A phone keeps the header to one line; the select keeps its label for screen readers. */
+        @media (max-width: 40rem) {
+            .lang-switch label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+        }
+        .lobby { display: grid; gap: 1.5rem; grid-template-columns: minmax(14rem, 1fr) 2fr; align-items: start; }
         @media (max-width: 40rem) { .lobby { grid-template-columns: 1fr; } }
         "#
     );

@@ -30,7 +30,9 @@ pub fn call_view() -> Html {
         .stage { position: relative; background: #000; border-radius: var(--radius); overflow: hidden;
                  aspect-ratio: 16 / 9; max-height: calc(100vh - 11rem); width: 100%; margin: 0 auto; }
         .stage:fullscreen { max-height: none; border-radius: 0; }
-        @media (max-width: 40rem) { .stage { aspect-ratio: 3 / 4; } }
+        /* On a phone the video, the self view in its corner and the thumb
+           toolbar below all fit one screen. */
+        @media (max-width: 40rem) { .stage { aspect-ratio: 3 / 4; max-height: 42vh; } }
         .remote { width: 100%; height: 100%; object-fit: contain; display: block; }
         .local { position: absolute; right: 0.75rem; bottom: 0.75rem; width: 28%; max-width: 12rem;
                  border-radius: 0.5rem; border: 2px solid rgba(255,255,255,0.6); background: #222; }
@@ -38,7 +40,7 @@ pub fn call_view() -> Html {
         .indicators { position: absolute; left: 0.75rem; top: 0.75rem; display: flex; flex-wrap: wrap; gap: 0.5rem; }
         .indicators span { background: rgba(0,0,0,0.65); color: #fff; padding: 0.2rem 0.5rem; border-radius: 0.4rem; font-size: 0.85rem; }
         .waiting { position: absolute; inset: 0; display: grid; place-items: center; color: #ddd; }
-        .side { display: grid; gap: 0.75rem; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); }
+        .side { display: grid; gap: 0.75rem; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); align-items: start; }
         details { padding: 0.5rem 0.75rem; background: var(--surface); border: 1px solid var(--border); border-radius: 0.5rem; }
         .device-picker { display: grid; gap: 0.4rem; margin-top: 0.5rem; }
         .picker { display: grid; gap: 0.15rem; }

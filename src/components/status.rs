@@ -17,6 +17,8 @@ pub fn status() -> Html {
     let class = css!(
         r#"
         min-height: 2.5rem; display: grid; gap: 0.25rem;
+        /* Space kept for announcements on a desktop; a phone needs it for the call. */
+        @media (max-width: 40rem) { min-height: 0; }
         p { margin: 0; padding: 0.5rem 0.75rem; border-radius: 0.5rem; background: var(--info-bg); display: flex; gap: 0.5rem; align-items: center; }
         p.error { background: var(--error-bg); color: var(--error); }
         p span { flex: 1; }
