@@ -53,28 +53,20 @@ pub fn can_set_sink_id() -> bool {
 }
 
 /// Routes the `<video id=…>`'s sound to the speaker `sink` ("" = default).
+/// A refusal (device gone) leaves the sound where it was.
 pub fn set_sink(id: &str, sink: &str) {
-    let Some(v) = video(id) else { return };
-    let Ok(f) = js_sys::Reflect::get(&v, &"setSinkId".into()) else { return };
-    if let Ok(f) = f.dyn_into::<js_sys::Function>() {
-        if let Ok(p) = f.call1(&v, &sink.into()) {
-            wasm_bindgen_futures::spawn_local(async move {
-                // A refusal (device gone) leaves the sound where it was.
-                if let Err(e) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await {
-                    gloo::console::warn!(format!("speaker not switched: {}", describe(e)));
-                }
-            });
-        }
+    if let Some(v) = video(id) {
+        call_promise(&v, "setSinkId", &js_sys::Array::of1(&sink.into()));
     }
 }
 
-/// Calls `obj.method()` and logs a rejected promise instead of throwing.
-fn call_promise(obj: &JsValue, method: &str) {
-    let Ok(f) = js_sys::Reflect::get(obj, &method.into()) else { return };
-    let Ok(f) = f.dyn_into::<js_sys::Function>() else {
-        return gloo::console::warn!(format!("{method} is not supported here"));
-    };
-    match f.call0(obj) {
+/// Calls `obj.method(...args)`, an API web-sys does not bind (or binds only
+/// as unstable), and logs a missing method or a rejected promise instead of
+/// throwing.
+fn call_promise(obj: &JsValue, method: &str, args: &js_sys::Array) {
+    let f = js_sys::Reflect::get(obj, &method.into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(f) = f else { return gloo::console::warn!(format!("{method} is not supported here")) };
+    match f.apply(obj, args) {
         Ok(p) if p.is_instance_of::<js_sys::Promise>() => {
             let method = method.to_owned();
             wasm_bindgen_futures::spawn_local(async move {
@@ -88,30 +80,31 @@ fn call_promise(obj: &JsValue, method: &str) {
     }
 }
 
-fn document_field(name: &str) -> Option<JsValue> {
-    let doc = web_sys::window()?.document()?;
-    js_sys::Reflect::get(&doc, &name.into()).ok().filter(|v| !v.is_null() && !v.is_undefined())
+/// Shows `element` in the display mode (fullscreen, picture-in-picture)
+/// the document field `current` reports, or leaves it with `exit`.
+fn toggle_mode(element: Option<web_sys::Element>, current: &str, enter: &str, exit: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let none = js_sys::Array::new();
+    let active = js_sys::Reflect::get(&doc, &current.into()).is_ok_and(|v| !v.is_null() && !v.is_undefined());
+    if active {
+        call_promise(&doc, exit, &none);
+    } else if let Some(e) = element {
+        call_promise(&e, enter, &none);
+    }
 }
 
 pub fn toggle_picture_in_picture(video_id: &str) {
-    match (document_field("pictureInPictureElement"), web_sys::window().and_then(|w| w.document())) {
-        (Some(_), Some(doc)) => call_promise(&doc, "exitPictureInPicture"),
-        (None, _) => {
-            if let Some(v) = video(video_id) {
-                call_promise(&v, "requestPictureInPicture");
-            }
-        }
-        _ => {}
-    }
+    toggle_mode(
+        video(video_id).map(Into::into),
+        "pictureInPictureElement",
+        "requestPictureInPicture",
+        "exitPictureInPicture",
+    );
 }
 
 pub fn toggle_fullscreen(element_id: &str) {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-    if document_field("fullscreenElement").is_some() {
-        call_promise(&doc, "exitFullscreen");
-    } else if let Some(e) = doc.get_element_by_id(element_id) {
-        call_promise(&e, "requestFullscreen");
-    }
+    let element = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(element_id));
+    toggle_mode(element, "fullscreenElement", "requestFullscreen", "exitFullscreen");
 }
 
 /// The first of the browser's preferred languages that Duet speaks.
