@@ -93,6 +93,38 @@ async fn x02_statistics_quality_timer_and_keyboard_shortcuts() {
             })
             .await;
 
+            // Full screen takes the whole call view, controls included, so
+            // the same button brings it back; picture-in-picture floats the peer.
+            let mode = |b: &Browser, field: &'static str| {
+                let b = b.clone();
+                async move {
+                    b.js(&format!("const e = document.{field}; return e ? e.id : null"))
+                        .await
+                        .as_str()
+                        .map(str::to_owned)
+                }
+            };
+            alice.click("Full screen").await;
+            wait_until("alice: full screen", WAIT, || async {
+                (mode(&alice, "fullscreenElement").await.as_deref() == Some("call-view")).then_some(())
+            })
+            .await;
+            alice.click("Full screen").await;
+            wait_until("alice: out of full screen", WAIT, || async {
+                mode(&alice, "fullscreenElement").await.is_none().then_some(())
+            })
+            .await;
+            alice.click("Picture in picture").await;
+            wait_until("alice: bob's video in picture-in-picture", WAIT, || async {
+                (mode(&alice, "pictureInPictureElement").await.as_deref() == Some("received_video")).then_some(())
+            })
+            .await;
+            alice.click("Picture in picture").await;
+            wait_until("alice: picture-in-picture closed", WAIT, || async {
+                mode(&alice, "pictureInPictureElement").await.is_none().then_some(())
+            })
+            .await;
+
             // H hangs up.
             bob.blur().await;
             bob.press('h').await;

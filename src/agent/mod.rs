@@ -30,8 +30,9 @@ use local_media::Warm;
 use peer::PeerSession;
 pub use peer::{LOCAL_VIDEO, PREVIEW_VIDEO, REMOTE_VIDEO};
 
-/// The call view's video area, which fullscreen enlarges (controls included).
-pub const CALL_STAGE: &str = "call-stage";
+/// The call view, which fullscreen enlarges: videos and controls together,
+/// so a full-screen call can still be muted or hung up.
+pub const CALL_VIEW: &str = "call-view";
 use signaling::Signaling;
 
 use crate::{
@@ -284,7 +285,7 @@ impl Agent {
                 }
             }
             Effect::TogglePictureInPicture => js::toggle_picture_in_picture(REMOTE_VIDEO),
-            Effect::ToggleFullscreen => js::toggle_fullscreen(CALL_STAGE),
+            Effect::ToggleFullscreen => js::toggle_fullscreen(CALL_VIEW),
         }
     }
 

@@ -2,7 +2,7 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    agent::{CALL_STAGE, LOCAL_VIDEO, REMOTE_VIDEO},
+    agent::{CALL_VIEW, LOCAL_VIDEO, REMOTE_VIDEO},
     components::{CallTimer, Controls, DevicePicker, PeerChat, QualityBadge, StatsPanel},
     hooks::{use_store, use_texts},
     store::CallPhase,
@@ -29,7 +29,9 @@ pub fn call_view() -> Html {
         .timer { font-variant-numeric: tabular-nums; color: var(--muted); }
         .stage { position: relative; background: #000; border-radius: var(--radius); overflow: hidden;
                  aspect-ratio: 16 / 9; max-height: calc(100vh - 11rem); width: 100%; margin: 0 auto; }
-        .stage:fullscreen { max-height: none; border-radius: 0; }
+        /* Full screen: the video takes whatever the controls leave. */
+        &:fullscreen { background: var(--bg); padding: 0.75rem; display: flex; flex-direction: column; }
+        &:fullscreen .stage { flex: 1; min-height: 0; max-height: none; aspect-ratio: auto; }
         /* On a phone the video, the self view in its corner and the thumb
            toolbar below all fit one screen. */
         @media (max-width: 40rem) { .stage { aspect-ratio: 3 / 4; max-height: 42vh; } }
@@ -50,12 +52,12 @@ pub fn call_view() -> Html {
     let media = &store.media;
     let in_call = matches!(store.call, CallPhase::InCall { .. });
     html! {
-        <section {class} aria-labelledby="call-heading">
+        <section {class} id={CALL_VIEW} aria-labelledby="call-heading">
             <div class="top">
                 <h2 id="call-heading">{ heading }</h2>
                 if in_call { <CallTimer {connected} /> <QualityBadge /> }
             </div>
-            <div class="stage" id={CALL_STAGE}>
+            <div class="stage">
                 <video id={REMOTE_VIDEO} class="remote" autoplay=true playsinline=true aria-label={(t.video_from)(&peer)}></video>
                 if !media.remote_media { <div class="waiting" aria-hidden="true">{ t.waiting_for_video }</div> }
                 <div class="indicators">
