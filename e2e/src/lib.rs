@@ -15,6 +15,16 @@ pub use browser::Browser;
 pub use harness::{scenario, Harness};
 pub use turn::Coturn;
 
+/// `caller` rings `callee`, who accepts; returns once video and audio flow
+/// both ways.
+pub async fn connect(caller: &Browser, callee: &Browser) {
+    caller.click(&format!("Call {}", callee.user)).await;
+    callee.wait_text(&format!("{} is calling", caller.user)).await;
+    callee.click("Accept").await;
+    caller.assert_media_flows().await;
+    callee.assert_media_flows().await;
+}
+
 /// How long any single wait may take before the test fails.
 pub const WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 

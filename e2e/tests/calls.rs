@@ -3,16 +3,7 @@
 
 use std::time::Duration;
 
-use duet_e2e::{scenario, wait_until, Browser, Harness, WAIT};
-
-/// alice calls bob and bob accepts; returns once media flows both ways.
-async fn connect(alice: &Browser, bob: &Browser) {
-    alice.click("Call bob").await;
-    bob.wait_text("alice is calling").await;
-    bob.click("Accept").await;
-    alice.assert_media_flows().await;
-    bob.assert_media_flows().await;
-}
+use duet_e2e::{connect, scenario, wait_until, Browser, Harness, WAIT};
 
 async fn back_in_lobby(b: &Browser) {
     b.wait_text("Online").await;

@@ -5,16 +5,8 @@
 
 use std::time::Duration;
 
-use duet_e2e::{scenario, wait_until, Browser, WAIT};
+use duet_e2e::{connect, scenario, wait_until, Browser, WAIT};
 use fantoccini::key::Key;
-
-async fn connect(alice: &Browser, bob: &Browser) {
-    alice.click("Call bob").await;
-    bob.wait_text("alice is calling").await;
-    bob.click("Accept").await;
-    alice.assert_media_flows().await;
-    bob.assert_media_flows().await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn x01_in_call_chat_goes_both_ways_with_an_unread_badge() {
