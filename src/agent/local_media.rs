@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{MediaStream, MediaStreamTrack, MediaStreamTrackState};
 
-use super::{js, level::LevelMeter, media, storage, Agent, REMOTE_VIDEO};
+use super::{js, level::LevelMeter, media, Agent, REMOTE_VIDEO};
 use crate::{
     i18n::Msg,
     store::{Action, DeviceKind},
@@ -135,7 +135,6 @@ impl Agent {
 
     /// Uses the chosen device from now on, switching whatever is live.
     pub(super) fn use_device(self: &Rc<Self>, kind: DeviceKind, id: Option<String>) {
-        storage::set_device(kind, id.as_deref());
         {
             let mut inner = self.inner.borrow_mut();
             match kind {

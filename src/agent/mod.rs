@@ -276,6 +276,7 @@ impl Agent {
             Effect::StartShare => self.start_share(),
             Effect::StopShare => self.stop_share(),
             Effect::UseDevice { kind, id } => self.use_device(kind, id),
+            Effect::RememberDevice { kind, id } => storage::set_device(kind, id.as_deref()),
             Effect::DeviceCheck(on) => self.device_check(on),
             Effect::PrepareMedia => self.prepare_media(),
             Effect::UseLang { lang, remember } => {

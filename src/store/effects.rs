@@ -65,8 +65,14 @@ pub enum Effect {
     /// Send a line over the call's data channel.
     SendPeerChat(String),
     /// Use this device from now on: switch the live track if there is one
-    /// (without renegotiating) and remember the choice.
+    /// (without renegotiating).
     UseDevice {
+        kind: super::DeviceKind,
+        id: Option<String>,
+    },
+    /// Keep the user's choice for the next visit (a device that is merely
+    /// unplugged for now is not forgotten).
+    RememberDevice {
         kind: super::DeviceKind,
         id: Option<String>,
     },

@@ -191,7 +191,8 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::ChooseDevice { kind, id } => {
             if s.devices.chosen(kind) != id.as_deref() {
                 s.devices.choose(kind, id.clone());
-                s.effects.push(Effect::UseDevice { kind, id });
+                s.effects.push(Effect::UseDevice { kind, id: id.clone() });
+                s.effects.push(Effect::RememberDevice { kind, id });
             }
         }
         Action::SetLang(lang) => {

@@ -601,11 +601,18 @@ fn devices(cameras: &[&str]) -> Devices {
 fn choosing_a_device_switches_it_and_unplugging_falls_back_to_the_default() {
     let s = in_call("alice", "bob").reduce(Action::DevicesFound(devices(&["cam1", "cam2"])));
     let (s, fx) = effects_of(&s, Action::ChooseDevice { kind: DeviceKind::Camera, id: Some("cam2".into()) });
-    assert_eq!(fx, vec![Effect::UseDevice { kind: DeviceKind::Camera, id: Some("cam2".into()) }]);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::UseDevice { kind: DeviceKind::Camera, id: Some("cam2".into()) },
+            Effect::RememberDevice { kind: DeviceKind::Camera, id: Some("cam2".into()) }
+        ]
+    );
     let (s, fx) = effects_of(&s, Action::ChooseDevice { kind: DeviceKind::Camera, id: Some("cam2".into()) });
     assert!(fx.is_empty(), "choosing the current device again does nothing");
     // cam2 is unplugged mid-call.
     let (s, fx) = effects_of(&s, Action::DevicesFound(devices(&["cam1"])));
+    // Switched to the default for now, but not forgotten for the next visit.
     assert_eq!(fx, vec![Effect::UseDevice { kind: DeviceKind::Camera, id: None }]);
     assert_eq!(s.devices.camera, None);
     assert!(s.notice.unwrap().text().contains("camera was disconnected"));
