@@ -50,7 +50,7 @@ pub fn call_view() -> Html {
         "#
     );
     let media = &store.media;
-    let in_call = matches!(store.call, CallPhase::InCall { .. });
+    let in_call = store.call.is_in_call();
     html! {
         <section {class} id={CALL_VIEW} aria-labelledby="call-heading">
             <div class="top">

@@ -46,6 +46,11 @@ impl CallPhase {
     pub fn is_idle(&self) -> bool {
         matches!(self, CallPhase::Idle)
     }
+
+    /// Accepted (connected or not): what chat, stats and sharing need.
+    pub fn is_in_call(&self) -> bool {
+        matches!(self, CallPhase::InCall { .. })
+    }
 }
 
 /// Local and remote microphone/camera state.

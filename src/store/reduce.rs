@@ -137,12 +137,12 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             }
         }
         Action::ToggleShare => {
-            if matches!(s.call, CallPhase::InCall { .. }) {
+            if s.call.is_in_call() {
                 s.effects.push(if s.sharing_screen { Effect::StopShare } else { Effect::StartShare });
             }
         }
         Action::ScreenShared(on) => {
-            if matches!(s.call, CallPhase::InCall { .. }) {
+            if s.call.is_in_call() {
                 s.sharing_screen = on;
             }
         }
@@ -172,9 +172,9 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.peer_chat.unread += 1;
             }
         }
-        Action::PeerChatReady(ready) => s.peer_chat.ready = ready && matches!(s.call, CallPhase::InCall { .. }),
+        Action::PeerChatReady(ready) => s.peer_chat.ready = ready && s.call.is_in_call(),
         Action::Stats(sample) => {
-            if matches!(s.call, CallPhase::InCall { .. }) {
+            if s.call.is_in_call() {
                 s.stats = Some(CallStats::between(s.last_sample.as_ref(), &sample));
                 s.last_sample = Some(sample);
             }
@@ -204,7 +204,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             s.effects.push(Effect::UseLang { lang, remember: false });
         }
         Action::TogglePictureInPicture => {
-            if matches!(s.call, CallPhase::InCall { .. }) {
+            if s.call.is_in_call() {
                 s.effects.push(Effect::TogglePictureInPicture);
             }
         }
@@ -514,7 +514,7 @@ fn socket_closed(s: &mut CallState, reason: String) {
         s.connection = ConnectionState::Reconnecting { attempt };
         s.effects.push(Effect::ScheduleReconnect { attempt });
         // A call still ringing needs the server to be answered; it is over.
-        if let Some(peer) = s.peer().map(str::to_owned).filter(|_| !matches!(s.call, CallPhase::InCall { .. })) {
+        if let Some(peer) = s.peer().map(str::to_owned).filter(|_| !s.call.is_in_call()) {
             end_call(s, &peer, None, Notice::error(Msg::CallLostWithServer(peer.clone())));
         }
         s.notice = Some(Notice::error(Msg::Reconnecting(reason)));
