@@ -10,7 +10,7 @@ use crate::{
         CallView, Chat, DeviceCheck, IncomingCall, LangSwitch, Login, Privacy, ShortcutHelp, Status, UserList,
     },
     hooks::{use_shortcuts, use_store, use_texts, StoreProvider},
-    store::{Action, CallPhase},
+    store::Action,
 };
 
 #[derive(Debug, Clone, PartialEq, Routable)]
@@ -55,7 +55,7 @@ fn shell() -> Html {
         let route = route.clone();
         let dialed = dialed.clone();
         let peer = store.peer().map(str::to_owned);
-        let in_call_view = matches!(store.call, CallPhase::Outgoing { .. } | CallPhase::InCall { .. });
+        let in_call_view = store.call.shows_call_view();
         let users_known = !store.users.is_empty();
         use_effect_with((logged_in, peer, in_call_view, route.clone(), users_known), move |_| {
             let Some(nav) = navigator else { return };
@@ -101,7 +101,7 @@ fn shell() -> Html {
     );
     let body = if !logged_in {
         html! { <Login /> }
-    } else if matches!(store.call, CallPhase::Outgoing { .. } | CallPhase::InCall { .. }) {
+    } else if store.call.shows_call_view() {
         html! { <CallView /> }
     } else {
         html! { <div class="lobby"><div><UserList /><Privacy /><DeviceCheck /></div><Chat /></div> }

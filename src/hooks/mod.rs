@@ -72,8 +72,7 @@ pub fn use_text_submit(input: NodeRef, make: fn(String) -> Action, clear: bool) 
 #[hook]
 pub fn use_shortcuts() {
     let store = use_store();
-    let in_call =
-        matches!(store.call, crate::store::CallPhase::Outgoing { .. } | crate::store::CallPhase::InCall { .. });
+    let in_call = store.call.shows_call_view();
     let dispatch = store.dispatcher();
     use_effect_with(in_call, move |in_call| {
         let listener = in_call.then(web_sys::window).flatten().map(|w| {

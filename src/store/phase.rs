@@ -47,6 +47,11 @@ impl CallPhase {
         matches!(self, CallPhase::Idle)
     }
 
+    /// Ringing out or in a call: the call view (and its shortcuts) is up.
+    pub fn shows_call_view(&self) -> bool {
+        matches!(self, CallPhase::Outgoing { .. } | CallPhase::InCall { .. })
+    }
+
     /// Accepted (connected or not): what chat, stats and sharing need.
     pub fn is_in_call(&self) -> bool {
         matches!(self, CallPhase::InCall { .. })
