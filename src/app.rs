@@ -9,7 +9,7 @@ use crate::{
     components::{
         CallView, Chat, DeviceCheck, IncomingCall, LangSwitch, Login, Privacy, ShortcutHelp, Status, UserList,
     },
-    hooks::{use_shortcuts, use_store, use_texts, StoreProvider},
+    hooks::{use_store, use_texts, StoreProvider},
     store::Action,
 };
 
@@ -47,7 +47,6 @@ fn shell() -> Html {
     let t = use_texts();
     // The deep link already acted on, so returning to it does not redial.
     let dialed = use_mut_ref(|| None::<String>);
-    use_shortcuts();
 
     {
         // Keep the address bar in step with the call, and act on /call/:user.

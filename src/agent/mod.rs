@@ -6,6 +6,7 @@ mod call;
 mod config;
 mod diagnostics;
 mod js;
+mod keys;
 mod level;
 mod local_media;
 pub mod media;
@@ -93,6 +94,14 @@ pub fn call_agent() -> Html {
                 let agent = agent.clone();
                 gloo::events::EventListener::new(&m, "devicechange", move |_| agent.devices_changed())
             });
+            move || drop(listener)
+        });
+    }
+    {
+        // Keyboard shortcuts while the call view is up.
+        let dispatch = store.dispatcher();
+        use_effect_with(store.call.shows_call_view(), move |up| {
+            let listener = up.then(|| keys::listen(dispatch)).flatten();
             move || drop(listener)
         });
     }

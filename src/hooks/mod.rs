@@ -66,36 +66,3 @@ pub fn use_text_submit(input: NodeRef, make: fn(String) -> Action, clear: bool) 
         }
     })
 }
-
-/// The call's keyboard shortcuts (see `store::shortcuts`), live while a call
-/// is ringing out or in progress. Keys typed into a field are the field's.
-#[hook]
-pub fn use_shortcuts() {
-    let store = use_store();
-    let in_call = store.call.shows_call_view();
-    let dispatch = store.dispatcher();
-    use_effect_with(in_call, move |in_call| {
-        let listener = in_call.then(web_sys::window).flatten().map(|w| {
-            gloo::events::EventListener::new(&w, "keydown", move |e| {
-                use wasm_bindgen::JsCast;
-                let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
-                if e.repeat() || typing(e) {
-                    return;
-                }
-                let modifiers = e.ctrl_key() || e.alt_key() || e.meta_key();
-                if let Some(action) = crate::store::shortcuts::action_for(&e.key(), modifiers) {
-                    e.prevent_default();
-                    dispatch.dispatch(action);
-                }
-            })
-        });
-        move || drop(listener)
-    });
-}
-
-/// The key goes into a text field, a select or an editable element.
-fn typing(e: &KeyboardEvent) -> bool {
-    use wasm_bindgen::JsCast;
-    let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else { return false };
-    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || el.is_content_editable()
-}
