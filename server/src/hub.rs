@@ -332,8 +332,8 @@ impl Hub {
         }
     }
 
-    /// `name` logged in without a call: ends of calls held for it here
-    /// (see [`Hub::restore_call`]) are over.
+    /// Local ends of calls with `name` are over (it left, or logged in
+    /// again without the call): each holder gets `hang-up` `disconnected`.
     fn end_calls_with(&self, st: &mut State, name: &str) {
         let waiting: Vec<String> = st.calls.iter().filter(|(_, l)| l.partner == name).map(|(u, _)| u.clone()).collect();
         for user in waiting {
@@ -693,18 +693,7 @@ impl Hub {
             }
             (None, Some(Home::Remote(n))) if n == *node => {
                 st.everyone.remove(&name);
-                let stranded: Vec<String> =
-                    st.calls.iter().filter(|(_, l)| l.partner == name).map(|(u, _)| u.clone()).collect();
-                for user in stranded {
-                    st.unlink(&user, &self.metrics);
-                    st.note_status(&user, UserStatus::Available);
-                    let m = ServerMessage::HangUp {
-                        name: name.clone(),
-                        target: user.clone(),
-                        reason: HangupReason::Disconnected,
-                    };
-                    st.send_to(&user, &frame(&m), &self.metrics);
-                }
+                self.end_calls_with(st, &name);
             }
             (None, _) => return,
         }
