@@ -3,6 +3,7 @@
 mod call_timer;
 mod call_view;
 mod chat;
+mod chat_box;
 mod controls;
 mod device_check;
 mod device_picker;
@@ -19,6 +20,7 @@ mod user_list;
 pub use call_timer::CallTimer;
 pub use call_view::CallView;
 pub use chat::Chat;
+pub use chat_box::ChatBox;
 pub use controls::Controls;
 pub use device_check::DeviceCheck;
 pub use device_picker::DevicePicker;
