@@ -47,6 +47,8 @@ impl Browser {
         let mut caps = Capabilities::new();
         caps.insert("browserName".into(), json!("chrome"));
         caps.insert("goog:chromeOptions".into(), json!({"binary": "/usr/bin/chromium", "args": CHROME_ARGS}));
+        // The console, so tests can see Content Security Policy violations.
+        caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = ClientBuilder::new(connector)
             .capabilities(caps)
@@ -62,6 +64,15 @@ impl Browser {
 
     pub async fn quit(self) {
         let _ = self.client.close().await;
+    }
+
+    /// Console messages since the last call (Chromium's log); none from a
+    /// browser the test already closed.
+    pub async fn console_messages(&self) -> Vec<String> {
+        let Ok(logs) = self.client.issue_cmd(BrowserLog).await else { return vec![] };
+        logs.as_array()
+            .map(|a| a.iter().filter_map(|e| e["message"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
     }
 
     pub async fn screenshot(&self) -> Option<Vec<u8>> {
@@ -389,5 +400,19 @@ impl Browser {
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default()
+    }
+}
+
+/// ChromeDriver's console log (the Selenium `se/log` extension).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
     }
 }

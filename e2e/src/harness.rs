@@ -29,7 +29,7 @@ pub struct Harness {
     artifacts: PathBuf,
 }
 
-fn workspace() -> PathBuf {
+pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
@@ -85,6 +85,7 @@ impl Harness {
         server_log();
         let mut config = Config::defaults();
         config.static_dir = dist_dir();
+        config.state_dir = Some(std::env::temp_dir().join(format!("duet-e2e-state-{}", std::process::id())));
         tweak(&mut config);
         let shutdown = CancellationToken::new();
         let node_shutdown = shutdown.child_token();
@@ -174,6 +175,17 @@ impl Harness {
         b
     }
 
+    /// Every scenario runs under the server's Content Security Policy; the
+    /// app must never trip it (a blocked script, style or connection).
+    pub async fn assert_no_csp_violations(&self) {
+        let browsers = self.browsers.lock().unwrap().clone();
+        for b in browsers {
+            let violations: Vec<String> =
+                b.console_messages().await.into_iter().filter(|m| m.contains("Content Security Policy")).collect();
+            assert!(violations.is_empty(), "{}: CSP violations:\n{}", b.user, violations.join("\n"));
+        }
+    }
+
     /// Where this scenario keeps its logs and screenshots.
     pub fn artifacts(&self) -> &Path {
         &self.artifacts
@@ -235,7 +247,11 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     let h = Harness::start(name, tweak).await;
-    let outcome = std::panic::AssertUnwindSafe(body(h.clone())).catch_unwind().await;
+    let run = async {
+        body(h.clone()).await;
+        h.assert_no_csp_violations().await;
+    };
+    let outcome = std::panic::AssertUnwindSafe(run).catch_unwind().await;
     // DUET_E2E_SCREENSHOTS=1 keeps them for passing scenarios too.
     if outcome.is_err() || std::env::var_os("DUET_E2E_SCREENSHOTS").is_some() {
         h.save_artifacts().await;

@@ -1,4 +1,5 @@
-//! A real coturn on loopback, with the TURN REST API shared secret.
+//! A real coturn on loopback, configured by the hardened file operators
+//! deploy (deploy/coturn.conf), with the TURN REST API shared secret.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -19,17 +20,21 @@ impl Coturn {
     pub async fn start_on(port: u16, secret: &str, log_dir: &std::path::Path) -> Coturn {
         std::fs::create_dir_all(log_dir).unwrap();
         let log = log_dir.join("coturn.log");
+        let conf = crate::harness::workspace().join("deploy/coturn.conf");
         let child = Command::new("turnserver")
             .args([
-                "-n",
+                "-c",
+                &conf.to_string_lossy(),
+                // The file's SET lines, for this test.
+                &format!("--static-auth-secret={secret}"),
+                "--realm=duet.test",
+                // Test-only exceptions: the browsers, the relay and coturn all
+                // live on loopback here, which the file denies as a peer.
                 "--listening-ip=127.0.0.1",
                 "--relay-ip=127.0.0.1",
                 &format!("--listening-port={port}"),
-                "--use-auth-secret",
-                &format!("--static-auth-secret={secret}"),
-                "--realm=duet.test",
                 "--allow-loopback-peers",
-                "--no-cli",
+                "--allowed-peer-ip=127.0.0.1",
                 "--no-tls",
                 "--no-dtls",
                 "--min-port=49152",

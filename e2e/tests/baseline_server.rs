@@ -6,7 +6,10 @@ use duet_e2e::{mdn_server, scenario, wait_until, WAIT};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn m01_duet_calls_through_a_baseline_only_server() {
     let signaling = mdn_server::start().await;
-    scenario("m01", |_| {}, |h| async move {
+    // The page comes from duet-server, whose CSP lets it connect only to
+    // itself unless the operator lists another signaling server.
+    let allowed = signaling.clone();
+    scenario("m01", move |c| c.connect_src = vec![allowed], |h| async move {
         // The bundle comes from duet-server; signaling goes to the baseline server.
         let path = format!("/?server={signaling}");
         let alice = h.user_at("alice", &path).await;

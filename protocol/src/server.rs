@@ -80,6 +80,10 @@ pub enum ServerMessage {
         #[serde(rename = "iceServers")]
         ice_servers: Vec<IceServer>,
     },
+    /// Duet addition: a fresh resume ticket (see `welcome.resume`), sent when
+    /// a call is answered and before the last one expires; it replaces it.
+    #[serde(rename = "resume-ticket")]
+    ResumeTicket { ticket: String },
     /// Duet addition: who joined, changed availability or left since the
     /// last update. The server batches changes (every ~100 ms), so a burst
     /// of logins costs each client one message, not one per login.
@@ -197,6 +201,7 @@ const KNOWN: &[&str] = &[
     "media-state",
     "welcome",
     "ice-servers",
+    "resume-ticket",
     "presence",
     "error",
 ];

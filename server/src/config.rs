@@ -4,7 +4,11 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
 
-use crate::turn::{IceConfig, Secret, SecretSource};
+use crate::{
+    access::AccessMode,
+    client_addr::{Cidr, TrustedProxies},
+    turn::{IceConfig, Secret, SecretSource},
+};
 
 /// Duet's signaling server: relays WebRTC signaling between browsers
 /// (MDN "Signaling and video calling" protocol plus Duet's additions) and
@@ -15,6 +19,102 @@ pub struct Config {
     /// Address and port to listen on.
     #[arg(long, env = "DUET_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+
+    /// Who may log in: open (anyone who reaches the server), key (holders of
+    /// a key from --access-key-file), jwt (holders of a signed token naming
+    /// them). Default: open on a loopback address; any other address refuses
+    /// to start until this is given.
+    #[arg(long, env = "DUET_ACCESS", value_enum)]
+    pub access: Option<AccessMode>,
+
+    /// For --access key: a file of access keys, one per line (at least 16
+    /// characters each; # starts a comment). Re-read on SIGHUP, so keys rotate live.
+    #[arg(long, env = "DUET_ACCESS_KEY_FILE")]
+    pub access_key_file: Option<PathBuf>,
+
+    /// For --access jwt: a file holding the HS256 secret (at least 32 bytes).
+    #[arg(long, env = "DUET_JWT_SECRET_FILE", conflicts_with = "jwt_public_key_file")]
+    pub jwt_secret_file: Option<PathBuf>,
+
+    /// For --access jwt: a PEM public key (RSA for RS256, Ed25519 for EdDSA).
+    #[arg(long, env = "DUET_JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    /// For --access jwt: the `aud` tokens must carry (not checked if unset).
+    #[arg(long, env = "DUET_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+
+    /// For --access jwt: the `iss` tokens must carry (not checked if unset).
+    #[arg(long, env = "DUET_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose
+    /// Forwarded / X-Forwarded-For / X-Forwarded-Proto headers are believed.
+    /// Nobody else's are.
+    #[arg(long = "trusted-proxy", env = "DUET_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<Cidr>,
+
+    /// Most open connections (HTTP or WebSocket) from one client address; 0 = no limit.
+    #[arg(long, env = "DUET_MAX_CONNS_PER_IP", default_value_t = 64)]
+    pub max_conns_per_ip: usize,
+
+    /// Login attempts one client address may make per minute; 0 = no limit.
+    #[arg(long, env = "DUET_LOGINS_PER_MINUTE", default_value_t = 30)]
+    pub logins_per_minute: u32,
+
+    /// Failed access checks (wrong key or token) one address may make per
+    /// minute before it is answered 429; 0 = no limit.
+    #[arg(long, env = "DUET_AUTH_FAILURES_PER_MINUTE", default_value_t = 10)]
+    pub auth_failures_per_minute: u32,
+
+    /// Seconds a client has to send a request's headers (and so to ask for the WebSocket upgrade).
+    #[arg(long, env = "DUET_HEADER_TIMEOUT_SECS", default_value_t = 10.0)]
+    pub header_timeout_secs: f64,
+
+    /// Sustained lobby-chat messages per second one user may send (call signaling is not affected).
+    #[arg(long, env = "DUET_CHAT_RATE_PER_SEC", default_value_t = 1.0)]
+    pub chat_rate_per_sec: f64,
+
+    /// Lobby-chat messages one user may send in a burst above that rate.
+    #[arg(long, env = "DUET_CHAT_BURST", default_value_t = 5.0)]
+    pub chat_burst: f64,
+
+    /// Where the server keeps state that must survive a restart (the
+    /// resume-ticket key). Default: $STATE_DIRECTORY, $XDG_STATE_HOME/duet,
+    /// ~/.local/state/duet, or ./duet-state.
+    #[arg(long, env = "DUET_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// A file holding the key that signs resume tickets (at least 32 bytes);
+    /// give every node of a cluster the same one. Overrides the state directory's.
+    #[arg(long, env = "DUET_SECRET_FILE")]
+    pub secret_file: Option<PathBuf>,
+
+    /// Seconds a resume ticket stays valid; clients get a fresh one at half this time.
+    #[arg(long, env = "DUET_TICKET_TTL_SECS", default_value_t = 3600)]
+    pub ticket_ttl_secs: u64,
+
+    /// The CSP frame-ancestors sources allowed to embed the app in a frame
+    /// (e.g. "https://intranet.example"); 'none' forbids framing.
+    #[arg(long, env = "DUET_FRAME_ANCESTORS", default_value = "'none'")]
+    pub frame_ancestors: String,
+
+    /// Another address the app served from here may connect to (repeatable;
+    /// CSP connect-src), e.g. wss://signal.example.org when the page's
+    /// ?server= or meta tag points signaling elsewhere. Others are blocked.
+    #[arg(long = "connect-src", env = "DUET_CONNECT_SRC", value_delimiter = ',')]
+    pub connect_src: Vec<String>,
+
+    /// A host name this server answers to when listening on loopback (repeatable),
+    /// e.g. the public name a reverse proxy passes on. Other names are refused,
+    /// which stops DNS-rebinding attacks on a loopback server.
+    #[arg(long = "allowed-host", env = "DUET_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// Serve Prometheus metrics on this separate address (e.g. 127.0.0.1:9090);
+    /// off by default, and never on the public listener.
+    #[arg(long, env = "DUET_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 
     /// Directory of the built app (Trunk's dist/); unknown paths fall back to its index.html.
     #[arg(long, env = "DUET_STATIC_DIR", default_value = "dist")]
@@ -134,6 +234,29 @@ impl Config {
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs_f64(self.shutdown_grace_secs)
     }
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.header_timeout_secs)
+    }
+    pub fn proxies(&self) -> TrustedProxies {
+        TrustedProxies::new(self.trusted_proxies.clone())
+    }
+    pub fn state_dir(&self) -> PathBuf {
+        self.state_dir.clone().unwrap_or_else(crate::ticket::default_state_dir)
+    }
+
+    /// The access mode in force on a listener bound to `bound`: open by
+    /// default on loopback; anywhere else it must be chosen.
+    pub fn access_mode(&self, bound: SocketAddr) -> Result<AccessMode, String> {
+        match self.access {
+            Some(mode) => Ok(mode),
+            None if bound.ip().is_loopback() => Ok(AccessMode::Open),
+            None => Err(format!(
+                "listening on {bound} makes Duet reachable from the network, so choose who may use it: \
+                 --access key --access-key-file FILE (a shared key; see README), --access jwt (tokens \
+                 from your site), or --access open (anyone who reaches it)"
+            )),
+        }
+    }
 
     /// The cluster settings, when --redis-url is given.
     pub fn cluster(&self) -> Option<crate::backplane::redis::Settings> {
@@ -175,6 +298,9 @@ impl Config {
             ("--rate-burst", self.rate_burst),
             ("--abuse-burst", self.abuse_burst),
             ("--write-timeout-secs", self.write_timeout_secs),
+            ("--header-timeout-secs", self.header_timeout_secs),
+            ("--chat-rate-per-sec", self.chat_rate_per_sec),
+            ("--chat-burst", self.chat_burst),
         ];
         for (flag, v) in positive {
             if !(v.is_finite() && v > 0.0) {
@@ -210,6 +336,35 @@ impl Config {
         }
         if !self.turn_urls.is_empty() && self.turn_secret.is_none() && self.turn_secret_file.is_none() {
             return Err("--turn-url needs --turn-secret or --turn-secret-file".into());
+        }
+        if self.header_timeout_secs > 60.0 {
+            return Err("--header-timeout-secs must be at most 60".into());
+        }
+        if self.ticket_ttl_secs < 60 {
+            return Err("--ticket-ttl-secs must be at least 60".into());
+        }
+        if self.access == Some(AccessMode::Key) && self.access_key_file.is_none() {
+            return Err("--access key needs --access-key-file".into());
+        }
+        if self.access != Some(AccessMode::Key) && self.access_key_file.is_some() {
+            return Err("--access-key-file is only read with --access key".into());
+        }
+        let jwt_files = self.jwt_secret_file.is_some() || self.jwt_public_key_file.is_some();
+        if self.access == Some(AccessMode::Jwt) && !jwt_files {
+            return Err("--access jwt needs --jwt-secret-file or --jwt-public-key-file".into());
+        }
+        if self.access != Some(AccessMode::Jwt) && jwt_files {
+            return Err("--jwt-secret-file and --jwt-public-key-file are only read with --access jwt".into());
+        }
+        if let Some(bad) = self.frame_ancestors.chars().find(|c| matches!(c, ';' | ',' | '\r' | '\n')) {
+            return Err(format!("--frame-ancestors may not contain {bad:?}"));
+        }
+        if let Some(bad) = self
+            .connect_src
+            .iter()
+            .find(|s| s.is_empty() || s.contains(|c: char| c == ';' || c == ',' || c.is_whitespace()))
+        {
+            return Err(format!("--connect-src {bad:?} must be one source such as wss://signal.example.org"));
         }
         if self.presence_interval_ms == 0 {
             return Err("--presence-interval-ms must be at least 1".into());

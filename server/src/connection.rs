@@ -10,8 +10,9 @@ use tokio::{sync::mpsc, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    access::Denied,
     hub::{ConnId, Frame, Hub, Outbox},
-    session::{Closing, Session},
+    session::{Admission, Closing, Session},
     Config,
 };
 
@@ -57,10 +58,34 @@ impl Ended {
     }
 }
 
-pub async fn run(socket: WebSocket, id: ConnId, hub: Arc<Hub>, config: Arc<Config>, shutdown: CancellationToken) {
+/// A socket whose credential was refused: it is told why and closed, and
+/// nothing it sends is read as a message.
+pub async fn refuse(socket: WebSocket, denied: Denied) {
+    let (mut sink, mut stream) = socket.split();
+    let close = Message::Close(Some(CloseFrame { code: denied.close_code(), reason: denied.to_string().into() }));
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        if sink.send(close).await.is_ok() {
+            while let Some(Ok(m)) = stream.next().await {
+                if matches!(m, Message::Close(_)) {
+                    break;
+                }
+            }
+        }
+    })
+    .await;
+}
+
+pub async fn run(
+    socket: WebSocket,
+    id: ConnId,
+    hub: Arc<Hub>,
+    config: Arc<Config>,
+    shutdown: CancellationToken,
+    admission: Admission,
+) {
     let (tx, rx) = mpsc::channel(config.send_queue);
     let too_slow = CancellationToken::new();
-    let mut session = Session::new(id, hub.clone(), &config, Outbox::new(tx, too_slow.clone()));
+    let mut session = Session::new(id, hub.clone(), &config, Outbox::new(tx, too_slow.clone())).admit(admission);
     let ended = pump(&mut session, socket, rx, &hub, &config, too_slow, shutdown).await;
     // A network drop (or a server restart) is worth waiting for; a
     // deliberate close or a limit is not.
@@ -89,8 +114,8 @@ async fn pump(
     let ping_every = config.ping_interval();
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     let mut last_heard = Instant::now();
-    // TURN credentials are renewed at half their lifetime.
-    let refresh_every = Duration::from_secs(config.turn_ttl_secs.max(2) / 2);
+    // TURN credentials and the resume ticket are renewed at half their lifetime.
+    let refresh_every = Duration::from_secs(config.turn_ttl_secs.min(config.ticket_ttl_secs).max(2) / 2);
     let mut refresh = tokio::time::interval_at(Instant::now() + refresh_every, refresh_every);
 
     let ended = loop {

@@ -18,7 +18,7 @@ use std::{
 };
 
 use duet_protocol::{
-    limits::{normalize_username, UsernameError, MAX_CHAT_CHARS, MAX_USERNAME_CHARS},
+    limits::{MAX_CHAT_CHARS, MAX_USERNAME_CHARS},
     ClientMessage, ErrorCode, HangupReason, ServerMessage, UserStatus,
 };
 use tokio::sync::mpsc;
@@ -27,6 +27,8 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     backplane::{Backplane, Broadcast, Memory, NodeId, Routed, Unreachable},
     metrics::Metrics,
+    names::{self, NameError},
+    ticket::{Ticket, Tickets},
     turn::IceConfig,
 };
 
@@ -77,8 +79,8 @@ impl Refusal {
     }
 }
 
-impl From<UsernameError> for Refusal {
-    fn from(e: UsernameError) -> Self {
+impl From<NameError> for Refusal {
+    fn from(e: NameError) -> Self {
         Refusal::new(ErrorCode::InvalidUsername, e.to_string())
     }
 }
@@ -93,10 +95,16 @@ struct User {
     outbox: Outbox,
     /// Speaks Duet's additions (announced `duet` at login).
     duet: bool,
-    /// Proves a reconnecting client is this user (Duet clients only).
-    token: Option<String>,
+    /// This login's session id, carried in its resume tickets (Duet
+    /// clients only): a ticket resumes only its own session.
+    session: Option<String>,
+    /// Logged in with a valid ticket for this name: the name is theirs even
+    /// against someone returning with another ticket.
+    ticketed: bool,
     /// The connection dropped; the name and call wait for a resume.
     parked: bool,
+    /// The presence version of the last full list sent (MDN clients).
+    list_seen: u64,
 }
 
 /// What a client asks for when it logs in.
@@ -108,10 +116,12 @@ pub struct LoginRequest<'a> {
     pub resume: Option<&'a str>,
     /// The partner of a call the client is still in.
     pub call: Option<&'a str>,
+    /// The name comes from a signed token: it is this name or nothing.
+    pub fixed: bool,
 }
 
-/// An unguessable resume token (128 random bits, hex).
-fn new_token() -> String {
+/// An unguessable session id (128 random bits, hex).
+fn new_session_id() -> String {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the system random source");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -157,6 +167,11 @@ struct State {
     pending: BTreeMap<String, Option<UserStatus>>,
     /// Changes of local users not yet announced to other nodes.
     announce: BTreeMap<String, Option<UserStatus>>,
+    /// The confusable skeleton of every name online, and whose it is.
+    skeletons: HashMap<String, String>,
+    /// Bumped whenever someone joins or leaves: MDN clients whose last full
+    /// list is older get a new one at the next flush.
+    list_version: u64,
 }
 
 #[derive(Debug)]
@@ -165,6 +180,7 @@ pub struct Hub {
     pub metrics: Arc<Metrics>,
     ice: IceConfig,
     backplane: Arc<dyn Backplane>,
+    tickets: Tickets,
 }
 
 /// Renames tried before a login is refused.
@@ -180,7 +196,14 @@ impl Hub {
         if !backplane.clustered() {
             metrics.cluster_up.store(1, Relaxed);
         }
-        Hub { state: Mutex::default(), metrics, ice, backplane }
+        let tickets = Tickets::ephemeral(std::time::Duration::from_secs(3600));
+        Hub { state: Mutex::default(), metrics, ice, backplane, tickets }
+    }
+
+    /// Signs resume tickets with this key (one that survives restarts).
+    pub fn with_tickets(mut self, tickets: Tickets) -> Self {
+        self.tickets = tickets;
+        self
     }
 
     pub fn ice(&self) -> &IceConfig {
@@ -199,11 +222,20 @@ impl Hub {
 
     /// Registers `requested` (renamed MDN-style on a clash: alice → alice1,
     /// across the whole cluster) and tells everyone. Returns the registered name.
+    ///
+    /// A valid resume ticket for the name resumes the session it belongs to
+    /// or, after a restart, wins the name back from whoever took it meanwhile
+    /// without one, and relinks the call it names.
     pub async fn login(&self, conn: ConnId, outbox: Outbox, req: LoginRequest<'_>) -> Result<String, Refusal> {
-        let (requested, duet) = (req.name, req.duet);
-        let wanted = normalize_username(requested)?;
-        if let Some(name) = self.resume(conn, &outbox, &wanted, req) {
-            return Ok(name);
+        let duet = req.duet;
+        let wanted = names::check(req.name)?;
+        let ticket =
+            req.resume.filter(|_| duet).and_then(|t| self.tickets.verify(t)).filter(|t: &Ticket| t.name == wanted);
+        if let Some(t) = &ticket {
+            if let Some(name) = self.resume(conn, &outbox, t, req) {
+                return Ok(name);
+            }
+            self.reclaim(&wanted);
         }
         // Any file I/O for TURN credentials happens before taking the lock.
         let ice = duet.then(|| self.ice.prepare());
@@ -215,11 +247,18 @@ impl Hub {
             let candidate = suffixed(&wanted, n);
             n += 1;
             // Presence already knows most taken names; the claim settles races.
-            if self.lock().everyone.contains_key(&candidate) {
-                continue;
-            }
-            match self.backplane.claim(&candidate, conn).await {
+            let taken = self.lock().taken(&candidate);
+            let claimed = if taken { Ok(false) } else { self.backplane.claim(&candidate, conn).await };
+            match claimed {
                 Ok(true) => break candidate,
+                Ok(false) if req.fixed => {
+                    return Err(Refusal::new(
+                        ErrorCode::InvalidUsername,
+                        format!(
+                            "{wanted} is already signed in (or a name that looks the same is); sign out there first"
+                        ),
+                    ))
+                }
                 Ok(false) => continue,
                 Err(e) => {
                     return Err(Refusal::new(
@@ -231,12 +270,14 @@ impl Hub {
         };
         let renamed = name != wanted;
         let mut st = self.lock();
-        let token = duet.then(new_token);
+        let session = duet.then(new_session_id);
+        let ticketed = ticket.is_some() && !renamed;
+        st.add_presence(&name, Entry { home: Home::Local, status: UserStatus::Available });
+        let list_seen = st.list_version;
         st.local.insert(
             name.clone(),
-            User { conn, claim: conn, outbox: outbox.clone(), duet, token: token.clone(), parked: false },
+            User { conn, claim: conn, outbox: outbox.clone(), duet, session, ticketed, parked: false, list_seen },
         );
-        st.everyone.insert(name.clone(), Entry { home: Home::Local, status: UserStatus::Available });
         self.metrics.users.fetch_add(1, Relaxed);
         if !duet {
             st.mdn_clients += 1;
@@ -247,51 +288,103 @@ impl Hub {
             own(&ServerMessage::RejectUsername { id: conn, name: name.clone() });
         }
         if let Some(ice) = ice {
-            own(&ServerMessage::Welcome { name: name.clone(), ice_servers: ice.servers_for(&name), resume: token });
+            let resume = Some(self.ticket_for(&st, &name));
+            own(&ServerMessage::Welcome { name: name.clone(), ice_servers: ice.servers_for(&name), resume });
             own(&st.userlist(true));
+        } else {
+            own(&st.userlist(false));
         }
         st.note_status(&name, UserStatus::Available);
-        st.send_userlist_to_mdn(&self.metrics);
-        match req.call.filter(|_| duet && !renamed) {
+        // Only a ticket naming the partner relinks a call: a bare claim
+        // ("I was in a call with alice") links nothing.
+        let partner = ticket.as_ref().and_then(|t| t.partner.as_deref()).filter(|p| req.call == Some(*p) && ticketed);
+        match partner {
             Some(peer) => self.restore_call(&mut st, &name, peer),
             None => self.end_calls_with(&mut st, &name),
         }
         Ok(name)
     }
 
-    /// Takes over the session of `name` if `req` carries its token: the
+    /// Takes over the session `ticket` belongs to, if it is held here: the
     /// user keeps name, presence and call, and an old connection that is
     /// somehow still open is closed.
-    fn resume(&self, conn: ConnId, outbox: &Outbox, name: &str, req: LoginRequest<'_>) -> Option<String> {
-        let token = req.resume.filter(|_| req.duet)?;
+    fn resume(&self, conn: ConnId, outbox: &Outbox, ticket: &Ticket, req: LoginRequest<'_>) -> Option<String> {
+        let name = ticket.name.as_str();
         let ice = self.ice.prepare();
         let mut st = self.lock();
-        let user = st.local.get_mut(name).filter(|u| u.token.as_deref() == Some(token))?;
+        let user = st.local.get_mut(name).filter(|u| u.session.as_deref() == Some(ticket.session.as_str()))?;
         let old = std::mem::replace(&mut user.outbox, outbox.clone());
         user.conn = conn;
         user.parked = false;
+        user.ticketed = true;
         old.close();
         // Back without the call (it ended on the client meanwhile): end it here too.
         if req.call.is_none() {
             self.end_call(&mut st, name, HangupReason::Disconnected);
         }
         let own = |m: &ServerMessage| outbox.push(&frame(m), &self.metrics);
-        own(&ServerMessage::Welcome {
-            name: name.to_owned(),
-            ice_servers: ice.servers_for(name),
-            resume: Some(token.to_owned()),
-        });
+        let resume = Some(self.ticket_for(&st, name));
+        own(&ServerMessage::Welcome { name: name.to_owned(), ice_servers: ice.servers_for(name), resume });
         own(&st.userlist(true));
         self.metrics.resumes_total.fetch_add(1, Relaxed);
         tracing::debug!(conn, user = %name, "resumed");
         Some(name.to_owned())
     }
 
+    /// Someone returns with a valid ticket for `name` that no session here
+    /// knows (the server restarted): a local holder of the name who logged in
+    /// without a ticket gives it up. They are told and disconnected; their
+    /// client logs in again under another name.
+    fn reclaim(&self, name: &str) {
+        let mut st = self.lock();
+        let Some((claim, duet)) = st.local.get(name).filter(|u| !u.ticketed).map(|u| (u.claim, u.duet)) else {
+            return;
+        };
+        self.end_call(&mut st, name, HangupReason::Disconnected);
+        let Some(user) = st.local.remove(name) else { return };
+        self.metrics.users.fetch_sub(1, Relaxed);
+        if !duet {
+            st.mdn_clients -= 1;
+        }
+        st.remove_presence(name);
+        st.pending.insert(name.to_owned(), None);
+        st.announce.insert(name.to_owned(), None);
+        let text = format!("{name} is back after a server restart and has their name again; log in under another name");
+        user.outbox.push(&frame(&ServerMessage::error(ErrorCode::InvalidUsername, text)), &self.metrics);
+        user.outbox.close();
+        drop(st);
+        self.backplane.release(name, claim);
+        tracing::info!(user = %name, "name given back to its ticket holder");
+    }
+
+    /// A signed ticket for local user `name`, naming the partner of an answered call.
+    fn ticket_for(&self, st: &State, name: &str) -> String {
+        let session = st.local.get(name).and_then(|u| u.session.as_deref()).unwrap_or_default();
+        let partner = st.calls.get(name).filter(|l| l.answered).map(|l| l.partner.as_str());
+        self.tickets.issue(name, partner, session)
+    }
+
+    /// Sends local Duet user `name` a fresh ticket.
+    fn push_ticket(&self, st: &State, name: &str) {
+        if st.local.get(name).is_some_and(|u| u.duet) {
+            let t = ServerMessage::ResumeTicket { ticket: self.ticket_for(st, name) };
+            st.send_to(name, &frame(&t), &self.metrics);
+        }
+    }
+
+    /// A fresh ticket for `name` if `conn` still serves it (before the old one expires).
+    pub fn send_ticket(&self, name: &str, conn: ConnId) {
+        let st = self.lock();
+        if st.local.get(name).is_some_and(|u| u.conn == conn) {
+            self.push_ticket(&st, name);
+        }
+    }
+
     /// The connection of `name` dropped without closing: hold the name and
     /// call for the grace period. Returns false if `conn` no longer serves it.
     pub fn park(&self, name: &str, conn: ConnId) -> bool {
         let mut st = self.lock();
-        match st.local.get_mut(name).filter(|u| u.conn == conn && u.token.is_some()) {
+        match st.local.get_mut(name).filter(|u| u.conn == conn && u.session.is_some()) {
             Some(u) => {
                 u.parked = true;
                 true
@@ -323,11 +416,13 @@ impl Hub {
                 st.calls.insert(me.to_owned(), CallLink { partner: peer.to_owned(), answered: true, counted: true });
                 self.metrics.active_calls.fetch_add(1, Relaxed);
                 st.note_status(me, UserStatus::Busy);
+                self.push_ticket(st, me);
             }
             // Not back yet, or on another node: hold our end for them.
             _ => {
                 st.calls.insert(me.to_owned(), CallLink { partner: peer.to_owned(), answered: true, counted: false });
                 st.note_status(me, UserStatus::Busy);
+                self.push_ticket(st, me);
             }
         }
     }
@@ -360,10 +455,9 @@ impl Hub {
                 st.mdn_clients -= 1;
             }
         }
-        st.everyone.remove(name);
+        st.remove_presence(name);
         st.pending.insert(name.to_owned(), None);
         st.announce.insert(name.to_owned(), None);
-        st.send_userlist_to_mdn(&self.metrics);
         drop(st);
         self.backplane.release(name, claim);
     }
@@ -443,6 +537,7 @@ impl Hub {
                     l.answered = true;
                     l.counted = true;
                     self.metrics.active_calls.fetch_add(1, Relaxed);
+                    self.push_ticket(&st, &name);
                 }
                 ServerMessage::VideoAnswer { name, target, sdp }
             }
@@ -510,8 +605,11 @@ impl Hub {
             // the target has left that call, its hang-up is on the way back.
             _ if !with_sender => return,
             ServerMessage::VideoAnswer { .. } => {
-                if let Some(l) = st.calls.get_mut(&target) {
+                if let Some(l) = st.calls.get_mut(&target).filter(|l| !l.answered) {
                     l.answered = true;
+                    // The answer first, then the ticket that names the call.
+                    st.send_to(&target, &frame(&msg), &self.metrics);
+                    return self.push_ticket(st, &target);
                 }
             }
             ServerMessage::HangUp { .. } => {
@@ -557,6 +655,7 @@ impl Hub {
     /// to the other nodes. Returns how many changes it sent.
     pub fn flush_presence(&self) -> usize {
         let mut st = self.lock();
+        st.send_userlist_to_mdn(&self.metrics);
         if !st.announce.is_empty() {
             let changes = std::mem::take(&mut st.announce).into_iter().collect();
             self.backplane.broadcast(Broadcast::Presence { node: self.node().clone(), changes });
@@ -689,16 +788,15 @@ impl Hub {
             // A local user's claim is authoritative; a stale report loses.
             (_, Some(Home::Local)) => return,
             (Some(status), _) => {
-                st.everyone.insert(name.clone(), Entry { home: Home::Remote(node.clone()), status });
+                st.add_presence(&name, Entry { home: Home::Remote(node.clone()), status });
             }
             (None, Some(Home::Remote(n))) if n == *node => {
-                st.everyone.remove(&name);
+                st.remove_presence(&name);
                 self.end_calls_with(st, &name);
             }
             (None, _) => return,
         }
         st.pending.insert(name, status);
-        st.send_userlist_to_mdn(&self.metrics);
     }
 
     /// Everyone logged in anywhere, sorted.
@@ -745,6 +843,29 @@ impl Hub {
 }
 
 impl State {
+    /// Whether `name`, or a name that looks like it, is online.
+    fn taken(&self, name: &str) -> bool {
+        self.everyone.contains_key(name) || self.skeletons.contains_key(&names::skeleton(name))
+    }
+
+    /// Puts a user online (or updates them); MDN clients hear of it at the next flush.
+    fn add_presence(&mut self, name: &str, entry: Entry) {
+        if self.everyone.insert(name.to_owned(), entry).is_none() {
+            self.skeletons.entry(names::skeleton(name)).or_insert_with(|| name.to_owned());
+            self.list_version += 1;
+        }
+    }
+
+    fn remove_presence(&mut self, name: &str) {
+        if self.everyone.remove(name).is_some() {
+            let sk = names::skeleton(name);
+            if self.skeletons.get(&sk).is_some_and(|owner| owner == name) {
+                self.skeletons.remove(&sk);
+            }
+            self.list_version += 1;
+        }
+    }
+
     fn userlist(&self, with_busy: bool) -> ServerMessage {
         let users: Vec<String> = self.everyone.keys().cloned().collect();
         let busy = if with_busy {
@@ -803,14 +924,17 @@ impl State {
     }
 
     /// MDN clients only understand the full list, so each change costs them
-    /// O(users); it is built once and only when such clients are connected.
-    fn send_userlist_to_mdn(&self, metrics: &Metrics) {
-        if self.mdn_clients == 0 {
+    /// O(users); it is built once, only when such clients are connected, and
+    /// at most once per presence interval however many joined or left.
+    fn send_userlist_to_mdn(&mut self, metrics: &Metrics) {
+        let version = self.list_version;
+        if self.mdn_clients == 0 || !self.local.values().any(|u| !u.duet && u.list_seen < version) {
             return;
         }
         let list = frame(&self.userlist(false));
-        for u in self.local.values().filter(|u| !u.duet) {
+        for u in self.local.values_mut().filter(|u| !u.duet && u.list_seen < version) {
             u.outbox.push(&list, metrics);
+            u.list_seen = version;
         }
     }
 

@@ -4,17 +4,24 @@
 //! `main.rs` only parses flags and wires signals to it, so tests run the very
 //! same server in-process.
 
+pub mod access;
 pub mod backplane;
+mod client_addr;
 mod config;
 mod connection;
 pub mod hub;
+mod listener;
 mod metrics;
+pub mod names;
 mod origin;
+mod per_ip;
 mod rate;
+mod security_headers;
 pub mod session;
 pub mod sim;
 mod static_files;
 pub mod testing;
+pub mod ticket;
 pub mod turn;
 
 use std::{
@@ -26,10 +33,10 @@ use std::{
     time::Duration,
 };
 
-use axum::serve::ListenerExt;
+use access::{Access, AccessMode, Admitted, JwtCheck, KeyRing};
 use axum::{
-    extract::{ws::WebSocketUpgrade, FromRequestParts, Request, State},
-    http::{header, StatusCode},
+    extract::{ws::WebSocketUpgrade, ConnectInfo, FromRequestParts, Request, State},
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Router,
@@ -39,6 +46,7 @@ pub use config::Config;
 pub use connection::close_code;
 pub use hub::Hub;
 pub use metrics::Metrics;
+use per_ip::{ConnCounts, PerIpRate};
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -49,12 +57,22 @@ struct AppState {
     shutdown: CancellationToken,
     connections: TaskTracker,
     next_id: Arc<AtomicU64>,
+    access: Arc<Access>,
+    origins: Arc<origin::OriginPolicy>,
+    proxies: client_addr::TrustedProxies,
+    per_ip: Arc<ConnCounts>,
+    auth_failures: Arc<PerIpRate>,
+    logins: Arc<PerIpRate>,
+    /// Open sockets, WebSocket or not.
+    sockets: Arc<AtomicU64>,
 }
 
 /// A running server's handle for tests and `main`.
 pub struct Server {
     pub hub: Arc<Hub>,
     pub addr: SocketAddr,
+    /// Where /metrics answers, when --metrics-listen is set.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Errors that stop the server from starting or running.
@@ -69,9 +87,12 @@ pub enum ServeError {
 /// Serves until `shutdown` is cancelled, then closes every WebSocket with 1001
 /// and waits at most the configured grace for them to finish.
 pub async fn serve(listener: TcpListener, config: Config, shutdown: CancellationToken) -> Result<(), ServeError> {
-    let (router, state) = build(config, shutdown)?;
-    tracing::info!(addr = %listener.local_addr()?, "duet-server listening");
-    run(listener, router, state).await
+    let (server, task) = spawn(listener, config, shutdown)?;
+    tracing::info!(addr = %server.addr, "duet-server listening");
+    if let Some(m) = server.metrics_addr {
+        tracing::info!(addr = %m, "metrics on /metrics there");
+    }
+    task.await.map_err(|e| ServeError::Io(std::io::Error::other(e)))?
 }
 
 /// Starts a server on `listener` in the background (for tests and benches).
@@ -81,19 +102,57 @@ pub fn spawn(
     shutdown: CancellationToken,
 ) -> Result<(Server, tokio::task::JoinHandle<Result<(), ServeError>>), ServeError> {
     let addr = listener.local_addr()?;
-    let (router, state) = build(config, shutdown)?;
+    let (router, state) = build(config, addr, shutdown)?;
+    listener::raise_open_files_limit();
+    let metrics_addr = match state.config.metrics_listen {
+        Some(at) => Some(spawn_metrics(at, state.clone())?),
+        None => None,
+    };
+    #[cfg(unix)]
+    tokio::spawn(reload_on_sighup(state.access.clone(), state.shutdown.clone()));
     let hub = state.hub.clone();
-    Ok((Server { hub, addr }, tokio::spawn(run(listener, router, state))))
+    Ok((Server { hub, addr, metrics_addr }, tokio::spawn(run(listener, router, state))))
+}
+
+/// /metrics on its own listener, for the operator's monitoring only.
+fn spawn_metrics(at: SocketAddr, state: AppState) -> Result<SocketAddr, ServeError> {
+    let std_listener = std::net::TcpListener::bind(at)
+        .map_err(|e| ServeError::Config(format!("--metrics-listen {at}: cannot listen there: {e}")))?;
+    std_listener.set_nonblocking(true)?;
+    let listener = TcpListener::from_std(std_listener)?;
+    let bound = listener.local_addr()?;
+    let stop = state.shutdown.clone();
+    let router = Router::new().route("/metrics", get(metrics_text)).with_state(state);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned()).await;
+    });
+    Ok(bound)
+}
+
+/// SIGHUP re-reads what may rotate: the access keys.
+#[cfg(unix)]
+async fn reload_on_sighup(access: Arc<Access>, stop: CancellationToken) {
+    let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else { return };
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            got = hup.recv() => {
+                if got.is_none() { return }
+                access.reload();
+            }
+        }
+    }
 }
 
 async fn run(listener: TcpListener, router: Router, state: AppState) -> Result<(), ServeError> {
-    // Signaling is small messages where latency matters: no Nagle delay.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(state.shutdown.clone().cancelled_owned())
-        .await?;
+    let limits = listener::Limits {
+        max_sockets: state.config.max_connections,
+        per_ip: state.per_ip.clone(),
+        proxies: state.proxies.clone(),
+        header_timeout: state.config.header_timeout(),
+        open: state.sockets.clone(),
+    };
+    listener::serve(listener, router, limits, state.shutdown.clone()).await?;
     state.connections.close();
     if tokio::time::timeout(state.config.shutdown_grace(), state.connections.wait()).await.is_err() {
         tracing::warn!(left = state.connections.len(), "shutdown grace over; dropping remaining connections");
@@ -102,16 +161,46 @@ async fn run(listener: TcpListener, router: Router, state: AppState) -> Result<(
     Ok(())
 }
 
-fn build(config: Config, shutdown: CancellationToken) -> Result<(Router, AppState), ServeError> {
+fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Result<(Router, AppState), ServeError> {
     config.validate().map_err(ServeError::Config)?;
+    let access = match config.access_mode(bound).map_err(ServeError::Config)? {
+        AccessMode::Open => Access::Open,
+        AccessMode::Key => {
+            let path = config.access_key_file.as_deref().expect("validated: --access key has a key file");
+            Access::Key(KeyRing::load(path).map_err(ServeError::Config)?)
+        }
+        AccessMode::Jwt => Access::Jwt(Box::new(
+            JwtCheck::load(
+                config.jwt_secret_file.as_deref(),
+                config.jwt_public_key_file.as_deref(),
+                config.jwt_audience.as_deref(),
+                config.jwt_issuer.as_deref(),
+            )
+            .map_err(ServeError::Config)?,
+        )),
+    };
+    if access.mode() == AccessMode::Open && config.ice().has_turn() {
+        tracing::warn!(
+            "TURN is configured and --access is open: anyone who reaches this server gets relay credentials; \
+             use --access key or jwt on a public server"
+        );
+    }
+    let tickets = ticket::Tickets::load(
+        config.secret_file.as_deref(),
+        &config.state_dir(),
+        Duration::from_secs(config.ticket_ttl_secs),
+    )
+    .map_err(ServeError::Config)?;
+    let origins = origin::OriginPolicy::new(&config.allowed_origins, &config.allowed_hosts, bound.ip().is_loopback())
+        .map_err(ServeError::Config)?;
     let metrics = Arc::new(Metrics::default());
     let hub = match config.cluster() {
-        None => Arc::new(Hub::new(metrics, config.ice())),
+        None => Arc::new(Hub::new(metrics, config.ice()).with_tickets(tickets)),
         Some(settings) => {
             let node = settings.node.clone();
             let (backplane, links) =
                 RedisBackplane::new(settings).map_err(|e| ServeError::Config(format!("--redis-url: {e}")))?;
-            let hub = Arc::new(Hub::with_backplane(metrics, config.ice(), backplane));
+            let hub = Arc::new(Hub::with_backplane(metrics, config.ice(), backplane).with_tickets(tickets));
             links.start(hub.clone(), shutdown.clone());
             tracing::info!(%node, "clustered through Redis");
             hub
@@ -119,6 +208,13 @@ fn build(config: Config, shutdown: CancellationToken) -> Result<(Router, AppStat
     };
     let state = AppState {
         hub,
+        access: Arc::new(access),
+        origins: Arc::new(origins),
+        proxies: config.proxies(),
+        per_ip: ConnCounts::new(config.max_conns_per_ip),
+        auth_failures: Arc::new(PerIpRate::new(config.auth_failures_per_minute)),
+        logins: Arc::new(PerIpRate::new(config.logins_per_minute)),
+        sockets: Arc::default(),
         config: Arc::new(config),
         shutdown,
         connections: TaskTracker::new(),
@@ -140,10 +236,12 @@ fn build(config: Config, shutdown: CancellationToken) -> Result<(Router, AppStat
     let router = Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/metrics", get(metrics_text))
+        // Metrics live on --metrics-listen only; never the app's fallback here.
+        .route("/metrics", get(|| async { (StatusCode::NOT_FOUND, "not found\n") }))
         // MDN's client dials the root, so an upgrade on / is a WebSocket too.
         .route("/", get(root))
         .fallback_service(static_files::service(&state.config.static_dir))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers::apply))
         .with_state(state.clone());
     Ok((router, state))
 }
@@ -154,10 +252,14 @@ async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
         "# HELP duet_connection_tasks Connection tasks still running.\n# TYPE duet_connection_tasks gauge\nduet_connection_tasks {}\n",
         state.connections.len()
     ));
+    body.push_str(&format!(
+        "# HELP duet_sockets_open Open sockets on the public listener, upgraded or not.\n# TYPE duet_sockets_open gauge\nduet_sockets_open {}\n",
+        state.sockets.load(Relaxed)
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
-async fn root(State(state): State<AppState>, req: Request) -> Response {
+async fn root(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request) -> Response {
     let wants_ws = req
         .headers()
         .get(header::UPGRADE)
@@ -168,21 +270,57 @@ async fn root(State(state): State<AppState>, req: Request) -> Response {
     }
     let (mut parts, _) = req.into_parts();
     match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-        Ok(ws) => accept(ws, &parts.headers, state),
+        Ok(ws) => accept(ws, &parts.headers, peer, state),
         Err(rejection) => rejection.into_response(),
     }
 }
 
-async fn ws_upgrade(State(state): State<AppState>, headers: axum::http::HeaderMap, ws: WebSocketUpgrade) -> Response {
-    accept(ws, &headers, state)
+async fn ws_upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    accept(ws, &headers, peer, state)
 }
 
-fn accept(ws: WebSocketUpgrade, headers: &axum::http::HeaderMap, state: AppState) -> Response {
+/// Decides, before upgrading, whether this client may have a WebSocket:
+/// origin, per-address limits, then access control. A refused credential is
+/// still upgraded, only to close at once with a code and reason the app can
+/// show — nothing else happens on that socket.
+fn accept(ws: WebSocketUpgrade, headers: &HeaderMap, peer: SocketAddr, state: AppState) -> Response {
     let metrics = &state.hub.metrics;
-    if let Err(why) = origin::check(headers, &state.config.allowed_origins) {
+    let refuse = |status: StatusCode, why: String| {
         metrics.connections_refused_total.fetch_add(1, Relaxed);
-        tracing::info!("refused WebSocket: {why}");
-        return (StatusCode::FORBIDDEN, why).into_response();
+        tracing::info!(%peer, "refused WebSocket: {why}");
+        (status, why).into_response()
+    };
+    let https = state.proxies.forwarded_https(peer.ip(), headers);
+    if let Err(why) = state.origins.check(headers, https) {
+        return refuse(StatusCode::FORBIDDEN, why);
+    }
+    let client = state.proxies.client(peer.ip(), headers);
+    // Clients behind a trusted proxy are counted here, by forwarded address
+    // (the accept loop counted everyone else by socket).
+    let forwarded_slot = if state.proxies.trusts(client_addr::canonical(peer.ip())) {
+        match state.per_ip.acquire(client) {
+            Some(slot) => slot,
+            None => return refuse(StatusCode::TOO_MANY_REQUESTS, "too many connections from your address".into()),
+        }
+    } else {
+        None
+    };
+    if !state.auth_failures.has_left(client) {
+        return refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed access attempts from your address; wait a minute".into(),
+        );
+    }
+    let admitted = state.access.check(headers);
+    if let Err(denied) = &admitted {
+        state.auth_failures.try_take(client);
+        metrics.connections_refused_total.fetch_add(1, Relaxed);
+        tracing::info!(%client, "refused access: {denied}");
     }
     // Reserve a slot before upgrading so a burst cannot overshoot the cap.
     let open = metrics.connections.fetch_add(1, Relaxed);
@@ -194,6 +332,7 @@ fn accept(ws: WebSocketUpgrade, headers: &axum::http::HeaderMap, state: AppState
     let limit = state.config.max_message_bytes;
     let id = state.next_id.fetch_add(1, Relaxed);
     let slot = SlotGuard(state.hub.metrics.clone());
+    let peer_info = session::Peer { ip: client, logins: state.logins.clone() };
     ws.protocols([duet_protocol::SUBPROTOCOL])
         // Signaling messages are small: 128 KiB library buffers per client
         // would dominate memory. Writes go out as soon as they are queued.
@@ -204,13 +343,23 @@ fn accept(ws: WebSocketUpgrade, headers: &axum::http::HeaderMap, state: AppState
         .max_message_size(limit.saturating_mul(2))
         .max_frame_size(limit.saturating_mul(2))
         .on_failed_upgrade(|e| tracing::debug!("WebSocket upgrade failed: {e}"))
-        .on_upgrade(move |socket| {
+        .on_upgrade(move |socket| async move {
+            let identity = match admitted {
+                Ok(Admitted::Anyone) => None,
+                Ok(Admitted::Named(name)) => Some(name),
+                Err(denied) => return connection::refuse(socket, denied).await,
+            };
             state.hub.metrics.connections_total.fetch_add(1, Relaxed);
-            let task = connection::run(socket, id, state.hub.clone(), state.config.clone(), state.shutdown.clone());
-            state.connections.track_future(async move {
-                let _slot = slot;
-                task.await
-            })
+            let admission = session::Admission { peer: Some(peer_info), identity };
+            let task =
+                connection::run(socket, id, state.hub.clone(), state.config.clone(), state.shutdown.clone(), admission);
+            state
+                .connections
+                .track_future(async move {
+                    let _slot = (slot, forwarded_slot);
+                    task.await
+                })
+                .await
         })
 }
 

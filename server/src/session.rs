@@ -2,15 +2,34 @@
 //! each message does. The connection task feeds it frames; the fuzz target
 //! and the property tests feed it messages directly.
 
-use std::sync::{atomic::Ordering::Relaxed, Arc};
+use std::{
+    net::IpAddr,
+    sync::{atomic::Ordering::Relaxed, Arc},
+};
 
 use duet_protocol::{ClientMessage, ErrorCode, ServerMessage};
 
 use crate::{
     hub::{frame, ConnId, Hub, LoginRequest, Outbox, Refusal},
+    per_ip::PerIpRate,
     rate::TokenBucket,
     Config,
 };
+
+/// Where a connection comes from, for the per-address login limit.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub ip: IpAddr,
+    pub logins: Arc<PerIpRate>,
+}
+
+/// What access control decided about a connection before it was upgraded.
+#[derive(Debug, Clone, Default)]
+pub struct Admission {
+    pub peer: Option<Peer>,
+    /// The name a signed token gave this client; it logs in as that or not at all.
+    pub identity: Option<String>,
+}
 
 /// Why the session must end (the connection closes with a code for it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -29,7 +48,9 @@ pub struct Session {
     name: Option<String>,
     duet: bool,
     rate: TokenBucket,
+    chat_rate: TokenBucket,
     abuse: TokenBucket,
+    admission: Admission,
     resume_grace: std::time::Duration,
     /// The connection dropped in a way a reconnect may resume.
     park: bool,
@@ -46,6 +67,10 @@ impl Session {
             name: None,
             duet: false,
             rate: TokenBucket::new(config.rate_per_sec, config.rate_burst),
+            // Lobby chat goes to everyone, so it gets a far smaller budget than
+            // signaling, which goes to one peer.
+            chat_rate: TokenBucket::new(config.chat_rate_per_sec, config.chat_burst),
+            admission: Admission::default(),
             // Refusals refill at a tenth of the rate: honest clients rarely cause any.
             abuse: TokenBucket::new(config.rate_per_sec / 10.0, config.abuse_burst),
             resume_grace: config.resume_grace(),
@@ -53,6 +78,12 @@ impl Session {
         };
         s.send(&ServerMessage::Id { id });
         s
+    }
+
+    /// Applies what access control decided about this connection.
+    pub fn admit(mut self, admission: Admission) -> Self {
+        self.admission = admission;
+        self
     }
 
     pub fn name(&self) -> Option<&str> {
@@ -77,11 +108,15 @@ impl Session {
         }
     }
 
-    /// Sends fresh TURN credentials to a logged-in Duet client.
+    /// Sends fresh TURN credentials and a fresh resume ticket to a logged-in
+    /// Duet client (only while it is logged in: credentials end with the session).
     pub fn refresh_ice(&self) {
         if let Some(name) = &self.name {
             if self.duet && self.hub.ice().has_turn() {
                 self.send(&ServerMessage::IceServers { ice_servers: self.hub.ice().servers_for(name) });
+            }
+            if self.duet {
+                self.hub.send_ticket(name, self.id);
             }
         }
     }
@@ -94,8 +129,17 @@ impl Session {
         let Some(name) = &self.name else {
             return match msg {
                 ClientMessage::Username { name, duet, resume, call, .. } => {
+                    if let Some(peer) = &self.admission.peer {
+                        if !peer.logins.try_take(peer.ip) {
+                            return Err(Refusal {
+                                code: ErrorCode::RateLimited,
+                                text: "too many logins from your address; wait a minute".into(),
+                            });
+                        }
+                    }
                     let req = LoginRequest {
-                        name: &name,
+                        fixed: self.admission.identity.is_some(),
+                        name: self.admission.identity.as_deref().unwrap_or(&name),
                         duet: duet.is_some(),
                         resume: resume.as_deref(),
                         call: call.as_deref(),
@@ -113,7 +157,15 @@ impl Session {
             ClientMessage::Username { .. } => {
                 Err(Refusal { code: ErrorCode::AlreadyLoggedIn, text: format!("already logged in as {name}") })
             }
-            ClientMessage::Message { text, date, id } => self.hub.chat(name, &text, date, id),
+            ClientMessage::Message { text, date, id } => {
+                if !self.chat_rate.try_take() {
+                    return Err(Refusal {
+                        code: ErrorCode::RateLimited,
+                        text: "you are sending chat messages too fast; this one was dropped".into(),
+                    });
+                }
+                self.hub.chat(name, &text, date, id)
+            }
             relayed => self.hub.relay(name, relayed),
         }
     }

@@ -28,6 +28,9 @@ async fn serve_file(dir: PathBuf, req: Request<Body>) -> Response {
     if !index.is_file() {
         return (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response();
     }
+    if leaves_dir(&dir, req.uri().path()) {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    }
     let hashed = is_hashed_asset(req.uri().path());
     let svc = ServeDir::new(&dir).precompressed_gzip().precompressed_br().fallback(ServeFile::new(&index));
     let mut res = match svc.oneshot(req).await {
@@ -41,6 +44,42 @@ async fn serve_file(dir: PathBuf, req: Request<Body>) -> Response {
     };
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
+}
+
+/// Whether the file a request names (or its precompressed copies) is a
+/// symlink, or under one, that leads out of the static folder: such files
+/// are not served, so a stray link cannot publish the rest of the disk.
+fn leaves_dir(dir: &Path, uri_path: &str) -> bool {
+    let Ok(root) = dir.canonicalize() else { return false };
+    let Some(decoded) = percent_decode(uri_path) else { return true };
+    let rel = decoded.trim_start_matches('/');
+    let file = if rel.is_empty() || rel.ends_with('/') { dir.join(rel).join("index.html") } else { dir.join(rel) };
+    let name = file.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let variants = ["", ".gz", ".br"].map(|ext| {
+        let mut n = name.clone();
+        n.push(ext);
+        file.with_file_name(n)
+    });
+    let index = dir.join("index.html");
+    let escapes = variants.iter().chain([&index]).any(|p| p.canonicalize().is_ok_and(|real| !real.starts_with(&root)));
+    escapes
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The app's index page (for `/`).

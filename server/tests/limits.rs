@@ -40,6 +40,9 @@ async fn a_flood_is_rate_limited_and_persistent_abuse_is_closed() {
         c.rate_per_sec = 5.0;
         c.rate_burst = 10.0;
         c.abuse_burst = 20.0;
+        // The lobby-chat budget is tested on its own (security.rs).
+        c.chat_rate_per_sec = 1000.0;
+        c.chat_burst = 1000.0;
     })
     .await;
     let mut bob = s.mdn_user("bob").await;

@@ -121,3 +121,28 @@ pub fn set_document_lang(tag: &str) {
         let _ = root.set_attribute("lang", tag);
     }
 }
+
+/// A credential in the page's URL fragment — an invite link's `#key=…` or an
+/// embedding site's `#token=…` — removed from the address bar once read, so
+/// it does not linger in history or get copied along with the link. (The
+/// fragment never reaches a server, so it stays out of logs too.)
+pub fn take_credential_from_fragment() -> Option<crate::store::Credential> {
+    use crate::store::Credential;
+    let window = web_sys::window()?;
+    let location = window.location();
+    let hash = location.hash().ok()?;
+    let found = hash.trim_start_matches('#').split('&').find_map(|part| {
+        let (k, v) = part.split_once('=')?;
+        let v = String::from(js_sys::decode_uri_component(v).ok()?);
+        match k {
+            "key" if !v.is_empty() => Some(Credential::Key(v)),
+            "token" if !v.is_empty() => Some(Credential::Token(v)),
+            _ => None,
+        }
+    })?;
+    let clean = format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default());
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&clean));
+    }
+    Some(found)
+}

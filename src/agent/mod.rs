@@ -84,6 +84,12 @@ pub fn call_agent() -> Html {
                 dispatch.dispatch(Action::SetRelayOnly(true));
             }
             dispatch.dispatch(Action::DetectedLang(storage::lang().unwrap_or_else(js::browser_lang)));
+            // An invite link's key (or a site's token) wins over a remembered one.
+            if let Some(credential) = js::take_credential_from_fragment() {
+                dispatch.dispatch(Action::FoundCredential { credential, from_link: true });
+            } else if let Some(credential) = storage::credential() {
+                dispatch.dispatch(Action::FoundCredential { credential, from_link: false });
+            }
             for kind in [DeviceKind::Camera, DeviceKind::Microphone, DeviceKind::Speaker] {
                 if let Some(id) = storage::device(kind) {
                     dispatch.dispatch(Action::ChooseDevice { kind, id: Some(id) });
@@ -215,13 +221,14 @@ impl Agent {
 
     fn run(self: &Rc<Self>, effect: Effect) {
         match effect {
-            Effect::Connect => {
-                let opened = Signaling::open(&self.config.signaling_url, self.dispatch.clone());
+            Effect::Connect { credential } => {
+                let opened = Signaling::open(&self.config.signaling_url, credential.as_ref(), self.dispatch.clone());
                 match opened {
                     Ok(s) => self.inner.borrow_mut().signaling = Some(s),
-                    Err(e) => self.dispatch.dispatch(Action::SocketClosed { reason: e }),
+                    Err(e) => self.dispatch.dispatch(Action::SocketClosed { code: 1006, reason: e }),
                 }
             }
+            Effect::RememberCredential(c) => storage::set_credential(c.as_ref()),
             Effect::ScheduleReconnect { attempt } => {
                 let d = self.dispatch.clone();
                 let wait = crate::store::reconnect_delay_ms(attempt, js_sys::Math::random());

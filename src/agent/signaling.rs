@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use yew::prelude::*;
 
-use crate::store::{Action, CallState};
+use crate::store::{Action, CallState, Credential};
 
 pub struct Signaling {
     ws: WebSocket,
@@ -15,9 +15,26 @@ pub struct Signaling {
 }
 
 impl Signaling {
-    pub fn open(url: &str, dispatch: UseReducerDispatcher<CallState>) -> Result<Self, String> {
-        // MDN's server only accepts clients that ask for the "json" subprotocol.
-        let ws = WebSocket::new_with_str(url, SUBPROTOCOL).map_err(super::js::describe)?;
+    pub fn open(
+        url: &str,
+        credential: Option<&Credential>,
+        dispatch: UseReducerDispatcher<CallState>,
+    ) -> Result<Self, String> {
+        // MDN's server only accepts clients that ask for the "json"
+        // subprotocol. A credential rides along as a second one: browsers
+        // cannot set headers on a WebSocket, and unlike the URL it stays
+        // out of access logs. The server answers "json" and never echoes it.
+        let protocols = js_sys::Array::of1(&SUBPROTOCOL.into());
+        match credential {
+            Some(Credential::Key(key)) => {
+                protocols.push(&format!("duet-key.{}", base64url(key.as_bytes())).into());
+            }
+            Some(Credential::Token(token)) => {
+                protocols.push(&format!("duet-jwt.{token}").into());
+            }
+            None => {}
+        }
+        let ws = WebSocket::new_with_str_sequence(url, &protocols).map_err(super::js::describe)?;
         let d = dispatch.clone();
         let open = EventListener::new(&ws, "open", move |_| d.dispatch(Action::SocketOpen));
         let d = dispatch.clone();
@@ -31,11 +48,12 @@ impl Signaling {
             }
         });
         let close = EventListener::new(&ws, "close", move |e| {
-            let reason = e
-                .dyn_ref::<CloseEvent>()
+            let close = e.dyn_ref::<CloseEvent>();
+            let code = close.map_or(1006, |c| c.code());
+            let reason = close
                 .map(|c| if c.reason().is_empty() { format!("code {}", c.code()) } else { c.reason() })
                 .unwrap_or_else(|| "closed".into());
-            dispatch.dispatch(Action::SocketClosed { reason });
+            dispatch.dispatch(Action::SocketClosed { code, reason });
         });
         Ok(Signaling { ws, _listeners: [open, message, close] })
     }
@@ -47,6 +65,20 @@ impl Signaling {
             }
         }
     }
+}
+
+/// Base64url without padding (RFC 4648 §5): subprotocol names allow only
+/// token characters.
+fn base64url(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
 }
 
 impl Drop for Signaling {

@@ -2,7 +2,7 @@
 
 use gloo::storage::{LocalStorage, Storage};
 
-use crate::store::DeviceKind;
+use crate::store::{Credential, DeviceKind};
 
 const RELAY_ONLY: &str = "duet.relayOnly";
 
@@ -46,4 +46,23 @@ pub fn lang() -> Option<crate::i18n::Lang> {
 
 pub fn set_lang(lang: crate::i18n::Lang) {
     let _ = LocalStorage::set(LANG, lang.tag());
+}
+
+const ACCESS_KEY: &str = "duet.accessKey";
+const ACCESS_TOKEN: &str = "duet.accessToken";
+
+/// The access key or sign-in token remembered from an earlier visit.
+pub fn credential() -> Option<Credential> {
+    let get = |k| LocalStorage::get::<String>(k).ok().filter(|v| !v.is_empty());
+    get(ACCESS_KEY).map(Credential::Key).or_else(|| get(ACCESS_TOKEN).map(Credential::Token))
+}
+
+pub fn set_credential(c: Option<&Credential>) {
+    LocalStorage::delete(ACCESS_KEY);
+    LocalStorage::delete(ACCESS_TOKEN);
+    let _ = match c {
+        Some(Credential::Key(k)) => LocalStorage::set(ACCESS_KEY, k),
+        Some(Credential::Token(t)) => LocalStorage::set(ACCESS_TOKEN, t),
+        None => Ok(()),
+    };
 }

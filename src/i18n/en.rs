@@ -10,6 +10,10 @@ pub static TEXTS: Texts = Texts {
     username: "Username",
     log_in: "Log in",
     logging_in: "Logging in…",
+    access_key: "Access key",
+    access_key_help: "Kept in this browser, so you are asked only once.",
+    signed_in_by_site: "You are signed in by the site that sent you here.",
+    continue_: "Continue",
     signed_in_as: |me| format!("Signed in as {me}"),
 
     online: "Online",

@@ -1,7 +1,7 @@
 //! English announcements (the original wording).
 
 use super::Msg;
-use crate::store::{DeviceKind, LocalMediaIssue};
+use crate::store::{AccessRefusal, DeviceKind, LocalMediaIssue};
 
 pub fn render(m: &Msg) -> String {
     use Msg::*;
@@ -12,6 +12,19 @@ pub fn render(m: &Msg) -> String {
         NameTaken { requested, given } => format!("The name {requested} is taken; you are {given}"),
         Server { text, .. } => capitalize(text),
         CouldNotReach(reason) => format!("Could not reach the server ({reason})."),
+        Access(AccessRefusal::KeyRequired) => {
+            "This Duet server is private: enter its access key (from the invite link or whoever runs it).".into()
+        }
+        Access(AccessRefusal::WrongKey) => "That access key is not right. Check it and try again.".into(),
+        Access(AccessRefusal::TokenRequired) => {
+            "This Duet server signs people in through its own site. Open Duet from there.".into()
+        }
+        Access(AccessRefusal::BadToken) => {
+            "Your sign-in link was not accepted. Open Duet again from the site that sent you.".into()
+        }
+        Access(AccessRefusal::TokenExpired) => {
+            "Your sign-in link has expired. Open Duet again from the site that sent you.".into()
+        }
         LostServer(reason) => format!("Lost the connection to the server ({reason}). Log in again to continue."),
         Reconnecting(reason) => format!("Lost the connection to the server ({reason}); reconnecting…"),
         CouldNotReconnect(reason) => format!("Could not reconnect to the server ({reason}). Log in again to continue."),

@@ -10,6 +10,10 @@ pub static TEXTS: Texts = Texts {
     username: "이름",
     log_in: "로그인",
     logging_in: "로그인하는 중…",
+    access_key: "접속 키",
+    access_key_help: "이 브라우저에 저장되어 한 번만 입력하면 됩니다.",
+    signed_in_by_site: "이곳으로 보낸 사이트를 통해 로그인됩니다.",
+    continue_: "계속",
     signed_in_as: |me| format!("{me}(으)로 로그인함"),
 
     online: "접속 중",

@@ -3,7 +3,7 @@
 use duet_protocol::ErrorCode;
 
 use super::Msg;
-use crate::store::{DeviceKind, LocalMediaIssue};
+use crate::store::{AccessRefusal, DeviceKind, LocalMediaIssue};
 
 pub fn render(m: &Msg) -> String {
     use Msg::*;
@@ -14,6 +14,13 @@ pub fn render(m: &Msg) -> String {
         NameTaken { requested, given } => format!("{requested}(은)는 이미 쓰이는 이름이라 {given}(으)로 들어왔습니다"),
         Server { code, text } => server(*code, text),
         CouldNotReach(reason) => format!("서버에 연결할 수 없습니다 ({reason})."),
+        Access(AccessRefusal::KeyRequired) => {
+            "비공개 Duet 서버입니다. 접속 키를 입력하세요 (초대 링크나 운영자에게서 받으세요).".into()
+        }
+        Access(AccessRefusal::WrongKey) => "접속 키가 맞지 않습니다. 확인하고 다시 시도하세요.".into(),
+        Access(AccessRefusal::TokenRequired) => "이 Duet 서버는 운영 사이트를 통해 로그인합니다. 그 사이트에서 Duet을 여세요.".into(),
+        Access(AccessRefusal::BadToken) => "로그인 링크가 받아들여지지 않았습니다. 보낸 사이트에서 Duet을 다시 여세요.".into(),
+        Access(AccessRefusal::TokenExpired) => "로그인 링크가 만료되었습니다. 보낸 사이트에서 Duet을 다시 여세요.".into(),
         LostServer(reason) => format!("서버 연결이 끊겼습니다 ({reason}). 다시 로그인하세요."),
         Reconnecting(reason) => format!("서버 연결이 끊겼습니다 ({reason}). 다시 연결하는 중…"),
         CouldNotReconnect(reason) => format!("서버에 다시 연결하지 못했습니다 ({reason}). 다시 로그인하세요."),

@@ -73,6 +73,10 @@ pub struct Texts {
     pub username: &'static str,
     pub log_in: &'static str,
     pub logging_in: &'static str,
+    pub access_key: &'static str,
+    pub access_key_help: &'static str,
+    pub signed_in_by_site: &'static str,
+    pub continue_: &'static str,
     pub signed_in_as: Named,
 
     pub online: &'static str,

@@ -4,7 +4,7 @@
 
 use duet_protocol::ErrorCode;
 
-use crate::store::{DeviceKind, LocalMediaIssue};
+use crate::store::{AccessRefusal, DeviceKind, LocalMediaIssue};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Msg {
@@ -23,6 +23,8 @@ pub enum Msg {
         text: String,
     },
     CouldNotReach(String),
+    /// The server's access control refused us (or wants a credential).
+    Access(AccessRefusal),
     LostServer(String),
     Reconnecting(String),
     CouldNotReconnect(String),

@@ -3,7 +3,7 @@
 use duet_protocol::ErrorCode;
 
 use super::*;
-use crate::store::{DeviceKind, LocalMediaIssue};
+use crate::store::{AccessRefusal, DeviceKind, LocalMediaIssue};
 
 /// Every entry, rendered with sample arguments. The destructuring has no
 /// `..`, so a new field that is not listed here does not compile.
@@ -15,6 +15,10 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         username,
         log_in,
         logging_in,
+        access_key,
+        access_key_help,
+        signed_in_by_site,
+        continue_,
         signed_in_as,
         online,
         online_users,
@@ -101,6 +105,10 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         ("username", username.to_string()),
         ("log_in", log_in.to_string()),
         ("logging_in", logging_in.to_string()),
+        ("access_key", access_key.to_string()),
+        ("access_key_help", access_key_help.to_string()),
+        ("signed_in_by_site", signed_in_by_site.to_string()),
+        ("continue_", continue_.to_string()),
         ("signed_in_as", signed_in_as("민준")),
         ("online", online.to_string()),
         ("online_users", online_users.to_string()),
@@ -229,6 +237,11 @@ fn announcements() -> Vec<Msg> {
         Server { code: ErrorCode::TargetOffline, text: "bob is not online".into() },
         Server { code: ErrorCode::Other, text: "odd".into() },
         CouldNotReach("code 1006".into()),
+        Access(AccessRefusal::KeyRequired),
+        Access(AccessRefusal::WrongKey),
+        Access(AccessRefusal::TokenRequired),
+        Access(AccessRefusal::BadToken),
+        Access(AccessRefusal::TokenExpired),
         LostServer("code 1006".into()),
         Reconnecting("code 1006".into()),
         CouldNotReconnect("code 1006".into()),
@@ -277,6 +290,7 @@ fn announcements() -> Vec<Msg> {
             | NameTaken { .. }
             | Server { .. }
             | CouldNotReach(_)
+            | Access(_)
             | LostServer(_)
             | Reconnecting(_)
             | CouldNotReconnect(_)

@@ -5,8 +5,12 @@ use duet_protocol::{ClientMessage, IceCandidate, IceServer, SessionDescription};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Open the signaling WebSocket (login follows on its `id`), replacing
-    /// any earlier one.
-    Connect,
+    /// any earlier one, offering `credential` to a server that needs one.
+    Connect {
+        credential: Option<super::Credential>,
+    },
+    /// Remember this credential for the next visit (`None`: forget it).
+    RememberCredential(Option<super::Credential>),
     /// Wait, then report [`super::Action::Reconnect`] (the agent adds the
     /// jitter: see [`super::reconnect_delay_ms`]).
     ScheduleReconnect {

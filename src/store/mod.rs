@@ -8,6 +8,7 @@
 //! has not seen yet. Decisions therefore live here, testable, and the agent
 //! only carries them out.
 
+mod access;
 mod devices;
 mod effects;
 mod phase;
@@ -16,6 +17,7 @@ pub mod shortcuts;
 mod stats;
 mod users;
 
+pub use access::{AccessRefusal, Credential};
 pub use devices::{Device, DeviceKind, Devices};
 pub use effects::{Effect, Effects};
 pub use phase::{CallPhase, ConnectionState, LocalMediaIssue, MediaFlags, Notice};
@@ -83,8 +85,13 @@ pub struct CallState {
     pub device_check: bool,
     /// ICE restarts spent on the current interruption.
     pub ice_restarts: u32,
-    /// From the server's welcome: proves it is us when we reconnect.
+    /// From the server's welcome (then `resume-ticket`): proves it is us when we reconnect.
     pub resume_token: Option<String>,
+    /// What we offer a server that does not let everyone in.
+    pub credential: Option<Credential>,
+    /// The server refused our credential (or wanted one): the login form says
+    /// why and, for a key, asks for it.
+    pub access_refused: Option<AccessRefusal>,
     /// The language of every view and announcement.
     pub lang: crate::i18n::Lang,
     /// The latest status to announce (busy, declined, call ended…).
@@ -105,6 +112,14 @@ pub enum Action {
     // ---- from the views ----
     /// Log in under this name (the agent connects first).
     Login(String),
+    /// The access key the person typed (then they log in).
+    EnterKey(String),
+    /// A credential found at start: in an invite link's fragment
+    /// (`from_link`, to be remembered) or remembered from an earlier visit.
+    FoundCredential {
+        credential: Credential,
+        from_link: bool,
+    },
     /// Ring this user.
     Call(String),
     /// Cancel our outgoing call while it rings.
@@ -147,6 +162,8 @@ pub enum Action {
     SocketOpen,
     /// The signaling socket closed (or could not open).
     SocketClosed {
+        /// The close code (1006 when it could not open).
+        code: u16,
         reason: String,
     },
     /// The wait before the next reconnect attempt is over.

@@ -8,13 +8,29 @@ use duet_protocol::{
 use crate::i18n::Msg;
 
 use super::{
-    Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Effect, MediaFlags, Notice, PeerChat,
-    CHAT_HISTORY, MAX_ICE_RESTARTS,
+    AccessRefusal, Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Credential, Effect, MediaFlags,
+    Notice, PeerChat, CHAT_HISTORY, MAX_ICE_RESTARTS,
 };
 
 pub(super) fn apply(s: &mut CallState, action: Action) {
     match action {
         Action::Login(name) => login(s, name),
+        Action::EnterKey(key) => {
+            let key = key.trim();
+            if !key.is_empty() {
+                let credential = Credential::Key(key.to_owned());
+                s.credential = Some(credential.clone());
+                s.access_refused = None;
+                s.effects.push(Effect::RememberCredential(Some(credential)));
+            }
+        }
+        Action::FoundCredential { credential, from_link } => {
+            if from_link {
+                s.effects.push(Effect::RememberCredential(Some(credential.clone())));
+            }
+            s.credential = Some(credential);
+            s.access_refused = None;
+        }
         Action::Call(peer) => call(s, peer),
         Action::Cancel => {
             if let CallPhase::Outgoing { peer } = &s.call {
@@ -76,10 +92,10 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             }
         }
         Action::SocketOpen => {}
-        Action::SocketClosed { reason } => socket_closed(s, reason),
+        Action::SocketClosed { code, reason } => socket_closed(s, code, reason),
         Action::Reconnect => {
             if matches!(s.connection, ConnectionState::Reconnecting { .. }) {
-                s.effects.push(Effect::Connect);
+                s.effects.push(Effect::Connect { credential: s.credential.clone() });
             }
         }
         Action::Server(msg) => server(s, msg),
@@ -262,14 +278,20 @@ fn login(s: &mut CallState, name: String) {
     if s.connection != ConnectionState::Disconnected {
         return;
     }
+    // A signed token names us; the server takes the name from it.
+    let from_token = matches!(s.credential, Some(Credential::Token(_)));
     match duet_protocol::limits::normalize_username(&name) {
-        Ok(name) => {
-            s.connection = ConnectionState::LoggingIn { requested: name };
-            s.notice = None;
-            s.effects.push(Effect::Connect);
-        }
+        Ok(name) => connect(s, name),
+        Err(_) if from_token => connect(s, String::new()),
         Err(e) => s.notice = Some(Notice::error(name_error(e))),
     }
+}
+
+fn connect(s: &mut CallState, requested: String) {
+    s.connection = ConnectionState::LoggingIn { requested };
+    s.notice = None;
+    s.access_refused = None;
+    s.effects.push(Effect::Connect { credential: s.credential.clone() });
 }
 
 fn call(s: &mut CallState, peer: String) {
@@ -360,6 +382,7 @@ fn server(s: &mut CallState, msg: ServerMessage) {
             }
         }
         ServerMessage::IceServers { ice_servers } => set_ice_servers(s, ice_servers),
+        ServerMessage::ResumeTicket { ticket } => s.resume_token = Some(ticket),
         ServerMessage::UserList { users, busy } => {
             s.users.replace(&users, &busy);
             // A baseline server confirms a login only by listing us.
@@ -477,7 +500,7 @@ fn server_error(s: &mut CallState, code: ErrorCode, text: String) {
         ErrorCode::InvalidUsername | ErrorCode::Unavailable
             if matches!(s.connection, ConnectionState::Reconnecting { .. }) =>
         {
-            socket_closed(s, text)
+            socket_closed(s, 1006, text)
         }
         ErrorCode::InvalidUsername | ErrorCode::Unavailable if !s.is_logged_in() => {
             s.connection = ConnectionState::Disconnected;
@@ -503,7 +526,17 @@ fn server_error(s: &mut CallState, code: ErrorCode, text: String) {
     }
 }
 
-fn socket_closed(s: &mut CallState, reason: String) {
+fn socket_closed(s: &mut CallState, code: u16, reason: String) {
+    // Refused at the door: retrying with the same credential cannot help.
+    let refused = AccessRefusal::from_close_code(code);
+    if let Some(r) = refused {
+        s.connection = ConnectionState::Disconnected;
+        s.access_refused = Some(r);
+        if r.spoils_credential() {
+            s.credential = None;
+            s.effects.push(Effect::RememberCredential(None));
+        }
+    }
     // A Duet session survives the socket: media flows peer to peer meanwhile.
     let next_attempt = match s.connection {
         ConnectionState::LoggedIn if s.duet_server => Some(1),
@@ -532,10 +565,11 @@ fn socket_closed(s: &mut CallState, reason: String) {
     s.duet_server = false;
     s.media = MediaFlags::default();
     s.resume_token = None;
-    let msg = match was {
-        ConnectionState::LoggedIn => Msg::LostServer(reason),
-        ConnectionState::Reconnecting { .. } => Msg::CouldNotReconnect(reason),
-        _ => Msg::CouldNotReach(reason),
+    let msg = match (refused, was) {
+        (Some(r), _) => Msg::Access(r),
+        (None, ConnectionState::LoggedIn) => Msg::LostServer(reason),
+        (None, ConnectionState::Reconnecting { .. }) => Msg::CouldNotReconnect(reason),
+        (None, _) => Msg::CouldNotReach(reason),
     };
     s.notice = Some(Notice::error(msg));
 }

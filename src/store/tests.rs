@@ -63,7 +63,7 @@ fn sent_hangup(effects: &[Effect]) -> Option<(String, HangupReason)> {
 #[test]
 fn login_connects_then_sends_the_username_with_the_duet_opt_in() {
     let (s, fx) = effects_of(&CallState::default(), Action::Login("  alice ".into()));
-    assert_eq!(fx, vec![Effect::Connect]);
+    assert_eq!(fx, vec![Effect::Connect { credential: None }]);
     assert_eq!(s.connection, ConnectionState::LoggingIn { requested: "alice".into() });
     let (s, fx) = effects_of(&s, srv(ServerMessage::Id { id: 9 }));
     assert_eq!(
@@ -641,10 +641,10 @@ fn the_lobby_preview_is_only_for_an_idle_logged_in_user_and_goes_into_the_call()
 fn losing_the_server_for_good_ends_the_call_and_returns_to_login() {
     let mut s = in_call("alice", "bob");
     for attempt in 1..=MAX_RECONNECTS {
-        s = s.reduce(Action::SocketClosed { reason: "closed".into() });
+        s = s.reduce(Action::SocketClosed { code: 1006, reason: "closed".into() });
         assert_eq!(s.connection, ConnectionState::Reconnecting { attempt });
     }
-    let (s, fx) = effects_of(&s, Action::SocketClosed { reason: "closed".into() });
+    let (s, fx) = effects_of(&s, Action::SocketClosed { code: 1006, reason: "closed".into() });
     assert!(fx.contains(&Effect::EndCall));
     assert!(s.call.is_idle() && s.me.is_none() && s.users.is_empty());
     assert_eq!(s.connection, ConnectionState::Disconnected);
@@ -652,15 +652,15 @@ fn losing_the_server_for_good_ends_the_call_and_returns_to_login() {
     // A baseline server's session is not resumed.
     let mut mdn = in_call("alice", "bob");
     mdn.duet_server = false;
-    let mdn = mdn.reduce(Action::SocketClosed { reason: "closed".into() });
+    let mdn = mdn.reduce(Action::SocketClosed { code: 1006, reason: "closed".into() });
     assert_eq!(mdn.connection, ConnectionState::Disconnected);
     assert!(mdn.notice.unwrap().text().starts_with("Lost the connection"));
     // Logging in again works.
     let (_, fx) = effects_of(
-        &CallState::default().reduce(Action::SocketClosed { reason: "x".into() }),
+        &CallState::default().reduce(Action::SocketClosed { code: 1006, reason: "x".into() }),
         Action::Login("a".into()),
     );
-    assert_eq!(fx, vec![Effect::Connect]);
+    assert_eq!(fx, vec![Effect::Connect { credential: None }]);
 }
 
 #[test]
@@ -779,13 +779,13 @@ fn a_dropped_socket_keeps_the_call_and_logs_back_in_with_the_token_and_the_call(
         ice_servers: vec![],
         resume: Some("t0k3n".into()),
     }));
-    let (s, fx) = effects_of(&s, Action::SocketClosed { reason: "code 1006".into() });
+    let (s, fx) = effects_of(&s, Action::SocketClosed { code: 1006, reason: "code 1006".into() });
     assert_eq!(fx, vec![Effect::ScheduleReconnect { attempt: 1 }], "no EndCall: media flows peer to peer meanwhile");
     assert!(matches!(s.call, CallPhase::InCall { .. }));
     assert!(s.has_session() && !s.is_logged_in());
     assert!(s.notice.as_ref().unwrap().text().contains("reconnecting"));
     let (s, fx) = effects_of(&s, Action::Reconnect);
-    assert_eq!(fx, vec![Effect::Connect]);
+    assert_eq!(fx, vec![Effect::Connect { credential: None }]);
     let (s, fx) = effects_of(&s, srv(ServerMessage::Id { id: 9 }));
     assert_eq!(
         fx,
@@ -811,16 +811,16 @@ fn a_dropped_socket_keeps_the_call_and_logs_back_in_with_the_token_and_the_call(
 #[test]
 fn a_ringing_call_ends_with_the_socket_and_a_new_name_ends_the_call() {
     let ringing = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
-    let (s, fx) = effects_of(&ringing, Action::SocketClosed { reason: "x".into() });
+    let (s, fx) = effects_of(&ringing, Action::SocketClosed { code: 1006, reason: "x".into() });
     assert!(fx.contains(&Effect::EndCall) && s.call.is_idle());
     assert_eq!(s.connection, ConnectionState::Reconnecting { attempt: 1 });
 
-    let s = in_call("alice", "bob").reduce(Action::SocketClosed { reason: "x".into() });
+    let s = in_call("alice", "bob").reduce(Action::SocketClosed { code: 1006, reason: "x".into() });
     let s = s.reduce(srv(ServerMessage::Welcome { name: "alice1".into(), ice_servers: vec![], resume: None }));
     assert!(s.call.is_idle());
     assert_eq!(s.me.as_deref(), Some("alice1"));
     // A refused login while reconnecting is one more failed attempt, not the end.
-    let s = in_call("alice", "bob").reduce(Action::SocketClosed { reason: "x".into() });
+    let s = in_call("alice", "bob").reduce(Action::SocketClosed { code: 1006, reason: "x".into() });
     let s = s.reduce(srv(ServerMessage::error(ErrorCode::Unavailable, "cluster down")));
     assert_eq!(s.connection, ConnectionState::Reconnecting { attempt: 2 });
     assert!(matches!(s.call, CallPhase::InCall { .. }));
@@ -833,4 +833,74 @@ fn reconnect_delays_double_from_one_second_to_sixteen_with_jitter() {
     assert_eq!(hi, [1000, 2000, 4000, 8000, 16000, 16000, 16000]);
     assert_eq!(lo, [500, 1000, 2000, 4000, 8000, 8000, 8000]);
     assert_eq!(reconnect_delay_ms(3, 0.5), 3000);
+}
+
+#[test]
+fn a_private_server_asks_for_the_key_once_and_a_wrong_one_is_forgotten() {
+    // Refused at the door: no reconnect loop, the form asks for the key.
+    let s = CallState::default().reduce(Action::Login("alice".into()));
+    let (s, fx) = effects_of(&s, Action::SocketClosed { code: 4401, reason: "this server needs an access key".into() });
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(s.connection, ConnectionState::Disconnected);
+    assert_eq!(s.access_refused, Some(AccessRefusal::KeyRequired));
+    assert!(said(s.notice.as_ref().unwrap()).0.contains("access key"));
+
+    // The key typed in is offered, and remembered.
+    let (s, fx) = effects_of(&s, Action::EnterKey("  sesame-0123456789  ".into()));
+    let key = Credential::Key("sesame-0123456789".into());
+    assert_eq!(fx, vec![Effect::RememberCredential(Some(key.clone()))]);
+    let (s, fx) = effects_of(&s, Action::Login("alice".into()));
+    assert_eq!(fx, vec![Effect::Connect { credential: Some(key.clone()) }]);
+    assert_eq!(s.access_refused, None);
+
+    // Wrong: forgotten here and in storage, and asked for again.
+    let (s, fx) = effects_of(&s, Action::SocketClosed { code: 4403, reason: "wrong access key".into() });
+    assert_eq!(fx, vec![Effect::RememberCredential(None)]);
+    assert_eq!((s.credential.clone(), s.access_refused), (None, Some(AccessRefusal::WrongKey)));
+    assert!(said(s.notice.as_ref().unwrap()).0.contains("not right"));
+}
+
+#[test]
+fn an_invite_link_key_is_remembered_and_used_for_reconnects() {
+    let key = Credential::Key("from-the-link-0123".into());
+    let (s, fx) =
+        effects_of(&CallState::default(), Action::FoundCredential { credential: key.clone(), from_link: true });
+    assert_eq!(fx, vec![Effect::RememberCredential(Some(key.clone()))]);
+    let (_, fx) =
+        effects_of(&CallState::default(), Action::FoundCredential { credential: key.clone(), from_link: false });
+    assert!(fx.is_empty(), "already remembered");
+    let s = run(
+        s,
+        [
+            Action::Login("alice".into()),
+            srv(ServerMessage::Id { id: 1 }),
+            srv(ServerMessage::Welcome { name: "alice".into(), ice_servers: vec![], resume: Some("v1.a.b".into()) }),
+        ],
+    );
+    let s = s.reduce(Action::SocketClosed { code: 1006, reason: "code 1006".into() });
+    let (_, fx) = effects_of(&s, Action::Reconnect);
+    assert_eq!(fx, vec![Effect::Connect { credential: Some(key) }]);
+}
+
+#[test]
+fn a_site_token_names_us_and_an_expired_one_says_so() {
+    let token = Credential::Token("eyJ.a.b".into());
+    let s = CallState::default().reduce(Action::FoundCredential { credential: token.clone(), from_link: true });
+    // No name to pick: the server takes it from the token.
+    let (s, fx) = effects_of(&s, Action::Login(String::new()));
+    assert_eq!(fx, vec![Effect::Connect { credential: Some(token) }]);
+    let (s, _) = effects_of(&s, srv(ServerMessage::Id { id: 1 }));
+    let s = s.reduce(srv(ServerMessage::Welcome { name: "김민지".into(), ice_servers: vec![], resume: None }));
+    assert_eq!(s.me.as_deref(), Some("김민지"));
+    let s = s.reduce(Action::SocketClosed { code: 4410, reason: "sign-in token expired".into() });
+    assert_eq!(s.access_refused, Some(AccessRefusal::TokenExpired));
+    assert_eq!(s.credential, None);
+    assert!(!s.has_session());
+    assert!(said(s.notice.as_ref().unwrap()).0.contains("expired"));
+}
+
+#[test]
+fn a_fresh_resume_ticket_replaces_the_old_one() {
+    let s = logged_in("alice", &["bob"]).reduce(srv(ServerMessage::ResumeTicket { ticket: "v1.new.mac".into() }));
+    assert_eq!(s.resume_token.as_deref(), Some("v1.new.mac"));
 }

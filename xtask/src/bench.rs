@@ -181,6 +181,20 @@ fn server(quick: bool) -> Result<String, String> {
     for &rate in rates {
         s += &load(&format!("Relay at {rate} msg/s"), "", &format!("--duet relay --rate {rate} --seconds {secs}"))?;
     }
+    // The per-address limits (on by default: every client above has its own
+    // source address, as on the internet) against the same runs without them.
+    let off = "--max-conns-per-ip 0 --logins-per-minute 0 --auth-failures-per-minute 0";
+    s += &load(
+        "Join storm, Duet presence, per-address limits off",
+        off,
+        &format!("--duet --deadline-secs 250 storm --clients {storm}"),
+    )?;
+    let rate = if quick { 500 } else { 10_000 };
+    s += &load(
+        &format!("Relay at {rate} msg/s, per-address limits off"),
+        off,
+        &format!("--duet relay --rate {rate} --seconds {secs}"),
+    )?;
     let cluster_rates: &[u32] = if quick { &[500] } else { &[1_000, 5_000, 10_000] };
     for &rate in cluster_rates {
         s += &load_cluster(

@@ -44,7 +44,7 @@ const HELP: &str = "usage: cargo xtask <command>
   setup            install what building and testing need (trunk, wasm-bindgen-cli,
                    wasm-opt, Chromium + ChromeDriver, the wasm target); skips what is there
   serve [ARGS..]   build the app (release) and run duet-server on http://127.0.0.1:8080;
-                   ARGS go to duet-server, e.g. --listen 0.0.0.0:8080 (see duet-server --help)
+                   ARGS go to duet-server, e.g. --listen 0.0.0.0:8080 --access key --access-key-file keys.txt (see duet-server --help)
   build            build the release bundle into dist/
   test [--skip-browser]
                    fmt, clippy, native tests, browser tests (headless Chromium), end-to-end,

@@ -35,6 +35,8 @@ impl TestServer {
         config.static_dir = std::env::temp_dir().join("duet-test-no-dist");
         // Most tests drop clients to make them leave; resume.rs turns the grace on.
         config.resume_grace_secs = 0.0;
+        config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+        config.state_dir = Some(std::env::temp_dir().join(format!("duet-test-state-{}", std::process::id())));
         tweak(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let shutdown = CancellationToken::new();
@@ -85,8 +87,10 @@ impl TestServer {
         c
     }
 
+    /// /metrics, from the separate metrics listener.
     pub async fn metrics(&self) -> String {
-        http_get(&self.http("/metrics")).await.1
+        let at = self.server.metrics_addr.expect("tests start a metrics listener");
+        http_get(&format!("http://{at}/metrics")).await.1
     }
 }
 
@@ -172,12 +176,12 @@ impl Client {
     }
 
     /// Asserts nothing but presence updates (which arrive on their own
-    /// clock) comes for `d`.
+    /// clock) and fresh resume tickets comes for `d`.
     pub async fn expect_silence(&mut self, d: Duration) {
         let deadline = tokio::time::Instant::now() + d;
         while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, self.ws.next()).await {
             if let Message::Text(t) = msg {
-                if !t.contains(r#""type":"presence""#) {
+                if !t.contains(r#""type":"presence""#) && !t.contains(r#""type":"resume-ticket""#) {
                     panic!("{}: expected nothing, got {t}", self.name);
                 }
             }
