@@ -21,6 +21,8 @@ pub mod close_code {
     pub const GOING_AWAY: u16 = 1001;
     pub const POLICY: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
+    /// Another connection took this one's session or name (Duet's own code).
+    pub const DISPLACED: u16 = 4409;
 }
 
 /// Why a connection ended, for logs and the close frame.
@@ -38,6 +40,8 @@ enum Ended {
     Dead,
     #[error("too slow to read its messages")]
     TooSlow,
+    #[error("another connection took its place")]
+    Displaced,
     #[error(transparent)]
     Closing(#[from] Closing),
     #[error("socket error: {0}")]
@@ -52,6 +56,7 @@ impl Ended {
             Ended::Shutdown => Some((close_code::GOING_AWAY, "server shutting down")),
             Ended::LoginTimeout => Some((close_code::POLICY, "no login within the deadline")),
             Ended::TooSlow => Some((close_code::POLICY, "too slow to read messages")),
+            Ended::Displaced => Some((close_code::DISPLACED, "another connection took this session or name")),
             Ended::Closing(Closing::TooBig(_)) => Some((close_code::TOO_BIG, "message too big")),
             Ended::Closing(Closing::Abusive) => Some((close_code::POLICY, "too many invalid or rate-limited messages")),
         }
@@ -85,8 +90,10 @@ pub async fn run(
 ) {
     let (tx, rx) = mpsc::channel(config.send_queue);
     let too_slow = CancellationToken::new();
-    let mut session = Session::new(id, hub.clone(), &config, Outbox::new(tx, too_slow.clone())).admit(admission);
-    let ended = pump(&mut session, socket, rx, &hub, &config, too_slow, shutdown).await;
+    let outbox = Outbox::new(tx, too_slow.clone());
+    let displaced = outbox.displaced();
+    let mut session = Session::new(id, hub.clone(), &config, outbox).admit(admission);
+    let ended = pump(&mut session, socket, rx, &hub, &config, [too_slow, displaced], shutdown).await;
     // A network drop (or a server restart) is worth waiting for; a
     // deliberate close or a limit is not.
     if matches!(ended, Ended::Lost | Ended::Socket(_) | Ended::Dead | Ended::Shutdown) {
@@ -105,7 +112,7 @@ async fn pump(
     mut rx: mpsc::Receiver<Frame>,
     hub: &Hub,
     config: &Config,
-    too_slow: CancellationToken,
+    [too_slow, displaced]: [CancellationToken; 2],
     shutdown: CancellationToken,
 ) -> Ended {
     let (mut sink, mut stream) = socket.split();
@@ -123,6 +130,17 @@ async fn pump(
             biased;
             _ = shutdown.cancelled() => break Ended::Shutdown,
             _ = too_slow.cancelled() => break Ended::TooSlow,
+            _ = displaced.cancelled() => {
+                // Say why before going: the queued messages (an error
+                // explaining it) are sent first, within the write timeout.
+                while let Ok(out) = rx.try_recv() {
+                    let write = sink.send(Message::Text(Utf8Bytes::from(&*out)));
+                    if !matches!(tokio::time::timeout(config.write_timeout(), write).await, Ok(Ok(()))) {
+                        break;
+                    }
+                }
+                break Ended::Displaced;
+            }
             Some(out) = rx.recv() => {
                 let write = sink.send(Message::Text(Utf8Bytes::from(&*out)));
                 match tokio::time::timeout(config.write_timeout(), write).await {

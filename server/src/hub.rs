@@ -43,16 +43,24 @@ pub struct Outbox {
     tx: mpsc::Sender<Frame>,
     /// Cancelled when the client falls so far behind that its queue is full.
     too_slow: CancellationToken,
+    /// Cancelled when another connection takes this one's place (a resume,
+    /// the name's owner returning): what is queued still goes out first.
+    displaced: CancellationToken,
 }
 
 impl Outbox {
     pub fn new(tx: mpsc::Sender<Frame>, too_slow: CancellationToken) -> Self {
-        Outbox { tx, too_slow }
+        Outbox { tx, too_slow, displaced: CancellationToken::new() }
     }
 
-    /// Ends the connection (it closes as if too slow).
+    /// Ends the connection after what is queued for it (it closes as displaced).
     pub fn close(&self) {
-        self.too_slow.cancel();
+        self.displaced.cancel();
+    }
+
+    /// Cancelled once [`Outbox::close`] was called.
+    pub fn displaced(&self) -> CancellationToken {
+        self.displaced.clone()
     }
 
     pub fn push(&self, frame: &Frame, metrics: &Metrics) {
@@ -300,7 +308,10 @@ impl Hub {
         let partner = ticket.as_ref().and_then(|t| t.partner.as_deref()).filter(|p| req.call == Some(*p) && ticketed);
         match partner {
             Some(peer) => self.restore_call(&mut st, &name, peer),
-            None => self.end_calls_with(&mut st, &name),
+            // Back without the call: held ends waiting for us are over. Only
+            // the name's proven owner can say so, not whoever took it.
+            None if ticketed => self.end_calls_with(&mut st, &name),
+            None => {}
         }
         Ok(name)
     }
@@ -401,9 +412,13 @@ impl Hub {
         }
         let home = st.everyone.get(peer).map(|e| e.home.clone());
         let theirs = st.calls.get(peer).map(|l| l.partner.clone());
-        match (home, theirs) {
+        // Only the peer's own return (with their ticket) speaks for them: a
+        // holder of the name without one may be someone else.
+        let peer_proven = st.local.get(peer).is_some_and(|u| u.ticketed);
+        let theirs_is_me = theirs.as_deref() == Some(me);
+        match home {
             // Back, and not in a call with us: that call is over.
-            (Some(Home::Local), theirs) if theirs.as_deref() != Some(me) => {
+            Some(Home::Local) if peer_proven && !theirs_is_me => {
                 let over = ServerMessage::HangUp {
                     name: peer.to_owned(),
                     target: me.to_owned(),
@@ -412,7 +427,7 @@ impl Hub {
                 st.send_to(me, &frame(&over), &self.metrics);
             }
             // Both back and agreeing: the call counts again.
-            (Some(Home::Local), _) => {
+            Some(Home::Local) if peer_proven => {
                 st.calls.insert(me.to_owned(), CallLink { partner: peer.to_owned(), answered: true, counted: true });
                 self.metrics.active_calls.fetch_add(1, Relaxed);
                 st.note_status(me, UserStatus::Busy);

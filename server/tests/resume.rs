@@ -119,8 +119,9 @@ async fn after_a_restart_a_call_is_linked_again_once_both_sides_show_tickets() {
     let s = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
     // A bare claim of a call links nothing: whoever names alice as their
     // partner first, without a ticket, is not put into her call.
-    let mallory = s.duet_login(json!({"type": "username", "name": "mallory", "duet": 1, "call": "alice"})).await;
-    assert_eq!(s.server.hub.partner_of("mallory"), None);
+    let mut mallory = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "call": "alice"})).await;
+    assert_eq!(mallory.name, "bob", "the name was free after the restart");
+    assert_eq!(s.server.hub.partner_of("bob"), None, "no ticket, no call");
     let mut alice = s
         .duet_login(json!({"type": "username", "name": "alice", "duet": 1, "resume": alice_ticket, "call": "bob"}))
         .await;
@@ -129,11 +130,15 @@ async fn after_a_restart_a_call_is_linked_again_once_both_sides_show_tickets() {
     let mut bob = s
         .duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": bob_ticket, "call": "alice"}))
         .await;
+    assert_eq!(bob.name, "bob", "the ticket holder gets the name back");
+    // Whoever took it meanwhile is told and let go (their client logs in again, renamed).
+    let told = mallory.recv_type("error").await;
+    assert!(told["text"].as_str().unwrap().contains("back after a server restart"), "{told}");
+    mallory.expect_close().await;
     assert!(s.metrics().await.contains("duet_active_calls 1"));
     s.server.hub.check_invariants().unwrap();
     bob.send(json!({"type": "new-ice-candidate", "target": "alice", "candidate": candidate()})).await;
     alice.recv_type("new-ice-candidate").await;
-    drop(mallory);
 
     // A ticket for one call does not link another.
     let carol = s

@@ -47,6 +47,8 @@ async fn key_mode_lets_in_key_holders_only_and_limits_guessing() {
         c.access = Some(duet_server::access::AccessMode::Key);
         c.access_key_file = Some(keys.clone());
         c.auth_failures_per_minute = 4;
+        c.turn_urls = vec!["turn:127.0.0.1:3478?transport=udp".into()];
+        c.turn_secret = Some("relay-secret".parse().unwrap());
     })
     .await;
 
@@ -64,7 +66,11 @@ async fn key_mode_lets_in_key_holders_only_and_limits_guessing() {
     let mut right = connect_offering(&s, &[("Sec-WebSocket-Protocol", &key_protocol(KEY))]).await.unwrap();
     assert_eq!(right.recv().await["type"], "id");
     right.send(json!({"type": "username", "name": "alice", "duet": 1})).await;
-    assert_eq!(right.recv_type("welcome").await["name"], "alice");
+    let welcome = right.recv_type("welcome").await;
+    assert_eq!(welcome["name"], "alice");
+    // TURN credentials only for those let in, and bound to their name.
+    let turn_user = welcome["iceServers"][0]["username"].as_str().unwrap().to_owned();
+    assert!(turn_user.ends_with(":alice"), "{turn_user}");
 
     // Four failures in a minute from this address: the next attempt is
     // refused before the upgrade, even with the right key.
