@@ -5,7 +5,10 @@
 use std::{sync::atomic::Ordering::Relaxed, sync::Arc, time::Duration};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{
+    stream::{SplitSink, SplitStream},
+    SinkExt, StreamExt,
+};
 use tokio::{sync::mpsc, time::Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -67,7 +70,20 @@ impl Ended {
 /// nothing it sends is read as a message.
 pub async fn refuse(socket: WebSocket, denied: Denied) {
     let (mut sink, mut stream) = socket.split();
-    let close = Message::Close(Some(CloseFrame { code: denied.close_code(), reason: denied.to_string().into() }));
+    close_handshake(&mut sink, &mut stream, denied.close_code(), denied.to_string()).await;
+}
+
+/// The closing handshake, best effort and bounded: send our Close, then read
+/// (and drop) until the client's Close, so closing the socket with unread
+/// data does not reset the connection before the client has read why it was
+/// closed.
+async fn close_handshake(
+    sink: &mut SplitSink<WebSocket, Message>,
+    stream: &mut SplitStream<WebSocket>,
+    code: u16,
+    reason: String,
+) {
+    let close = Message::Close(Some(CloseFrame { code, reason: reason.into() }));
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
         if sink.send(close).await.is_ok() {
             while let Some(Ok(m)) = stream.next().await {
@@ -180,21 +196,7 @@ async fn pump(
         }
     };
     if let Some((code, reason)) = ended.close_frame() {
-        let close = Message::Close(Some(CloseFrame { code, reason: reason.into() }));
-        // The closing handshake, best effort and bounded: send our Close, then
-        // read (and drop) until the client's Close, so closing the socket
-        // with unread data does not reset the connection before the client
-        // has read why it was closed.
-        let _ = tokio::time::timeout(Duration::from_secs(1), async {
-            if sink.send(close).await.is_ok() {
-                while let Some(Ok(m)) = stream.next().await {
-                    if matches!(m, Message::Close(_)) {
-                        break;
-                    }
-                }
-            }
-        })
-        .await;
+        close_handshake(&mut sink, &mut stream, code, reason.into()).await;
     }
     ended
 }
