@@ -7,7 +7,8 @@ use yew_router::prelude::*;
 use crate::{
     agent::CallAgent,
     components::{
-        CallView, Chat, DeviceCheck, IncomingCall, LangSwitch, Login, Privacy, ShortcutHelp, Status, UserList,
+        CallView, Chat, DeviceCheck, IncomingCall, LangSwitch, Login, Privacy, ShortcutHelp, Status, Unsupported,
+        UserList,
     },
     hooks::{use_store, use_texts, StoreProvider},
     store::Action,
@@ -98,7 +99,9 @@ fn shell() -> Html {
         @media (max-width: 40rem) { .lobby { grid-template-columns: 1fr; } }
         "#
     );
-    let body = if !logged_in {
+    let body = if !store.lacking.is_empty() {
+        html! { <Unsupported /> }
+    } else if !logged_in {
         html! { <Login /> }
     } else if store.call.shows_call_view() {
         html! { <CallView /> }

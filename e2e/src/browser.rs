@@ -44,9 +44,15 @@ fn xpath_literal(s: &str) -> String {
 
 impl Browser {
     pub async fn launch(driver: &str, user: &str) -> Browser {
+        Browser::launch_with(driver, user, &[]).await
+    }
+
+    /// A browser with more Chromium flags (e.g. host resolver rules).
+    pub async fn launch_with(driver: &str, user: &str, extra: &[&str]) -> Browser {
         let mut caps = Capabilities::new();
         caps.insert("browserName".into(), json!("chrome"));
-        caps.insert("goog:chromeOptions".into(), json!({"binary": "/usr/bin/chromium", "args": CHROME_ARGS}));
+        let args: Vec<&str> = CHROME_ARGS.iter().chain(extra).copied().collect();
+        caps.insert("goog:chromeOptions".into(), json!({"binary": "/usr/bin/chromium", "args": args}));
         // The console, so tests can see Content Security Policy violations.
         caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();

@@ -159,6 +159,18 @@ impl Harness {
         b
     }
 
+    /// A new Chromium with extra flags, opening `url` as given.
+    pub async fn browser_with(&self, user: &str, url: &str, flags: &[&str]) -> Browser {
+        let b = Browser::launch_with(&self.driver_url, user, flags).await;
+        b.goto(url).await;
+        self.browsers.lock().unwrap().push(b.clone());
+        b
+    }
+
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr
+    }
+
     /// A browser logged in as `user`, in the lobby.
     pub async fn user(&self, user: &str) -> Browser {
         self.user_at(user, "/").await

@@ -146,3 +146,24 @@ pub fn take_credential_from_fragment() -> Option<crate::store::Credential> {
     }
     Some(found)
 }
+
+/// What this page cannot do that calls need. An insecure page hides the
+/// camera API too, so it reports only the cause.
+pub fn lacking() -> Vec<crate::store::Lack> {
+    use crate::store::Lack;
+    let Some(window) = web_sys::window() else { return vec![] };
+    if !window.is_secure_context() {
+        return vec![Lack::SecureContext];
+    }
+    let has = |target: &JsValue, name: &str| {
+        js_sys::Reflect::get(target, &name.into()).is_ok_and(|v| !v.is_undefined() && !v.is_null())
+    };
+    let mut lacking = vec![];
+    if !has(&window.navigator(), "mediaDevices") {
+        lacking.push(Lack::MediaDevices);
+    }
+    if !has(&window, "RTCPeerConnection") {
+        lacking.push(Lack::PeerConnection);
+    }
+    lacking
+}

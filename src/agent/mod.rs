@@ -80,6 +80,13 @@ pub fn call_agent() -> Html {
         let dispatch = store.dispatcher();
         let agent = agent.clone();
         use_effect_with((), move |_| {
+            // A page that cannot call says so instead of failing later.
+            let lacking = js::lacking();
+            if !lacking.is_empty() {
+                dispatch.dispatch(Action::DetectedLang(storage::lang().unwrap_or_else(js::browser_lang)));
+                dispatch.dispatch(Action::BrowserLacks(lacking));
+                return Box::new(|| ()) as Box<dyn FnOnce()>;
+            }
             if storage::relay_only() {
                 dispatch.dispatch(Action::SetRelayOnly(true));
             }
@@ -100,7 +107,7 @@ pub fn call_agent() -> Html {
                 let agent = agent.clone();
                 gloo::events::EventListener::new(&m, "devicechange", move |_| agent.devices_changed())
             });
-            move || drop(listener)
+            Box::new(move || drop(listener)) as Box<dyn FnOnce()>
         });
     }
     {

@@ -15,6 +15,7 @@ mod privacy;
 mod shortcut_help;
 mod stats_panel;
 mod status;
+mod unsupported;
 mod user_list;
 
 pub use call_timer::CallTimer;
@@ -32,4 +33,5 @@ pub use privacy::Privacy;
 pub use shortcut_help::ShortcutHelp;
 pub use stats_panel::{QualityBadge, StatsPanel};
 pub use status::Status;
+pub use unsupported::Unsupported;
 pub use user_list::UserList;

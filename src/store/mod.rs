@@ -9,6 +9,7 @@
 //! only carries them out.
 
 mod access;
+mod browser;
 mod devices;
 mod effects;
 mod phase;
@@ -18,6 +19,7 @@ mod stats;
 mod users;
 
 pub use access::{AccessRefusal, Credential};
+pub use browser::Lack;
 pub use devices::{Device, DeviceKind, Devices};
 pub use effects::{Effect, Effects};
 pub use phase::{CallPhase, ConnectionState, LocalMediaIssue, MediaFlags, Notice};
@@ -87,6 +89,9 @@ pub struct CallState {
     pub ice_restarts: u32,
     /// From the server's welcome (then `resume-ticket`): proves it is us when we reconnect.
     pub resume_token: Option<String>,
+    /// What this browser lacks for calls; when anything, the app explains
+    /// instead of offering a login that cannot work.
+    pub lacking: Vec<Lack>,
     /// What we offer a server that does not let everyone in.
     pub credential: Option<Credential>,
     /// The server refused our credential (or wanted one): the login form says
@@ -112,6 +117,8 @@ pub enum Action {
     // ---- from the views ----
     /// Log in under this name (the agent connects first).
     Login(String),
+    /// Found at start: the browser cannot make calls from this page.
+    BrowserLacks(Vec<Lack>),
     /// The access key the person typed (then they log in).
     EnterKey(String),
     /// A credential found at start: in an invite link's fragment

@@ -15,6 +15,7 @@ use super::{
 pub(super) fn apply(s: &mut CallState, action: Action) {
     match action {
         Action::Login(name) => login(s, name),
+        Action::BrowserLacks(lacking) => s.lacking = lacking,
         Action::EnterKey(key) => {
             let key = key.trim();
             if !key.is_empty() {
@@ -275,7 +276,7 @@ fn restart_ice(s: &mut CallState) -> bool {
 }
 
 fn login(s: &mut CallState, name: String) {
-    if s.connection != ConnectionState::Disconnected {
+    if s.connection != ConnectionState::Disconnected || !s.lacking.is_empty() {
         return;
     }
     // A signed token names us; the server takes the name from it.

@@ -904,3 +904,11 @@ fn a_fresh_resume_ticket_replaces_the_old_one() {
     let s = logged_in("alice", &["bob"]).reduce(srv(ServerMessage::ResumeTicket { ticket: "v1.new.mac".into() }));
     assert_eq!(s.resume_token.as_deref(), Some("v1.new.mac"));
 }
+
+#[test]
+fn a_browser_that_cannot_call_does_not_try_to_log_in() {
+    let s = CallState::default().reduce(Action::BrowserLacks(vec![Lack::SecureContext]));
+    let (s, fx) = effects_of(&s, Action::Login("alice".into()));
+    assert!(fx.is_empty());
+    assert_eq!(s.connection, ConnectionState::Disconnected);
+}
