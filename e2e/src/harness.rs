@@ -121,7 +121,20 @@ impl Harness {
     }
 
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.server.addr)
+        format!("{}://{}", self.scheme(), self.server.addr)
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.config.tls() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The server's configuration (as the scenario tweaked it).
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Another duet-server of the same cluster (same configuration but for
@@ -154,7 +167,7 @@ impl Harness {
     /// A browser showing `path` as served by `node`, so it signals through that node.
     pub async fn browser_on(&self, node: &Server, user: &str, path: &str) -> Browser {
         let b = Browser::launch(&self.driver_url, user).await;
-        b.goto(&format!("http://{}{}", node.addr, path)).await;
+        b.goto(&format!("{}://{}{}", self.scheme(), node.addr, path)).await;
         self.browsers.lock().unwrap().push(b.clone());
         b
     }

@@ -31,3 +31,36 @@ async fn d01_plain_http_from_another_name_shows_the_https_page_in_both_languages
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d02_https_with_a_self_signed_certificate_carries_a_call_over_wss() {
+    scenario(
+        "d02",
+        |c| {
+            c.tls_self_signed = true;
+            c.tls_names = vec!["duet.test".into()];
+            c.allowed_hosts = vec!["duet.test".into()];
+        },
+        |h| async move {
+            // Trust exactly the certificate the server made (as a person
+            // would after comparing its fingerprint), on a name that is not
+            // localhost: only HTTPS makes this page a secure context.
+            let key = h.config().state_dir().join("tls/self-signed.key");
+            let spki = duet_server::tls::spki_sha256(&std::fs::read_to_string(key).unwrap()).unwrap();
+            let flags = [
+                "--host-resolver-rules=MAP duet.test 127.0.0.1".to_string(),
+                format!("--ignore-certificate-errors-spki-list={spki}"),
+            ];
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            let url = format!("https://duet.test:{}/", h.addr().port());
+            let alice = h.browser_with("alice", &url, &flags).await;
+            let bob = h.browser_with("bob", &url, &flags).await;
+            alice.login("alice").await;
+            bob.login("bob").await;
+            assert_eq!(alice.js("return location.protocol").await, "https:");
+            assert_eq!(alice.js("return window.isSecureContext").await, true);
+            duet_e2e::connect(&alice, &bob).await;
+        },
+    )
+    .await;
+}

@@ -176,6 +176,32 @@ impl KeyRing {
     }
 }
 
+/// The key file the LAN quick start uses when no --access-key-file is given:
+/// `access-keys` in the state directory, made with one random key the first
+/// time. Returns its path and first key (for the invite link).
+pub fn generated_key_file(state_dir: &Path) -> Result<(PathBuf, String), String> {
+    let path = state_dir.join("access-keys");
+    if !path.is_file() {
+        let mut bytes = [0u8; 24];
+        getrandom::fill(&mut bytes).map_err(|e| format!("no random source: {e}"))?;
+        let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        std::fs::create_dir_all(state_dir).map_err(|e| format!("making {}: {e}", state_dir.display()))?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let text = format!("# made by duet-server for --tls-self-signed; one key per line\n{key}\n");
+        use std::io::Write;
+        opts.open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
+    let first = first.ok_or(format!("{} holds no key", path.display()))?.to_owned();
+    Ok((path, first))
+}
+
 /// One key per line; blank lines and `#` comments are skipped.
 fn read_keys(path: &Path) -> Result<Vec<[u8; 32]>, String> {
     let text =

@@ -20,6 +20,31 @@ pub struct Config {
     #[arg(long, env = "DUET_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// Serve HTTPS with this certificate (PEM, the chain after the leaf);
+    /// re-read on SIGHUP, so a renewed certificate needs no restart.
+    #[arg(long, env = "DUET_TLS_CERT", requires = "tls_key", conflicts_with = "tls_self_signed")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) for --tls-cert.
+    #[arg(long, env = "DUET_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Serve HTTPS with a certificate made here (kept in the state directory)
+    /// for localhost, this machine's name and addresses: calls on a LAN in
+    /// two minutes. Browsers warn once; compare the fingerprint printed at start.
+    /// Off loopback without --access, a generated access key is used and an
+    /// invite link printed.
+    #[arg(long, env = "DUET_TLS_SELF_SIGNED")]
+    pub tls_self_signed: bool,
+
+    /// Another name for the self-signed certificate (repeatable), e.g. a local DNS name.
+    #[arg(long = "tls-name", env = "DUET_TLS_NAMES", value_delimiter = ',', requires = "tls_self_signed")]
+    pub tls_names: Vec<String>,
+
+    /// Also listen on this address for plain http and redirect it to https.
+    #[arg(long, env = "DUET_REDIRECT_HTTP")]
+    pub redirect_http: Option<SocketAddr>,
+
     /// Who may log in: open (anyone who reaches the server), key (holders of
     /// a key from --access-key-file), jwt (holders of a signed token naming
     /// them). Default: open on a loopback address; any other address refuses
@@ -244,12 +269,19 @@ impl Config {
         self.state_dir.clone().unwrap_or_else(crate::ticket::default_state_dir)
     }
 
+    /// Whether the public listener speaks HTTPS.
+    pub fn tls(&self) -> bool {
+        self.tls_cert.is_some() || self.tls_self_signed
+    }
+
     /// The access mode in force on a listener bound to `bound`: open by
-    /// default on loopback; anywhere else it must be chosen.
+    /// default on loopback; anywhere else it must be chosen — except for the
+    /// LAN quick start (`--tls-self-signed`), which uses a generated key.
     pub fn access_mode(&self, bound: SocketAddr) -> Result<AccessMode, String> {
         match self.access {
             Some(mode) => Ok(mode),
             None if bound.ip().is_loopback() => Ok(AccessMode::Open),
+            None if self.tls_self_signed => Ok(AccessMode::Key),
             None => Err(format!(
                 "listening on {bound} makes Duet reachable from the network, so choose who may use it: \
                  --access key --access-key-file FILE (a shared key; see README), --access jwt (tokens \
@@ -343,8 +375,11 @@ impl Config {
         if self.ticket_ttl_secs < 60 {
             return Err("--ticket-ttl-secs must be at least 60".into());
         }
-        if self.access == Some(AccessMode::Key) && self.access_key_file.is_none() {
+        if self.access == Some(AccessMode::Key) && self.access_key_file.is_none() && !self.tls_self_signed {
             return Err("--access key needs --access-key-file".into());
+        }
+        if self.redirect_http.is_some() && !self.tls() {
+            return Err("--redirect-http needs HTTPS (--tls-cert/--tls-key or --tls-self-signed)".into());
         }
         if self.access != Some(AccessMode::Key) && self.access_key_file.is_some() {
             return Err("--access-key-file is only read with --access key".into());

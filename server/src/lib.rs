@@ -22,6 +22,7 @@ pub mod sim;
 mod static_files;
 pub mod testing;
 pub mod ticket;
+pub mod tls;
 pub mod turn;
 
 use std::{
@@ -65,6 +66,7 @@ struct AppState {
     logins: Arc<PerIpRate>,
     /// Open sockets, WebSocket or not.
     sockets: Arc<AtomicU64>,
+    tls: Option<Arc<tls::Tls>>,
 }
 
 /// A running server's handle for tests and `main`.
@@ -73,6 +75,12 @@ pub struct Server {
     pub addr: SocketAddr,
     /// Where /metrics answers, when --metrics-listen is set.
     pub metrics_addr: Option<SocketAddr>,
+    /// The certificate's SHA-256, when serving HTTPS.
+    pub tls_fingerprint: Option<String>,
+    /// The generated access key of the LAN quick start, for invite links.
+    pub invite_key: Option<String>,
+    /// Where plain http is redirected from (--redirect-http).
+    pub redirect_addr: Option<SocketAddr>,
 }
 
 /// Errors that stop the server from starting or running.
@@ -102,24 +110,27 @@ pub fn spawn(
     shutdown: CancellationToken,
 ) -> Result<(Server, tokio::task::JoinHandle<Result<(), ServeError>>), ServeError> {
     let addr = listener.local_addr()?;
-    let (router, state) = build(config, addr, shutdown)?;
+    let (router, state, invite_key) = build(config, addr, shutdown)?;
     listener::raise_open_files_limit();
     let metrics_addr = match state.config.metrics_listen {
         Some(at) => Some(spawn_metrics(at, state.clone())?),
         None => None,
     };
+    let redirect_addr = match state.config.redirect_http {
+        Some(at) => Some(spawn_redirect(at, addr.port(), state.shutdown.clone())?),
+        None => None,
+    };
     #[cfg(unix)]
-    tokio::spawn(reload_on_sighup(state.access.clone(), state.shutdown.clone()));
+    tokio::spawn(reload_on_sighup(state.access.clone(), state.tls.clone(), state.shutdown.clone()));
     let hub = state.hub.clone();
-    Ok((Server { hub, addr, metrics_addr }, tokio::spawn(run(listener, router, state))))
+    let tls_fingerprint = state.tls.as_ref().map(|t| t.fingerprint());
+    let server = Server { hub, addr, metrics_addr, tls_fingerprint, invite_key, redirect_addr };
+    Ok((server, tokio::spawn(run(listener, router, state))))
 }
 
 /// /metrics on its own listener, for the operator's monitoring only.
 fn spawn_metrics(at: SocketAddr, state: AppState) -> Result<SocketAddr, ServeError> {
-    let std_listener = std::net::TcpListener::bind(at)
-        .map_err(|e| ServeError::Config(format!("--metrics-listen {at}: cannot listen there: {e}")))?;
-    std_listener.set_nonblocking(true)?;
-    let listener = TcpListener::from_std(std_listener)?;
+    let listener = bind_std(at, "--metrics-listen")?;
     let bound = listener.local_addr()?;
     let stop = state.shutdown.clone();
     let router = Router::new().route("/metrics", get(metrics_text)).with_state(state);
@@ -129,9 +140,42 @@ fn spawn_metrics(at: SocketAddr, state: AppState) -> Result<SocketAddr, ServeErr
     Ok(bound)
 }
 
-/// SIGHUP re-reads what may rotate: the access keys.
+fn bind_std(at: SocketAddr, flag: &str) -> Result<TcpListener, ServeError> {
+    let std_listener = std::net::TcpListener::bind(at)
+        .map_err(|e| ServeError::Config(format!("{flag} {at}: cannot listen there: {e}")))?;
+    std_listener.set_nonblocking(true)?;
+    Ok(TcpListener::from_std(std_listener)?)
+}
+
+/// Plain http on `at`, answered with a permanent redirect to the same path
+/// on https (port `https_port`).
+fn spawn_redirect(at: SocketAddr, https_port: u16, stop: CancellationToken) -> Result<SocketAddr, ServeError> {
+    let listener = bind_std(at, "--redirect-http")?;
+    let bound = listener.local_addr()?;
+    let redirect = move |headers: HeaderMap, uri: axum::http::Uri| async move {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        let name =
+            host.rsplit_once(':').filter(|(h, _)| !h.ends_with(']') || h.starts_with('[')).map_or(host, |(h, p)| {
+                if p.chars().all(|c| c.is_ascii_digit()) {
+                    h
+                } else {
+                    host
+                }
+            });
+        let port = if https_port == 443 { String::new() } else { format!(":{https_port}") };
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        axum::response::Redirect::permanent(&format!("https://{name}{port}{path}"))
+    };
+    let router = Router::new().fallback(redirect);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned()).await;
+    });
+    Ok(bound)
+}
+
+/// SIGHUP re-reads what may rotate: the access keys and the certificate.
 #[cfg(unix)]
-async fn reload_on_sighup(access: Arc<Access>, stop: CancellationToken) {
+async fn reload_on_sighup(access: Arc<Access>, tls: Option<Arc<tls::Tls>>, stop: CancellationToken) {
     let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else { return };
     loop {
         tokio::select! {
@@ -139,6 +183,9 @@ async fn reload_on_sighup(access: Arc<Access>, stop: CancellationToken) {
             got = hup.recv() => {
                 if got.is_none() { return }
                 access.reload();
+                if let Some(tls) = &tls {
+                    tls.reload();
+                }
             }
         }
     }
@@ -151,6 +198,7 @@ async fn run(listener: TcpListener, router: Router, state: AppState) -> Result<(
         proxies: state.proxies.clone(),
         header_timeout: state.config.header_timeout(),
         open: state.sockets.clone(),
+        tls: state.tls.clone(),
     };
     listener::serve(listener, router, limits, state.shutdown.clone()).await?;
     state.connections.close();
@@ -161,13 +209,23 @@ async fn run(listener: TcpListener, router: Router, state: AppState) -> Result<(
     Ok(())
 }
 
-fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Result<(Router, AppState), ServeError> {
+type Built = (Router, AppState, Option<String>);
+
+fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Result<Built, ServeError> {
     config.validate().map_err(ServeError::Config)?;
+    let mut invite_key = None;
     let access = match config.access_mode(bound).map_err(ServeError::Config)? {
         AccessMode::Open => Access::Open,
         AccessMode::Key => {
-            let path = config.access_key_file.as_deref().expect("validated: --access key has a key file");
-            Access::Key(KeyRing::load(path).map_err(ServeError::Config)?)
+            let path = match &config.access_key_file {
+                Some(path) => path.clone(),
+                None => {
+                    let (path, key) = access::generated_key_file(&config.state_dir()).map_err(ServeError::Config)?;
+                    invite_key = Some(key);
+                    path
+                }
+            };
+            Access::Key(KeyRing::load(&path).map_err(ServeError::Config)?)
         }
         AccessMode::Jwt => Access::Jwt(Box::new(
             JwtCheck::load(
@@ -193,6 +251,15 @@ fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Resu
     .map_err(ServeError::Config)?;
     let origins = origin::OriginPolicy::new(&config.allowed_origins, &config.allowed_hosts, bound.ip().is_loopback())
         .map_err(ServeError::Config)?;
+    let tls = match (&config.tls_cert, &config.tls_key, config.tls_self_signed) {
+        (Some(cert), Some(key), _) => Some(tls::CertSource::Files { cert: cert.clone(), key: key.clone() }),
+        (_, _, true) => {
+            let dir = config.state_dir().join("tls");
+            Some(tls::CertSource::SelfSigned { dir, names: tls::local_names(&config.tls_names) })
+        }
+        _ => None,
+    };
+    let tls = tls.map(tls::Tls::load).transpose().map_err(ServeError::Config)?.map(Arc::new);
     let metrics = Arc::new(Metrics::default());
     let hub = match config.cluster() {
         None => Arc::new(Hub::new(metrics, config.ice()).with_tickets(tickets)),
@@ -215,6 +282,7 @@ fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Resu
         auth_failures: Arc::new(PerIpRate::new(config.auth_failures_per_minute)),
         logins: Arc::new(PerIpRate::new(config.logins_per_minute)),
         sockets: Arc::default(),
+        tls,
         config: Arc::new(config),
         shutdown,
         connections: TaskTracker::new(),
@@ -243,7 +311,7 @@ fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Resu
         .fallback_service(static_files::service(&state.config.static_dir))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers::apply))
         .with_state(state.clone());
-    Ok((router, state))
+    Ok((router, state, invite_key))
 }
 
 async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
@@ -295,7 +363,7 @@ fn accept(ws: WebSocketUpgrade, headers: &HeaderMap, peer: SocketAddr, state: Ap
         tracing::info!(%peer, "refused WebSocket: {why}");
         (status, why).into_response()
     };
-    let https = state.proxies.forwarded_https(peer.ip(), headers);
+    let https = state.tls.is_some() || state.proxies.forwarded_https(peer.ip(), headers);
     if let Err(why) = state.origins.check(headers, https) {
         return refuse(StatusCode::FORBIDDEN, why);
     }

@@ -38,6 +38,8 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Open sockets (a gauge in /metrics).
     pub open: Arc<AtomicU64>,
+    /// HTTPS: the handshake must also finish within the header timeout.
+    pub tls: Option<Arc<crate::tls::Tls>>,
 }
 
 /// Raises the open-files soft limit to the hard limit, so accept() does not
@@ -75,32 +77,47 @@ pub async fn serve(
         };
         let _ = tcp.set_nodelay(true);
         let Some(counted) = admit(&limits, tcp, peer) else { continue };
-        let svc = tower::ServiceExt::map_request(router.clone(), move |mut req: Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            req
-        });
-        let (timeout, stop) = (limits.header_timeout, shutdown.clone());
+        let (timeout, stop, router, tls) =
+            (limits.header_timeout, shutdown.clone(), router.clone(), limits.tls.clone());
         http.spawn(async move {
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(timeout).keep_alive(true);
-            let conn = builder
-                .serve_connection(TokioIo::new(counted), hyper_util::service::TowerToHyperService::new(svc))
-                .with_upgrades();
-            let mut conn = std::pin::pin!(conn);
-            tokio::select! {
-                res = conn.as_mut() => {
-                    if let Err(e) = res { tracing::debug!(%peer, "HTTP connection ended: {e}") }
-                }
-                _ = stop.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
-                }
+            let Some(tls) = tls else {
+                return serve_http(TokioIo::new(counted), router, peer, timeout, stop).await;
+            };
+            match tokio::time::timeout(timeout, tls.acceptor().accept(counted)).await {
+                Ok(Ok(stream)) => serve_http(TokioIo::new(stream), router, peer, timeout, stop).await,
+                Ok(Err(e)) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
+                Err(_) => tracing::debug!(%peer, "TLS handshake not finished in time"),
             }
         });
     }
     http.close();
     let _ = tokio::time::timeout(Duration::from_secs(5), http.wait()).await;
     Ok(())
+}
+
+/// One HTTP/1.1 connection (upgradable to a WebSocket) until it ends or the
+/// server stops.
+async fn serve_http<I>(io: I, router: Router, peer: SocketAddr, timeout: Duration, stop: CancellationToken)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let svc = tower::ServiceExt::map_request(router, move |mut req: Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        req
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(timeout).keep_alive(true);
+    let conn = builder.serve_connection(io, hyper_util::service::TowerToHyperService::new(svc)).with_upgrades();
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        res = conn.as_mut() => {
+            if let Err(e) = res { tracing::debug!(%peer, "HTTP connection ended: {e}") }
+        }
+        _ = stop.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
+        }
+    }
 }
 
 /// Counts a new socket in, or answers it with 503/429 and closes it.

@@ -1,5 +1,7 @@
+use std::net::SocketAddr;
+
 use clap::Parser;
-use duet_server::{serve, Config};
+use duet_server::{spawn, Config, Server};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
@@ -22,16 +24,58 @@ async fn main() -> std::process::ExitCode {
     if !config.static_dir.join("index.html").is_file() {
         tracing::warn!(dir = %config.static_dir.display(), "no built app there; serving signaling only (run `cargo xtask serve` or `trunk build --release`)");
     }
-    println!("Duet is running at http://{}/", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
-
+    let https = config.tls();
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    match serve(listener, config, shutdown).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let (server, task) = match spawn(listener, config, shutdown) {
+        Ok(started) => started,
+        Err(e) => {
+            eprintln!("duet-server: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    print_welcome(&server, https);
+    match task.await {
+        Ok(Ok(())) => std::process::ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("duet-server: {e}");
+            std::process::ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("duet-server: {e}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// Where to open Duet: every address people can reach it on (an address
+/// of any interface when listening on all of them), with the invite key and
+/// the certificate's fingerprint to compare.
+fn print_welcome(server: &Server, https: bool) {
+    let scheme = if https { "https" } else { "http" };
+    let port = server.addr.port();
+    let hosts: Vec<String> = if server.addr.ip().is_unspecified() {
+        duet_server::tls::machine_addresses()
+            .into_iter()
+            .filter(|ip| server.addr.is_ipv6() || ip.is_ipv4())
+            .map(|ip| SocketAddr::new(ip, port).to_string())
+            .collect()
+    } else {
+        vec![server.addr.to_string()]
+    };
+    let fragment = server.invite_key.as_deref().map(|k| format!("#key={k}")).unwrap_or_default();
+    println!(
+        "Duet is running. Open{}:",
+        if fragment.is_empty() { "" } else { " (an invite link: the key lets people in)" }
+    );
+    for host in hosts {
+        println!("  {scheme}://{host}/{fragment}");
+    }
+    if let Some(fp) = &server.tls_fingerprint {
+        println!("Certificate SHA-256 fingerprint (browsers warn about a self-made one; check it matches):\n  {fp}");
+    }
+    if let Some(r) = server.redirect_addr {
+        println!("Plain http on {r} redirects to https.");
     }
 }
 

@@ -49,6 +49,11 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
     );
     set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     set(HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
+    // Browsers then insist on HTTPS for a year: only with a real
+    // certificate, never a self-signed one a person clicked through.
+    if state.tls.as_ref().is_some_and(|t| t.is_trusted_kind()) {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
     if state.config.frame_ancestors.trim() == "'none'" {
         set(header::X_FRAME_OPTIONS, "DENY");
     }

@@ -156,7 +156,10 @@ fn measure(label: &str, load_args: &str, script: &str) -> Result<String, String>
         let why = out.lines().filter(|l| l.starts_with("duet-load:")).collect::<Vec<_>>().join("; ");
         return Ok(format!("**{label}** — `duet-load {load_args}`\n\n- did not complete: {why}\n\n"));
     }
-    let lines: Vec<&str> = out.lines().filter(|l| l.contains(':') && !l.contains("Duet is running")).collect();
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(':') && !l.contains("Duet is running") && !l.trim_start().starts_with("http"))
+        .collect();
     Ok(format!(
         "**{label}** — `duet-load {load_args}`\n\n{}\n\n",
         lines.iter().map(|l| format!("- {l}")).collect::<Vec<_>>().join("\n")
