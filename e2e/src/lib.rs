@@ -7,11 +7,13 @@
 //! (`cargo xtask test` arranges it); the harness refuses to run otherwise.
 
 mod browser;
+mod caddy;
 mod harness;
 pub mod mdn_server;
 mod turn;
 
 pub use browser::Browser;
+pub use caddy::Caddy;
 pub use harness::{scenario, Harness};
 pub use turn::Coturn;
 

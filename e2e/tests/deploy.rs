@@ -64,3 +64,83 @@ async fn d02_https_with_a_self_signed_certificate_carries_a_call_over_wss() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d03_a_call_goes_through_caddy_in_front_of_duet_server() {
+    scenario(
+        "d03",
+        |c| {
+            // As deploy/Caddyfile says to run it.
+            c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+            c.allowed_hosts = vec!["duet.test".into()];
+        },
+        |h| async move {
+            let caddy = duet_e2e::Caddy::start("duet.test", h.addr(), &h.artifacts().join("caddy")).await;
+            let flags = ["--host-resolver-rules=MAP duet.test 127.0.0.1", "--ignore-certificate-errors"];
+            let url = format!("https://duet.test:{}/", caddy.https_port);
+            let alice = h.browser_with("alice", &url, &flags).await;
+            let bob = h.browser_with("bob", &url, &flags).await;
+            alice.login("alice").await;
+            bob.login("bob").await;
+            duet_e2e::connect(&alice, &bob).await;
+            // The page and its signaling came through the proxy.
+            assert_eq!(alice.js("return location.port").await, caddy.https_port.to_string());
+            assert!(h.metrics().contains("duet_users 2"), "{}", h.metrics());
+        },
+    )
+    .await;
+}
+
+#[test]
+fn the_nginx_site_passes_nginx_own_check() {
+    // deploy/nginx/duet.conf as shipped, with its certificate paths pointed
+    // at a throwaway certificate, inside a minimal nginx.conf.
+    let dir = std::env::temp_dir().join(format!("duet-nginx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let made = rcgen_cert();
+    std::fs::write(dir.join("fullchain.pem"), made.0).unwrap();
+    std::fs::write(dir.join("privkey.pem"), made.1).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let site = std::fs::read_to_string(root.join("deploy/nginx/duet.conf")).unwrap();
+    let site = site.replace("/etc/letsencrypt/live/duet.example.org", &dir.to_string_lossy());
+    std::fs::write(dir.join("duet.conf"), site).unwrap();
+    let main = format!(
+        "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n  access_log off;\n  include {d}/duet.conf;\n}}\n",
+        d = dir.display()
+    );
+    std::fs::write(dir.join("nginx.conf"), main).unwrap();
+    let out = std::process::Command::new("/usr/sbin/nginx")
+        .args(["-t", "-c", &dir.join("nginx.conf").to_string_lossy(), "-p", &dir.to_string_lossy()])
+        .output()
+        .expect("nginx (cargo xtask setup installs nginx-light)");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && said.contains("test is successful"), "{said}");
+}
+
+#[test]
+fn the_systemd_unit_passes_systemd_analyze_verify() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let unit = std::fs::read_to_string(root.join("deploy/duet.service")).unwrap();
+    assert!(
+        unit.contains("NoNewPrivileges=yes")
+            && unit.contains("ProtectSystem=strict")
+            && unit.contains("StateDirectory=duet")
+    );
+    // verify also checks that ExecStart exists: point it at a real binary.
+    let dir = std::env::temp_dir().join(format!("duet-unit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let unit = unit.replace("/usr/local/bin/duet-server", "/bin/true");
+    std::fs::write(dir.join("duet.service"), unit).unwrap();
+    let out = std::process::Command::new("systemd-analyze")
+        .args(["verify", &dir.join("duet.service").to_string_lossy()])
+        .output()
+        .expect("systemd-analyze");
+    let said = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && !said.contains("duet.service:"), "{said}");
+}
+
+/// A throwaway certificate and key (PEM).
+fn rcgen_cert() -> (String, String) {
+    let made = rcgen::generate_simple_self_signed(vec!["duet.example.org".to_string()]).unwrap();
+    (made.cert.pem(), made.key_pair.serialize_pem())
+}

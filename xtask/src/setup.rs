@@ -27,7 +27,7 @@ pub fn setup(need: Need) -> Result<(), String> {
         // One apt-get run for whatever system packages are missing.
         let mut missing: Vec<&str> = [namespace_tools(), redis()].concat();
         if need == Need::Everything {
-            missing.extend([browser(), coturn(), brotli()].concat());
+            missing.extend([browser(), coturn(), brotli(), proxies()].concat());
         }
         if !missing.is_empty() {
             apt_install(&missing, "~2 min")?;
@@ -155,6 +155,19 @@ fn redis() -> Vec<&'static str> {
         return vec![];
     }
     vec!["redis-server"]
+}
+
+/// Caddy and nginx: the reverse-proxy recipes in deploy/ are tested with
+/// the real ones (a call through Caddy; nginx's own config check).
+fn proxies() -> Vec<&'static str> {
+    let mut missing = vec![];
+    if output("caddy", &["version"]).is_none() {
+        missing.push("caddy");
+    }
+    if !std::path::Path::new("/usr/sbin/nginx").exists() {
+        missing.push("nginx-light");
+    }
+    missing
 }
 
 /// The brotli CLI, for the bundle size report.
