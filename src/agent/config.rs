@@ -30,10 +30,19 @@ impl RuntimeConfig {
             .and_then(|d| d.query_selector("meta[name=duet-signaling-url]").ok().flatten())
             .and_then(|m| m.get_attribute("content"))
             .filter(|v| !v.is_empty());
+        let https = location.protocol().is_ok_and(|p| p == "https:");
+        let scheme = if https { "wss" } else { "ws" };
+        // `trunk serve` (Trunk.toml: port 8081) cannot proxy this socket: its
+        // proxy does not answer with the subprotocol the browser asked for, so
+        // the browser drops it. A debug build there signals straight to
+        // `cargo run -p duet-server` on port 8080 of the same host, which
+        // accepts loopback pages when it listens on loopback.
+        let trunk_dev = cfg!(debug_assertions) && location.port().is_ok_and(|p| p == "8081");
         let signaling_url = param("server").or(meta).unwrap_or_else(|| {
-            let https = location.protocol().is_ok_and(|p| p == "https:");
-            let host = location.host().unwrap_or_default();
-            format!("{}://{host}/ws", if https { "wss" } else { "ws" })
+            if trunk_dev {
+                return format!("{scheme}://{}:8080/ws", location.hostname().unwrap_or_default());
+            }
+            format!("{scheme}://{}/ws", location.host().unwrap_or_default())
         });
         RuntimeConfig {
             signaling_url,

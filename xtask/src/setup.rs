@@ -135,10 +135,13 @@ fn browser() -> Vec<&'static str> {
 
 /// `unshare` and `ip` put browser tests in a loopback-only network namespace.
 fn namespace_tools() -> Vec<&'static str> {
-    if output("unshare", &["--version"]).is_some() && output("ip", &["-V"]).is_some() {
+    if output("unshare", &["--version"]).is_some()
+        && output("ip", &["-V"]).is_some()
+        && output("curl", &["--version"]).is_some()
+    {
         return vec![];
     }
-    vec!["util-linux", "iproute2"]
+    vec!["util-linux", "iproute2", "curl"]
 }
 
 /// coturn: the TURN server the relay tests run calls through.

@@ -73,6 +73,12 @@ pub fn test(args: &[String]) -> Result<(), String> {
         };
         outcomes.push(Outcome { step: "end-to-end", ok, passed, failed });
 
+        // README's development loop, exactly as written there.
+        eprintln!("\n==== dev loop ====");
+        let (ok, out) = tee(dev_loop());
+        let (passed, failed) = count(&out);
+        outcomes.push(Outcome { step: "dev loop", ok, passed, failed });
+
         // The benchmark harness, small, so it cannot rot unnoticed.
         eprintln!("\n==== bench smoke ====");
         let smoke = crate::bench::bench(&["server".into(), "bundle".into(), "--quick".into()]);
@@ -96,6 +102,27 @@ pub fn test(args: &[String]) -> Result<(), String> {
         let bad: Vec<&str> = outcomes.iter().filter(|o| !o.ok).map(|o| o.step).collect();
         Err(format!("failed: {}", bad.join(", ")))
     }
+}
+
+/// `cargo run -p duet-server` and `trunk serve` as README says, in one
+/// loopback-only namespace, then a call through Trunk's port.
+fn dev_loop() -> Command {
+    let log = tools::root().join("target/e2e/dev-loop");
+    let _ = std::fs::create_dir_all(&log);
+    let script = format!(
+        "set -u; cargo run -q -p duet-server > {log}/server.log 2>&1 & S=$!; \
+         trunk serve > {log}/trunk.log 2>&1 & T=$!; \
+         ok=; for i in $(seq 1 600); do \
+           if curl -sf http://127.0.0.1:8081/ | grep -q '<script' && curl -sf http://127.0.0.1:8080/healthz >/dev/null; then ok=1; break; fi; \
+           sleep 1; done; \
+         if [ -z \"$ok\" ]; then echo 'dev loop: trunk serve or duet-server did not come up (see {log})'; RC=1; \
+         else DUET_DEV_URL=http://127.0.0.1:8081/ cargo test -p duet-e2e --test dev_loop -- --ignored --test-threads=1; RC=$?; fi; \
+         kill $T $S 2>/dev/null; wait $T $S 2>/dev/null; exit $RC",
+        log = log.display()
+    );
+    let mut c = in_loopback_namespace(&["sh", "-c", &script]);
+    c.env("TRUNK_SKIP_VERSION_CHECK", "true");
+    c
 }
 
 /// Runs `argv` in a new network namespace with only `lo`, up. Browsers and
