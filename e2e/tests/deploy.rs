@@ -144,3 +144,100 @@ fn rcgen_cert() -> (String, String) {
     let made = rcgen::generate_simple_self_signed(vec!["duet.example.org".to_string()]).unwrap();
     (made.cert.pem(), made.key_pair.serialize_pem())
 }
+
+/// The package `cargo xtask dist` made (cargo xtask test makes it first).
+fn dist_tarball() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("target/dist");
+    std::fs::read_dir(&dir)
+        .ok()
+        .and_then(|d| d.filter_map(Result::ok).map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(".tar.gz")))
+        .unwrap_or_else(|| {
+            panic!("no release package in {} — run `cargo xtask dist` (cargo xtask test does)", dir.display())
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d04_the_release_binary_alone_serves_the_app_over_https_and_carries_a_call() {
+    scenario(
+        "d04",
+        |_| {},
+        |h| async move {
+            // Unpacked into an empty folder: nothing beside the binary.
+            let empty = h.artifacts().join("from-empty-folder");
+            let _ = std::fs::remove_dir_all(&empty);
+            std::fs::create_dir_all(&empty).unwrap();
+            let untar = std::process::Command::new("tar")
+                .args([
+                    "-xzf",
+                    &dist_tarball().to_string_lossy(),
+                    "--strip-components=1",
+                    "-C",
+                    &empty.to_string_lossy(),
+                ])
+                .status()
+                .unwrap();
+            assert!(untar.success());
+            assert!(!empty.join("dist").exists());
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let log = std::fs::File::create(h.artifacts().join("dist-server.log")).unwrap();
+            let _server = tokio::process::Command::new(empty.join("duet-server"))
+                .args(["--tls-self-signed", "--tls-name", "duet.test", "--allowed-host", "duet.test"])
+                .args(["--listen", &format!("127.0.0.1:{port}"), "--state-dir", "state"])
+                .current_dir(&empty)
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap();
+            duet_e2e::wait_until("the packaged server to listen", duet_e2e::WAIT, || async {
+                tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ())
+            })
+            .await;
+
+            // Served from memory: precompressed, typed, cached as it should be.
+            let wasm_path = {
+                let index = std::process::Command::new("curl")
+                    .args([
+                        "-sk",
+                        "--resolve",
+                        &format!("duet.test:{port}:127.0.0.1"),
+                        &format!("https://duet.test:{port}/"),
+                    ])
+                    .output()
+                    .unwrap();
+                let index = String::from_utf8_lossy(&index.stdout).to_string();
+                let at = index.find("_bg.wasm").expect("index.html names the wasm");
+                let start = index[..at].rfind('/').unwrap();
+                index[start..at + "_bg.wasm".len()].to_owned()
+            };
+            let head = std::process::Command::new("curl")
+                .args(["-sk", "-D", "-", "-o", "/dev/null", "-H", "Accept-Encoding: gzip, br"])
+                .args([
+                    "--resolve",
+                    &format!("duet.test:{port}:127.0.0.1"),
+                    &format!("https://duet.test:{port}{wasm_path}"),
+                ])
+                .output()
+                .unwrap();
+            let head = String::from_utf8_lossy(&head.stdout).to_lowercase();
+            for want in ["200", "content-type: application/wasm", "content-encoding: br", "immutable"] {
+                assert!(head.contains(want), "{want} missing for {wasm_path}:\n{head}");
+            }
+
+            let key = std::fs::read_to_string(empty.join("state/tls/self-signed.key")).unwrap();
+            let spki = duet_server::tls::spki_sha256(&key).unwrap();
+            let flags = [
+                "--host-resolver-rules=MAP duet.test 127.0.0.1".to_string(),
+                format!("--ignore-certificate-errors-spki-list={spki}"),
+            ];
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            let url = format!("https://duet.test:{port}/");
+            let alice = h.browser_with("alice", &url, &flags).await;
+            let bob = h.browser_with("bob", &url, &flags).await;
+            alice.login("alice").await;
+            bob.login("bob").await;
+            duet_e2e::connect(&alice, &bob).await;
+        },
+    )
+    .await;
+}

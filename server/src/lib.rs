@@ -9,6 +9,7 @@ pub mod backplane;
 mod client_addr;
 mod config;
 mod connection;
+mod embedded;
 pub mod hub;
 mod listener;
 mod metrics;
@@ -48,6 +49,7 @@ pub use connection::close_code;
 pub use hub::Hub;
 pub use metrics::Metrics;
 use per_ip::{ConnCounts, PerIpRate};
+pub use static_files::app_present;
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 

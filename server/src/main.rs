@@ -21,7 +21,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    if !config.static_dir.join("index.html").is_file() {
+    if !duet_server::app_present(&config.static_dir) {
         tracing::warn!(dir = %config.static_dir.display(), "no built app there; serving signaling only (run `cargo xtask serve` or `trunk build --release`)");
     }
     let https = config.tls();

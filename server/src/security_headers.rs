@@ -31,7 +31,7 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
         .is_some_and(|v| v.starts_with("text/html"));
     // Trunk starts the app with an inline module script; it is allowed by
     // its hash rather than by 'unsafe-inline'.
-    let hashes = if html { inline_script_hashes(&state.config.static_dir.join("index.html")).await } else { vec![] };
+    let hashes = if html { inline_script_hashes(&state.config.static_dir).await } else { vec![] };
     let csp = content_security_policy(&state.config, host.as_deref(), &hashes);
     let h = res.headers_mut();
     let mut set = |name: HeaderName, value: &str| {
@@ -89,8 +89,8 @@ pub fn content_security_policy(config: &crate::Config, host: Option<&str>, scrip
 }
 
 /// SHA-256 (base64) of each inline `<script>` in the page, for script-src.
-async fn inline_script_hashes(index: &Path) -> Vec<String> {
-    let Ok(html) = tokio::fs::read_to_string(index).await else { return vec![] };
+async fn inline_script_hashes(dir: &Path) -> Vec<String> {
+    let Some(html) = crate::static_files::index_html(dir).await else { return vec![] };
     inline_scripts(&html).map(|body| base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body))).collect()
 }
 

@@ -1,6 +1,7 @@
 //! Serves Trunk's dist/: hashed assets cached for a year, index.html never
 //! cached, unknown paths answered with index.html so client-side routes like
-//! /call/bob load the app.
+//! /call/bob load the app. A built app in `--static-dir` wins; without one,
+//! the bundle compiled into the binary (`cargo xtask dist`) is served.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,9 @@ pub fn service<S: Clone + Send + Sync + 'static>(dir: &Path) -> MethodRouter<S> 
 async fn serve_file(dir: PathBuf, req: Request<Body>) -> Response {
     let index = dir.join("index.html");
     if !index.is_file() {
+        if crate::embedded::present() {
+            return crate::embedded::serve(req.uri().path(), req.headers());
+        }
         return (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response();
     }
     if leaves_dir(&dir, req.uri().path()) {
@@ -92,9 +96,22 @@ fn is_html(res: &Response) -> bool {
     res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"))
 }
 
+/// The app's index.html as served (for its inline script's CSP hash).
+pub async fn index_html(dir: &Path) -> Option<String> {
+    match tokio::fs::read_to_string(dir.join("index.html")).await {
+        Ok(html) => Some(html),
+        Err(_) => crate::embedded::index_html().map(str::to_owned),
+    }
+}
+
+/// Whether there is an app to serve at all.
+pub fn app_present(dir: &Path) -> bool {
+    dir.join("index.html").is_file() || crate::embedded::present()
+}
+
 /// Trunk names assets `name-<16 hex digits>.ext`, and the wasm
 /// `name-<16 hex digits>_bg.wasm`.
-fn is_hashed_asset(path: &str) -> bool {
+pub fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);

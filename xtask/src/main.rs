@@ -3,10 +3,12 @@
 //!
 //! - `setup`  installs the web toolchain and browser (idempotent, quick when done)
 //! - `serve`  builds the release bundle and runs duet-server on it
+//! - `dist`   one self-contained release tarball
 //! - `test`   everything CI checks, ending with one summary line
 //! - `bench`  benchmarks (see BENCHMARKS.md)
 
 mod bench;
+mod dist;
 mod run;
 mod serve;
 mod setup;
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
         "setup" => setup::setup(setup::Need::Everything),
         "serve" => serve::serve(rest),
         "build" => setup::setup(setup::Need::WebBuild).and_then(|()| serve::build_bundle()),
+        "dist" => dist::dist().map(|_| ()),
         "test" => test::test(rest),
         "bench" => bench::bench(rest),
         "help" | "-h" | "--help" => {
@@ -46,6 +49,8 @@ const HELP: &str = "usage: cargo xtask <command>
   serve [ARGS..]   build the app (release) and run duet-server on http://127.0.0.1:8080;
                    ARGS go to duet-server, e.g. --listen 0.0.0.0:8080 --access key --access-key-file keys.txt (see duet-server --help)
   build            build the release bundle into dist/
+  dist             one self-contained release (duet-server with the app inside, deploy/,
+                   checksums) in target/dist/duet-<version>-<target>.tar.gz
   test [--skip-browser]
                    fmt, clippy, native tests, browser tests (headless Chromium), end-to-end,
                    and a quick benchmark run so the harness cannot rot

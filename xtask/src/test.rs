@@ -6,7 +6,6 @@ use std::process::Command;
 
 use crate::{
     run::{cmd, tee},
-    serve::build_bundle,
     setup::{self, Need},
     tools,
 };
@@ -61,7 +60,8 @@ pub fn test(args: &[String]) -> Result<(), String> {
     }
     if !skip_browser {
         eprintln!("\n==== end-to-end ====");
-        let bundle_ok = build_bundle().is_ok();
+        // The release package: the bundle in dist/ and duet-server with it inside.
+        let bundle_ok = crate::dist::dist().is_ok();
         let (ok, passed, failed) = if bundle_ok {
             let mut e2e = in_loopback_namespace(&["cargo", "test", "-p", "duet-e2e", "--", "--test-threads=1"]);
             e2e.env("DUET_DIST", tools::root().join("dist"));
