@@ -9,6 +9,7 @@
 
 mod bench;
 mod dist;
+mod msrv;
 mod run;
 mod serve;
 mod setup;

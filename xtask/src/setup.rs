@@ -21,6 +21,9 @@ pub fn setup(need: Need) -> Result<(), String> {
     let started = Instant::now();
     wasm_target()?;
     trunk()?;
+    if need != Need::WebBuild {
+        cargo_deny()?;
+    }
     wasm_bindgen()?;
     wasm_opt()?;
     if need != Need::WebBuild {
@@ -66,6 +69,17 @@ fn trunk() -> Result<(), String> {
     let t = step(&format!("trunk {}", tools::TRUNK_VERSION), "~13 min on 2 cores, once");
     status(cmd("cargo", &["install", "--locked", "trunk", "--version", tools::TRUNK_VERSION]))?;
     done("trunk", t);
+    Ok(())
+}
+
+fn cargo_deny() -> Result<(), String> {
+    let have = output("cargo-deny", &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(tools::CARGO_DENY_VERSION) {
+        return Ok(());
+    }
+    let t = step(&format!("cargo-deny {}", tools::CARGO_DENY_VERSION), "~6 min on 2 cores, once");
+    status(cmd("cargo", &["install", "--locked", "cargo-deny", "--version", tools::CARGO_DENY_VERSION]))?;
+    done("cargo-deny", t);
     Ok(())
 }
 

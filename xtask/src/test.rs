@@ -41,6 +41,9 @@ pub fn test(args: &[String]) -> Result<(), String> {
                 ],
             ),
         ),
+        // Dependency policy (deny.toml); advisories need a database download,
+        // which the hosted workflow does.
+        ("dependencies", cmd("cargo", &["deny", "--log-level", "error", "check", "licenses", "bans", "sources"])),
         // Servers, Redis and test clients talk over loopback only.
         ("native tests", in_loopback_namespace(&["cargo", "test", "--workspace", "--exclude", "duet-e2e"])),
     ];
@@ -52,6 +55,13 @@ pub fn test(args: &[String]) -> Result<(), String> {
     }
 
     let mut outcomes = Vec::new();
+    eprintln!("\n==== msrv ====");
+    let msrv = crate::msrv::check();
+    match &msrv {
+        Ok(said) => eprintln!("msrv: {said}"),
+        Err(e) => eprintln!("msrv: {e}"),
+    }
+    outcomes.push(Outcome { step: "msrv", ok: msrv.is_ok(), passed: 0, failed: 0 });
     for (step, c) in steps {
         eprintln!("\n==== {step} ====");
         let (ok, out) = tee(c);

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
+/// cargo-deny, for the dependency policy (deny.toml).
+pub const CARGO_DENY_VERSION: &str = "0.20.2";
 pub const BINARYEN_VERSION: &str = "132";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const CHROMIUM: &str = "/usr/bin/chromium";

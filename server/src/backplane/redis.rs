@@ -465,7 +465,7 @@ impl Link {
                 continue;
             }
             n = n.wrapping_add(1);
-            if let Err(e) = self.keep_once(n % refresh_every == 0).await {
+            if let Err(e) = self.keep_once(n.is_multiple_of(refresh_every)).await {
                 self.set_down(&e.to_string());
             }
         }
