@@ -60,6 +60,9 @@ pub enum ClientMessage {
     HangUp {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
+        /// MDN's sample client clears its target before it sends this, so a
+        /// null or missing target reads as empty: "the call I am in".
+        #[serde(default, deserialize_with = "null_as_empty")]
         target: String,
         /// Duet addition; absent from MDN clients.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,6 +75,10 @@ pub enum ClientMessage {
 
 const KNOWN: &[&str] =
     &["username", "message", "video-offer", "video-answer", "new-ice-candidate", "hang-up", "media-state"];
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
 
 impl ClientMessage {
     pub fn parse(text: &str) -> Result<Self, ParseError> {

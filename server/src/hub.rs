@@ -510,11 +510,18 @@ impl Hub {
     /// connected (see [`Hub::receive`]), so one node decides each user's busy
     /// state and races between callers resolve there.
     pub fn relay(&self, from: &str, msg: ClientMessage) -> Result<(), Refusal> {
-        let Some(target) = msg.target().map(str::to_owned) else {
-            return Err(Refusal::new(ErrorCode::InvalidMessage, "this message has no target"));
-        };
         let mut st = self.lock();
         let is_hangup = matches!(msg, ClientMessage::HangUp { .. });
+        let target = match msg.target() {
+            Some(t) if !t.is_empty() => t.to_owned(),
+            // MDN's client hangs up with `target: null`: it means the call
+            // the sender is in (or ringing); with none, there is nothing to end.
+            _ if is_hangup => match st.calls.get(from) {
+                Some(link) => link.partner.clone(),
+                None => return Ok(()),
+            },
+            _ => return Err(Refusal::new(ErrorCode::InvalidMessage, "this message has no target")),
+        };
         if target == from {
             return Err(Refusal::new(ErrorCode::TargetSelf, "you cannot call yourself"));
         }

@@ -99,3 +99,29 @@ async fn chat_is_broadcast_with_the_senders_name_and_escaped_for_mdn_clients() {
     let at_bob = bob.recv_type("message").await;
     assert_eq!(at_bob["text"], "<img src=x onerror=alert(1)> hi", "Duet renders text, so it gets the original");
 }
+
+#[tokio::test]
+async fn mdn_client_hanging_up_with_a_null_target_ends_its_call_and_the_next_call_works() {
+    // MDN's hangUpCall() clears targetUsername before sending, so the wire
+    // carries `"target": null`; the call meant is the sender's own.
+    let s = TestServer::start().await;
+    let mut alice = s.mdn_user("alice").await;
+    let mut bob = s.duet_user("bob").await;
+    for round in 0..3 {
+        alice.send(json!({"name": "alice", "target": "bob", "type": "video-offer", "sdp": sdp("offer")})).await;
+        bob.recv_type("video-offer").await;
+        bob.send(json!({"type": "video-answer", "target": "alice", "sdp": sdp("answer")})).await;
+        alice.recv_type("video-answer").await;
+        assert_eq!(s.server.hub.partner_of("bob").as_deref(), Some("alice"), "round {round}");
+        alice.send(json!({"name": "alice", "target": null, "type": "hang-up"})).await;
+        let hangup = bob.recv_type("hang-up").await;
+        assert_eq!(hangup["name"], "alice", "round {round}");
+        assert_eq!(s.server.hub.partner_of("bob"), None, "round {round}: bob is free again");
+        assert_eq!(s.server.hub.partner_of("alice"), None, "round {round}: alice is free again");
+    }
+    // Not in a call: a targetless hang-up is simply nothing to do.
+    alice.send(json!({"name": "alice", "type": "hang-up"})).await;
+    alice.send(json!({"type": "message", "text": "still here"})).await;
+    assert_eq!(alice.recv_type("message").await["text"], "still here");
+    s.server.hub.check_invariants().unwrap();
+}
