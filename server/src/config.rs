@@ -84,7 +84,7 @@ pub struct Config {
     pub max_conns_per_ip: usize,
 
     /// Login attempts one client address may make per minute; 0 = no limit.
-    #[arg(long, env = "DUET_LOGINS_PER_MINUTE", default_value_t = 30)]
+    #[arg(long, env = "DUET_LOGINS_PER_MINUTE", default_value_t = 60)]
     pub logins_per_minute: u32,
 
     /// Failed access checks (wrong key or token) one address may make per

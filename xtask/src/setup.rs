@@ -184,6 +184,10 @@ fn proxies() -> Vec<&'static str> {
     if !std::path::Path::new("/usr/sbin/nginx").exists() {
         missing.push("nginx-light");
     }
+    // systemd-analyze checks the shipped unit file.
+    if output("systemd-analyze", &["--version"]).is_none() {
+        missing.push("systemd");
+    }
     missing
 }
 
