@@ -33,10 +33,7 @@ impl Caddy {
             .kill_on_drop(true)
             .spawn()
             .expect("starting caddy (cargo xtask setup installs it)");
-        crate::wait_until("caddy to listen", Duration::from_secs(15), || async {
-            tokio::net::TcpStream::connect(("127.0.0.1", https_port)).await.ok().map(|_| ())
-        })
-        .await;
+        crate::wait_for_port("caddy to listen", https_port, Duration::from_secs(15)).await;
         Caddy { _child: child, https_port }
     }
 }

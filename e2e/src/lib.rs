@@ -27,6 +27,12 @@ pub async fn connect(caller: &Browser, callee: &Browser) {
     callee.assert_media_flows().await;
 }
 
+/// Waits until something listens on 127.0.0.1:`port` (a server started as a process).
+pub async fn wait_for_port(what: &str, port: u16, limit: std::time::Duration) {
+    wait_until(what, limit, || async { tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ()) })
+        .await;
+}
+
 /// How long any single wait may take before the test fails.
 pub const WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 

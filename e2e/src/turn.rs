@@ -49,10 +49,7 @@ impl Coturn {
             .spawn()
             .expect("starting turnserver (cargo xtask setup installs coturn)");
         // It listens on TCP too: that is the readiness signal.
-        crate::wait_until("coturn to listen", Duration::from_secs(10), || async {
-            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ())
-        })
-        .await;
+        crate::wait_for_port("coturn to listen", port, Duration::from_secs(10)).await;
         Coturn { _child: child, port, log }
     }
 

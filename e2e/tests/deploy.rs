@@ -189,10 +189,7 @@ async fn d04_the_release_binary_alone_serves_the_app_over_https_and_carries_a_ca
                 .kill_on_drop(true)
                 .spawn()
                 .unwrap();
-            duet_e2e::wait_until("the packaged server to listen", duet_e2e::WAIT, || async {
-                tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ())
-            })
-            .await;
+            duet_e2e::wait_for_port("the packaged server to listen", port, duet_e2e::WAIT).await;
 
             // Served from memory: precompressed, typed, cached as it should be.
             let wasm_path = {

@@ -437,3 +437,22 @@ async fn the_open_files_limit_is_raised_to_the_hard_limit() {
     let cols: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(cols[3], cols[4], "soft limit equals hard limit: {line}");
 }
+
+#[tokio::test]
+async fn a_socket_that_sends_nothing_is_dropped_after_the_header_timeout() {
+    let s = TestServer::with(|c| c.header_timeout_secs = 1.0).await;
+    let (_, took) = raw_answer(s.server.addr, b"").await;
+    assert!(took < Duration::from_secs(4), "held {took:?}");
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_dropped_after_the_header_timeout() {
+    let s = TestServer::with(|c| c.header_timeout_secs = 1.0).await;
+    let t = Instant::now();
+    let mut tcp = TcpStream::connect(s.server.addr).await.unwrap();
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await.unwrap();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(15), tcp.read_to_end(&mut buf)).await;
+    assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
+    assert!(t.elapsed() < Duration::from_secs(4), "an idle keep-alive socket held {:?}", t.elapsed());
+}

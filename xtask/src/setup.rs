@@ -61,25 +61,24 @@ fn wasm_target() -> Result<(), String> {
 }
 
 fn trunk() -> Result<(), String> {
-    let have = output("trunk", &["--version"]).unwrap_or_default();
-    if have.split_whitespace().nth(1) == Some(tools::TRUNK_VERSION) {
-        return Ok(());
-    }
     // 0.22 needs a newer rustc than this toolchain; pin the last that builds.
-    let t = step(&format!("trunk {}", tools::TRUNK_VERSION), "~13 min on 2 cores, once");
-    status(cmd("cargo", &["install", "--locked", "trunk", "--version", tools::TRUNK_VERSION]))?;
-    done("trunk", t);
-    Ok(())
+    cargo_install_pinned("trunk", "trunk", tools::TRUNK_VERSION, "~13 min on 2 cores, once")
 }
 
 fn cargo_deny() -> Result<(), String> {
-    let have = output("cargo-deny", &["--version"]).unwrap_or_default();
-    if have.split_whitespace().nth(1) == Some(tools::CARGO_DENY_VERSION) {
+    cargo_install_pinned("cargo-deny", "cargo-deny", tools::CARGO_DENY_VERSION, "~2 min on 2 cores, once")
+}
+
+/// `cargo install --locked crate --version version`, unless `bin --version`
+/// already says that version.
+fn cargo_install_pinned(krate: &str, bin: &str, version: &str, takes: &str) -> Result<(), String> {
+    let have = output(bin, &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(version) {
         return Ok(());
     }
-    let t = step(&format!("cargo-deny {}", tools::CARGO_DENY_VERSION), "~6 min on 2 cores, once");
-    status(cmd("cargo", &["install", "--locked", "cargo-deny", "--version", tools::CARGO_DENY_VERSION]))?;
-    done("cargo-deny", t);
+    let t = step(&format!("{krate} {version}"), takes);
+    status(cmd("cargo", &["install", "--locked", krate, "--version", version]))?;
+    done(krate, t);
     Ok(())
 }
 
