@@ -47,6 +47,37 @@ impl Browser {
         Browser::launch_with(driver, user, &[]).await
     }
 
+    /// Firefox ESR, headless, with the preferences a call needs here: fake
+    /// camera and microphone, ICE on loopback, and a stored permission for
+    /// both (without one Firefox gathers only its default-route address,
+    /// which the loopback-only namespace does not have).
+    pub async fn launch_firefox(driver: &str, user: &str) -> Browser {
+        let mut caps = Capabilities::new();
+        caps.insert("browserName".into(), json!("firefox"));
+        caps.insert(
+            "moz:firefoxOptions".into(),
+            json!({
+                "binary": "/usr/bin/firefox-esr",
+                "args": ["-headless", "-width", "1000", "-height", "800"],
+                "prefs": {
+                    "media.navigator.streams.fake": true,
+                    "media.peerconnection.ice.loopback": true,
+                    "permissions.default.camera": 1,
+                    "permissions.default.microphone": 1,
+                    "media.autoplay.default": 0,
+                    "media.autoplay.blocking_policy": 0,
+                }
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(driver)
+            .await
+            .unwrap_or_else(|e| panic!("starting Firefox for {user}: {e}"));
+        Browser { user: user.to_owned(), client }
+    }
+
     /// A browser with more Chromium flags (e.g. host resolver rules).
     pub async fn launch_with(driver: &str, user: &str, extra: &[&str]) -> Browser {
         let mut caps = Capabilities::new();
@@ -201,7 +232,8 @@ impl Browser {
         let v = self
             .js("const v = document.getElementById('received_video'); \
                  if (!v) return [0, 0]; \
-                 return [v.getVideoPlaybackQuality().totalVideoFrames, v.videoWidth];")
+                 const q = v.getVideoPlaybackQuality().totalVideoFrames; \
+                 return [q || v.mozPaintedFrames || 0, v.videoWidth];")
             .await;
         (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0))
     }

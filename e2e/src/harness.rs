@@ -24,6 +24,8 @@ pub struct Harness {
     node_task: Mutex<Option<NodeTask>>,
     _driver: Child,
     driver_url: String,
+    /// geckodriver, started for the first Firefox of a scenario.
+    gecko: tokio::sync::Mutex<Option<(Child, String)>>,
     /// Every browser opened, for screenshots on failure.
     browsers: Mutex<Vec<Browser>>,
     artifacts: PathBuf,
@@ -115,6 +117,7 @@ impl Harness {
             node_task: Mutex::new(Some(task)),
             _driver: driver,
             driver_url,
+            gecko: tokio::sync::Mutex::new(None),
             browsers: Mutex::default(),
             artifacts,
         })
@@ -168,6 +171,30 @@ impl Harness {
     pub async fn browser_on(&self, node: &Server, user: &str, path: &str) -> Browser {
         let b = Browser::launch(&self.driver_url, user).await;
         b.goto(&format!("{}://{}{}", self.scheme(), node.addr, path)).await;
+        self.browsers.lock().unwrap().push(b.clone());
+        b
+    }
+
+    /// A new Firefox (ESR, headless, fake camera and microphone) showing `path`.
+    pub async fn firefox(&self, user: &str, path: &str) -> Browser {
+        let driver_url = {
+            let mut gecko = self.gecko.lock().await;
+            if gecko.is_none() {
+                let port = free_port();
+                let child = Command::new(std::env::var("GECKODRIVER").unwrap_or_else(|_| "geckodriver".into()))
+                    .args(["--port", &port.to_string(), "--log", "error"])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .kill_on_drop(true)
+                    .spawn()
+                    .expect("starting geckodriver (cargo xtask setup installs it)");
+                crate::wait_for_port("geckodriver to listen", port, Duration::from_secs(10)).await;
+                *gecko = Some((child, format!("http://127.0.0.1:{port}")));
+            }
+            gecko.as_ref().map(|(_, url)| url.clone()).unwrap_or_default()
+        };
+        let b = Browser::launch_firefox(&driver_url, user).await;
+        b.goto(&format!("{}{}", self.base_url(), path)).await;
         self.browsers.lock().unwrap().push(b.clone());
         b
     }

@@ -24,13 +24,16 @@ pub fn setup(need: Need) -> Result<(), String> {
     if need != Need::WebBuild {
         cargo_deny()?;
     }
+    if need == Need::Everything {
+        cargo_install_pinned("geckodriver", "geckodriver", tools::GECKODRIVER_VERSION, "~1 min, once")?;
+    }
     wasm_bindgen()?;
     wasm_opt()?;
     if need != Need::WebBuild {
         // One apt-get run for whatever system packages are missing.
         let mut missing: Vec<&str> = [namespace_tools(), redis()].concat();
         if need == Need::Everything {
-            missing.extend([browser(), coturn(), brotli(), proxies()].concat());
+            missing.extend([browser(), firefox(), coturn(), brotli(), proxies()].concat());
         }
         if !missing.is_empty() {
             apt_install(&missing, "~2 min")?;
@@ -171,6 +174,14 @@ fn redis() -> Vec<&'static str> {
         return vec![];
     }
     vec!["redis-server"]
+}
+
+/// Firefox ESR: the end-to-end tests call between it and Chromium.
+fn firefox() -> Vec<&'static str> {
+    if std::path::Path::new("/usr/bin/firefox-esr").exists() {
+        return vec![];
+    }
+    vec!["firefox-esr"]
 }
 
 /// Caddy and nginx: the reverse-proxy recipes in deploy/ are tested with

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
+/// geckodriver, for the Firefox end-to-end tests.
+pub const GECKODRIVER_VERSION: &str = "0.37.1";
 /// cargo-deny, for the dependency policy (deny.toml).
 pub const CARGO_DENY_VERSION: &str = "0.20.2";
 pub const BINARYEN_VERSION: &str = "132";

@@ -1,0 +1,50 @@
+//! Firefox ESR and Chromium call each other through duet-server, both ways.
+
+use duet_e2e::{connect, scenario, wait_until, WAIT};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f01_chromium_and_firefox_call_each_other_both_ways() {
+    scenario(
+        "f01",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await; // Chromium
+            let bob = h.firefox("bob", "/").await;
+            bob.login("bob").await;
+
+            // Chromium calls Firefox: media both ways, mute shown across, hang-up from Chromium.
+            connect(&alice, &bob).await;
+            // The peer-to-peer chat (a data channel) both ways.
+            alice.click("Chat").await;
+            alice.fill("Call message", "hi firefox").await;
+            alice.click("Send to call").await;
+            bob.click("Chat (1 unread)").await;
+            bob.wait_text("alicehi firefox").await;
+            bob.fill("Call message", "hi chromium").await;
+            bob.click("Send to call").await;
+            alice.wait_text("bobhi chromium").await;
+            // Firefox's statistics panel shows real figures from its getStats.
+            bob.click("Statistics").await;
+            let kbps = wait_until("bob (Firefox): a receiving bitrate", WAIT, || async {
+                let v = bob.text_of("[data-stat=Receiving]").await;
+                v.split_whitespace().next()?.parse::<f64>().ok().filter(|k| *k > 10.0)
+            })
+            .await;
+            assert!(kbps > 10.0);
+            bob.wait_text("Connection: Good").await;
+            bob.click("Mute microphone").await;
+            alice.wait_text("bob muted their microphone").await;
+            bob.click("Unmute microphone").await;
+            alice.click("Hang up").await;
+            bob.wait_no_button("Hang up").await;
+
+            // Firefox calls Chromium: the same, hang-up from Firefox.
+            connect(&bob, &alice).await;
+            alice.click("Turn camera off").await;
+            bob.wait_text("alice turned their camera off").await;
+            bob.click("Hang up").await;
+            alice.wait_no_button("Hang up").await;
+        },
+    )
+    .await;
+}
