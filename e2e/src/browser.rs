@@ -106,9 +106,27 @@ impl Browser {
     /// Console messages since the last call (Chromium's log); none from a
     /// browser the test already closed.
     pub async fn console_messages(&self) -> Vec<String> {
+        self.console().await.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// Warnings and errors in the console since the last read.
+    pub async fn console_problems(&self) -> Vec<String> {
+        self.console()
+            .await
+            .into_iter()
+            .filter(|(level, _)| level == "WARNING" || level == "SEVERE")
+            .map(|(_, m)| m)
+            .collect()
+    }
+
+    async fn console(&self) -> Vec<(String, String)> {
         let Ok(logs) = self.client.issue_cmd(BrowserLog).await else { return vec![] };
         logs.as_array()
-            .map(|a| a.iter().filter_map(|e| e["message"].as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| Some((e["level"].as_str()?.to_owned(), e["message"].as_str()?.to_owned())))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -44,6 +44,9 @@ async fn f01_chromium_and_firefox_call_each_other_both_ways() {
             bob.wait_text("alice turned their camera off").await;
             bob.click("Hang up").await;
             alice.wait_no_button("Hang up").await;
+            // Nothing went wrong that only the console would show.
+            let problems = alice.console_problems().await;
+            assert!(problems.is_empty(), "Chromium's console during the calls: {problems:#?}");
         },
     )
     .await;

@@ -45,7 +45,7 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
     set(
         HeaderName::from_static("permissions-policy"),
         "camera=(self), microphone=(self), display-capture=(self), fullscreen=(self), picture-in-picture=(self), \
-         speaker-selection=(self), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()",
+         speaker-selection=(self), geolocation=(), payment=(), usb=(), serial=()",
     );
     set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     set(HeaderName::from_static("cross-origin-resource-policy"), "same-origin");

@@ -183,10 +183,13 @@ impl Agent {
             });
         }));
         inner.session = Some(s);
-        let speaker = inner.speaker.clone().unwrap_or_default();
+        let speaker = inner.speaker.clone();
         drop(inner);
         self.show_media();
-        js::set_sink(REMOTE_VIDEO, &speaker);
+        // The default output needs no call (and headless Chromium rejects one).
+        if let Some(speaker) = speaker.filter(|s| !s.is_empty()) {
+            js::set_sink(REMOTE_VIDEO, &speaker);
+        }
     }
 
     pub(super) fn drop_session(&self) {

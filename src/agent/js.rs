@@ -55,6 +55,10 @@ pub fn can_set_sink_id() -> bool {
 /// Routes the `<video id=…>`'s sound to the speaker `sink` ("" = default).
 /// A refusal (device gone) leaves the sound where it was.
 pub fn set_sink(id: &str, sink: &str) {
+    // Where a browser cannot choose, the speaker picker is not shown either.
+    if !can_set_sink_id() {
+        return;
+    }
     if let Some(v) = video(id) {
         call_promise(&v, "setSinkId", &js_sys::Array::of1(&sink.into()));
     }
