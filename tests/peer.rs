@@ -161,3 +161,88 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
     wait_for("tracks to end", Duration::from_secs(2), || (all_ended(&a_media) && all_ended(&b_media)).then_some(()))
         .await;
 }
+
+/// MDN's sample callee answers and, at once, renegotiates (it adds its camera
+/// after setRemoteDescription): the answer and the new offer reach the caller
+/// back to back. Applied concurrently, as the agent does, the offer must
+/// follow the answer — not be taken for a collision and dropped, which left
+/// the caller without the callee's video.
+#[wasm_bindgen_test]
+async fn an_offer_right_behind_the_answer_is_applied_after_it() {
+    let (a_media, _) = open_local_media(&Choice::default()).await;
+    let (b_media, _) = open_local_media(&Choice::default()).await;
+    let (a_media, b_media) = (a_media.unwrap(), b_media.unwrap());
+    let (sa, sb) = (Rc::new(Side::default()), Rc::new(Side::default()));
+    let direct = IceSettings { servers: vec![], relay_only: false };
+    // The caller impolite: the side that ignores a real collision.
+    let a = PeerSession::new("b", false, &direct, Some(Clone::clone(&a_media)), reporter(sa.clone())).unwrap();
+    let b = PeerSession::new("a", true, &direct, Some(Clone::clone(&b_media)), reporter(sb.clone())).unwrap();
+    a.add_local_tracks(true, true, true);
+    let offer = wait_for("a's offer", Duration::from_secs(5), || {
+        sa.outbox.borrow().iter().find_map(|m| match m {
+            ClientMessage::VideoOffer { sdp, .. } => Some(sdp.clone()),
+            _ => None,
+        })
+    })
+    .await;
+    // b answers without media, then adds it: a renegotiation offer follows.
+    b.apply_remote(&offer).await.unwrap();
+    let answer = b.answer().await.unwrap();
+    b.add_local_tracks(true, true, false);
+    let reoffer = wait_for("b's renegotiation offer", Duration::from_secs(5), || {
+        sb.outbox.borrow().iter().find_map(|m| match m {
+            ClientMessage::VideoOffer { sdp, .. } => Some(sdp.clone()),
+            _ => None,
+        })
+    })
+    .await;
+
+    // Both reach a back to back, handled concurrently.
+    let a = Rc::new(a);
+    type Answered = Result<Option<duet_protocol::SessionDescription>, String>;
+    let reanswer: Rc<RefCell<Option<Answered>>> = Rc::default();
+    {
+        let (a1, answer) = (a.clone(), answer.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            a1.accept_answer(&answer).await.unwrap();
+        });
+        let (a2, reanswer) = (a.clone(), reanswer.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            *reanswer.borrow_mut() = Some(a2.accept_offer(&reoffer).await);
+        });
+    }
+    let reanswer = wait_for("a to answer b's renegotiation", Duration::from_secs(5), || reanswer.borrow_mut().take())
+        .await
+        .expect("applying the offer after the answer works")
+        .expect("the offer is answered, not ignored as a collision");
+    b.accept_answer(&reanswer).await.unwrap();
+
+    // Relay candidates until a plays b's video.
+    let video: HtmlVideoElement = document().create_element("video").unwrap().unchecked_into();
+    video.set_muted(true);
+    video.set_autoplay(true);
+    document().body().unwrap().append_child(&video).unwrap();
+    video.set_src_object(Some(&a.remote));
+    let _ = video.play();
+    let mut waited = 0;
+    loop {
+        let from_a = std::mem::take(&mut *sa.outbox.borrow_mut());
+        let from_b = std::mem::take(&mut *sb.outbox.borrow_mut());
+        for m in from_a {
+            if let ClientMessage::NewIceCandidate { candidate, .. } = m {
+                b.add_candidate(candidate).await;
+            }
+        }
+        for m in from_b {
+            if let ClientMessage::NewIceCandidate { candidate, .. } = m {
+                a.add_candidate(candidate).await;
+            }
+        }
+        if video.get_video_playback_quality().total_video_frames() > 0 && video.video_width() > 0 {
+            break;
+        }
+        assert!(waited < 15_000, "a never showed b's video after the back-to-back answer and offer");
+        sleep(100).await;
+        waited += 100;
+    }
+}

@@ -71,6 +71,10 @@ pub struct PeerSession {
     pub remote: MediaStream,
     pending: RefCell<Vec<IceCandidate>>,
     making_offer: Rc<Cell<bool>>,
+    /// An answer is being applied: an offer arriving meanwhile (a peer that
+    /// renegotiates right behind its answer, as MDN's sample does) follows
+    /// it rather than colliding with our own, already answered, offer.
+    setting_answer: Cell<bool>,
     report: Rc<dyn Fn(PeerEvent)>,
     /// The chat channel and its listeners, once opened.
     chat: RefCell<Option<(RtcDataChannel, Vec<EventListener>)>>,
@@ -145,6 +149,7 @@ impl PeerSession {
             remote,
             pending: RefCell::default(),
             making_offer,
+            setting_answer: Cell::new(false),
             report,
             chat: RefCell::default(),
             _listeners: listeners,
@@ -182,7 +187,12 @@ impl PeerSession {
     /// Applies an offer (perfect negotiation: the impolite side ignores one
     /// that collides with its own) and returns the answer to send, if any.
     pub async fn accept_offer(&self, offer: &SessionDescription) -> Result<Option<SessionDescription>, String> {
-        let collision = self.making_offer.get() || self.pc.signaling_state() != RtcSignalingState::Stable;
+        // The perfect-negotiation test: ready for an offer when not making
+        // one and either stable or about to be (an answer being applied; the
+        // browser queues this offer's setRemoteDescription behind it).
+        let ready = !self.making_offer.get()
+            && (self.pc.signaling_state() == RtcSignalingState::Stable || self.setting_answer.get());
+        let collision = !ready;
         if collision && !self.polite {
             return Ok(None);
         }
@@ -205,7 +215,10 @@ impl PeerSession {
         if self.pc.signaling_state() != RtcSignalingState::HaveLocalOffer {
             return Ok(()); // a duplicate, or an answer to an offer we rolled back
         }
-        self.apply_remote(answer).await
+        self.setting_answer.set(true);
+        let applied = self.apply_remote(answer).await;
+        self.setting_answer.set(false);
+        applied
     }
 
     /// Sets the remote description and adds the candidates held for it.
