@@ -211,6 +211,11 @@ impl Harness {
         self.server.addr
     }
 
+    /// Whom `name` is in a call with, as the server sees it.
+    pub fn server_partner_of(&self, name: &str) -> Option<String> {
+        self.server.hub.partner_of(name)
+    }
+
     /// A browser logged in as `user`, in the lobby.
     pub async fn user(&self, user: &str) -> Browser {
         self.user_at(user, "/").await

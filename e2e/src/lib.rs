@@ -9,6 +9,7 @@
 mod browser;
 mod caddy;
 mod harness;
+pub mod mdn_client;
 pub mod mdn_server;
 mod turn;
 
