@@ -53,3 +53,12 @@ pub fn labelled(root: &Element, label: &str) -> Option<HtmlElement> {
         .find(|l| l.text_content().unwrap_or_default().trim() == label)?;
     root.query_selector(&format!("#{}", l.html_for())).ok()??.dyn_into().ok()
 }
+
+/// Frames the `<video>` has shown: Chromium counts them in
+/// getVideoPlaybackQuality(); Firefox leaves that at 0 for a live stream and
+/// counts painted frames instead.
+pub fn frames_shown(v: &web_sys::HtmlVideoElement) -> u32 {
+    let quality = v.get_video_playback_quality().total_video_frames();
+    let painted = js_sys::Reflect::get(v, &"mozPaintedFrames".into()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
+    quality.max(painted as u32)
+}

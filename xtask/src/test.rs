@@ -52,6 +52,14 @@ pub fn test(args: &[String]) -> Result<(), String> {
         wasm.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             .env("WASM_BINDGEN_TEST_TIMEOUT", "60");
         steps.push(("browser tests", wasm));
+        // The same wasm tests in Firefox ESR (prefs in webdriver.json).
+        let mut firefox = in_loopback_namespace(&["cargo", "test", "--target", "wasm32-unknown-unknown", "-p", "duet"]);
+        firefox
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
+            .env("GECKODRIVER", tools::cargo_bin().join("geckodriver"))
+            .env_remove("CHROMEDRIVER");
+        steps.push(("browser (Firefox)", firefox));
     }
 
     let mut outcomes = Vec::new();
