@@ -10,6 +10,10 @@ async fn f01_chromium_and_firefox_call_each_other_both_ways() {
         |h| async move {
             let alice = h.user("alice").await; // Chromium
             let bob = h.firefox("bob", "/").await;
+            // geckodriver cannot read the console: collect warnings and errors in the page.
+            bob.js("window.__problems = []; for (const k of ['warn', 'error']) { const o = console[k]; \
+                 console[k] = (...a) => { window.__problems.push(a.join(' ')); o.apply(console, a); }; } return 0")
+                .await;
             bob.login("bob").await;
 
             // Chromium calls Firefox: media both ways, mute shown across, hang-up from Chromium.
@@ -44,9 +48,11 @@ async fn f01_chromium_and_firefox_call_each_other_both_ways() {
             bob.wait_text("alice turned their camera off").await;
             bob.click("Hang up").await;
             alice.wait_no_button("Hang up").await;
-            // Nothing went wrong that only the console would show.
+            // Nothing went wrong that only the console would show, in either browser.
             let problems = alice.console_problems().await;
             assert!(problems.is_empty(), "Chromium's console during the calls: {problems:#?}");
+            let problems = bob.js("return window.__problems").await;
+            assert_eq!(problems, serde_json::json!([]), "Firefox's console during the calls");
         },
     )
     .await;
