@@ -345,6 +345,7 @@ impl Browser {
                  const pc = window.duetDiagnostics && window.duetDiagnostics.pc; if (!pc) return done(null); \
                  pc.getStats().then(stats => { let id = null; \
                    stats.forEach(s => { if (s.type === 'transport' && s.selectedCandidatePairId) id = s.selectedCandidatePairId; }); \
+                   if (!id) stats.forEach(s => { if (s.type === 'candidate-pair' && s.selected) id = s.id; }); \
                    const pair = id && stats.get(id); const local = pair && stats.get(pair.localCandidateId); \
                    done(local ? local.candidateType : null); }, () => done(null));",
             )

@@ -57,3 +57,72 @@ async fn f01_chromium_and_firefox_call_each_other_both_ways() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f02_a_relayed_call_with_firefox_survives_a_relay_restart_by_an_ice_restart() {
+    use duet_e2e::Coturn;
+    let dir = std::env::temp_dir().join(format!("duet-f02-{}", std::process::id()));
+    let turn = Coturn::start("relay-secret", &dir).await;
+    let (url, port) = (turn.url(), turn.port);
+    scenario(
+        "f02",
+        |c| {
+            c.turn_urls = vec![url];
+            c.turn_secret = Some("relay-secret".parse().unwrap());
+        },
+        |h| async move {
+            let alice = h.user_at("alice", "/?grace=2").await; // Chromium
+            let bob = h.firefox("bob", "/?grace=2").await;
+            bob.login("bob").await;
+            alice.set_relay_only().await;
+            bob.set_relay_only().await;
+            alice.click("Call bob").await;
+            bob.click("Accept").await;
+            alice.assert_media_flows().await;
+            bob.assert_media_flows().await;
+            for b in [&alice, &bob] {
+                let kind = wait_until(&format!("{}: a selected pair", b.user), WAIT, || async {
+                    b.selected_local_candidate_type().await
+                })
+                .await;
+                assert_eq!(kind, "relay", "{}: relayed", b.user);
+            }
+
+            let ufrag = |b: &duet_e2e::Browser| {
+                let b = b.clone();
+                async move {
+                    b.js("const pc = window.duetDiagnostics.pc; \
+                          return pc ? pc.localDescription.sdp.match(/a=ice-ufrag:(\\S+)/)[1] : ''")
+                        .await
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned()
+                }
+            };
+            let before = (ufrag(&alice).await, ufrag(&bob).await);
+
+            drop(turn);
+            wait_until("the old relay's port to close", WAIT, || async {
+                tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err().then_some(())
+            })
+            .await;
+            let _turn = Coturn::start_on(port, "relay-secret", &dir).await;
+            for b in [&alice, &bob] {
+                let peer = if b.user == "alice" { "bob" } else { "alice" };
+                b.wait_text(&format!("In a call with {peer}")).await;
+                let (stalled, _) = b.remote_frames().await;
+                wait_until(&format!("{}: frames again", b.user), WAIT, || async {
+                    (b.remote_frames().await.0 > stalled + 5).then_some(())
+                })
+                .await;
+                b.assert_media_flows().await;
+            }
+            let after = (ufrag(&alice).await, ufrag(&bob).await);
+            assert!(
+                after.0 != before.0 && after.1 != before.1,
+                "new ICE credentials on both sides: {before:?} → {after:?}"
+            );
+        },
+    )
+    .await;
+}
