@@ -81,7 +81,8 @@ pub fn test(args: &[String]) -> Result<(), String> {
         // The release package: the bundle in dist/ and duet-server with it inside.
         let bundle_ok = crate::dist::dist().is_ok();
         let (ok, passed, failed) = if bundle_ok {
-            let mut e2e = in_loopback_namespace(&["cargo", "test", "-p", "duet-e2e", "--", "--test-threads=1"]);
+            let mut e2e =
+                in_loopback_namespace(&["cargo", "test", "--no-fail-fast", "-p", "duet-e2e", "--", "--test-threads=1"]);
             e2e.env("DUET_DIST", tools::root().join("dist"));
             let (ok, out) = tee(e2e);
             let (p, f) = count(&out);
