@@ -353,6 +353,18 @@ impl Browser {
         v.as_str().map(str::to_owned)
     }
 
+    /// The local ICE username fragment of the call's connection (it changes
+    /// with every ICE restart).
+    pub async fn ice_ufrag(&self) -> String {
+        self.js("const pc = window.duetDiagnostics && window.duetDiagnostics.pc; \
+             const m = pc && pc.localDescription && pc.localDescription.sdp.match(/a=ice-ufrag:(\\S+)/); \
+             return m ? m[1] : ''")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// Open peer connections, per the page's diagnostics.
     pub async fn open_peer_connections(&self) -> i64 {
         self.js("return window.duetDiagnostics ? window.duetDiagnostics.openPeerConnections : 0")

@@ -53,6 +53,18 @@ impl Coturn {
         Coturn { _child: child, port, log }
     }
 
+    /// Stops this coturn (its allocations, and calls' relayed paths, go with
+    /// it) and waits until its port is closed; returns the port.
+    pub async fn stop(self) -> u16 {
+        let port = self.port;
+        drop(self);
+        crate::wait_until("the relay's port to close", Duration::from_secs(15), || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err().then_some(())
+        })
+        .await;
+        port
+    }
+
     pub fn url(&self) -> String {
         format!("turn:127.0.0.1:{}?transport=udp", self.port)
     }

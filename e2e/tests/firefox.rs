@@ -63,7 +63,7 @@ async fn f02_a_relayed_call_with_firefox_survives_a_relay_restart_by_an_ice_rest
     use duet_e2e::Coturn;
     let dir = std::env::temp_dir().join(format!("duet-f02-{}", std::process::id()));
     let turn = Coturn::start("relay-secret", &dir).await;
-    let (url, port) = (turn.url(), turn.port);
+    let url = turn.url();
     scenario(
         "f02",
         |c| {
@@ -88,24 +88,8 @@ async fn f02_a_relayed_call_with_firefox_survives_a_relay_restart_by_an_ice_rest
                 assert_eq!(kind, "relay", "{}: relayed", b.user);
             }
 
-            let ufrag = |b: &duet_e2e::Browser| {
-                let b = b.clone();
-                async move {
-                    b.js("const pc = window.duetDiagnostics.pc; \
-                          return pc ? pc.localDescription.sdp.match(/a=ice-ufrag:(\\S+)/)[1] : ''")
-                        .await
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned()
-                }
-            };
-            let before = (ufrag(&alice).await, ufrag(&bob).await);
-
-            drop(turn);
-            wait_until("the old relay's port to close", WAIT, || async {
-                tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err().then_some(())
-            })
-            .await;
+            let before = (alice.ice_ufrag().await, bob.ice_ufrag().await);
+            let port = turn.stop().await;
             let _turn = Coturn::start_on(port, "relay-secret", &dir).await;
             for b in [&alice, &bob] {
                 let peer = if b.user == "alice" { "bob" } else { "alice" };
@@ -117,7 +101,7 @@ async fn f02_a_relayed_call_with_firefox_survives_a_relay_restart_by_an_ice_rest
                 .await;
                 b.assert_media_flows().await;
             }
-            let after = (ufrag(&alice).await, ufrag(&bob).await);
+            let after = (alice.ice_ufrag().await, bob.ice_ufrag().await);
             assert!(
                 after.0 != before.0 && after.1 != before.1,
                 "new ICE credentials on both sides: {before:?} → {after:?}"

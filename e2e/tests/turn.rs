@@ -92,7 +92,7 @@ async fn t02_a_wrong_secret_fails_clearly_and_a_fixed_one_works_next_call() {
 async fn t03_a_relay_restart_mid_call_is_survived_by_an_ice_restart() {
     let dir = std::env::temp_dir().join(format!("duet-t03-{}", std::process::id()));
     let turn = Coturn::start("relay-secret", &dir).await;
-    let (url, port) = (turn.url(), turn.port);
+    let url = turn.url();
     scenario(
         "t03",
         |c| {
@@ -108,25 +108,10 @@ async fn t03_a_relay_restart_mid_call_is_survived_by_an_ice_restart() {
             call(&alice, &bob).await;
             alice.assert_media_flows().await;
             bob.assert_media_flows().await;
-            let ufrag = |b: &Browser| {
-                let b = b.clone();
-                async move {
-                    b.js("const pc = window.duetDiagnostics.pc; \
-                          return pc ? pc.localDescription.sdp.match(/a=ice-ufrag:(\\S+)/)[1] : ''")
-                        .await
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned()
-                }
-            };
-            let before = ufrag(&alice).await;
+            let before = alice.ice_ufrag().await;
 
             // The relay goes away: its allocations, and so the media path, with it.
-            drop(turn);
-            wait_until("the old relay's port to close", WAIT, || async {
-                tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err().then_some(())
-            })
-            .await;
+            let port = turn.stop().await;
             alice.wait_text("Reconnecting to bob").await;
             let _turn = Coturn::start_on(port, "relay-secret", &dir).await;
 
@@ -142,7 +127,7 @@ async fn t03_a_relay_restart_mid_call_is_survived_by_an_ice_restart() {
                 b.assert_media_flows().await;
                 assert_eq!(b.selected_local_candidate_type().await.as_deref(), Some("relay"));
             }
-            assert_ne!(ufrag(&alice).await, before, "new ICE credentials: an ICE restart, not a lucky resume");
+            assert_ne!(alice.ice_ufrag().await, before, "new ICE credentials: an ICE restart, not a lucky resume");
         },
     )
     .await;
