@@ -111,6 +111,11 @@ pub fn test(args: &[String]) -> Result<(), String> {
     for o in &outcomes {
         eprintln!("{:>4}  {:<14} {} passed, {} failed", if o.ok { "ok" } else { "FAIL" }, o.step, o.passed, o.failed);
     }
+    if skip_browser {
+        for step in ["browser tests", "browser (Firefox)", "end-to-end", "dev loop", "bench smoke"] {
+            eprintln!("skip  {step:<14} skipped (--skip-browser)");
+        }
+    }
     let passed: u64 = outcomes.iter().map(|o| o.passed).sum();
     // A step that failed without a test failing (fmt, clippy, a build) still counts once.
     let failed: u64 = outcomes.iter().map(|o| if o.ok { o.failed } else { o.failed.max(1) }).sum();
