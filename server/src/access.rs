@@ -185,16 +185,9 @@ pub fn generated_key_file(state_dir: &Path) -> Result<(PathBuf, String), String>
         let mut bytes = [0u8; 24];
         getrandom::fill(&mut bytes).map_err(|e| format!("no random source: {e}"))?;
         let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-        std::fs::create_dir_all(state_dir).map_err(|e| format!("making {}: {e}", state_dir.display()))?;
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
         let text = format!("# made by duet-server for --tls-self-signed; one key per line\n{key}\n");
-        use std::io::Write;
-        opts.open(&path)
-            .and_then(|mut f| f.write_all(text.as_bytes()))
-            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        // Another process making it first is fine: its key is read below.
+        crate::private_file::create(&path, text.as_bytes())?;
     }
     let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));

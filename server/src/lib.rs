@@ -16,6 +16,7 @@ mod metrics;
 pub mod names;
 mod origin;
 mod per_ip;
+mod private_file;
 mod rate;
 mod security_headers;
 pub mod session;

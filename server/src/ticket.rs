@@ -79,7 +79,7 @@ impl Tickets {
             return Ok(Tickets::new(key, ttl));
         }
         let t = Tickets::ephemeral(ttl);
-        if create_private(state_dir, &path, B64.encode(t.key).as_bytes())? {
+        if crate::private_file::create(&path, B64.encode(t.key).as_bytes())? {
             tracing::info!(path = %path.display(), "made the resume-ticket key");
             return Ok(t);
         }
@@ -136,34 +136,6 @@ fn read_key(path: &Path) -> Result<Option<[u8; 32]>, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("reading {}: {e}", path.display())),
     }
-}
-
-/// Writes `bytes` to `path` (mode 0600) unless it exists; false if it did.
-/// The file appears whole or not at all (written aside, then linked in).
-fn create_private(dir: &Path, path: &Path, bytes: &[u8]) -> Result<bool, String> {
-    use std::io::Write;
-    let fail = |what: &Path, e: std::io::Error| format!("writing {}: {e}", what.display());
-    std::fs::create_dir_all(dir).map_err(|e| format!("making --state-dir {}: {e}", dir.display()))?;
-    let tmp = dir.join(format!(".{SECRET_FILE}.{}.{:x}", std::process::id(), rand_u64()));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(&tmp).map_err(|e| fail(&tmp, e))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| fail(&tmp, e))?;
-    let linked = std::fs::hard_link(&tmp, path);
-    let _ = std::fs::remove_file(&tmp);
-    match linked {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(fail(path, e)),
-    }
-}
-
-fn rand_u64() -> u64 {
-    let mut b = [0u8; 8];
-    getrandom::fill(&mut b).expect("the system random source");
-    u64::from_le_bytes(b)
 }
 
 /// Where state lives when `--state-dir` is not given: systemd's

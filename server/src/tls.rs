@@ -108,22 +108,11 @@ fn self_signed(dir: &Path, names: &[String]) -> Result<(PathBuf, PathBuf), Strin
     }
     std::fs::create_dir_all(dir).map_err(|e| format!("making {}: {e}", dir.display()))?;
     let made = rcgen::generate_simple_self_signed(names.to_vec()).map_err(|e| format!("making a certificate: {e}"))?;
-    write_private(&key, made.key_pair.serialize_pem().as_bytes())?;
+    crate::private_file::replace(&key, made.key_pair.serialize_pem().as_bytes())?;
     std::fs::write(&cert, made.cert.pem()).map_err(|e| format!("writing {}: {e}", cert.display()))?;
     std::fs::write(&listed, wanted).map_err(|e| format!("writing {}: {e}", listed.display()))?;
     tracing::info!(path = %cert.display(), "made a self-signed certificate for {}", names.join(", "));
     Ok((cert, key))
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let _ = std::fs::remove_file(path);
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(path).map_err(|e| format!("writing {}: {e}", path.display()))?;
-    f.write_all(bytes).map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
 /// The names a LAN certificate should cover: localhost, this machine's host
