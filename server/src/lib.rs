@@ -11,6 +11,7 @@ mod config;
 mod connection;
 mod embedded;
 pub mod hub;
+pub mod ids;
 mod listener;
 mod metrics;
 pub mod names;
@@ -26,6 +27,9 @@ pub mod testing;
 pub mod ticket;
 pub mod tls;
 pub mod turn;
+
+/// Cluster events queued for the hub before the backplane waits for it.
+const CLUSTER_EVENTS: usize = 1024;
 
 use std::{
     net::SocketAddr,
@@ -270,8 +274,10 @@ fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Resu
             let node = settings.node.clone();
             let (backplane, links) =
                 RedisBackplane::new(settings).map_err(|e| ServeError::Config(format!("--redis-url: {e}")))?;
-            let hub = Arc::new(Hub::with_backplane(metrics, config.ice(), backplane).with_tickets(tickets));
-            links.start(hub.clone(), shutdown.clone());
+            let hub = Arc::new(Hub::with_backplane(metrics.clone(), config.ice(), backplane).with_tickets(tickets));
+            let (events, cluster) = tokio::sync::mpsc::channel(CLUSTER_EVENTS);
+            tokio::spawn(hub::follow_cluster(hub.clone(), cluster));
+            links.start(events, metrics, shutdown.clone());
             tracing::info!(%node, "clustered through Redis");
             hub
         }

@@ -5,10 +5,13 @@
 //! single-process backend: claims are a set, and there is nobody else to
 //! send to. [`redis::RedisBackplane`] coordinates several nodes through Redis
 //! (see docs/cluster.md). Sends are queued, never awaited, so the hub's
-//! critical sections stay synchronous; a send that cannot be delivered comes
-//! back to the hub as [`crate::Hub::on_undeliverable`].
+//! critical sections stay synchronous. What the cluster says back (messages
+//! for local users, broadcasts, undeliverable sends, nodes that stopped) reaches
+//! the hub as [`ClusterEvent`]s on a bounded channel: the backplane never
+//! holds the hub.
 
 pub mod redis;
+mod redis_keys;
 
 use std::{
     collections::HashSet,
@@ -19,11 +22,10 @@ use std::{
 use duet_protocol::{ServerMessage, UserStatus};
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
 
-use crate::hub::ConnId;
-
-/// A node's identity in the cluster.
-pub type NodeId = Arc<str>;
+use crate::ids::ConnId;
+pub use crate::ids::NodeId;
 
 /// Why the cluster could not be reached.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,6 +72,29 @@ impl Broadcast {
             | Broadcast::Chat { node, .. } => node,
         }
     }
+}
+
+/// What the cluster tells this node's hub, in the order it happened.
+#[derive(Debug)]
+pub enum ClusterEvent {
+    /// A message for one of this node's users.
+    Routed(Routed),
+    /// A message from another node for everyone.
+    Broadcast(Broadcast),
+    /// A queued message that could not be delivered.
+    Undeliverable { msg: Routed, why: Unreachable },
+    /// The link is (re)established: rosters are exchanged both ways.
+    Linked,
+    /// Others had purged this node and it re-claimed its users: they are
+    /// announced again.
+    Relinked,
+    /// Asks for every local user's name and the connection that claimed it,
+    /// to claim them again.
+    Claims(oneshot::Sender<Vec<(String, ConnId)>>),
+    /// Another node took `name` while this one was cut off.
+    ClaimLost { name: String, conn: ConnId },
+    /// The nodes still sending heartbeats; users of any other are gone.
+    NodesAlive(HashSet<NodeId>),
 }
 
 pub trait Backplane: Send + Sync + Debug {

@@ -25,58 +25,11 @@ use std::{
 
 use futures_util::{future::BoxFuture, StreamExt};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio_util::sync::CancellationToken;
 
-use super::{Backplane, Broadcast, NodeId, Routed, Unreachable};
-use crate::{hub::ConnId, Hub, Metrics};
-
-/// Claims (and reclaims): set if free or already ours.
-const CLAIM: &str = r#"
-local v = redis.call('GET', KEYS[1])
-if v == false or v == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  redis.call('SADD', KEYS[2], ARGV[3])
-  return 1
-end
-return 0
-"#;
-
-/// Compare-and-delete: only the holder's own claim goes.
-const RELEASE: &str = r#"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('SREM', KEYS[2], ARGV[2])
-end
-return 1
-"#;
-
-/// Records this node's heartbeat in Redis' clock (so nodes' clocks need not
-/// agree); returns [now in ms, 1 if the entry was missing].
-const HEARTBEAT: &str = r#"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local fresh = redis.call('HSET', KEYS[1], ARGV[1], now)
-return {now, fresh}
-"#;
-
-/// Removes a stopped node: only claims still holding its id, its name set
-/// and its heartbeat. Idempotent, so every survivor may run it.
-const PURGE: &str = r#"
-local prefix = ARGV[1] .. '/'
-local n = 0
-for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local k = ARGV[2] .. name
-  local v = redis.call('GET', k)
-  if v and string.sub(v, 1, #prefix) == prefix then
-    redis.call('DEL', k)
-    n = n + 1
-  end
-end
-redis.call('DEL', KEYS[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
-return n
-"#;
+use super::{redis_keys::Keys, Backplane, Broadcast, ClusterEvent, NodeId, Routed, Unreachable};
+use crate::{ids::ConnId, Metrics};
 
 /// Settings of a Redis-coordinated node.
 #[derive(Debug, Clone)]
@@ -112,38 +65,6 @@ enum Out {
     Route { node: NodeId, msg: Routed },
     Broadcast(Broadcast),
     Release { name: String, conn: ConnId },
-}
-
-#[derive(Debug)]
-struct Keys {
-    prefix: String,
-    node: NodeId,
-}
-
-impl Keys {
-    fn user(&self, name: &str) -> String {
-        format!("{}:user:{name}", self.prefix)
-    }
-    fn users_of(&self, node: &str) -> String {
-        format!("{}:node:{node}:users", self.prefix)
-    }
-    fn nodes(&self) -> String {
-        format!("{}:nodes", self.prefix)
-    }
-    fn to(&self, node: &str) -> String {
-        format!("{}:to:{node}", self.prefix)
-    }
-    fn all(&self) -> String {
-        format!("{}:all", self.prefix)
-    }
-    fn purge(&self, node: &str) -> redis::Cmd {
-        let mut c = redis::cmd("EVAL");
-        c.arg(PURGE).arg(2).arg(self.users_of(node)).arg(self.nodes()).arg(node).arg(format!("{}:user:", self.prefix));
-        c
-    }
-    fn claim_value(&self, conn: ConnId) -> String {
-        format!("{}/{conn}", self.node)
-    }
 }
 
 #[derive(Debug)]
@@ -207,10 +128,8 @@ impl Backplane for RedisBackplane {
                 return Err(Unreachable::Down);
             }
             let mut c = self.commands.clone();
-            let got: i64 = claim_cmd(&self.keys, name, conn, self.claim_ttl)
-                .query_async(&mut c)
-                .await
-                .map_err(|_| Unreachable::Down)?;
+            let got: i64 =
+                self.keys.claim(name, conn, self.claim_ttl).query_async(&mut c).await.map_err(|_| Unreachable::Down)?;
             Ok(got == 1)
         })
     }
@@ -236,23 +155,12 @@ impl Backplane for RedisBackplane {
     }
 }
 
-fn claim_cmd(keys: &Keys, name: &str, conn: ConnId, ttl: Duration) -> redis::Cmd {
-    let mut c = redis::cmd("EVAL");
-    c.arg(CLAIM)
-        .arg(2)
-        .arg(keys.user(name))
-        .arg(keys.users_of(&keys.node))
-        .arg(keys.claim_value(conn))
-        .arg(ttl.as_millis() as u64)
-        .arg(name);
-    c
-}
-
 impl Links {
     /// Starts the publisher, subscriber and keeper; they stop with `shutdown`.
-    pub fn start(self, hub: Arc<Hub>, shutdown: CancellationToken) {
+    pub fn start(self, hub: mpsc::Sender<ClusterEvent>, metrics: Arc<Metrics>, shutdown: CancellationToken) {
         let link = Arc::new(Link {
             hub,
+            metrics,
             keys: self.keys,
             commands: self.commands,
             up: self.up,
@@ -266,7 +174,9 @@ impl Links {
 }
 
 struct Link {
-    hub: Arc<Hub>,
+    /// Where events for the hub go; a full channel holds the link back.
+    hub: mpsc::Sender<ClusterEvent>,
+    metrics: Arc<Metrics>,
     keys: Arc<Keys>,
     commands: ConnectionManager,
     up: Arc<AtomicBool>,
@@ -277,7 +187,13 @@ struct Link {
 
 impl Link {
     fn metrics(&self) -> &Metrics {
-        &self.hub.metrics
+        &self.metrics
+    }
+
+    /// Hands `event` to the hub (nothing to do once the hub is gone: the
+    /// server is stopping).
+    async fn tell(&self, event: ClusterEvent) {
+        let _ = self.hub.send(event).await;
     }
 
     fn set_down(&self, why: &str) {
@@ -307,13 +223,7 @@ impl Link {
                         pipe.cmd("PUBLISH").arg(self.keys.all()).arg(json(b));
                     }
                     Out::Release { name, conn } => {
-                        pipe.cmd("EVAL")
-                            .arg(RELEASE)
-                            .arg(2)
-                            .arg(self.keys.user(name))
-                            .arg(self.keys.users_of(&self.keys.node))
-                            .arg(self.keys.claim_value(*conn))
-                            .arg(name);
+                        pipe.add_command(self.keys.release(name, *conn));
                     }
                 }
             }
@@ -331,8 +241,8 @@ impl Link {
                     match results.get(i) {
                         Some(redis::Value::Int(n)) if *n > 0 => {}
                         // Nobody subscribes to that node's channel: it stopped.
-                        Some(_) => self.hub.on_undeliverable(msg, &Unreachable::NoSuchNode),
-                        None => self.hub.on_undeliverable(msg, &Unreachable::Down),
+                        Some(_) => self.tell(ClusterEvent::Undeliverable { msg, why: Unreachable::NoSuchNode }).await,
+                        None => self.tell(ClusterEvent::Undeliverable { msg, why: Unreachable::Down }).await,
                     }
                 }
             }
@@ -384,12 +294,12 @@ impl Link {
                         let payload = m.get_payload_bytes();
                         if m.get_channel_name() == all {
                             match serde_json::from_slice::<Broadcast>(payload) {
-                                Ok(b) => self.hub.on_broadcast(b),
+                                Ok(b) => self.tell(ClusterEvent::Broadcast(b)).await,
                                 Err(e) => tracing::warn!("unreadable cluster broadcast: {e}"),
                             }
                         } else {
                             match serde_json::from_slice::<Routed>(payload) {
-                                Ok(r) => self.hub.on_routed(r),
+                                Ok(r) => self.tell(ClusterEvent::Routed(r)).await,
                                 Err(e) => tracing::warn!("unreadable routed message: {e}"),
                             }
                         }
@@ -409,38 +319,33 @@ impl Link {
             self.metrics().cluster_up.store(1, Relaxed);
             tracing::info!(node = %self.keys.node, "cluster link up; re-syncing presence");
         }
-        self.hub.announce_roster();
-        self.hub.request_rosters();
+        self.tell(ClusterEvent::Linked).await;
         Ok(())
     }
 
     async fn heartbeat(&self) -> Result<(i64, bool), redis::RedisError> {
         let mut c = self.commands.clone();
-        let (now, fresh): (i64, i64) = redis::cmd("EVAL")
-            .arg(HEARTBEAT)
-            .arg(1)
-            .arg(self.keys.nodes())
-            .arg(&*self.keys.node)
-            .query_async(&mut c)
-            .await?;
+        let (now, fresh): (i64, i64) = self.keys.heartbeat().query_async(&mut c).await?;
         Ok((now, fresh == 1))
     }
 
     /// Claims every local user's name again; a name someone else took
     /// meanwhile is lost (its holder here is told and disconnected).
     async fn reclaim(&self) -> Result<(), redis::RedisError> {
-        let claims = self.hub.local_claims();
+        let (reply, claims) = oneshot::channel();
+        self.tell(ClusterEvent::Claims(reply)).await;
+        let Ok(claims) = claims.await else { return Ok(()) };
         for chunk in claims.chunks(512) {
             let mut pipe = redis::pipe();
             for (name, conn) in chunk {
-                pipe.add_command(claim_cmd(&self.keys, name, *conn, self.settings.claim_ttl()));
+                pipe.add_command(self.keys.claim(name, *conn, self.settings.claim_ttl()));
             }
             let mut c = self.commands.clone();
             let got: Vec<i64> = pipe.query_async(&mut c).await?;
             for ((name, conn), ok) in chunk.iter().zip(got) {
                 if ok != 1 {
                     tracing::warn!(user = %name, "name taken elsewhere while this node was cut off");
-                    self.hub.claim_lost(name, *conn);
+                    self.tell(ClusterEvent::ClaimLost { name: name.clone(), conn: *conn }).await;
                 }
             }
         }
@@ -481,7 +386,7 @@ impl Link {
             }
             self.reclaim().await?;
             if fresh {
-                self.hub.announce_roster();
+                self.tell(ClusterEvent::Relinked).await;
             }
         }
         let mut c = self.commands.clone();
@@ -494,12 +399,9 @@ impl Link {
             }
         }
         // Users of nodes no longer beating (purged here or by another node).
-        for node in self.hub.remote_nodes() {
-            let alive = beats.get(&*node).is_some_and(|beat| now - beat <= timeout);
-            if !alive {
-                self.hub.drop_node(&node);
-            }
-        }
+        let alive =
+            beats.iter().filter(|(_, beat)| now - **beat <= timeout).map(|(node, _)| NodeId::from(node.as_str()));
+        self.tell(ClusterEvent::NodesAlive(alive.collect())).await;
         Ok(())
     }
 
