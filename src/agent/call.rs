@@ -12,7 +12,7 @@ use super::{
     peer::{self, PeerEvent, PeerSession},
     stats, Agent, REMOTE_VIDEO,
 };
-use crate::{i18n::Msg, store::Action};
+use crate::store::{Action, Msg};
 
 /// How often the stats panel and the quality indicator are refreshed.
 const STATS_EVERY_MS: u32 = 1000;

@@ -112,11 +112,11 @@ pub fn toggle_fullscreen(element_id: &str) {
 }
 
 /// The first of the browser's preferred languages that Duet speaks.
-pub fn browser_lang() -> crate::i18n::Lang {
+pub fn browser_lang() -> crate::store::Lang {
     let Some(nav) = web_sys::window().map(|w| w.navigator()) else { return Default::default() };
     let tags: Vec<String> = nav.languages().iter().filter_map(|v| v.as_string()).collect();
     let fallback = nav.language();
-    crate::i18n::Lang::preferred(tags.iter().map(String::as_str).chain(fallback.as_deref()))
+    crate::store::Lang::preferred(tags.iter().map(String::as_str).chain(fallback.as_deref()))
 }
 
 /// `<html lang=…>`, so screen readers pronounce the page right.

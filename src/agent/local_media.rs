@@ -9,10 +9,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{MediaStream, MediaStreamTrack, MediaStreamTrackState};
 
 use super::{js, level::LevelMeter, media, Agent, REMOTE_VIDEO};
-use crate::{
-    i18n::Msg,
-    store::{Action, DeviceKind},
-};
+use crate::store::{Action, DeviceKind, Msg};
 
 /// A camera/microphone stream being opened or open, not yet in a call.
 pub struct Warm {

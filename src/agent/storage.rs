@@ -40,11 +40,11 @@ pub fn set_device(kind: DeviceKind, id: Option<&str>) {
 const LANG: &str = "duet.lang";
 
 /// The language the user picked on an earlier visit.
-pub fn lang() -> Option<crate::i18n::Lang> {
-    LocalStorage::get::<String>(LANG).ok().and_then(|t| crate::i18n::Lang::from_tag(&t))
+pub fn lang() -> Option<crate::store::Lang> {
+    LocalStorage::get::<String>(LANG).ok().and_then(|t| crate::store::Lang::from_tag(&t))
 }
 
-pub fn set_lang(lang: crate::i18n::Lang) {
+pub fn set_lang(lang: crate::store::Lang) {
     let _ = LocalStorage::set(LANG, lang.tag());
 }
 

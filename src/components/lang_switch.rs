@@ -3,8 +3,8 @@ use yew::prelude::*;
 
 use crate::{
     hooks::{use_store, use_texts},
-    i18n::Lang,
-    store::Action,
+    i18n::texts,
+    store::{Action, Lang},
 };
 
 /// English or Korean; each language is listed under its own name.
@@ -26,7 +26,7 @@ pub fn lang_switch() -> Html {
             <label for="language">{ t.language }</label>
             <select id="language" {onchange}>
                 { for Lang::ALL.iter().map(|l| html! {
-                    <option value={l.tag()} lang={l.tag()} selected={*l == store.lang}>{ l.texts().language_name }</option>
+                    <option value={l.tag()} lang={l.tag()} selected={*l == store.lang}>{ texts(*l).language_name }</option>
                 }) }
             </select>
         </span>

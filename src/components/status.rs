@@ -3,8 +3,8 @@ use yew::prelude::*;
 
 use crate::{
     hooks::{use_action, use_store, use_texts},
-    i18n::Msg,
-    store::Action,
+    i18n::render,
+    store::{Action, Msg},
 };
 
 /// The live region: busy, declined, offline, call ended… are announced here.
@@ -29,12 +29,12 @@ pub fn status() -> Html {
         <div {class} role="status" aria-live="polite">
             if let Some(n) = &store.notice {
                 <p class={classes!(n.error.then_some("error"))}>
-                    <span>{ lang.render(&n.msg) }</span>
+                    <span>{ render(lang, &n.msg) }</span>
                     <button onclick={dismiss} aria-label={t.dismiss}>{ "×" }</button>
                 </p>
             }
             if let Some(issue) = &store.media.local_issue {
-                if !store.call.is_idle() { <p class="error"><span>{ lang.render(&Msg::Media(issue.clone())) }</span></p> }
+                if !store.call.is_idle() { <p class="error"><span>{ render(lang, &Msg::Media(issue.clone())) }</span></p> }
             }
         </div>
     }

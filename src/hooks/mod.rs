@@ -41,7 +41,7 @@ pub fn use_store() -> Store {
 /// The current language's texts.
 #[hook]
 pub fn use_texts() -> &'static crate::i18n::Texts {
-    use_store().lang.texts()
+    crate::i18n::texts(use_store().lang)
 }
 
 /// A callback that dispatches a fixed action.

@@ -1,7 +1,6 @@
 //! English announcements (the original wording).
 
-use super::Msg;
-use crate::store::{AccessRefusal, DeviceKind, LocalMediaIssue};
+use crate::store::{AccessRefusal, DeviceKind, LocalMediaIssue, Msg};
 
 pub fn render(m: &Msg) -> String {
     use Msg::*;

@@ -2,8 +2,7 @@
 
 use duet_protocol::ErrorCode;
 
-use super::Msg;
-use crate::store::{AccessRefusal, DeviceKind, LocalMediaIssue};
+use crate::store::{AccessRefusal, DeviceKind, LocalMediaIssue, Msg};
 
 pub fn render(m: &Msg) -> String {
     use Msg::*;

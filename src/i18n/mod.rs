@@ -3,61 +3,30 @@
 //! a switch changes it (remembered).
 //!
 //! Completeness is the compiler's job: [`Texts`] is a struct both languages
-//! fill field by field, and announcements ([`Msg`]) are rendered by an
-//! exhaustive `match` per language. Pure Rust, tested natively.
+//! fill field by field, and the store's announcements ([`Msg`]) are rendered
+//! by an exhaustive `match` per language. Pure Rust, tested natively. This
+//! module reads the store's vocabulary; the store never reads this one.
 
 mod en;
 mod en_msg;
 mod ko;
 mod ko_msg;
-mod msg;
 
-pub use msg::Msg;
+use crate::store::{Lang, Msg};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    En,
-    Ko,
+/// The strings of the views in `lang`.
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::En => &en::TEXTS,
+        Lang::Ko => &ko::TEXTS,
+    }
 }
 
-impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ko];
-
-    /// The language for a BCP 47 tag such as the browser's `navigator.language`.
-    pub fn from_tag(tag: &str) -> Option<Lang> {
-        let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "ko" => Some(Lang::Ko),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The first supported language of the user's preferences, else English.
-    pub fn preferred<'a>(tags: impl IntoIterator<Item = &'a str>) -> Lang {
-        tags.into_iter().find_map(Lang::from_tag).unwrap_or_default()
-    }
-
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ko => "ko",
-        }
-    }
-
-    pub fn texts(self) -> &'static Texts {
-        match self {
-            Lang::En => &en::TEXTS,
-            Lang::Ko => &ko::TEXTS,
-        }
-    }
-
-    pub fn render(self, m: &Msg) -> String {
-        match self {
-            Lang::En => en_msg::render(m),
-            Lang::Ko => ko_msg::render(m),
-        }
+/// What the store announced, said in `lang`.
+pub fn render(lang: Lang, m: &Msg) -> String {
+    match lang {
+        Lang::En => en_msg::render(m),
+        Lang::Ko => ko_msg::render(m),
     }
 }
 

@@ -3,7 +3,7 @@
 use duet_protocol::ErrorCode;
 
 use super::*;
-use crate::store::{AccessRefusal, DeviceKind, LocalMediaIssue};
+use crate::store::{AccessRefusal, DeviceKind, Lang, LocalMediaIssue, Msg};
 
 /// Every entry, rendered with sample arguments. The destructuring has no
 /// `..`, so a new field that is not listed here does not compile.
@@ -210,7 +210,7 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
 
 #[test]
 fn every_text_is_there_in_both_languages_and_translated() {
-    let (en, ko) = (entries(Lang::En.texts()), entries(Lang::Ko.texts()));
+    let (en, ko) = (entries(texts(Lang::En)), entries(texts(Lang::Ko)));
     assert_eq!(en.len(), ko.len());
     for ((key, e), (_, k)) in en.iter().zip(&ko) {
         assert!(!e.trim().is_empty() && !k.trim().is_empty(), "{key} is empty");
@@ -349,7 +349,7 @@ fn announcements() -> Vec<Msg> {
 #[test]
 fn every_announcement_reads_in_both_languages_with_its_details() {
     for m in announcements() {
-        let (en, ko) = (Lang::En.render(&m), Lang::Ko.render(&m));
+        let (en, ko) = (render(Lang::En, &m), render(Lang::Ko, &m));
         assert!(!en.is_empty() && !ko.is_empty(), "{m:?}");
         assert_ne!(en, ko, "{m:?} is not translated");
         assert!(!ko.is_ascii(), "{m:?} has no Korean: {ko}");

@@ -87,7 +87,7 @@ pub enum Effect {
     PrepareMedia,
     /// Mark the page as being in `lang`, and remember it if the user chose it.
     UseLang {
-        lang: crate::i18n::Lang,
+        lang: super::Lang,
         remember: bool,
     },
     /// Browser display modes; their state lives in the browser, not here.

@@ -12,6 +12,8 @@ mod access;
 mod browser;
 mod devices;
 mod effects;
+mod lang;
+mod msg;
 mod phase;
 mod reduce;
 pub mod shortcuts;
@@ -22,6 +24,8 @@ pub use access::{AccessRefusal, Credential};
 pub use browser::Lack;
 pub use devices::{Device, DeviceKind, Devices};
 pub use effects::{Effect, Effects};
+pub use lang::Lang;
+pub use msg::Msg;
 pub use phase::{CallPhase, ConnectionState, LocalMediaIssue, MediaFlags, Notice};
 pub use stats::{format_duration, CallStats, Quality, StatsSample, VideoFormat};
 pub use users::Users;
@@ -98,7 +102,7 @@ pub struct CallState {
     /// why and, for a key, asks for it.
     pub access_refused: Option<AccessRefusal>,
     /// The language of every view and announcement.
-    pub lang: crate::i18n::Lang,
+    pub lang: Lang,
     /// The latest status to announce (busy, declined, call ended…).
     pub notice: Option<Notice>,
     pub ice_servers: Vec<IceServer>,
@@ -157,9 +161,9 @@ pub enum Action {
     /// Open or close the lobby's camera and microphone check.
     ToggleDeviceCheck,
     /// The user picked a language (remembered for the next visit).
-    SetLang(crate::i18n::Lang),
+    SetLang(Lang),
     /// The language found at start (saved choice, else the browser's).
-    DetectedLang(crate::i18n::Lang),
+    DetectedLang(Lang),
     /// The remote video in a floating window, or back.
     TogglePictureInPicture,
     ToggleFullscreen,
@@ -200,7 +204,7 @@ pub enum Action {
     /// Camera/microphone trouble; the call goes on with what there is.
     LocalMedia(LocalMediaIssue),
     /// Something in the agent broke the call (e.g. the SDP was refused).
-    CallError(crate::i18n::Msg),
+    CallError(Msg),
     /// A line from the peer over the data channel.
     PeerChatReceived(String),
     /// The data channel opened or closed.
@@ -210,7 +214,7 @@ pub enum Action {
     /// Screen sharing started, or ended (by us or by the browser's own button).
     ScreenShared(bool),
     /// A device switch or screen share did not work; what was there stays.
-    MediaProblem(crate::i18n::Msg),
+    MediaProblem(Msg),
     /// The devices present now (at start, and on `devicechange`).
     DevicesFound(Devices),
 }

@@ -2,7 +2,7 @@
 
 use duet_protocol::SessionDescription;
 
-use crate::i18n::Msg;
+use super::Msg;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ConnectionState {
@@ -113,9 +113,5 @@ impl Notice {
     }
     pub fn error(msg: Msg) -> Self {
         Notice { msg, error: true }
-    }
-    /// The English wording (what tests and logs read).
-    pub fn text(&self) -> String {
-        crate::i18n::Lang::En.render(&self.msg)
     }
 }

@@ -5,11 +5,9 @@ use duet_protocol::{
     ClientMessage, ErrorCode, HangupReason, ServerMessage, SessionDescription, UserStatus, PROTOCOL_VERSION,
 };
 
-use crate::i18n::Msg;
-
 use super::{
     AccessRefusal, Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Credential, Effect, MediaFlags,
-    Notice, PeerChat, CHAT_HISTORY, MAX_ICE_RESTARTS,
+    Msg, Notice, PeerChat, CHAT_HISTORY, MAX_ICE_RESTARTS,
 };
 
 pub(super) fn apply(s: &mut CallState, action: Action) {

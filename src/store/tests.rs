@@ -14,9 +14,9 @@ fn run(s: CallState, actions: impl IntoIterator<Item = Action>) -> CallState {
     actions.into_iter().fold(s, CallState::reduce)
 }
 
-/// What a notice says (in English) and whether it is an error.
-fn said(n: &Notice) -> (String, bool) {
-    (n.text(), n.error)
+/// What a notice announces and whether it is an error.
+fn said(n: &Notice) -> (Msg, bool) {
+    (n.msg.clone(), n.error)
 }
 
 fn srv(m: ServerMessage) -> Action {
@@ -90,7 +90,7 @@ fn an_invalid_name_is_refused_before_connecting() {
     assert_eq!(s.connection, ConnectionState::Disconnected);
     assert!(s.notice.unwrap().error);
     let (s, _) = effects_of(&CallState::default(), Action::Login("x".repeat(33)));
-    assert!(s.notice.unwrap().text().contains("32"));
+    assert_eq!(s.notice.unwrap().msg, Msg::NameTooLong(32));
 }
 
 #[test]
@@ -104,7 +104,7 @@ fn on_a_baseline_server_the_userlist_confirms_login_and_a_rename_is_announced() 
         ],
     );
     assert!(!s.is_logged_in());
-    assert_eq!(s.notice.as_ref().unwrap().text(), "The name alice is taken; you are alice1");
+    assert_eq!(s.notice.as_ref().unwrap().msg, Msg::NameTaken { requested: "alice".into(), given: "alice1".into() });
     let s = s.reduce(srv(ServerMessage::UserList { users: vec!["alice".into(), "alice1".into()], busy: vec![] }));
     assert!(s.is_logged_in());
     assert_eq!(s.me.as_deref(), Some("alice1"));
@@ -118,7 +118,8 @@ fn the_server_refusing_the_name_returns_to_login_with_the_reason() {
         [Action::Login("bob".into()), srv(ServerMessage::error(ErrorCode::InvalidUsername, "the username is empty"))],
     );
     assert_eq!(s.connection, ConnectionState::Disconnected);
-    assert_eq!(said(&s.notice.unwrap()), (String::from("The username is empty"), true));
+    let reason = Msg::Server { code: ErrorCode::InvalidUsername, text: "the username is empty".into() };
+    assert_eq!(said(&s.notice.unwrap()), (reason, true));
 }
 
 #[test]
@@ -147,7 +148,7 @@ fn calling_rings_with_an_offer_and_a_timer() {
             Effect::StartRingTimer { peer: "alice".into() }
         ]
     );
-    assert_eq!(s.notice.unwrap().text(), "Calling alice…");
+    assert_eq!(s.notice.unwrap().msg, Msg::Calling("alice".into()));
 }
 
 #[test]
@@ -155,15 +156,15 @@ fn calls_that_cannot_be_placed_say_why() {
     let s = logged_in("alice", &["bob"]);
     let (s1, fx) = effects_of(&s, Action::Call("alice".into()));
     assert!(fx.is_empty() && s1.call.is_idle());
-    assert_eq!(s1.notice.unwrap().text(), "You cannot call yourself");
+    assert_eq!(s1.notice.unwrap().msg, Msg::CannotCallYourself);
     let (s2, fx) = effects_of(&s, Action::Call("zed".into()));
     assert!(fx.is_empty());
-    assert_eq!(s2.notice.unwrap().text(), "zed is not online");
+    assert_eq!(s2.notice.unwrap().msg, Msg::NotOnline("zed".into()));
     let busy =
         s.reduce(srv(ServerMessage::PresenceUpdate { available: vec![], busy: vec!["bob".into()], left: vec![] }));
     let (s3, fx) = effects_of(&busy, Action::Call("bob".into()));
     assert!(fx.is_empty() && s3.call.is_idle());
-    assert_eq!(s3.notice.unwrap().text(), "bob is busy in another call");
+    assert_eq!(s3.notice.unwrap().msg, Msg::Busy("bob".into()));
     let (_, fx) = effects_of(&CallState::default(), Action::Call("bob".into()));
     assert!(fx.is_empty(), "not logged in");
 }
@@ -197,7 +198,7 @@ fn an_incoming_offer_asks_the_user_and_accept_answers_it() {
         vec![Effect::PrepareMedia, Effect::StartRingTimer { peer: "alice".into() }],
         "nothing is answered automatically; the camera warms up while it rings"
     );
-    assert_eq!(s.notice.as_ref().unwrap().text(), "Incoming call from alice");
+    assert_eq!(s.notice.as_ref().unwrap().msg, Msg::IncomingCall("alice".into()));
     let (s, fx) = effects_of(&s, Action::Accept);
     assert_eq!(
         fx,
@@ -226,14 +227,14 @@ fn decline_tells_the_caller_and_releases_everything() {
     let (caller, fx) = effects_of(&caller, hangup("bob", "alice", HangupReason::Declined));
     assert!(caller.call.is_idle());
     assert_eq!(fx, vec![Effect::EndCall], "no hang-up is sent back");
-    assert_eq!(caller.notice.unwrap().text(), "bob declined the call");
+    assert_eq!(caller.notice.unwrap().msg, Msg::Declined("bob".into()));
 }
 
 #[test]
 fn an_mdn_peer_hanging_up_while_we_ring_reads_as_declined() {
     let caller = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
     let caller = caller.reduce(hangup("bob", "alice", HangupReason::Hangup));
-    assert_eq!(caller.notice.unwrap().text(), "bob declined the call");
+    assert_eq!(caller.notice.unwrap().msg, Msg::Declined("bob".into()));
 }
 
 #[test]
@@ -247,7 +248,7 @@ fn cancel_while_ringing_tells_the_callee_whose_dialog_closes() {
         .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }))
         .reduce(hangup("alice", "bob", HangupReason::Cancelled));
     assert!(callee.call.is_idle());
-    assert_eq!(callee.notice.unwrap().text(), "Missed call from alice");
+    assert_eq!(callee.notice.unwrap().msg, Msg::MissedCall("alice".into()));
 }
 
 #[test]
@@ -273,7 +274,7 @@ fn the_ring_times_out_on_both_sides_but_only_for_the_current_call() {
     assert!(fx.is_empty() && s2.call == s.call, "a stale timer for another call does nothing");
     let (s, fx) = effects_of(&s, Action::RingTimeout { peer: "bob".into() });
     assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Timeout)));
-    assert_eq!(s.notice.unwrap().text(), "No answer from bob");
+    assert_eq!(s.notice.unwrap().msg, Msg::NoAnswer("bob".into()));
 
     let callee = logged_in("bob", &["alice"]).reduce(srv(ServerMessage::VideoOffer {
         name: "alice".into(),
@@ -282,7 +283,7 @@ fn the_ring_times_out_on_both_sides_but_only_for_the_current_call() {
     }));
     let (callee, fx) = effects_of(&callee, Action::RingTimeout { peer: "alice".into() });
     assert!(callee.call.is_idle() && fx.contains(&Effect::EndCall));
-    assert_eq!(callee.notice.unwrap().text(), "Missed call from alice");
+    assert_eq!(callee.notice.unwrap().msg, Msg::MissedCall("alice".into()));
     // A timer firing after the call was accepted does nothing.
     let accepted = logged_in("bob", &["alice"])
         .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }))
@@ -400,16 +401,16 @@ fn hanging_up_tells_the_peer_and_ends_locally() {
     assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Hangup)));
     assert!(fx.contains(&Effect::EndCall));
     assert!(s.call.is_idle());
-    assert_eq!(s.notice.unwrap().text(), "Call with bob ended");
+    assert_eq!(s.notice.unwrap().msg, Msg::CallEnded("bob".into()));
 
     let (s, fx) = effects_of(&in_call("alice", "bob"), hangup("bob", "alice", HangupReason::Hangup));
     assert_eq!(fx, vec![Effect::EndCall]);
-    assert_eq!(s.notice.unwrap().text(), "bob hung up");
+    assert_eq!(s.notice.unwrap().msg, Msg::HungUp("bob".into()));
     let (s, _) = effects_of(&in_call("alice", "bob"), hangup("bob", "alice", HangupReason::Disconnected));
-    assert_eq!(s.notice.unwrap().text(), "bob went offline");
+    assert_eq!(s.notice.unwrap().msg, Msg::WentOffline("bob".into()));
     let (s, _) = effects_of(&in_call("alice", "bob"), hangup("bob", "alice", HangupReason::Failed));
     let n = s.notice.unwrap();
-    assert!(n.error && n.text().starts_with("The connection to bob failed"), "{n:?}");
+    assert!(n.error && n.msg == Msg::FailedWithoutRelay("bob".into()), "{n:?}");
 }
 
 #[test]
@@ -464,7 +465,7 @@ fn a_disconnect_gets_a_grace_period_and_a_reconnect_cancels_it() {
     let (gone, fx) = effects_of(&gone, Action::GraceExpired { generation });
     assert!(gone.call.is_idle());
     assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Failed)));
-    assert_eq!(said(&gone.notice.unwrap()), (String::from("The connection to bob was lost"), true));
+    assert_eq!(said(&gone.notice.unwrap()), (Msg::ConnectionLost("bob".into()), true));
     let generation = s.ice_generation;
     // A stale timer from an earlier blip is ignored.
     let twice = s.reduce(Action::PeerConnected).reduce(Action::PeerDisconnected);
@@ -484,12 +485,12 @@ fn accepted_not_connected(me: &str, peer: &str) -> CallState {
 #[test]
 fn failure_says_whether_a_turn_server_was_configured() {
     let (s, _) = effects_of(&accepted_not_connected("alice", "bob"), Action::PeerFailed);
-    assert!(s.notice.unwrap().text().contains("No TURN relay server is configured"));
+    assert_eq!(s.notice.unwrap().msg, Msg::FailedWithoutRelay("bob".into()));
     let mut with_turn = accepted_not_connected("alice", "bob");
     with_turn.ice_servers =
         vec![IceServer { urls: vec!["turn:127.0.0.1:3478".into()], username: None, credential: None }];
     let (s, _) = effects_of(&with_turn, Action::PeerFailed);
-    assert!(s.notice.unwrap().text().contains("even through the relay"));
+    assert_eq!(s.notice.unwrap().msg, Msg::FailedThroughRelay("bob".into()));
 }
 
 #[test]
@@ -615,7 +616,7 @@ fn choosing_a_device_switches_it_and_unplugging_falls_back_to_the_default() {
     // Switched to the default for now, but not forgotten for the next visit.
     assert_eq!(fx, vec![Effect::UseDevice { kind: DeviceKind::Camera, id: None }]);
     assert_eq!(s.devices.camera, None);
-    assert!(s.notice.unwrap().text().contains("camera was disconnected"));
+    assert_eq!(s.notice.unwrap().msg, Msg::DeviceUnplugged(DeviceKind::Camera));
     // Lists not known yet (no permission) are not an unplug.
     let s = in_call("alice", "bob").reduce(Action::ChooseDevice { kind: DeviceKind::Camera, id: Some("x".into()) });
     let (s, fx) = effects_of(&s, Action::DevicesFound(Devices::default()));
@@ -648,13 +649,13 @@ fn losing_the_server_for_good_ends_the_call_and_returns_to_login() {
     assert!(fx.contains(&Effect::EndCall));
     assert!(s.call.is_idle() && s.me.is_none() && s.users.is_empty());
     assert_eq!(s.connection, ConnectionState::Disconnected);
-    assert!(s.notice.unwrap().text().starts_with("Could not reconnect"));
+    assert!(matches!(s.notice.unwrap().msg, Msg::CouldNotReconnect(_)));
     // A baseline server's session is not resumed.
     let mut mdn = in_call("alice", "bob");
     mdn.duet_server = false;
     let mdn = mdn.reduce(Action::SocketClosed { code: 1006, reason: "closed".into() });
     assert_eq!(mdn.connection, ConnectionState::Disconnected);
-    assert!(mdn.notice.unwrap().text().starts_with("Lost the connection"));
+    assert!(matches!(mdn.notice.unwrap().msg, Msg::LostServer(_)));
     // Logging in again works.
     let (_, fx) = effects_of(
         &CallState::default().reduce(Action::SocketClosed { code: 1006, reason: "x".into() }),
@@ -668,7 +669,7 @@ fn an_offline_target_ends_the_outgoing_call_and_late_not_in_call_errors_are_quie
     let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
     let s = s.reduce(srv(ServerMessage::error(ErrorCode::TargetOffline, "bob is not online")));
     assert!(s.call.is_idle());
-    assert_eq!(said(&s.notice.clone().unwrap()), (String::from("bob is not online"), true));
+    assert_eq!(said(&s.notice.clone().unwrap()), (Msg::NotOnline("bob".into()), true));
     let s = s.reduce(Action::DismissNotice);
     let s = s.reduce(srv(ServerMessage::error(ErrorCode::NotInCall, "you are not in a call with bob")));
     assert_eq!(s.notice, None);
@@ -727,7 +728,7 @@ fn a_call_that_does_not_connect_in_time_fails_with_the_turn_hint() {
     let (failed, fx) = effects_of(&s, Action::ConnectTimeout { generation });
     assert!(failed.call.is_idle());
     assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Failed)));
-    assert!(failed.notice.unwrap().text().contains("No TURN relay server is configured"));
+    assert_eq!(failed.notice.unwrap().msg, Msg::FailedWithoutRelay("bob".into()));
 }
 
 #[test]
@@ -768,7 +769,7 @@ fn an_unreachable_cluster_ends_the_outgoing_call_and_says_so() {
     assert!(s.call.is_idle());
     assert_eq!(
         said(s.notice.as_ref().unwrap()),
-        ("Could not reach bob: the server's cluster link is down; try again shortly".into(), true)
+        (Msg::Server { code: ErrorCode::Unavailable, text: text.into() }, true)
     );
 }
 
@@ -783,7 +784,7 @@ fn a_dropped_socket_keeps_the_call_and_logs_back_in_with_the_token_and_the_call(
     assert_eq!(fx, vec![Effect::ScheduleReconnect { attempt: 1 }], "no EndCall: media flows peer to peer meanwhile");
     assert!(matches!(s.call, CallPhase::InCall { .. }));
     assert!(s.has_session() && !s.is_logged_in());
-    assert!(s.notice.as_ref().unwrap().text().contains("reconnecting"));
+    assert!(matches!(s.notice.as_ref().unwrap().msg, Msg::Reconnecting(_)));
     let (s, fx) = effects_of(&s, Action::Reconnect);
     assert_eq!(fx, vec![Effect::Connect { credential: None }]);
     let (s, fx) = effects_of(&s, srv(ServerMessage::Id { id: 9 }));
@@ -805,7 +806,7 @@ fn a_dropped_socket_keeps_the_call_and_logs_back_in_with_the_token_and_the_call(
     }));
     assert!(s.is_logged_in());
     assert!(matches!(s.call, CallPhase::InCall { ref peer, .. } if peer == "bob"));
-    assert_eq!(s.notice.unwrap().text(), "Reconnected to the server");
+    assert_eq!(s.notice.unwrap().msg, Msg::Reconnected);
 }
 
 #[test]
@@ -843,7 +844,7 @@ fn a_private_server_asks_for_the_key_once_and_a_wrong_one_is_forgotten() {
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(s.connection, ConnectionState::Disconnected);
     assert_eq!(s.access_refused, Some(AccessRefusal::KeyRequired));
-    assert!(said(s.notice.as_ref().unwrap()).0.contains("access key"));
+    assert_eq!(said(s.notice.as_ref().unwrap()), (Msg::Access(AccessRefusal::KeyRequired), true));
 
     // The key typed in is offered, and remembered.
     let (s, fx) = effects_of(&s, Action::EnterKey("  sesame-0123456789  ".into()));
@@ -857,7 +858,7 @@ fn a_private_server_asks_for_the_key_once_and_a_wrong_one_is_forgotten() {
     let (s, fx) = effects_of(&s, Action::SocketClosed { code: 4403, reason: "wrong access key".into() });
     assert_eq!(fx, vec![Effect::RememberCredential(None)]);
     assert_eq!((s.credential.clone(), s.access_refused), (None, Some(AccessRefusal::WrongKey)));
-    assert!(said(s.notice.as_ref().unwrap()).0.contains("not right"));
+    assert_eq!(said(s.notice.as_ref().unwrap()), (Msg::Access(AccessRefusal::WrongKey), true));
 }
 
 #[test]
@@ -896,7 +897,7 @@ fn a_site_token_names_us_and_an_expired_one_says_so() {
     assert_eq!(s.access_refused, Some(AccessRefusal::TokenExpired));
     assert_eq!(s.credential, None);
     assert!(!s.has_session());
-    assert!(said(s.notice.as_ref().unwrap()).0.contains("expired"));
+    assert_eq!(said(s.notice.as_ref().unwrap()), (Msg::Access(AccessRefusal::TokenExpired), true));
 }
 
 #[test]

@@ -1,10 +1,10 @@
-//! Announcements the store makes (the status line), as data: each language
-//! renders them its own way, and a new one cannot be added without both
-//! languages saying it (the renderers match exhaustively).
+//! Announcements the store makes (the status line), as data: the store says
+//! what happened, `i18n` says it in each language, and a new one cannot be
+//! added without both languages saying it (the renderers match exhaustively).
 
 use duet_protocol::ErrorCode;
 
-use crate::store::{AccessRefusal, DeviceKind, LocalMediaIssue};
+use super::{AccessRefusal, DeviceKind, LocalMediaIssue};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Msg {
