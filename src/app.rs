@@ -10,8 +10,8 @@ use crate::{
         CallView, Chat, DeviceCheck, IncomingCall, LangSwitch, Login, Privacy, ShortcutHelp, Status, Unsupported,
         UserList,
     },
-    hooks::{use_store, use_texts, StoreProvider},
-    store::Action,
+    hooks::{use_dispatch, use_select, use_texts, StoreProvider},
+    store::{Action, CallState},
 };
 
 #[derive(Debug, Clone, PartialEq, Routable)]
@@ -39,46 +39,61 @@ pub fn app() -> Html {
     }
 }
 
+/// Where the address bar should be for `s`: the store decides, the route
+/// follows (the route is read only once, at start, for a `/call/<name>` link).
+fn route_for(s: &CallState) -> Route {
+    match (s.has_session(), s.call.shows_call_view().then(|| s.peer()).flatten()) {
+        (true, Some(peer)) => Route::Call { user: peer.to_owned() },
+        (true, None) => Route::Lobby,
+        (false, _) => match &s.dial {
+            Some(user) => Route::Call { user: user.clone() },
+            None => Route::Login,
+        },
+    }
+}
+
+/// What the shell shows of the state.
+#[derive(Clone, PartialEq)]
+struct Shown {
+    route: Route,
+    lacking: bool,
+    logged_in: bool,
+    call_view: bool,
+    me: Option<String>,
+}
+
+impl Shown {
+    fn of(s: &CallState) -> Self {
+        Shown {
+            route: route_for(s),
+            lacking: !s.lacking.is_empty(),
+            logged_in: s.has_session(),
+            call_view: s.call.shows_call_view(),
+            me: s.me.clone(),
+        }
+    }
+}
+
 #[styled_component(Shell)]
 fn shell() -> Html {
-    let store = use_store();
-    let route = use_route::<Route>().unwrap_or(Route::NotFound);
+    let shown = use_select(Shown::of);
+    let dispatch = use_dispatch();
+    let opened_on = use_route::<Route>();
     let navigator = use_navigator();
-    let logged_in = store.has_session();
     let t = use_texts();
-    // The deep link already acted on, so returning to it does not redial.
-    let dialed = use_mut_ref(|| None::<String>);
-
     {
-        // Keep the address bar in step with the call, and act on /call/:user.
-        let store = store.clone();
-        let route = route.clone();
-        let dialed = dialed.clone();
-        let peer = store.peer().map(str::to_owned);
-        let in_call_view = store.call.shows_call_view();
-        let users_known = !store.users.is_empty();
-        use_effect_with((logged_in, peer, in_call_view, route.clone(), users_known), move |_| {
-            let Some(nav) = navigator else { return };
-            if !logged_in {
-                return;
+        // Opened on a click-to-call link: the store rings them after login.
+        use_effect_with((), move |_| {
+            if let Some(Route::Call { user }) = opened_on {
+                dispatch.dispatch(Action::OpenedCallLink(user));
             }
-            match (&route, store.peer()) {
-                (Route::Call { user }, None) if users_known && dialed.borrow().as_deref() != Some(user.as_str()) => {
-                    *dialed.borrow_mut() = Some(user.clone());
-                    store.dispatch(Action::Call(user.clone()));
-                }
-                (Route::Call { user }, None) if dialed.borrow().as_deref() == Some(user.as_str()) => {
-                    nav.replace(&Route::Lobby)
-                }
-                (Route::Call { user }, Some(p)) if in_call_view && user != p => {
-                    nav.replace(&Route::Call { user: p.to_owned() })
-                }
-                (Route::Login | Route::NotFound, None) => nav.replace(&Route::Lobby),
-                (Route::Lobby | Route::Login | Route::NotFound, Some(p)) if in_call_view => {
-                    *dialed.borrow_mut() = Some(p.to_owned());
-                    nav.push(&Route::Call { user: p.to_owned() })
-                }
-                _ => {}
+        });
+    }
+    {
+        // The address bar follows the state (never the other way round).
+        use_effect_with(shown.route.clone(), move |route| {
+            if let Some(nav) = navigator {
+                nav.replace(route);
             }
         });
     }
@@ -99,11 +114,12 @@ fn shell() -> Html {
         @media (max-width: 40rem) { .lobby { grid-template-columns: 1fr; } }
         "#
     );
-    let body = if !store.lacking.is_empty() {
+    let logged_in = shown.logged_in;
+    let body = if shown.lacking {
         html! { <Unsupported /> }
     } else if !logged_in {
         html! { <Login /> }
-    } else if store.call.shows_call_view() {
+    } else if shown.call_view {
         html! { <CallView /> }
     } else {
         html! { <div class="lobby"><div><UserList /><Privacy /><DeviceCheck /></div><Chat /></div> }
@@ -113,7 +129,7 @@ fn shell() -> Html {
             if logged_in {
                 <header>
                     <h1>{ "Duet" }</h1>
-                    <span>{ (t.signed_in_as)(store.me.as_deref().unwrap_or_default()) }</span>
+                    <span>{ (t.signed_in_as)(shown.me.as_deref().unwrap_or_default()) }</span>
                     <LangSwitch />
                 </header>
             }

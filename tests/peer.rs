@@ -13,9 +13,8 @@ use duet::{
         media::{open_local_media, open_track, Choice},
         peer::{IceSettings, PeerEvent, PeerSession},
     },
-    store::DeviceKind,
+    store::{DeviceKind, ToPeer},
 };
-use duet_protocol::ClientMessage;
 use support::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -25,7 +24,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[derive(Default)]
 struct Side {
-    outbox: RefCell<Vec<ClientMessage>>,
+    outbox: RefCell<Vec<ToPeer>>,
     connected: RefCell<bool>,
     tracks: RefCell<u32>,
     chat_ready: RefCell<bool>,
@@ -34,7 +33,8 @@ struct Side {
 
 fn reporter(side: Rc<Side>) -> Rc<dyn Fn(PeerEvent)> {
     Rc::new(move |ev| match ev {
-        PeerEvent::Signal(m) => side.outbox.borrow_mut().push(m),
+        PeerEvent::Offer(sdp) => side.outbox.borrow_mut().push(ToPeer::Offer(sdp)),
+        PeerEvent::Candidate(c) => side.outbox.borrow_mut().push(ToPeer::Candidate(c)),
         PeerEvent::Connected => *side.connected.borrow_mut() = true,
         PeerEvent::RemoteTrack => *side.tracks.borrow_mut() += 1,
         PeerEvent::Disconnected | PeerEvent::Failed => *side.connected.borrow_mut() = false,
@@ -57,8 +57,8 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
 
     let (sa, sb) = (Rc::new(Side::default()), Rc::new(Side::default()));
     let direct = IceSettings { servers: vec![], relay_only: false };
-    let a = PeerSession::new("b", false, &direct, Some(Clone::clone(&a_media)), reporter(sa.clone())).unwrap();
-    let b = PeerSession::new("a", true, &direct, Some(Clone::clone(&b_media)), reporter(sb.clone())).unwrap();
+    let a = PeerSession::new(false, &direct, Some(Clone::clone(&a_media)), reporter(sa.clone())).unwrap();
+    let b = PeerSession::new(true, &direct, Some(Clone::clone(&b_media)), reporter(sb.clone())).unwrap();
     a.open_chat();
     a.add_local_tracks(true, true, true); // negotiationneeded → offer
 
@@ -75,7 +75,7 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
         let from_b = std::mem::take(&mut *sb.outbox.borrow_mut());
         for m in from_a {
             match m {
-                ClientMessage::VideoOffer { sdp, .. } if !answered => {
+                ToPeer::Offer(sdp) if !answered => {
                     let answer = {
                         b.apply_remote(&sdp).await.unwrap();
                         b.open_chat();
@@ -85,12 +85,12 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
                     answered = true;
                     a.accept_answer(&answer).await.unwrap();
                 }
-                ClientMessage::NewIceCandidate { candidate, .. } => b.add_candidate(candidate).await,
+                ToPeer::Candidate(candidate) => b.add_candidate(candidate).await,
                 _ => {}
             }
         }
         for m in from_b {
-            if let ClientMessage::NewIceCandidate { candidate, .. } = m {
+            if let ToPeer::Candidate(candidate) = m {
                 a.add_candidate(candidate).await;
             }
         }
@@ -145,10 +145,7 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
     let before = frames_shown(&video);
     sleep(1000).await;
     assert!(frames_shown(&video) > before, "frames keep flowing after the switch");
-    assert!(
-        !sa.outbox.borrow().iter().any(|m| matches!(m, ClientMessage::VideoOffer { .. })),
-        "replaceTrack needs no renegotiation"
-    );
+    assert!(!sa.outbox.borrow().iter().any(|m| matches!(m, ToPeer::Offer(_))), "replaceTrack needs no renegotiation");
 
     // Muting disables the track rather than removing it.
     a.set_tracks(false, true);
@@ -175,12 +172,12 @@ async fn an_offer_right_behind_the_answer_is_applied_after_it() {
     let (sa, sb) = (Rc::new(Side::default()), Rc::new(Side::default()));
     let direct = IceSettings { servers: vec![], relay_only: false };
     // The caller impolite: the side that ignores a real collision.
-    let a = PeerSession::new("b", false, &direct, Some(Clone::clone(&a_media)), reporter(sa.clone())).unwrap();
-    let b = PeerSession::new("a", true, &direct, Some(Clone::clone(&b_media)), reporter(sb.clone())).unwrap();
+    let a = PeerSession::new(false, &direct, Some(Clone::clone(&a_media)), reporter(sa.clone())).unwrap();
+    let b = PeerSession::new(true, &direct, Some(Clone::clone(&b_media)), reporter(sb.clone())).unwrap();
     a.add_local_tracks(true, true, true);
     let offer = wait_for("a's offer", Duration::from_secs(5), || {
         sa.outbox.borrow().iter().find_map(|m| match m {
-            ClientMessage::VideoOffer { sdp, .. } => Some(sdp.clone()),
+            ToPeer::Offer(sdp) => Some(sdp.clone()),
             _ => None,
         })
     })
@@ -191,7 +188,7 @@ async fn an_offer_right_behind_the_answer_is_applied_after_it() {
     b.add_local_tracks(true, true, false);
     let reoffer = wait_for("b's renegotiation offer", Duration::from_secs(5), || {
         sb.outbox.borrow().iter().find_map(|m| match m {
-            ClientMessage::VideoOffer { sdp, .. } => Some(sdp.clone()),
+            ToPeer::Offer(sdp) => Some(sdp.clone()),
             _ => None,
         })
     })
@@ -229,12 +226,12 @@ async fn an_offer_right_behind_the_answer_is_applied_after_it() {
         let from_a = std::mem::take(&mut *sa.outbox.borrow_mut());
         let from_b = std::mem::take(&mut *sb.outbox.borrow_mut());
         for m in from_a {
-            if let ClientMessage::NewIceCandidate { candidate, .. } = m {
+            if let ToPeer::Candidate(candidate) = m {
                 b.add_candidate(candidate).await;
             }
         }
         for m in from_b {
-            if let ClientMessage::NewIceCandidate { candidate, .. } = m {
+            if let ToPeer::Candidate(candidate) = m {
                 a.add_candidate(candidate).await;
             }
         }

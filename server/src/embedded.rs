@@ -7,6 +7,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use crate::cache;
+
 pub struct Embedded {
     pub path: &'static str,
     pub raw: &'static [u8],
@@ -53,10 +55,10 @@ pub fn serve(path: &str, headers: &HeaderMap) -> Response {
     if let Some(enc) = encoding {
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
     }
-    let cache = if super::static_files::is_hashed_asset(file.path) && file.path != "/index.html" {
-        "public, max-age=31536000, immutable"
+    let cache = if cache::is_hashed_asset(file.path) && file.path != "/index.html" {
+        cache::IMMUTABLE
     } else {
-        "no-cache"
+        cache::REVALIDATE
     };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod backplane;
+mod cache;
 mod client_addr;
 mod config;
 mod connection;

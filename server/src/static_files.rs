@@ -17,6 +17,8 @@ use tower_http::{
     services::{ServeDir, ServeFile},
 };
 
+use crate::cache;
+
 const NOT_BUILT: &str = "<!doctype html><title>Duet</title><p>The Duet app has not been built. Run <code>cargo xtask serve</code>, or <code>trunk build --release</code> and start duet-server with <code>--static-dir dist</code>.</p>";
 
 pub fn service<S: Clone + Send + Sync + 'static>(dir: &Path) -> MethodRouter<S> {
@@ -35,17 +37,14 @@ async fn serve_file(dir: PathBuf, req: Request<Body>) -> Response {
     if leaves_dir(&dir, req.uri().path()) {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }
-    let hashed = is_hashed_asset(req.uri().path());
+    let hashed = cache::is_hashed_asset(req.uri().path());
     let svc = ServeDir::new(&dir).precompressed_gzip().precompressed_br().fallback(ServeFile::new(&index));
     let mut res = match svc.oneshot(req).await {
         Ok(res) => res.into_response(),
         Err(never) => match never {},
     };
-    let cache = if hashed && res.status().is_success() && !is_html(&res) {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
+    let cache =
+        if hashed && res.status().is_success() && !is_html(&res) { cache::IMMUTABLE } else { cache::REVALIDATE };
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }
@@ -107,24 +106,4 @@ pub async fn index_html(dir: &Path) -> Option<String> {
 /// Whether there is an app to serve at all.
 pub fn app_present(dir: &Path) -> bool {
     dir.join("index.html").is_file() || crate::embedded::present()
-}
-
-/// Trunk names assets `name-<16 hex digits>.ext`, and the wasm
-/// `name-<16 hex digits>_bg.wasm`.
-pub fn is_hashed_asset(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or("");
-    let stem = file.split('.').next().unwrap_or("");
-    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn trunk_hashed_names_are_recognized() {
-        assert!(super::is_hashed_asset("/duet-5f1c0e9b2a7d4c31_bg.wasm"));
-        assert!(super::is_hashed_asset("/duet-5f1c0e9b2a7d4c31.js"));
-        assert!(!super::is_hashed_asset("/index.html"));
-        assert!(!super::is_hashed_asset("/call/bob"));
-    }
 }

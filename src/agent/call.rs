@@ -3,33 +3,61 @@
 
 use std::rc::Rc;
 
-use duet_protocol::{ClientMessage, SessionDescription};
+use duet_protocol::{IceCandidate, SessionDescription};
 use gloo::timers::callback::Interval;
 use web_sys::MediaStream;
 
 use super::{
-    diagnostics, js, media,
+    diagnostics,
+    local_media::ScreenShare,
+    media,
     peer::{self, PeerEvent, PeerSession},
-    stats, Agent, REMOTE_VIDEO,
+    stats, Agent,
 };
-use crate::store::{Action, Msg};
+use crate::store::{Action, Msg, ToPeer};
 
 /// How often the stats panel and the quality indicator are refreshed.
 const STATS_EVERY_MS: u32 = 1000;
 
+/// The agent's part of the current call: the peer connection and what
+/// belongs to it. Dropping it ends them all.
+#[derive(Default)]
+pub struct CallSession {
+    /// Bumped whenever a call starts or ends, so async work for a call that
+    /// is already over drops what it made instead of installing it.
+    generation: u64,
+    session: Option<Rc<PeerSession>>,
+    /// Candidates that came before there was a peer connection to hold them.
+    early_candidates: Vec<IceCandidate>,
+    stats: Option<Interval>,
+    /// The screen we send instead of the camera.
+    pub screen: Option<ScreenShare>,
+}
+
+impl CallSession {
+    /// What the views show: our video (the screen while sharing, so the
+    /// preview shows what the peer sees) and the peer's.
+    pub fn streams(&self) -> (Option<MediaStream>, Option<MediaStream>) {
+        let Some(s) = &self.session else { return (None, None) };
+        // Clone::clone shares a stream; MediaStream::clone() would copy it.
+        let local = self.screen.as_ref().map(|x| Clone::clone(&x.stream)).or_else(|| s.local.clone());
+        (local, Some(Clone::clone(&s.remote)))
+    }
+}
+
 impl Agent {
-    pub(super) fn start_call(self: &Rc<Self>, peer: String, polite: bool) {
+    pub(super) fn start_call(self: &Rc<Self>, polite: bool) {
         self.drop_session();
         let generation = self.begin();
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let local = me.local_media().await;
-            if me.generation.get() != generation {
+            if me.generation() != generation {
                 local.as_ref().map(media::stop);
                 return;
             }
             let (ice, audio, video) = me.prefs();
-            match PeerSession::new(&peer, polite, &ice, local, me.reporter(generation)) {
+            match PeerSession::new(polite, &ice, local, me.reporter(generation)) {
                 Ok(s) => {
                     // Adding tracks fires negotiationneeded, which sends the offer.
                     s.open_chat();
@@ -41,10 +69,13 @@ impl Agent {
         });
     }
 
-    pub(super) fn answer(self: &Rc<Self>, peer: String, offer: SessionDescription, polite: bool) {
+    pub(super) fn answer(self: &Rc<Self>, offer: SessionDescription, polite: bool) {
         // Glare: our own ringing connection gives way, but its camera is reused.
-        let reused = self.inner.borrow_mut().session.take().and_then(reuse_local);
-        self.inner.borrow_mut().screen = None;
+        let reused = {
+            let mut call = self.call.borrow_mut();
+            call.screen = None;
+            call.session.take().and_then(reuse_local)
+        };
         let generation = self.begin();
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -52,20 +83,20 @@ impl Agent {
                 Some(s) => Some(s),
                 None => me.local_media().await,
             };
-            if me.generation.get() != generation {
+            if me.generation() != generation {
                 local.as_ref().map(media::stop);
                 return;
             }
             let (ice, audio, video) = me.prefs();
-            let session = match PeerSession::new(&peer, polite, &ice, local, me.reporter(generation)) {
+            let session = match PeerSession::new(polite, &ice, local, me.reporter(generation)) {
                 Ok(s) => s,
                 Err(e) => return me.dispatch.dispatch(Action::CallError(Msg::AnswerFailed(e))),
             };
             me.install(session.clone());
             // The callee never makes the first offer, so a glare is impossible here.
             match answer_offer(&session, &offer, audio, video).await {
-                Ok(answer) if me.generation.get() == generation => {
-                    me.send(&ClientMessage::VideoAnswer { name: None, target: peer, sdp: answer });
+                Ok(answer) if me.generation() == generation => {
+                    me.dispatch.dispatch(Action::Signal(ToPeer::Answer(answer)));
                 }
                 Ok(_) => {}
                 Err(e) => me.dispatch.dispatch(Action::CallError(Msg::AnswerFailed(e))),
@@ -76,19 +107,19 @@ impl Agent {
     pub(super) fn remote_offer(self: &Rc<Self>, sdp: SessionDescription) {
         let Some(s) = self.session() else { return };
         let me = self.clone();
+        let generation = self.generation();
         wasm_bindgen_futures::spawn_local(async move {
             match s.accept_offer(&sdp).await {
-                Ok(Some(answer)) => {
-                    me.send(&ClientMessage::VideoAnswer { name: None, target: s.peer.clone(), sdp: answer })
+                Ok(Some(answer)) if me.generation() == generation => {
+                    me.dispatch.dispatch(Action::Signal(ToPeer::Answer(answer)))
                 }
-                Ok(None) => {}
+                Ok(_) => {}
                 Err(e) => gloo::console::warn!(format!("renegotiation failed: {e}")),
             }
         });
     }
 
     pub(super) fn remote_answer(self: &Rc<Self>, sdp: SessionDescription) {
-        self.inner.borrow_mut().ring_timer = None;
         if let Some(s) = self.session() {
             let me = self.clone();
             wasm_bindgen_futures::spawn_local(async move {
@@ -99,46 +130,56 @@ impl Agent {
         }
     }
 
+    pub(super) fn remote_candidate(&self, c: IceCandidate) {
+        match self.session() {
+            Some(s) => wasm_bindgen_futures::spawn_local(async move { s.add_candidate(c).await }),
+            None => self.call.borrow_mut().early_candidates.push(c),
+        }
+    }
+
     /// The sink peer events go to; it holds the agent weakly so a closed
     /// session's late events cannot keep it alive.
     fn reporter(self: &Rc<Self>, generation: u64) -> Rc<dyn Fn(PeerEvent)> {
         let me = Rc::downgrade(self);
         Rc::new(move |ev| {
             let Some(me) = me.upgrade() else { return };
-            if me.generation.get() != generation {
+            if me.generation() != generation {
                 return;
             }
-            match ev {
-                PeerEvent::Signal(m) => me.send(&m),
-                PeerEvent::Connected => {
-                    me.inner.borrow_mut().grace_timer = None;
-                    me.dispatch.dispatch(Action::PeerConnected)
-                }
-                PeerEvent::Disconnected => me.dispatch.dispatch(Action::PeerDisconnected),
-                PeerEvent::Failed => me.dispatch.dispatch(Action::PeerFailed),
-                PeerEvent::RemoteTrack => {
-                    me.show_media();
-                    me.dispatch.dispatch(Action::RemoteMedia)
-                }
-                PeerEvent::ChatReady(ready) => me.dispatch.dispatch(Action::PeerChatReady(ready)),
-                PeerEvent::Chat(text) => me.dispatch.dispatch(Action::PeerChatReceived(text)),
-            }
+            let action = match ev {
+                PeerEvent::Offer(sdp) => Action::Signal(ToPeer::Offer(sdp)),
+                PeerEvent::Candidate(c) => Action::Signal(ToPeer::Candidate(c)),
+                PeerEvent::Connected => Action::PeerConnected,
+                PeerEvent::Disconnected => Action::PeerDisconnected,
+                PeerEvent::Failed => Action::PeerFailed,
+                PeerEvent::RemoteTrack => Action::RemoteMedia,
+                PeerEvent::ChatReady(ready) => Action::PeerChatReady(ready),
+                PeerEvent::Chat(text) => Action::PeerChatReceived(text),
+            };
+            me.dispatch.dispatch(action);
         })
+    }
+
+    pub(super) fn session(&self) -> Option<Rc<PeerSession>> {
+        self.call.borrow().session.clone()
+    }
+
+    pub(super) fn generation(&self) -> u64 {
+        self.call.borrow().generation
     }
 
     /// Starts a new generation, so async work begun for earlier calls drops
     /// what it made instead of installing it.
     pub(super) fn begin(&self) -> u64 {
-        let g = self.generation.get() + 1;
-        self.generation.set(g);
-        g
+        let mut call = self.call.borrow_mut();
+        call.generation += 1;
+        call.generation
     }
 
     /// The camera and microphone for a call: the ones warmed up before it,
     /// or freshly opened.
     async fn local_media(&self) -> Option<MediaStream> {
-        let warm = self.inner.borrow_mut().warm.take();
-        self.inner.borrow_mut().meter = None;
+        let warm = self.local.borrow_mut().take_warm();
         match warm {
             Some(w) => w.stream().await,
             None => self.open_media().await,
@@ -146,7 +187,8 @@ impl Agent {
     }
 
     pub(super) async fn open_media(&self) -> Option<MediaStream> {
-        let choice = self.inner.borrow().choice.clone();
+        let devices = &self.state().devices;
+        let choice = media::Choice { camera: devices.camera.clone(), microphone: devices.microphone.clone() };
         let (stream, issue) = media::open_local_media(&choice).await;
         if let Some(issue) = issue {
             self.dispatch.dispatch(Action::LocalMedia(issue));
@@ -156,51 +198,51 @@ impl Agent {
         stream
     }
 
+    /// How to connect and what to send, as the store says now.
     fn prefs(&self) -> (peer::IceSettings, bool, bool) {
-        let i = self.inner.borrow();
-        (peer::IceSettings { servers: i.ice_servers.clone(), relay_only: i.relay_only }, i.mic_on, i.camera_on)
+        let s = self.state();
+        (
+            peer::IceSettings { servers: s.ice_servers.clone(), relay_only: s.relay_only },
+            s.media.mic_on,
+            s.media.camera_on,
+        )
     }
 
     /// Makes `s` the current session, handing it the early candidates, and
     /// starts reading its statistics.
     fn install(self: &Rc<Self>, s: Rc<PeerSession>) {
-        let mut inner = self.inner.borrow_mut();
+        let mut call = self.call.borrow_mut();
         diagnostics::current_peer(&s.pc);
-        s.buffer_candidates(std::mem::take(&mut inner.early_candidates));
+        s.buffer_candidates(std::mem::take(&mut call.early_candidates));
         let me = Rc::downgrade(self);
         let pc = s.pc.clone();
-        let generation = self.generation.get();
-        inner.stats_timer = Some(Interval::new(STATS_EVERY_MS, move || {
+        let generation = call.generation;
+        call.stats = Some(Interval::new(STATS_EVERY_MS, move || {
             let (me, pc) = (me.clone(), pc.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let sample = stats::sample(&pc).await;
                 let Some(me) = me.upgrade() else { return };
                 match sample {
-                    Ok(sample) if me.generation.get() == generation => me.dispatch.dispatch(Action::Stats(sample)),
+                    Ok(sample) if me.generation() == generation => me.dispatch.dispatch(Action::Stats(sample)),
                     Ok(_) => {}
                     Err(e) => gloo::console::warn!(format!("getStats failed: {e}")),
                 }
             });
         }));
-        inner.session = Some(s);
-        let speaker = inner.speaker.clone();
-        drop(inner);
-        self.show_media();
-        // The default output needs no call (and headless Chromium rejects one).
-        if let Some(speaker) = speaker.filter(|s| !s.is_empty()) {
-            js::set_sink(REMOTE_VIDEO, &speaker);
-        }
+        call.session = Some(s);
+        drop(call);
+        self.publish_media();
     }
 
     pub(super) fn drop_session(&self) {
-        let mut inner = self.inner.borrow_mut();
-        inner.screen = None;
-        inner.session = None;
-        inner.early_candidates.clear();
-        inner.ring_timer = None;
-        inner.grace_timer = None;
-        inner.connect_timer = None;
-        inner.stats_timer = None;
+        let old = {
+            let mut call = self.call.borrow_mut();
+            call.early_candidates.clear();
+            call.stats = None;
+            (call.screen.take(), call.session.take())
+        };
+        drop(old);
+        self.publish_media();
     }
 
     pub(super) fn end_call(&self) {

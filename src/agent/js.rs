@@ -30,38 +30,11 @@ pub fn error_name(e: &JsValue) -> String {
     e.dyn_ref::<web_sys::DomException>().map(|x| x.name()).unwrap_or_default()
 }
 
-/// The `<video>` with this id, if the view currently shows it.
-pub fn video(id: &str) -> Option<web_sys::HtmlVideoElement> {
-    web_sys::window()?.document()?.get_element_by_id(id)?.dyn_into().ok()
-}
-
-/// Shows `stream` in the `<video id=…>` unless it already does.
-pub fn show(id: &str, stream: Option<&web_sys::MediaStream>) {
-    if let Some(v) = video(id) {
-        let current = v.src_object();
-        if current.as_ref().map(|s| s.id()) != stream.map(|s| s.id()) {
-            v.set_src_object(stream);
-        }
-    }
-}
-
 /// Whether media elements can pick their audio output (`setSinkId`).
 pub fn can_set_sink_id() -> bool {
     let proto = js_sys::Reflect::get(&js_sys::global(), &"HTMLMediaElement".into())
         .and_then(|c| js_sys::Reflect::get(&c, &"prototype".into()));
     proto.is_ok_and(|p| js_sys::Reflect::has(&p, &"setSinkId".into()).unwrap_or(false))
-}
-
-/// Routes the `<video id=…>`'s sound to the speaker `sink` ("" = default).
-/// A refusal (device gone) leaves the sound where it was.
-pub fn set_sink(id: &str, sink: &str) {
-    // Where a browser cannot choose, the speaker picker is not shown either.
-    if !can_set_sink_id() {
-        return;
-    }
-    if let Some(v) = video(id) {
-        call_promise(&v, "setSinkId", &js_sys::Array::of1(&sink.into()));
-    }
 }
 
 /// Calls `obj.method(...args)`, an API web-sys does not bind (or binds only
@@ -97,17 +70,11 @@ fn toggle_mode(element: Option<web_sys::Element>, current: &str, enter: &str, ex
     }
 }
 
-pub fn toggle_picture_in_picture(video_id: &str) {
-    toggle_mode(
-        video(video_id).map(Into::into),
-        "pictureInPictureElement",
-        "requestPictureInPicture",
-        "exitPictureInPicture",
-    );
+pub fn toggle_picture_in_picture(video: Option<web_sys::Element>) {
+    toggle_mode(video, "pictureInPictureElement", "requestPictureInPicture", "exitPictureInPicture");
 }
 
-pub fn toggle_fullscreen(element_id: &str) {
-    let element = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(element_id));
+pub fn toggle_fullscreen(element: Option<web_sys::Element>) {
     toggle_mode(element, "fullscreenElement", "requestFullscreen", "exitFullscreen");
 }
 

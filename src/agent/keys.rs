@@ -5,11 +5,10 @@
 use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
-use yew::prelude::*;
 
-use crate::store::{shortcuts, CallState};
+use crate::{hooks::Dispatch, store::shortcuts};
 
-pub fn listen(dispatch: UseReducerDispatcher<CallState>) -> Option<EventListener> {
+pub fn listen(dispatch: Dispatch) -> Option<EventListener> {
     let window = web_sys::window()?;
     Some(EventListener::new(&window, "keydown", move |e| {
         let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };

@@ -1,20 +1,18 @@
 //! The lobby's microphone meter: an AnalyserNode on the preview's audio,
-//! read ten times a second into the `<meter>` the device check shows.
+//! read ten times a second and published for the device check's `<meter>`.
 
 use gloo::timers::callback::Interval;
-use wasm_bindgen::JsCast;
 use web_sys::{AudioContext, MediaStream};
 
-/// The element the meter writes to.
-pub const MIC_LEVEL: &str = "mic-level";
-
+/// A running measurement; dropping it stops it.
 pub struct LevelMeter {
     ctx: AudioContext,
     _poll: Interval,
 }
 
 impl LevelMeter {
-    pub fn new(stream: &MediaStream) -> Option<LevelMeter> {
+    /// Measures `stream`'s microphone, reporting its level (0 to 1) to `report`.
+    pub fn new(stream: &MediaStream, report: impl Fn(f64) + 'static) -> Option<LevelMeter> {
         if stream.get_audio_tracks().length() == 0 {
             return None;
         }
@@ -28,14 +26,9 @@ impl LevelMeter {
             analyser.get_float_time_domain_data(&mut buf);
             // RMS of the waveform; speech sits around 0.05–0.3.
             let rms = (buf.iter().map(|s| s * s).sum::<f32>() / buf.len() as f32).sqrt();
-            let level = (rms * 4.0).min(1.0);
-            let meter = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id(MIC_LEVEL))
-                .and_then(|e| e.dyn_into::<web_sys::HtmlMeterElement>().ok());
-            if let Some(m) = meter {
-                m.set_value(f64::from(level));
-            }
+            // Coarse steps, so the meter re-renders only when it would move.
+            let level = ((rms * 4.0).min(1.0) * 20.0).round() / 20.0;
+            report(f64::from(level));
         });
         Some(LevelMeter { ctx, _poll: poll })
     }

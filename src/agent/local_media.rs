@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{MediaStream, MediaStreamTrack, MediaStreamTrackState};
 
-use super::{js, level::LevelMeter, media, Agent, REMOTE_VIDEO};
+use super::{js, level::LevelMeter, media, Agent};
 use crate::store::{Action, DeviceKind, Msg};
 
 /// A camera/microphone stream being opened or open, not yet in a call.
@@ -25,7 +25,7 @@ impl Warm {
         let opening = future_to_promise(async move {
             let stream = agent.open_media().await;
             *slot.borrow_mut() = stream.clone();
-            agent.show_media();
+            agent.publish_media();
             Ok(stream.map_or(JsValue::NULL, JsValue::from))
         });
         Warm { opening, ready }
@@ -39,6 +39,28 @@ impl Warm {
     /// The stream, once it is open.
     pub async fn stream(self) -> Option<MediaStream> {
         JsFuture::from(self.opening).await.ok().and_then(|v| v.dyn_into().ok())
+    }
+}
+
+/// The agent's part for media outside a call: the camera and microphone
+/// warmed up (lobby preview, or while ringing), handed to the next call, and
+/// the preview's level meter.
+#[derive(Default)]
+pub struct LocalMedia {
+    warm: Option<Warm>,
+    meter: Option<LevelMeter>,
+}
+
+impl LocalMedia {
+    /// The preview's stream, once open.
+    pub fn preview(&self) -> Option<MediaStream> {
+        self.warm.as_ref().and_then(Warm::ready)
+    }
+
+    /// The warmed-up media for a call (the meter stops: the call has its own).
+    pub fn take_warm(&mut self) -> Option<Warm> {
+        self.meter = None;
+        self.warm.take()
     }
 }
 
@@ -57,9 +79,9 @@ impl Drop for ScreenShare {
 impl Agent {
     /// Opens the camera while the phone rings, so accepting is instant.
     pub(super) fn prepare_media(self: &Rc<Self>) {
-        if self.inner.borrow().warm.is_none() {
+        if self.local.borrow().warm.is_none() {
             let warm = Warm::open(self);
-            self.inner.borrow_mut().warm = Some(warm);
+            self.local.borrow_mut().warm = Some(warm);
         }
     }
 
@@ -71,25 +93,22 @@ impl Agent {
         self.prepare_media();
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let Some(promise) = me.inner.borrow().warm.as_ref().map(|w| w.opening.clone()) else { return };
+            let Some(promise) = me.local.borrow().warm.as_ref().map(|w| w.opening.clone()) else { return };
             let _ = JsFuture::from(promise).await;
             me.start_meter();
         });
     }
 
     fn start_meter(&self) {
-        let mut inner = self.inner.borrow_mut();
-        let stream = inner.warm.as_ref().and_then(Warm::ready);
-        inner.meter = stream.as_ref().and_then(LevelMeter::new);
+        let stream = self.local.borrow().preview();
+        let view = self.media.view.clone();
+        let meter = stream.as_ref().and_then(|s| LevelMeter::new(s, move |level| view.update(|v| v.mic_level = level)));
+        self.local.borrow_mut().meter = meter;
     }
 
     /// Stops the warmed-up camera (once it is open, if it is still opening).
     pub(super) fn release_warm(&self) {
-        let warm = {
-            let mut inner = self.inner.borrow_mut();
-            inner.meter = None;
-            inner.warm.take()
-        };
+        let warm = self.local.borrow_mut().take_warm();
         if let Some(w) = warm {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Some(s) = w.stream().await {
@@ -97,7 +116,7 @@ impl Agent {
                 }
             });
         }
-        self.show_media();
+        self.publish_media();
     }
 
     pub(super) fn refresh_devices(&self) {
@@ -116,9 +135,9 @@ impl Agent {
     pub(super) fn devices_changed(self: &Rc<Self>) {
         self.refresh_devices();
         let Some(session) = self.session() else { return };
-        let choice = self.inner.borrow().choice.clone();
+        let devices = self.state().devices.clone();
         for (kind, track_kind, id) in
-            [(DeviceKind::Camera, "video", choice.camera), (DeviceKind::Microphone, "audio", choice.microphone)]
+            [(DeviceKind::Camera, "video", devices.camera), (DeviceKind::Microphone, "audio", devices.microphone)]
         {
             // A chosen device that went away is the store's to replace
             // (DevicesFound falls back to the default); here, the default's.
@@ -130,22 +149,12 @@ impl Agent {
         }
     }
 
-    /// Uses the chosen device from now on, switching whatever is live.
+    /// Switches whatever is live to the camera or microphone `id` (the next
+    /// call opens the store's choice anyway).
     pub(super) fn use_device(self: &Rc<Self>, kind: DeviceKind, id: Option<String>) {
-        {
-            let mut inner = self.inner.borrow_mut();
-            match kind {
-                DeviceKind::Speaker => inner.speaker = id.clone(),
-                DeviceKind::Camera => inner.choice.camera = id.clone(),
-                DeviceKind::Microphone => inner.choice.microphone = id.clone(),
-            }
-        }
-        if kind == DeviceKind::Speaker {
-            return js::set_sink(REMOTE_VIDEO, id.as_deref().unwrap_or(""));
-        }
         let track_kind = if kind == DeviceKind::Camera { "video" } else { "audio" };
         let session = self.session().filter(|s| s.local_track(track_kind).is_some());
-        let preview = self.inner.borrow().warm.as_ref().and_then(Warm::ready);
+        let preview = self.local.borrow().preview();
         if session.is_none() && preview.is_none() {
             return; // nothing live: the next call opens the new choice
         }
@@ -157,7 +166,7 @@ impl Agent {
             };
             if let Some(s) = session {
                 // While sharing, the new camera waits behind the screen.
-                let send = !(kind == DeviceKind::Camera && me.inner.borrow().screen.is_some());
+                let send = !(kind == DeviceKind::Camera && me.call.borrow().screen.is_some());
                 if let Err(e) = s.switch_device(track, send).await {
                     me.dispatch.dispatch(Action::MediaProblem(Msg::SwitchFailed(e)));
                 }
@@ -167,12 +176,12 @@ impl Agent {
                     me.start_meter();
                 }
             }
-            me.show_media();
+            me.publish_media();
         });
     }
 
     pub(super) fn start_share(self: &Rc<Self>) {
-        let generation = self.generation.get();
+        let generation = self.generation();
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let stream = match media::open_screen().await {
@@ -186,7 +195,7 @@ impl Agent {
                 }
             };
             let track = stream.get_video_tracks().get(0).dyn_into::<MediaStreamTrack>().ok();
-            let session = me.session().filter(|_| me.generation.get() == generation);
+            let session = me.session().filter(|_| me.generation() == generation);
             let (Some(session), Some(track)) = (session, track) else { return media::stop(&stream) };
             if let Err(e) = session.replace_track("video", Some(&track)).await {
                 media::stop(&stream);
@@ -200,19 +209,19 @@ impl Agent {
                     wasm_bindgen_futures::spawn_local(async move { me.stop_share() });
                 }
             });
-            me.inner.borrow_mut().screen = Some(ScreenShare { stream, _ended: ended });
-            me.show_media();
+            me.call.borrow_mut().screen = Some(ScreenShare { stream, _ended: ended });
+            me.publish_media();
             me.dispatch.dispatch(Action::ScreenShared(true));
         });
     }
 
     /// Sends the camera again (or nothing, if there is no camera).
     pub(super) fn stop_share(self: &Rc<Self>) {
-        let Some(screen) = self.inner.borrow_mut().screen.take() else { return };
+        let Some(screen) = self.call.borrow_mut().screen.take() else { return };
         drop(screen);
+        self.publish_media();
         self.dispatch.dispatch(Action::ScreenShared(false));
         let Some(s) = self.session() else { return };
-        self.show_media();
         wasm_bindgen_futures::spawn_local(async move {
             let camera = s.local_track("video");
             if let Err(e) = s.replace_track("video", camera.as_ref()).await {

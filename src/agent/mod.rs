@@ -16,44 +16,35 @@ mod stats;
 mod storage;
 mod tones;
 
-use std::{
-    cell::{Cell, RefCell},
-    rc::Rc,
-};
+use std::{cell::RefCell, rc::Rc};
 
-use duet_protocol::{ClientMessage, IceCandidate, IceServer};
-use gloo::timers::callback::{Interval, Timeout};
+use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
+use call::CallSession;
 use config::RuntimeConfig;
-pub use level::MIC_LEVEL;
-use local_media::Warm;
-use peer::PeerSession;
-pub use peer::{LOCAL_VIDEO, PREVIEW_VIDEO, REMOTE_VIDEO};
-
-/// The call view, which fullscreen enlarges: videos and controls together,
-/// so a full-screen call can still be muted or hung up.
-pub const CALL_VIEW: &str = "call-view";
+use local_media::LocalMedia;
 use signaling::Signaling;
 
 use crate::{
-    hooks::use_store,
+    hooks::{use_dispatch, use_media, use_select, Dispatch, Media},
     store::{Action, CallPhase, CallState, DeviceKind, Effect},
 };
 
-/// Non-visual component that owns the session's connections.
+/// Non-visual component that owns the session's connections. It runs the
+/// store's effects as they are asked for and renders nothing.
 #[function_component(CallAgent)]
 pub fn call_agent() -> Html {
-    let store = use_store();
+    let dispatch = use_dispatch();
+    let media = use_media();
     let agent = use_memo((), {
-        let dispatch = store.dispatcher();
-        move |_| Agent::new(dispatch, RuntimeConfig::from_page())
+        let (dispatch, media) = (dispatch.clone(), media.clone());
+        move |_| Agent::new(dispatch, media, RuntimeConfig::from_page())
     });
-
     {
         let agent = agent.clone();
-        let state = store.clone();
-        use_effect_with(store.effects.last_seq(), move |_| agent.run_effects(&state));
+        let d = dispatch.clone();
+        use_effect_with((), move |_| d.set_runner(Rc::new(move |state: &CallState, e| agent.run(state, e))));
     }
     {
         // Leaving the page closes the socket at once, so the server frees our
@@ -77,9 +68,9 @@ pub fn call_agent() -> Html {
     }
     {
         // Restore the saved settings once, and keep the device lists current.
-        let dispatch = store.dispatcher();
         let agent = agent.clone();
         use_effect_with((), move |_| {
+            let dispatch = agent.dispatch.clone();
             // A page that cannot call says so instead of failing later.
             let lacking = js::lacking();
             if !lacking.is_empty() {
@@ -112,8 +103,9 @@ pub fn call_agent() -> Html {
     }
     {
         // Keyboard shortcuts while the call view is up.
-        let dispatch = store.dispatcher();
-        use_effect_with(store.call.shows_call_view(), move |up| {
+        let dispatch = dispatch.clone();
+        let up = use_select(|s| s.call.shows_call_view());
+        use_effect_with(up, move |up| {
             let listener = up.then(|| keys::listen(dispatch)).flatten();
             move || drop(listener)
         });
@@ -122,62 +114,44 @@ pub fn call_agent() -> Html {
         // The phone rings on both sides: a ringtone for the callee, the
         // ringback tone for the caller.
         let agent = agent.clone();
-        let ringing = match store.call {
+        let ringing = use_select(|s| match s.call {
             CallPhase::Incoming { .. } => Some(true),
             CallPhase::Outgoing { .. } => Some(false),
             _ => None,
-        };
+        });
         use_effect_with(ringing, move |r| {
-            agent.inner.borrow_mut().tone = match r {
+            *agent.tone.borrow_mut() = match r {
                 Some(true) => tones::Tone::ringtone(),
                 Some(false) => tones::Tone::ringback(),
                 None => None,
             };
         });
     }
-    // Views may (re)create the <video> elements on any render.
-    {
-        let agent = agent.clone();
-        use_effect(move || agent.show_media());
-    }
     html! {}
 }
 
-struct Inner {
-    signaling: Option<Signaling>,
-    session: Option<Rc<PeerSession>>,
-    /// Candidates that came before there was a peer connection to hold them.
-    early_candidates: Vec<IceCandidate>,
-    ring_timer: Option<Timeout>,
-    reconnect_timer: Option<Timeout>,
-    grace_timer: Option<Timeout>,
-    connect_timer: Option<Timeout>,
-    stats_timer: Option<Interval>,
-    ice_servers: Vec<IceServer>,
-    relay_only: bool,
-    mic_on: bool,
-    camera_on: bool,
-    choice: media::Choice,
-    speaker: Option<String>,
-    /// Camera and microphone opened before a call (the lobby preview, or
-    /// while the phone rings), handed to the next call.
-    warm: Option<Warm>,
-    meter: Option<level::LevelMeter>,
-    screen: Option<local_media::ScreenShare>,
-    tone: Option<tones::Tone>,
+/// The timers the store starts. Each kind has one slot: a new one replaces
+/// the old, and the store ignores one that fires for a call or interruption
+/// that is over, so the agent never cancels them on its own.
+#[derive(Default)]
+struct Timers {
+    ring: Option<Timeout>,
+    reconnect: Option<Timeout>,
+    grace: Option<Timeout>,
+    connect: Option<Timeout>,
 }
 
 pub struct Agent {
-    dispatch: UseReducerDispatcher<CallState>,
+    dispatch: Dispatch,
+    media: Media,
     config: RuntimeConfig,
-    seen: Cell<u64>,
-    /// Our registered name, written on relayed messages as MDN's client does:
-    /// a baseline server forwards them verbatim and peers need the sender.
-    me: RefCell<Option<String>>,
-    /// Bumped whenever a call starts or ends, so async work for a call that
-    /// is already over drops what it made instead of installing it.
-    generation: Cell<u64>,
-    inner: RefCell<Inner>,
+    signaling: RefCell<Option<Signaling>>,
+    /// The call's peer connection and what belongs to it.
+    call: RefCell<CallSession>,
+    /// Camera and microphone opened outside a call (preview, ringing).
+    local: RefCell<LocalMedia>,
+    timers: RefCell<Timers>,
+    tone: RefCell<Option<tones::Tone>>,
 }
 
 impl PartialEq for Agent {
@@ -187,104 +161,71 @@ impl PartialEq for Agent {
 }
 
 impl Agent {
-    fn new(dispatch: UseReducerDispatcher<CallState>, config: RuntimeConfig) -> Self {
+    fn new(dispatch: Dispatch, media: Media, config: RuntimeConfig) -> Self {
         Agent {
             dispatch,
+            media,
             config,
-            seen: Cell::new(0),
-            me: RefCell::new(None),
-            generation: Cell::new(0),
-            inner: RefCell::new(Inner {
-                signaling: None,
-                session: None,
-                early_candidates: vec![],
-                ring_timer: None,
-                reconnect_timer: None,
-                grace_timer: None,
-                connect_timer: None,
-                stats_timer: None,
-                ice_servers: vec![],
-                relay_only: false,
-                mic_on: true,
-                camera_on: true,
-                choice: media::Choice::default(),
-                speaker: None,
-                warm: None,
-                meter: None,
-                screen: None,
-                tone: None,
-            }),
+            signaling: RefCell::default(),
+            call: RefCell::default(),
+            local: RefCell::default(),
+            timers: RefCell::default(),
+            tone: RefCell::default(),
         }
     }
 
-    fn run_effects(self: &Rc<Self>, state: &CallState) {
-        self.me.replace(state.me.clone());
-        let fresh: Vec<Effect> = state.effects.since(self.seen.get()).map(|(_, e)| e.clone()).collect();
-        self.seen.set(state.effects.last_seq());
-        for effect in fresh {
-            self.run(effect);
-        }
+    /// The state now, for work that finishes after the effect that began it.
+    fn state(&self) -> Rc<CallState> {
+        self.dispatch.state()
     }
 
-    fn run(self: &Rc<Self>, effect: Effect) {
+    fn run(self: &Rc<Self>, state: &CallState, effect: Effect) {
         match effect {
             Effect::Connect { credential } => {
                 let opened = Signaling::open(&self.config.signaling_url, credential.as_ref(), self.dispatch.clone());
                 match opened {
-                    Ok(s) => self.inner.borrow_mut().signaling = Some(s),
+                    Ok(s) => *self.signaling.borrow_mut() = Some(s),
                     Err(e) => self.dispatch.dispatch(Action::SocketClosed { code: 1006, reason: e }),
                 }
             }
             Effect::RememberCredential(c) => storage::set_credential(c.as_ref()),
             Effect::ScheduleReconnect { attempt } => {
-                let d = self.dispatch.clone();
                 let wait = crate::store::reconnect_delay_ms(attempt, js_sys::Math::random());
-                let t = Timeout::new(wait, move || d.dispatch(Action::Reconnect));
-                self.inner.borrow_mut().reconnect_timer = Some(t);
+                self.timers.borrow_mut().reconnect = Some(self.after(wait, Action::Reconnect));
             }
-            Effect::Send(msg) => self.send(&msg),
-            Effect::StartCall { peer, polite } => self.start_call(peer, polite),
-            Effect::Answer { peer, offer, polite } => self.answer(peer, offer, polite),
+            Effect::Send(msg) => {
+                if let Some(s) = &*self.signaling.borrow() {
+                    s.send(&msg);
+                }
+            }
+            Effect::StartCall { polite, .. } => self.start_call(polite),
+            Effect::Answer { offer, polite, .. } => self.answer(offer, polite),
             Effect::RemoteOffer(sdp) => self.remote_offer(sdp),
             Effect::RemoteAnswer(sdp) => self.remote_answer(sdp),
-            Effect::RemoteCandidate(c) => match self.session() {
-                Some(s) => wasm_bindgen_futures::spawn_local(async move { s.add_candidate(c).await }),
-                None => self.inner.borrow_mut().early_candidates.push(c),
-            },
+            Effect::RemoteCandidate(c) => self.remote_candidate(c),
             Effect::EndCall => self.end_call(),
             Effect::SetTracks { audio, video } => {
-                let mut inner = self.inner.borrow_mut();
-                inner.mic_on = audio;
-                inner.camera_on = video;
-                if let Some(s) = &inner.session {
+                if let Some(s) = self.session() {
                     s.set_tracks(audio, video);
                 }
             }
             Effect::StartRingTimer { peer } => {
-                let d = self.dispatch.clone();
-                let t = Timeout::new(self.config.ring_timeout_ms, move || d.dispatch(Action::RingTimeout { peer }));
-                self.inner.borrow_mut().ring_timer = Some(t);
+                self.timers.borrow_mut().ring =
+                    Some(self.after(self.config.ring_timeout_ms, Action::RingTimeout { peer }));
             }
-            Effect::IceServers(servers) => {
-                let mut inner = self.inner.borrow_mut();
-                inner.ice_servers = servers;
-                if let Some(s) = &inner.session {
-                    s.set_ice_servers(&inner.ice_servers, inner.relay_only);
+            Effect::RefreshIceServers => {
+                if let Some(s) = self.session() {
+                    s.set_ice_servers(&state.ice_servers, state.relay_only);
                 }
             }
-            Effect::SetRelayOnly(on) => {
-                self.inner.borrow_mut().relay_only = on;
-                storage::set_relay_only(on);
-            }
+            Effect::RememberRelayOnly(on) => storage::set_relay_only(on),
             Effect::StartConnectTimer { generation } => {
-                let d = self.dispatch.clone();
-                let t = Timeout::new(self.config.connect_ms, move || d.dispatch(Action::ConnectTimeout { generation }));
-                self.inner.borrow_mut().connect_timer = Some(t);
+                let t = self.after(self.config.connect_ms, Action::ConnectTimeout { generation });
+                self.timers.borrow_mut().connect = Some(t);
             }
             Effect::StartGraceTimer { generation } => {
-                let d = self.dispatch.clone();
-                let t = Timeout::new(self.config.grace_ms, move || d.dispatch(Action::GraceExpired { generation }));
-                self.inner.borrow_mut().grace_timer = Some(t);
+                self.timers.borrow_mut().grace =
+                    Some(self.after(self.config.grace_ms, Action::GraceExpired { generation }));
             }
             Effect::RestartIce => {
                 if let Some(s) = self.session() {
@@ -298,6 +239,8 @@ impl Agent {
             }
             Effect::StartShare => self.start_share(),
             Effect::StopShare => self.stop_share(),
+            // The speaker is the remote <video>'s, which applies the choice itself.
+            Effect::UseDevice { kind: DeviceKind::Speaker, .. } => {}
             Effect::UseDevice { kind, id } => self.use_device(kind, id),
             Effect::RememberDevice { kind, id } => storage::set_device(kind, id.as_deref()),
             Effect::DeviceCheck(on) => self.device_check(on),
@@ -308,45 +251,31 @@ impl Agent {
                     storage::set_lang(lang);
                 }
             }
-            Effect::TogglePictureInPicture => js::toggle_picture_in_picture(REMOTE_VIDEO),
-            Effect::ToggleFullscreen => js::toggle_fullscreen(CALL_VIEW),
+            Effect::TogglePictureInPicture => js::toggle_picture_in_picture(self.media.remote_video.cast()),
+            Effect::ToggleFullscreen => js::toggle_fullscreen(self.media.call_view.cast()),
         }
     }
 
-    fn send(&self, msg: &ClientMessage) {
-        let mut msg = msg.clone();
-        if let ClientMessage::VideoOffer { name, .. }
-        | ClientMessage::VideoAnswer { name, .. }
-        | ClientMessage::HangUp { name, .. } = &mut msg
-        {
-            if name.is_none() {
-                name.clone_from(&self.me.borrow());
-            }
-        }
-        if let Some(s) = &self.inner.borrow().signaling {
-            s.send(&msg);
-        }
-    }
-
-    fn session(&self) -> Option<Rc<PeerSession>> {
-        self.inner.borrow().session.clone()
+    /// Dispatches `action` after `ms` milliseconds, unless dropped first.
+    fn after(&self, ms: u32, action: Action) -> Timeout {
+        let d = self.dispatch.clone();
+        Timeout::new(ms, move || d.dispatch(action))
     }
 
     /// Closes everything without reporting it (the page is going away).
     fn leave(&self) {
         self.end_call();
-        self.inner.borrow_mut().signaling = None;
+        *self.signaling.borrow_mut() = None;
     }
 
-    /// Puts the current streams into the view's video elements.
-    fn show_media(&self) {
-        let inner = self.inner.borrow();
-        if let Some(s) = inner.session.as_ref() {
-            // While sharing, our own preview shows what the peer sees.
-            let local = inner.screen.as_ref().map(|x| &x.stream).or(s.local.as_ref());
-            js::show(LOCAL_VIDEO, local);
-            js::show(REMOTE_VIDEO, Some(&s.remote));
-        }
-        js::show(PREVIEW_VIDEO, inner.warm.as_ref().and_then(Warm::ready).as_ref());
+    /// Tells the views which streams to show now.
+    fn publish_media(&self) {
+        let (local, remote) = self.call.borrow().streams();
+        let preview = self.local.borrow().preview();
+        self.media.view.update(|v| {
+            v.local = local;
+            v.remote = remote;
+            v.preview = preview;
+        });
     }
 }

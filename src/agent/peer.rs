@@ -7,7 +7,7 @@ use std::{
     rc::Rc,
 };
 
-use duet_protocol::{ClientMessage, IceCandidate, IceServer, SessionDescription};
+use duet_protocol::{IceCandidate, IceServer, SessionDescription};
 use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -19,9 +19,14 @@ use web_sys::{
 
 use super::js::{describe, from_js, to_js};
 
-/// What a peer connection reports back, turned into store actions by the agent.
+/// What a peer connection reports back, turned into store actions by the
+/// agent (what it has to tell the peer goes through the store, which writes
+/// the message).
 pub enum PeerEvent {
-    Signal(ClientMessage),
+    /// An offer to send (the first, a renegotiation or an ICE restart).
+    Offer(SessionDescription),
+    /// A candidate of ours to send.
+    Candidate(IceCandidate),
     Connected,
     Disconnected,
     Failed,
@@ -58,14 +63,8 @@ fn rtc_configuration(servers: &[IceServer], relay_only: bool) -> RtcConfiguratio
     config
 }
 
-pub const LOCAL_VIDEO: &str = "local_video";
-/// The lobby's camera preview.
-pub const PREVIEW_VIDEO: &str = "preview_video";
-pub const REMOTE_VIDEO: &str = "received_video";
-
 pub struct PeerSession {
     pub pc: RtcPeerConnection,
-    pub peer: String,
     polite: bool,
     pub local: Option<MediaStream>,
     pub remote: MediaStream,
@@ -83,7 +82,6 @@ pub struct PeerSession {
 
 impl PeerSession {
     pub fn new(
-        peer: &str,
         polite: bool,
         ice: &IceSettings,
         local: Option<MediaStream>,
@@ -94,15 +92,13 @@ impl PeerSession {
         super::diagnostics::peer_opened();
         let remote = MediaStream::new().map_err(describe)?;
         let making_offer = Rc::new(Cell::new(false));
-        let target = peer.to_owned();
 
         let mut listeners = Vec::new();
         let r = report.clone();
-        let t = target.clone();
         listeners.push(EventListener::new(&pc, "icecandidate", move |e| {
             let Some(c) = e.dyn_ref::<RtcPeerConnectionIceEvent>().and_then(|e| e.candidate()) else { return };
             if let Ok(candidate) = from_js::<IceCandidate>(&c.to_json()) {
-                r(PeerEvent::Signal(ClientMessage::NewIceCandidate { target: t.clone(), candidate }));
+                r(PeerEvent::Candidate(candidate));
             }
         }));
         let r = report.clone();
@@ -127,15 +123,14 @@ impl PeerSession {
         let r = report.clone();
         let pc3 = pc.clone();
         let mo = making_offer.clone();
-        let t = target.clone();
         listeners.push(EventListener::new(&pc, "negotiationneeded", move |_| {
-            let (pc, mo, r, t) = (pc3.clone(), mo.clone(), r.clone(), t.clone());
+            let (pc, mo, r) = (pc3.clone(), mo.clone(), r.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 mo.set(true);
                 let result = make_offer(&pc).await;
                 mo.set(false);
                 match result {
-                    Ok(sdp) => r(PeerEvent::Signal(ClientMessage::VideoOffer { name: None, target: t, sdp })),
+                    Ok(sdp) => r(PeerEvent::Offer(sdp)),
                     Err(e) => gloo::console::warn!(format!("offer failed: {e}")),
                 }
             });
@@ -143,7 +138,6 @@ impl PeerSession {
 
         let session = PeerSession {
             pc,
-            peer: target,
             polite,
             local,
             remote,
@@ -391,7 +385,5 @@ impl Drop for PeerSession {
         for t in self.remote.get_tracks().iter() {
             MediaStreamTrack::from(t).stop();
         }
-        super::js::show(LOCAL_VIDEO, None);
-        super::js::show(REMOTE_VIDEO, None);
     }
 }

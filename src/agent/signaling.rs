@@ -5,9 +5,11 @@ use duet_protocol::{ClientMessage, ServerMessage, SUBPROTOCOL};
 use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
-use yew::prelude::*;
 
-use crate::store::{Action, CallState, Credential};
+use crate::{
+    hooks::Dispatch,
+    store::{Action, Credential},
+};
 
 pub struct Signaling {
     ws: WebSocket,
@@ -15,11 +17,7 @@ pub struct Signaling {
 }
 
 impl Signaling {
-    pub fn open(
-        url: &str,
-        credential: Option<&Credential>,
-        dispatch: UseReducerDispatcher<CallState>,
-    ) -> Result<Self, String> {
+    pub fn open(url: &str, credential: Option<&Credential>, dispatch: Dispatch) -> Result<Self, String> {
         // MDN's server only accepts clients that ask for the "json"
         // subprotocol. A credential rides along as a second one: browsers
         // cannot set headers on a WebSocket, and unlike the URL it stays

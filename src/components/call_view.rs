@@ -2,25 +2,49 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    agent::{CALL_VIEW, LOCAL_VIDEO, REMOTE_VIDEO},
-    components::{CallTimer, Controls, DevicePicker, PeerChat, QualityBadge, StatsPanel},
-    hooks::{use_store, use_texts},
-    store::CallPhase,
+    components::{CallTimer, Controls, DevicePicker, PeerChat, QualityBadge, StatsPanel, Video},
+    hooks::{use_media, use_media_select, use_select, use_texts},
+    store::{CallPhase, CallState, MediaFlags},
 };
+
+/// What the call view shows of the state (statistics are the panel's own).
+#[derive(Clone, PartialEq)]
+struct Shown {
+    phase: CallPhase,
+    media: MediaFlags,
+    sharing: bool,
+    chat_open: bool,
+    show_stats: bool,
+    speaker: Option<String>,
+}
+
+impl Shown {
+    fn of(s: &CallState) -> Self {
+        Shown {
+            phase: s.call.clone(),
+            media: s.media.clone(),
+            sharing: s.sharing_screen,
+            chat_open: s.peer_chat.open,
+            show_stats: s.show_stats,
+            speaker: s.devices.speaker.clone(),
+        }
+    }
+}
 
 /// The remote video large, our own preview small, and the call's controls.
 #[styled_component(CallView)]
 pub fn call_view() -> Html {
-    let store = use_store();
+    let shown = use_select(Shown::of);
+    let refs = use_media();
     let t = use_texts();
-    let Some(peer) = store.peer().map(str::to_owned) else { return html! {} };
-    let heading = match &store.call {
+    let Some(peer) = shown.phase.peer().map(str::to_owned) else { return html! {} };
+    let heading = match &shown.phase {
         CallPhase::Outgoing { .. } => (t.calling)(&peer),
         CallPhase::InCall { connected: false, .. } => (t.connecting_to)(&peer),
         CallPhase::InCall { reconnecting: true, .. } => (t.reconnecting_to)(&peer),
         _ => (t.in_call_with)(&peer),
     };
-    let connected = matches!(store.call, CallPhase::InCall { connected: true, .. });
+    let connected = matches!(shown.phase, CallPhase::InCall { connected: true, .. });
     let class = css!(
         r#"
         display: grid; gap: 0.75rem;
@@ -49,32 +73,29 @@ pub fn call_view() -> Html {
         select { font: inherit; padding: 0.4rem; }
         "#
     );
-    let media = &store.media;
-    let in_call = store.call.is_in_call();
+    let media = &shown.media;
+    let in_call = shown.phase.is_in_call();
     html! {
-        <section {class} id={CALL_VIEW} aria-labelledby="call-heading">
+        <section {class} id="call-view" ref={refs.call_view.clone()} aria-labelledby="call-heading">
             <div class="top">
                 <h2 id="call-heading">{ heading }</h2>
                 if in_call { <CallTimer {connected} /> <QualityBadge /> }
             </div>
             <div class="stage">
-                <video id={REMOTE_VIDEO} class="remote" autoplay=true playsinline=true aria-label={(t.video_from)(&peer)}></video>
+                <RemoteVideo label={(t.video_from)(&peer)} speaker={shown.speaker.clone()} node_ref={refs.remote_video.clone()} />
                 if !media.remote_media { <div class="waiting" aria-hidden="true">{ t.waiting_for_video }</div> }
                 <div class="indicators">
                     if !media.remote_mic_on { <span data-indicator="peer-muted">{ (t.peer_muted)(&peer) }</span> }
                     if !media.remote_camera_on { <span data-indicator="peer-camera-off">{ (t.peer_camera_off)(&peer) }</span> }
-                    if store.sharing_screen { <span data-indicator="sharing">{ t.you_are_sharing }</span> }
+                    if shown.sharing { <span data-indicator="sharing">{ t.you_are_sharing }</span> }
                 </div>
-                // A mirror feels natural for a camera, but would flip a shared screen's text.
-                <video id={LOCAL_VIDEO} class={classes!("local", (!store.sharing_screen).then_some("mirrored"))}
-                       autoplay=true playsinline=true muted=true
-                       aria-label={if store.sharing_screen { t.your_screen } else { t.your_camera }}></video>
+                <LocalVideo sharing={shown.sharing} />
             </div>
             <Controls />
             if in_call {
                 <div class="side">
-                    if store.peer_chat.open { <PeerChat /> }
-                    if store.show_stats { <StatsPanel /> }
+                    if shown.chat_open { <PeerChat /> }
+                    if shown.show_stats { <StatsPanel /> }
                     <details>
                         <summary>{ t.devices }</summary>
                         <DevicePicker />
@@ -83,4 +104,35 @@ pub fn call_view() -> Html {
             }
         </section>
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct RemoteVideoProps {
+    label: AttrValue,
+    speaker: Option<String>,
+    node_ref: NodeRef,
+}
+
+#[function_component(RemoteVideo)]
+fn remote_video(props: &RemoteVideoProps) -> Html {
+    let stream = use_media_select(|m| m.remote.clone());
+    html! {
+        <Video id="received_video" class="remote" {stream} label={props.label.clone()} sink={props.speaker.clone()}
+               node_ref={props.node_ref.clone()} />
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LocalVideoProps {
+    sharing: bool,
+}
+
+#[function_component(LocalVideo)]
+fn local_video(props: &LocalVideoProps) -> Html {
+    let stream = use_media_select(|m| m.local.clone());
+    let t = use_texts();
+    // A mirror feels natural for a camera, but would flip a shared screen's text.
+    let class = classes!("local", (!props.sharing).then_some("mirrored"));
+    let label = if props.sharing { t.your_screen } else { t.your_camera };
+    html! { <Video id="local_video" {class} {stream} muted=true {label} /> }
 }

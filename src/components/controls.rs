@@ -2,15 +2,43 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_action, use_store, use_texts},
-    store::{Action, CallPhase},
+    hooks::{use_action, use_select, use_texts},
+    store::{Action, CallPhase, CallState},
 };
+
+/// What the toolbar shows of the state.
+#[derive(Clone, PartialEq)]
+struct Shown {
+    ringing: bool,
+    in_call: bool,
+    mic_on: bool,
+    camera_on: bool,
+    sharing: bool,
+    chat_open: bool,
+    unread: u32,
+    show_stats: bool,
+}
+
+impl Shown {
+    fn of(s: &CallState) -> Self {
+        Shown {
+            ringing: matches!(s.call, CallPhase::Outgoing { .. }),
+            in_call: matches!(s.call, CallPhase::InCall { .. }),
+            mic_on: s.media.mic_on,
+            camera_on: s.media.camera_on,
+            sharing: s.sharing_screen,
+            chat_open: s.peer_chat.open,
+            unread: s.peer_chat.unread,
+            show_stats: s.show_stats,
+        }
+    }
+}
 
 /// The call's toolbar. Every button is a store command; the keyboard
 /// shortcuts (see the "?" overlay) send the same ones.
 #[styled_component(Controls)]
 pub fn controls() -> Html {
-    let store = use_store();
+    let shown = use_select(Shown::of);
     let t = use_texts();
     let cancel = use_action(Action::Cancel);
     let hang_up = use_action(Action::HangUp);
@@ -35,32 +63,31 @@ pub fn controls() -> Html {
         }
         "#
     );
-    let media = &store.media;
     let toggles = html! {
         <>
-            <button onclick={mic} aria-pressed={(!media.mic_on).to_string()}>
-                { if media.mic_on { t.mute } else { t.unmute } }
+            <button onclick={mic} aria-pressed={(!shown.mic_on).to_string()}>
+                { if shown.mic_on { t.mute } else { t.unmute } }
             </button>
-            <button onclick={camera} aria-pressed={(!media.camera_on).to_string()}>
-                { if media.camera_on { t.camera_off } else { t.camera_on } }
+            <button onclick={camera} aria-pressed={(!shown.camera_on).to_string()}>
+                { if shown.camera_on { t.camera_off } else { t.camera_on } }
             </button>
         </>
     };
-    let unread = store.peer_chat.unread;
+    let unread = shown.unread;
     let chat_name = match unread {
         0 => t.chat.to_owned(),
         n => (t.chat_unread)(n),
     };
     let in_call = html! {
         <>
-            <button onclick={share} aria-pressed={store.sharing_screen.to_string()}>
-                { if store.sharing_screen { t.stop_sharing } else { t.share_screen } }
+            <button onclick={share} aria-pressed={shown.sharing.to_string()}>
+                { if shown.sharing { t.stop_sharing } else { t.share_screen } }
             </button>
-            <button onclick={chat} aria-pressed={store.peer_chat.open.to_string()} aria-label={chat_name}>
+            <button onclick={chat} aria-pressed={shown.chat_open.to_string()} aria-label={chat_name}>
                 { t.chat }
                 if unread > 0 { <span class="badge" aria-hidden="true">{ unread }</span> }
             </button>
-            <button onclick={stats} aria-pressed={store.show_stats.to_string()}>{ t.statistics }</button>
+            <button onclick={stats} aria-pressed={shown.show_stats.to_string()}>{ t.statistics }</button>
             <button onclick={pip}>{ t.picture_in_picture }</button>
             <button onclick={fullscreen}>{ t.full_screen }</button>
             <button onclick={help} aria-label={t.keyboard_shortcuts}>{ "?" }</button>
@@ -68,11 +95,8 @@ pub fn controls() -> Html {
     };
     html! {
         <div {class} role="toolbar" aria-label={t.call_controls}>
-            { match store.call {
-                CallPhase::Outgoing { .. } => html! { <>{ toggles }<button class="danger" onclick={cancel}>{ t.cancel }</button></> },
-                CallPhase::InCall { .. } => html! { <>{ toggles }{ in_call }<button class="danger" onclick={hang_up}>{ t.hang_up }</button></> },
-                _ => html! {},
-            } }
+            if shown.ringing { { toggles }<button class="danger" onclick={cancel}>{ t.cancel }</button> }
+            else if shown.in_call { { toggles }{ in_call }<button class="danger" onclick={hang_up}>{ t.hang_up }</button> }
         </div>
     }
 }

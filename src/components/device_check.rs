@@ -2,9 +2,8 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    agent::{MIC_LEVEL, PREVIEW_VIDEO},
-    components::DevicePicker,
-    hooks::{use_action, use_store, use_texts},
+    components::{DevicePicker, Video},
+    hooks::{use_action, use_media_select, use_select, use_texts},
     store::Action,
 };
 
@@ -12,7 +11,7 @@ use crate::{
 /// devices. The stream it opens goes into the next call.
 #[styled_component(DeviceCheck)]
 pub fn device_check() -> Html {
-    let store = use_store();
+    let on = use_select(|s| s.device_check);
     let toggle = use_action(Action::ToggleDeviceCheck);
     let t = use_texts();
     let class = css!(
@@ -25,7 +24,6 @@ pub fn device_check() -> Html {
         select { font: inherit; padding: 0.4rem; max-width: 20rem; }
         "#
     );
-    let on = store.device_check;
     html! {
         <section {class} aria-labelledby="device-check-heading">
             <h2 id="device-check-heading">{ t.camera_and_microphone }</h2>
@@ -33,11 +31,25 @@ pub fn device_check() -> Html {
                 { if on { t.stop_check } else { t.check_devices } }
             </button>
             if on {
-                <video id={PREVIEW_VIDEO} autoplay=true playsinline=true muted=true aria-label={t.camera_preview}></video>
-                <label for={MIC_LEVEL}>{ t.mic_level }</label>
-                <meter id={MIC_LEVEL} min="0" max="1" low="0.1" high="0.8" optimum="0.5" value="0"></meter>
+                <Preview />
+                <label for="mic-level">{ t.mic_level }</label>
+                <MicLevel />
             }
             <DevicePicker />
         </section>
     }
+}
+
+#[function_component(Preview)]
+fn preview() -> Html {
+    let stream = use_media_select(|m| m.preview.clone());
+    let t = use_texts();
+    html! { <Video id="preview_video" {stream} muted=true label={t.camera_preview} /> }
+}
+
+/// Only this re-renders as the level moves.
+#[function_component(MicLevel)]
+fn mic_level() -> Html {
+    let level = use_media_select(|m| m.mic_level);
+    html! { <meter id="mic-level" min="0" max="1" low="0.1" high="0.8" optimum="0.5" value={level.to_string()}></meter> }
 }

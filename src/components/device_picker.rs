@@ -2,7 +2,7 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_store, use_texts},
+    hooks::{use_dispatch, use_select, use_texts},
     store::{Action, DeviceKind},
 };
 
@@ -19,19 +19,20 @@ fn id(kind: DeviceKind) -> &'static str {
 /// audio) speaker; a choice applies at once, mid-call included.
 #[function_component(DevicePicker)]
 pub fn device_picker() -> Html {
-    let store = use_store();
+    let devices = use_select(|s| s.devices.clone());
+    let dispatch = use_dispatch();
     let t = use_texts();
     let pickers = [DeviceKind::Camera, DeviceKind::Microphone, DeviceKind::Speaker].into_iter().filter_map(|kind| {
-        let list = store.devices.list(kind);
+        let list = devices.list(kind);
         if list.is_empty() {
             return None;
         }
-        let chosen = store.devices.chosen(kind).unwrap_or("");
+        let chosen = devices.chosen(kind).unwrap_or("");
         let onchange = {
-            let store = store.clone();
+            let dispatch = dispatch.clone();
             Callback::from(move |e: Event| {
                 let id = e.target_unchecked_into::<HtmlSelectElement>().value();
-                store.dispatch(Action::ChooseDevice { kind, id: (!id.is_empty()).then_some(id) });
+                dispatch.dispatch(Action::ChooseDevice { kind, id: (!id.is_empty()).then_some(id) });
             })
         };
         let label = match kind {

@@ -3,22 +3,22 @@ use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_action, use_store, use_texts},
+    hooks::{use_action, use_dispatch, use_select, use_texts},
     store::{Action, CallPhase},
 };
 
 /// Asks whether to take a call (MDN's sample answers by itself).
 #[styled_component(IncomingCall)]
 pub fn incoming_call() -> Html {
-    let store = use_store();
+    let caller = use_select(|s| match &s.call {
+        CallPhase::Incoming { peer, .. } => Some(peer.clone()),
+        _ => None,
+    });
+    let dispatch = use_dispatch();
     let accept = use_action(Action::Accept);
     let decline = use_action(Action::Decline);
     let accept_ref = use_node_ref();
     let t = use_texts();
-    let caller = match &store.call {
-        CallPhase::Incoming { peer, .. } => Some(peer.clone()),
-        _ => None,
-    };
     {
         // Keyboard users land on Accept as soon as it rings.
         let accept_ref = accept_ref.clone();
@@ -32,10 +32,9 @@ pub fn incoming_call() -> Html {
     }
     let Some(caller) = caller else { return html! {} };
     let onkeydown = {
-        let store = store.clone();
         Callback::from(move |e: KeyboardEvent| {
             if e.key() == "Escape" {
-                store.dispatch(Action::Decline);
+                dispatch.dispatch(Action::Decline);
             }
         })
     };

@@ -17,6 +17,7 @@ mod stats_panel;
 mod status;
 mod unsupported;
 mod user_list;
+mod video;
 
 pub use call_timer::CallTimer;
 pub use call_view::CallView;
@@ -35,3 +36,4 @@ pub use stats_panel::{QualityBadge, StatsPanel};
 pub use status::Status;
 pub use unsupported::Unsupported;
 pub use user_list::UserList;
+pub use video::Video;

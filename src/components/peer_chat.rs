@@ -3,7 +3,7 @@ use yew::prelude::*;
 
 use crate::{
     components::ChatBox,
-    hooks::{use_store, use_texts},
+    hooks::{use_select, use_texts},
     store::Action,
 };
 
@@ -11,7 +11,7 @@ use crate::{
 /// sees it. Usable once the channel is open.
 #[styled_component(PeerChat)]
 pub fn peer_chat() -> Html {
-    let store = use_store();
+    let chat = use_select(|s| s.peer_chat.clone());
     let t = use_texts();
     let class = css!(
         r#"
@@ -26,8 +26,8 @@ pub fn peer_chat() -> Html {
     html! {
         <div {class}>
             <ChatBox id="peer-chat" heading={t.call_chat} list_label={t.call_chat_messages} field_label={t.call_message}
-                     send_label={t.send_to_call} lines={store.peer_chat.lines.clone()}
-                     send={Action::SendPeerChat as fn(String) -> Action} disabled={!store.peer_chat.ready} />
+                     send_label={t.send_to_call} lines={chat.lines.clone()}
+                     send={Action::SendPeerChat as fn(String) -> Action} disabled={!chat.ready} />
         </div>
     }
 }

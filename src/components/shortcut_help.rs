@@ -2,7 +2,7 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_action, use_store, use_texts},
+    hooks::{use_action, use_select, use_texts},
     i18n::Texts,
     store::{shortcuts, Action},
 };
@@ -22,10 +22,10 @@ fn describe(t: &Texts, a: &Action) -> &'static str {
 /// The "?" overlay: every shortcut, from the same table the keys use.
 #[styled_component(ShortcutHelp)]
 pub fn shortcut_help() -> Html {
-    let store = use_store();
+    let show = use_select(|s| s.show_help);
     let close = use_action(Action::ToggleHelp);
     let t = use_texts();
-    if !store.show_help {
+    if !show {
         return html! {};
     }
     let class = css!(

@@ -2,7 +2,7 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_store, use_texts},
+    hooks::{use_select, use_texts},
     store::{CallStats, Quality, VideoFormat},
 };
 
@@ -17,10 +17,9 @@ fn level(q: Quality) -> &'static str {
 /// Always on screen during a call: good / fair / poor.
 #[styled_component(QualityBadge)]
 pub fn quality_badge() -> Html {
-    let store = use_store();
+    let quality = use_select(|s| s.stats.as_ref().map(CallStats::quality));
     let t = use_texts();
-    let Some(stats) = &store.stats else { return html! {} };
-    let q = stats.quality();
+    let Some(q) = quality else { return html! {} };
     let class = css!(
         r#"
         padding: 0.15rem 0.5rem; border-radius: 0.4rem; font-size: 0.85rem; color: #fff; background: #2e7d32;
@@ -42,9 +41,8 @@ fn video(f: &Option<VideoFormat>) -> String {
 /// The numbers behind the quality indicator, refreshed every second.
 #[styled_component(StatsPanel)]
 pub fn stats_panel() -> Html {
-    let store = use_store();
+    let s = use_select(|s| s.stats.clone().unwrap_or_default());
     let t = use_texts();
-    let s = store.stats.clone().unwrap_or_default();
     let CallStats { rtt_ms, inbound_kbps, outbound_kbps, loss_percent, .. } = s;
     let class = css!(
         r#"

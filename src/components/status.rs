@@ -2,7 +2,7 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_action, use_store, use_texts},
+    hooks::{use_action, use_select, use_texts},
     i18n::render,
     store::{Action, Msg},
 };
@@ -10,10 +10,12 @@ use crate::{
 /// The live region: busy, declined, offline, call ended… are announced here.
 #[styled_component(Status)]
 pub fn status() -> Html {
-    let store = use_store();
+    let (notice, issue, lang) = use_select(|s| {
+        let issue = s.media.local_issue.clone().filter(|_| !s.call.is_idle());
+        (s.notice.clone(), issue, s.lang)
+    });
     let dismiss = use_action(Action::DismissNotice);
     let t = use_texts();
-    let lang = store.lang;
     let class = css!(
         r#"
         min-height: 2.5rem; display: grid; gap: 0.25rem;
@@ -27,14 +29,14 @@ pub fn status() -> Html {
     );
     html! {
         <div {class} role="status" aria-live="polite">
-            if let Some(n) = &store.notice {
+            if let Some(n) = &notice {
                 <p class={classes!(n.error.then_some("error"))}>
                     <span>{ render(lang, &n.msg) }</span>
                     <button onclick={dismiss} aria-label={t.dismiss}>{ "×" }</button>
                 </p>
             }
-            if let Some(issue) = &store.media.local_issue {
-                if !store.call.is_idle() { <p class="error"><span>{ render(lang, &Msg::Media(issue.clone())) }</span></p> }
+            if let Some(issue) = &issue {
+                <p class="error"><span>{ render(lang, &Msg::Media(issue.clone())) }</span></p>
             }
         </div>
     }

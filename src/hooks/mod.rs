@@ -1,65 +1,38 @@
-//! The store as Yew sees it: a reducer provided through context, and the
-//! facade hook every component uses to reach it.
+//! The store and the media as Yew sees them: contexts whose values never
+//! change identity, selector hooks so each view re-renders only for what it
+//! shows, and small facade hooks every component uses.
 
-use std::rc::Rc;
+mod media;
+mod observable;
+mod store;
 
+pub use media::{use_media, use_media_select, Media, MediaView};
+pub use store::{use_dispatch, use_select, use_store, Dispatch, EffectRunner, Store, StoreProvider};
 use yew::prelude::*;
 
-use crate::store::{Action, CallState};
-
-impl Reducible for CallState {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        Rc::new(Rc::unwrap_or_clone(self).reduce(action))
-    }
-}
-
-/// The shared call store.
-pub type Store = UseReducerHandle<CallState>;
-
-#[derive(Properties, PartialEq)]
-pub struct StoreProviderProps {
-    pub children: Html,
-}
-
-/// Owns the call store and provides it to everything below.
-#[function_component(StoreProvider)]
-pub fn store_provider(props: &StoreProviderProps) -> Html {
-    let store = use_reducer(CallState::default);
-    html! {
-        <ContextProvider<Store> context={store}>{ props.children.clone() }</ContextProvider<Store>>
-    }
-}
-
-/// The call store; panics outside a [`StoreProvider`], which is a bug.
-#[hook]
-pub fn use_store() -> Store {
-    use_context::<Store>().expect("use_store needs a StoreProvider above")
-}
+use crate::store::Action;
 
 /// The current language's texts.
 #[hook]
 pub fn use_texts() -> &'static crate::i18n::Texts {
-    crate::i18n::texts(use_store().lang)
+    crate::i18n::texts(use_select(|s| s.lang))
 }
 
 /// A callback that dispatches a fixed action.
 #[hook]
 pub fn use_action(action: Action) -> Callback<MouseEvent> {
-    let store = use_store();
-    Callback::from(move |_| store.dispatch(action.clone()))
+    use_dispatch().action(action)
 }
 
 /// A form's submit handler that dispatches the text of `input` as the
 /// action `make` builds from it, optionally clearing the field.
 #[hook]
 pub fn use_text_submit(input: NodeRef, make: fn(String) -> Action, clear: bool) -> Callback<SubmitEvent> {
-    let store = use_store();
+    let dispatch = use_dispatch();
     Callback::from(move |e: SubmitEvent| {
         e.prevent_default();
         if let Some(i) = input.cast::<web_sys::HtmlInputElement>() {
-            store.dispatch(make(i.value()));
+            dispatch.dispatch(make(i.value()));
             if clear {
                 i.set_value("");
             }

@@ -1,6 +1,6 @@
 //! Work the store asks the agent to do.
 
-use duet_protocol::{ClientMessage, IceCandidate, IceServer, SessionDescription};
+use duet_protocol::{ClientMessage, IceCandidate, SessionDescription};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -44,10 +44,11 @@ pub enum Effect {
         audio: bool,
         video: bool,
     },
-    /// Use these ICE servers from now on (new calls, ICE restarts).
-    IceServers(Vec<IceServer>),
-    /// Remember the relay-only setting and use it for the next call.
-    SetRelayOnly(bool),
+    /// The ICE servers changed (fresh TURN credentials): the call in
+    /// progress uses the state's from now on (for ICE restarts).
+    RefreshIceServers,
+    /// Remember the relay-only setting for the next visit.
+    RememberRelayOnly(bool),
     /// Give up on a call that has not connected in time.
     StartConnectTimer {
         generation: u64,
@@ -95,24 +96,24 @@ pub enum Effect {
     ToggleFullscreen,
 }
 
-/// The effects queue: sequence-numbered, bounded, never drained by the store
-/// (the agent remembers the last sequence number it executed).
+/// The effects an action asked for, sequence-numbered. The runtime takes
+/// them after every action ([`Effects::drain`]) and runs them at once, so
+/// nothing waits for a render and nothing is dropped.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Effects {
     next_seq: u64,
     queue: Vec<(u64, Effect)>,
 }
 
-/// More than enough for the effects of all actions between two renders.
-const KEEP: usize = 256;
-
 impl Effects {
     pub fn push(&mut self, e: Effect) {
         self.next_seq += 1;
         self.queue.push((self.next_seq, e));
-        if self.queue.len() > KEEP {
-            self.queue.drain(..self.queue.len() - KEEP);
-        }
+    }
+
+    /// Takes every effect not yet taken, oldest first.
+    pub fn drain(&mut self) -> Vec<Effect> {
+        self.queue.drain(..).map(|(_, e)| e).collect()
     }
 
     /// The newest sequence number (0 if none yet).

@@ -19,6 +19,7 @@ mod reduce;
 pub mod shortcuts;
 mod stats;
 mod users;
+mod wire;
 
 pub use access::{AccessRefusal, Credential};
 pub use browser::Lack;
@@ -29,6 +30,7 @@ pub use msg::Msg;
 pub use phase::{CallPhase, ConnectionState, LocalMediaIssue, MediaFlags, Notice};
 pub use stats::{format_duration, CallStats, Quality, StatsSample, VideoFormat};
 pub use users::Users;
+pub use wire::{to_peer, ToPeer};
 
 use duet_protocol::{IceServer, ServerMessage};
 
@@ -110,6 +112,9 @@ pub struct CallState {
     pub duet_server: bool,
     /// Connect through the TURN relay only, so the peer never learns our address.
     pub relay_only: bool,
+    /// Whom to call once logged in: the page was opened on a `/call/<name>`
+    /// link. Taken once, so logging in again does not ring them again.
+    pub dial: Option<String>,
     /// Bumped by each ICE disconnection so a stale grace timer is ignored.
     pub ice_generation: u64,
     pub effects: Effects,
@@ -133,6 +138,9 @@ pub enum Action {
     },
     /// Ring this user.
     Call(String),
+    /// The page was opened on a link to call this user: ring them once
+    /// logged in.
+    OpenedCallLink(String),
     /// Cancel our outgoing call while it rings.
     Cancel,
     Accept,
@@ -217,6 +225,9 @@ pub enum Action {
     MediaProblem(Msg),
     /// The devices present now (at start, and on `devicechange`).
     DevicesFound(Devices),
+    /// The peer connection has something to tell the peer (an offer, an
+    /// answer, a candidate): sent if the call is still on.
+    Signal(ToPeer),
 }
 
 impl CallState {

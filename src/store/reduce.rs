@@ -6,8 +6,8 @@ use duet_protocol::{
 };
 
 use super::{
-    AccessRefusal, Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Credential, Effect, MediaFlags,
-    Msg, Notice, PeerChat, CHAT_HISTORY, MAX_ICE_RESTARTS,
+    to_peer, AccessRefusal, Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Credential, Effect,
+    MediaFlags, Msg, Notice, PeerChat, ToPeer, CHAT_HISTORY, MAX_ICE_RESTARTS,
 };
 
 pub(super) fn apply(s: &mut CallState, action: Action) {
@@ -31,6 +31,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             s.access_refused = None;
         }
         Action::Call(peer) => call(s, peer),
+        Action::OpenedCallLink(peer) => s.dial = Some(peer),
         Action::Cancel => {
             if let CallPhase::Outgoing { peer } = &s.call {
                 let peer = peer.clone();
@@ -78,7 +79,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::SetRelayOnly(on) => {
             if s.relay_only != on {
                 s.relay_only = on;
-                s.effects.push(Effect::SetRelayOnly(on));
+                s.effects.push(Effect::RememberRelayOnly(on));
             }
         }
         Action::ConnectTimeout { generation } => {
@@ -192,6 +193,13 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             if s.call.is_in_call() {
                 s.stats = Some(CallStats::between(s.last_sample.as_ref(), &sample));
                 s.last_sample = Some(sample);
+            }
+        }
+        Action::Signal(m) => {
+            // A late signal from a call that has ended goes nowhere.
+            if let Some(peer) = s.peer() {
+                let msg = to_peer(s.me.as_deref(), peer, m);
+                s.effects.push(Effect::Send(msg));
             }
         }
         Action::DevicesFound(found) => {
@@ -392,6 +400,12 @@ fn server(s: &mut CallState, msg: ServerMessage) {
                     s.connection = ConnectionState::LoggedIn;
                 }
             }
+            // A /call/<name> link: ring them once we know who is online.
+            if s.is_logged_in() && s.call.is_idle() {
+                if let Some(peer) = s.dial.take() {
+                    call(s, peer);
+                }
+            }
         }
         ServerMessage::PresenceUpdate { available, busy, left } => {
             for name in available {
@@ -457,11 +471,7 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription) {
         }
         CallPhase::InCall { peer, .. } if *peer == from => s.effects.push(Effect::RemoteOffer(sdp)),
         // Anyone else while we are busy: refuse for them, without bothering the user.
-        _ => s.effects.push(Effect::Send(ClientMessage::HangUp {
-            name: s.me.clone(),
-            target: from,
-            reason: Some(HangupReason::Busy),
-        })),
+        _ => s.effects.push(Effect::Send(to_peer(s.me.as_deref(), &from, ToPeer::HangUp(HangupReason::Busy)))),
     }
 }
 
@@ -594,8 +604,8 @@ fn forget_call_extras(s: &mut CallState) {
 }
 
 fn set_ice_servers(s: &mut CallState, servers: Vec<duet_protocol::IceServer>) {
-    s.ice_servers = servers.clone();
-    s.effects.push(Effect::IceServers(servers));
+    s.ice_servers = servers;
+    s.effects.push(Effect::RefreshIceServers);
 }
 
 fn media_changed(s: &mut CallState) {
@@ -603,8 +613,7 @@ fn media_changed(s: &mut CallState) {
     s.effects.push(Effect::SetTracks { audio, video });
     if let CallPhase::InCall { peer, .. } = &s.call {
         if s.duet_server {
-            let target = peer.clone();
-            s.effects.push(Effect::Send(ClientMessage::MediaState { target, audio, video }));
+            s.effects.push(Effect::Send(to_peer(s.me.as_deref(), peer, ToPeer::MediaState { audio, video })));
         }
     }
 }
@@ -613,11 +622,7 @@ fn media_changed(s: &mut CallState) {
 /// announces `notice`.
 fn end_call(s: &mut CallState, peer: &str, reason: Option<HangupReason>, notice: Notice) {
     if let Some(reason) = reason {
-        s.effects.push(Effect::Send(ClientMessage::HangUp {
-            name: s.me.clone(),
-            target: peer.to_owned(),
-            reason: Some(reason),
-        }));
+        s.effects.push(Effect::Send(to_peer(s.me.as_deref(), peer, ToPeer::HangUp(reason))));
     }
     s.effects.push(Effect::EndCall);
     s.call = CallPhase::Idle;

@@ -689,15 +689,19 @@ fn chat_is_sent_trimmed_and_history_is_bounded() {
 }
 
 #[test]
-fn effects_keep_their_order_and_a_bounded_history() {
+fn effects_keep_their_order_until_taken() {
     let mut fx = Effects::default();
     for _ in 0..300 {
         fx.push(Effect::EndCall);
     }
     assert_eq!(fx.last_seq(), 300);
-    assert_eq!(fx.all().len(), 256);
+    assert_eq!(fx.all().len(), 300);
     let since: Vec<u64> = fx.since(298).map(|(s, _)| *s).collect();
     assert_eq!(since, vec![299, 300]);
+    fx.push(Effect::StartShare);
+    let taken = fx.drain();
+    assert_eq!((taken.len(), taken.last()), (301, Some(&Effect::StartShare)));
+    assert_eq!(fx.last_seq(), 301, "numbering goes on");
 }
 
 #[test]
@@ -739,11 +743,11 @@ fn ice_servers_and_the_relay_setting_reach_the_agent() {
         credential: Some("c".into()),
     }];
     let (s, fx) = effects_of(&logged_in("alice", &[]), srv(ServerMessage::IceServers { ice_servers: ice.clone() }));
-    assert_eq!(fx, vec![Effect::IceServers(ice.clone())]);
+    assert_eq!(fx, vec![Effect::RefreshIceServers]);
     assert_eq!(s.ice_servers, ice);
     let (s, fx) = effects_of(&s, Action::SetRelayOnly(true));
     assert!(s.relay_only);
-    assert_eq!(fx, vec![Effect::SetRelayOnly(true)]);
+    assert_eq!(fx, vec![Effect::RememberRelayOnly(true)]);
     assert!(effects_of(&s, Action::SetRelayOnly(true)).1.is_empty(), "no change, nothing to save");
 }
 
@@ -912,4 +916,64 @@ fn a_browser_that_cannot_call_does_not_try_to_log_in() {
     let (s, fx) = effects_of(&s, Action::Login("alice".into()));
     assert!(fx.is_empty());
     assert_eq!(s.connection, ConnectionState::Disconnected);
+}
+
+#[test]
+fn the_peer_connection_s_signals_go_to_the_peer_under_our_name() {
+    let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
+    let (_, fx) = effects_of(&s, Action::Signal(ToPeer::Offer(sdp("offer"))));
+    assert_eq!(
+        fx,
+        vec![Effect::Send(ClientMessage::VideoOffer {
+            name: Some("alice".into()),
+            target: "bob".into(),
+            sdp: sdp("offer")
+        })]
+    );
+    let candidate = IceCandidate {
+        candidate: "candidate:1".into(),
+        sdp_mid: Some("0".into()),
+        sdp_m_line_index: Some(0),
+        username_fragment: None,
+    };
+    let (_, fx) = effects_of(&s, Action::Signal(ToPeer::Candidate(candidate.clone())));
+    assert_eq!(fx, vec![Effect::Send(ClientMessage::NewIceCandidate { target: "bob".into(), candidate })]);
+    // The call ended before the answer was made: nothing is sent.
+    let idle = s.reduce(Action::Cancel);
+    let (_, fx) = effects_of(&idle, Action::Signal(ToPeer::Answer(sdp("answer"))));
+    assert!(fx.is_empty(), "{fx:?}");
+}
+
+#[test]
+fn effects_are_never_dropped_however_many_come_at_once() {
+    let mut s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
+    s.effects.drain();
+    let candidate = IceCandidate {
+        candidate: "candidate:1".into(),
+        sdp_mid: Some("0".into()),
+        sdp_m_line_index: Some(0),
+        username_fragment: None,
+    };
+    for _ in 0..1000 {
+        s = s.reduce(Action::Signal(ToPeer::Candidate(candidate.clone())));
+    }
+    assert_eq!(s.effects.drain().len(), 1000);
+    assert!(s.effects.drain().is_empty(), "taken once");
+}
+
+#[test]
+fn a_call_link_rings_once_after_login() {
+    let s = CallState::default().reduce(Action::OpenedCallLink("bob".into()));
+    let s = run(s, [Action::Login("alice".into()), srv(ServerMessage::Id { id: 1 })]);
+    assert_eq!(s.dial.as_deref(), Some("bob"), "not before we are in");
+    let (s, fx) =
+        effects_of(&s, srv(ServerMessage::UserList { users: vec!["alice".into(), "bob".into()], busy: vec![] }));
+    assert_eq!(s.call, CallPhase::Outgoing { peer: "bob".into() });
+    assert!(fx.iter().any(|e| matches!(e, Effect::StartCall { peer, .. } if peer == "bob")), "{fx:?}");
+    assert_eq!(s.dial, None);
+    // A later list (presence, a reconnect) does not ring again.
+    let s = s.reduce(Action::Cancel);
+    let (s, fx) =
+        effects_of(&s, srv(ServerMessage::UserList { users: vec!["alice".into(), "bob".into()], busy: vec![] }));
+    assert!(s.call.is_idle() && !fx.iter().any(|e| matches!(e, Effect::StartCall { .. })), "{fx:?}");
 }
