@@ -36,6 +36,7 @@ impl Shown {
 pub fn call_view() -> Html {
     let shown = use_select(Shown::of);
     let refs = use_media();
+    let (local, remote) = use_media_select(|m| (m.local.clone(), m.remote.clone()));
     let t = use_texts();
     let Some(peer) = shown.phase.peer().map(str::to_owned) else { return html! {} };
     let heading = match &shown.phase {
@@ -82,14 +83,17 @@ pub fn call_view() -> Html {
                 if in_call { <CallTimer {connected} /> <QualityBadge /> }
             </div>
             <div class="stage">
-                <RemoteVideo label={(t.video_from)(&peer)} speaker={shown.speaker.clone()} node_ref={refs.remote_video.clone()} />
+                <Video id="received_video" class="remote" stream={remote} label={(t.video_from)(&peer)}
+                       sink={shown.speaker.clone()} node_ref={refs.remote_video.clone()} />
                 if !media.remote_media { <div class="waiting" aria-hidden="true">{ t.waiting_for_video }</div> }
                 <div class="indicators">
                     if !media.remote_mic_on { <span data-indicator="peer-muted">{ (t.peer_muted)(&peer) }</span> }
                     if !media.remote_camera_on { <span data-indicator="peer-camera-off">{ (t.peer_camera_off)(&peer) }</span> }
                     if shown.sharing { <span data-indicator="sharing">{ t.you_are_sharing }</span> }
                 </div>
-                <LocalVideo sharing={shown.sharing} />
+                // A mirror feels natural for a camera, but would flip a shared screen's text.
+                <Video id="local_video" class={classes!("local", (!shown.sharing).then_some("mirrored"))} stream={local}
+                       muted=true label={if shown.sharing { t.your_screen } else { t.your_camera }} />
             </div>
             <Controls />
             if in_call {
@@ -104,35 +108,4 @@ pub fn call_view() -> Html {
             }
         </section>
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct RemoteVideoProps {
-    label: AttrValue,
-    speaker: Option<String>,
-    node_ref: NodeRef,
-}
-
-#[function_component(RemoteVideo)]
-fn remote_video(props: &RemoteVideoProps) -> Html {
-    let stream = use_media_select(|m| m.remote.clone());
-    html! {
-        <Video id="received_video" class="remote" {stream} label={props.label.clone()} sink={props.speaker.clone()}
-               node_ref={props.node_ref.clone()} />
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct LocalVideoProps {
-    sharing: bool,
-}
-
-#[function_component(LocalVideo)]
-fn local_video(props: &LocalVideoProps) -> Html {
-    let stream = use_media_select(|m| m.local.clone());
-    let t = use_texts();
-    // A mirror feels natural for a camera, but would flip a shared screen's text.
-    let class = classes!("local", (!props.sharing).then_some("mirrored"));
-    let label = if props.sharing { t.your_screen } else { t.your_camera };
-    html! { <Video id="local_video" {class} {stream} muted=true {label} /> }
 }

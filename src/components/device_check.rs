@@ -12,6 +12,9 @@ use crate::{
 #[styled_component(DeviceCheck)]
 pub fn device_check() -> Html {
     let on = use_select(|s| s.device_check);
+    // The level moves ten times a second while the check is on; this view is
+    // small, and nothing below it re-renders for that.
+    let (preview, level) = use_media_select(|m| (m.preview.clone(), m.mic_level));
     let toggle = use_action(Action::ToggleDeviceCheck);
     let t = use_texts();
     let class = css!(
@@ -31,25 +34,11 @@ pub fn device_check() -> Html {
                 { if on { t.stop_check } else { t.check_devices } }
             </button>
             if on {
-                <Preview />
+                <Video id="preview_video" stream={preview} muted=true label={t.camera_preview} />
                 <label for="mic-level">{ t.mic_level }</label>
-                <MicLevel />
+                <meter id="mic-level" min="0" max="1" low="0.1" high="0.8" optimum="0.5" value={level.to_string()}></meter>
             }
             <DevicePicker />
         </section>
     }
-}
-
-#[function_component(Preview)]
-fn preview() -> Html {
-    let stream = use_media_select(|m| m.preview.clone());
-    let t = use_texts();
-    html! { <Video id="preview_video" {stream} muted=true label={t.camera_preview} /> }
-}
-
-/// Only this re-renders as the level moves.
-#[function_component(MicLevel)]
-fn mic_level() -> Html {
-    let level = use_media_select(|m| m.mic_level);
-    html! { <meter id="mic-level" min="0" max="1" low="0.1" high="0.8" optimum="0.5" value={level.to_string()}></meter> }
 }

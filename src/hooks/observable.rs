@@ -9,6 +9,8 @@ use std::{
 use yew::prelude::*;
 
 type Listener<T> = dyn Fn(&Rc<T>);
+/// Whether a new value changes what a view shows.
+type Changed<T> = Rc<dyn Fn(&Rc<T>) -> bool>;
 
 /// A shared value and the views watching it.
 pub struct Observable<T> {
@@ -68,19 +70,31 @@ where
     U: PartialEq + Clone + 'static,
     F: Fn(&Rc<T>) -> U + 'static,
 {
-    let select = Rc::new(select);
-    let picked = {
-        let (source, select) = (source.clone(), select.clone());
-        use_state_eq(move || select(&source.get()))
-    };
-    {
-        let (source, picked) = (source.clone(), picked.clone());
-        use_effect_with((), move |_| {
-            // Whatever changed between the first render and now counts too.
-            picked.set(select(&source.get()));
-            let subscription = source.subscribe(move |v| picked.set(select(v)));
-            move || drop(subscription)
+    let shown = use_mut_ref(|| None::<U>);
+    let now = select(&source.get());
+    *shown.borrow_mut() = Some(now.clone());
+    // Only this comparison depends on the selection's type; the
+    // subscription itself is shared by every selector of `T`.
+    let changed: Changed<T> = Rc::new(move |v| shown.borrow().as_ref() != Some(&select(v)));
+    use_watch(source, changed);
+    now
+}
+
+/// Re-renders the calling component when `changed` says a new value of
+/// `source` matters to it (the latest `changed` is used).
+#[hook]
+fn use_watch<T: 'static>(source: &Rc<Observable<T>>, changed: Changed<T>) {
+    let update = use_force_update();
+    let latest = use_mut_ref(|| changed.clone());
+    *latest.borrow_mut() = changed;
+    let source = source.clone();
+    use_effect_with((), move |_| {
+        let subscription = source.subscribe(move |v| {
+            let changed = latest.borrow().clone();
+            if changed(v) {
+                update.force_update();
+            }
         });
-    }
-    (*picked).clone()
+        move || drop(subscription)
+    });
 }
