@@ -7,10 +7,11 @@ use yew_router::prelude::*;
 use crate::{
     agent::CallAgent,
     components::{
-        CallView, Chat, DeviceCheck, IncomingCall, LangSwitch, Login, Privacy, ShortcutHelp, Status, Unsupported,
-        UserList,
+        icons::{avatar, icon, Icon},
+        CallView, Chat, DeviceCheck, IncomingCall, Invite, LangSwitch, Login, Privacy, ShortcutHelp, Status,
+        ThemeSwitch, Unsupported, UserList,
     },
-    hooks::{use_dispatch, use_select, use_texts, StoreProvider},
+    hooks::{use_action, use_dispatch, use_select, use_texts, StoreProvider},
     store::{Action, CallState},
 };
 
@@ -100,21 +101,34 @@ fn shell() -> Html {
 
     let class = css!(
         r#"
-        max-width: 64rem; margin: 0 auto; padding: 1rem; display: grid; gap: 1rem;
-        @media (max-width: 40rem) { padding: 0.5rem; }
-        header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.25rem 1rem; }
-        header h1 { margin: 0; font-size: 1.4rem; flex: 1; }
+        max-width: 72rem; margin: 0 auto; padding: 1rem; display: grid; gap: 1rem;
+        @media (max-width: 40rem) { padding: 0.75rem; }
+        header { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; }
+        header h1 { margin: 0; font-size: 1.5rem; flex: 1; }
+        .me { display: inline-flex; align-items: center; gap: 0.5rem; }
+        .avatar { display: inline-grid; place-items: center; width: 2.25rem; height: 2.25rem; border-radius: 50%;
+                  color: #fff; font-weight: 600; }
         .lang-switch { display: inline-flex; gap: 0.4rem; align-items: center; }
-        .lang-switch select { font: inherit; padding: 0.2rem; }
-        /* A phone keeps the header to one line; the select keeps its label for screen readers. */
+        .lang-switch select { font: inherit; padding: 0.3rem 0.5rem; min-height: 2.75rem; }
+        .sign-out { display: inline-flex; gap: 0.4rem; align-items: center; }
+        /* A phone keeps the header compact; the selects keep their labels for screen readers. */
         @media (max-width: 40rem) {
-            .lang-switch label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+            .lang-switch label, .sign-out span { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
         }
-        .lobby { display: grid; gap: 1.5rem; grid-template-columns: minmax(14rem, 1fr) 2fr; align-items: start; }
+        .lobby { display: grid; gap: 1.5rem; grid-template-columns: minmax(16rem, 1.2fr) 1fr; align-items: start; }
+        .lobby > div { display: grid; gap: 1rem; align-content: start; }
+        .invite { display: grid; gap: 0.25rem; justify-items: start; }
+        .invite button { display: inline-flex; gap: 0.5rem; align-items: center; }
+        .invite p { margin: 0; min-height: 1.5rem; color: var(--muted); }
+        .invite input { width: 100%; min-width: 16rem; padding: 0.4rem; }
+        /* The summary names the chat; its own heading stays for screen readers. */
+        details.lobby-chat h2 { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+        details.lobby-chat > summary { cursor: pointer; font-weight: 600; min-height: 2.75rem; display: flex; align-items: center; }
         @media (max-width: 40rem) { .lobby { grid-template-columns: 1fr; } }
         "#
     );
     let logged_in = shown.logged_in;
+    let sign_out = use_action(Action::SignOut);
     let body = if shown.lacking {
         html! { <Unsupported /> }
     } else if !logged_in {
@@ -122,15 +136,29 @@ fn shell() -> Html {
     } else if shown.call_view {
         html! { <CallView /> }
     } else {
-        html! { <div class="lobby"><div><UserList /><Privacy /><DeviceCheck /></div><Chat /></div> }
+        html! {
+            <div class="lobby">
+                <div><Invite /><UserList /></div>
+                <div>
+                    <details class="lobby-chat" open=true><summary>{ t.lobby_chat }</summary><Chat /></details>
+                    <DeviceCheck />
+                    <Privacy />
+                </div>
+            </div>
+        }
     };
+    let me = shown.me.clone().unwrap_or_default();
     html! {
         <div {class}>
-            if logged_in {
+            if logged_in && !shown.call_view {
                 <header>
                     <h1>{ "Duet" }</h1>
-                    <span>{ (t.signed_in_as)(shown.me.as_deref().unwrap_or_default()) }</span>
+                    <span class="me">{ avatar(&me, "") }<span>{ (t.signed_in_as)(&me) }</span></span>
                     <LangSwitch />
+                    <ThemeSwitch />
+                    <button class="sign-out" onclick={sign_out} aria-label={t.sign_out} title={t.sign_out}>
+                        { icon(Icon::SignOut, false) }<span>{ t.sign_out }</span>
+                    </button>
                 </header>
             }
             <Status />

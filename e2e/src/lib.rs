@@ -6,6 +6,7 @@
 //! Everything must run inside a network namespace that holds only `lo`
 //! (`cargo xtask test` arranges it); the harness refuses to run otherwise.
 
+mod axe;
 mod browser;
 mod caddy;
 mod harness;

@@ -138,7 +138,7 @@ async fn x03_switching_camera_and_sharing_the_screen_keep_frames_flowing() {
             assert_eq!(alice.sent_camera_label().await, "fake_device_0");
 
             // Another camera, mid-call, without renegotiation.
-            alice.click_summary("Devices").await;
+            alice.click("Devices").await;
             alice.select("Camera", "fake_device_2").await;
             wait_until("alice to send the second camera", WAIT, || async {
                 (alice.sent_camera_label().await == "fake_device_2").then_some(())
@@ -251,8 +251,8 @@ async fn x05_a_server_restart_mid_call_reconnects_both_and_media_never_stops() {
                 let h = h.clone();
                 tokio::spawn(async move { h.restart_server(Duration::from_secs(2)).await })
             };
-            alice.wait_status("reconnecting").await;
-            bob.wait_status("reconnecting").await;
+            alice.wait_status("Reconnecting").await;
+            bob.wait_status("Reconnecting").await;
             assert!(alice.text().await.contains("In a call with bob"), "the call stays up while signaling is down");
             let server = restarted.await.unwrap();
             alice.wait_status("Reconnected to the server").await;

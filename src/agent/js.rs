@@ -93,6 +93,16 @@ pub fn set_document_lang(tag: &str) {
     }
 }
 
+/// `<html data-theme=…>`: the stylesheet's light or dark tokens, or (none)
+/// the system's choice.
+pub fn set_document_theme(theme: crate::store::Theme) {
+    let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
+    let _ = match theme {
+        crate::store::Theme::System => root.remove_attribute("data-theme"),
+        t => root.set_attribute("data-theme", t.tag()),
+    };
+}
+
 /// A credential in the page's URL fragment — an invite link's `#key=…` or an
 /// embedding site's `#token=…` — removed from the address bar once read, so
 /// it does not linger in history or get copied along with the link. (The

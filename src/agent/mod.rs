@@ -82,6 +82,12 @@ pub fn call_agent() -> Html {
                 dispatch.dispatch(Action::SetRelayOnly(true));
             }
             dispatch.dispatch(Action::DetectedLang(storage::lang().unwrap_or_else(js::browser_lang)));
+            if storage::shortcuts_off() {
+                dispatch.dispatch(Action::TurnShortcuts(false));
+            }
+            if let Some(theme) = storage::theme() {
+                dispatch.dispatch(Action::RestoredTheme(theme));
+            }
             // An invite link's key (or a site's token) wins over a remembered one.
             if let Some(credential) = js::take_credential_from_fragment() {
                 dispatch.dispatch(Action::FoundCredential { credential, from_link: true });
@@ -104,7 +110,7 @@ pub fn call_agent() -> Html {
     {
         // Keyboard shortcuts while the call view is up.
         let dispatch = dispatch.clone();
-        let up = use_select(|s| s.call.shows_call_view());
+        let up = use_select(|s| s.call.shows_call_view() && !s.shortcuts_off);
         use_effect_with(up, move |up| {
             let listener = up.then(|| keys::listen(dispatch)).flatten();
             move || drop(listener)
@@ -188,6 +194,7 @@ impl Agent {
                     Err(e) => self.dispatch.dispatch(Action::SocketClosed { code: 1006, reason: e }),
                 }
             }
+            Effect::Disconnect => self.leave(),
             Effect::RememberCredential(c) => storage::set_credential(c.as_ref()),
             Effect::ScheduleReconnect { attempt } => {
                 let wait = crate::store::reconnect_delay_ms(attempt, js_sys::Math::random());
@@ -219,6 +226,7 @@ impl Agent {
                 }
             }
             Effect::RememberRelayOnly(on) => storage::set_relay_only(on),
+            Effect::RememberShortcuts(on) => storage::set_shortcuts(on),
             Effect::StartConnectTimer { generation } => {
                 let t = self.after(self.config.connect_ms, Action::ConnectTimeout { generation });
                 self.timers.borrow_mut().connect = Some(t);
@@ -249,6 +257,12 @@ impl Agent {
                 js::set_document_lang(lang.tag());
                 if remember {
                     storage::set_lang(lang);
+                }
+            }
+            Effect::UseTheme { theme, remember } => {
+                js::set_document_theme(theme);
+                if remember {
+                    storage::set_theme(theme);
                 }
             }
             Effect::TogglePictureInPicture => js::toggle_picture_in_picture(self.media.remote_video.cast()),

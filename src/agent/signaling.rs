@@ -48,9 +48,8 @@ impl Signaling {
         let close = EventListener::new(&ws, "close", move |e| {
             let close = e.dyn_ref::<CloseEvent>();
             let code = close.map_or(1006, |c| c.code());
-            let reason = close
-                .map(|c| if c.reason().is_empty() { format!("code {}", c.code()) } else { c.reason() })
-                .unwrap_or_else(|| "closed".into());
+            // No reason is better than a code nobody can read.
+            let reason = close.map(|c| c.reason()).unwrap_or_default();
             dispatch.dispatch(Action::SocketClosed { code, reason });
         });
         Ok(Signaling { ws, _listeners: [open, message, close] })

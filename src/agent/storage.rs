@@ -48,6 +48,32 @@ pub fn set_lang(lang: crate::store::Lang) {
     let _ = LocalStorage::set(LANG, lang.tag());
 }
 
+const SHORTCUTS_OFF: &str = "duet.shortcutsOff";
+
+/// Single-key shortcuts were turned off on an earlier visit.
+pub fn shortcuts_off() -> bool {
+    LocalStorage::get::<bool>(SHORTCUTS_OFF).unwrap_or(false)
+}
+
+pub fn set_shortcuts(on: bool) {
+    if on {
+        LocalStorage::delete(SHORTCUTS_OFF);
+    } else {
+        let _ = LocalStorage::set(SHORTCUTS_OFF, true);
+    }
+}
+
+const THEME: &str = "duet.theme";
+
+/// Light, dark or the system's, as picked on an earlier visit.
+pub fn theme() -> Option<crate::store::Theme> {
+    LocalStorage::get::<String>(THEME).ok().and_then(|t| crate::store::Theme::from_tag(&t))
+}
+
+pub fn set_theme(theme: crate::store::Theme) {
+    let _ = LocalStorage::set(THEME, theme.tag());
+}
+
 const ACCESS_KEY: &str = "duet.accessKey";
 const ACCESS_TOKEN: &str = "duet.accessToken";
 

@@ -1,20 +1,30 @@
+//! The call screen: the peer's video fills the window, your own in a corner
+//! tile, the toolbar always below it, and chat, statistics and devices in a
+//! side panel (a sheet over the video on a phone) that never pushes the
+//! toolbar off screen.
+
 use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    components::{CallTimer, Controls, DevicePicker, PeerChat, QualityBadge, StatsPanel, Video},
-    hooks::{use_media, use_media_select, use_select, use_texts},
-    store::{CallPhase, CallState, MediaFlags},
+    components::{
+        icons::{avatar, icon, Icon},
+        CallTimer, Controls, DevicePicker, PeerChat, QualityBadge, StatsPanel, Video,
+    },
+    hooks::{use_action, use_media, use_media_select, use_select, use_texts},
+    store::{Action, CallPhase, CallState, MediaFlags},
 };
 
 /// What the call view shows of the state (statistics are the panel's own).
 #[derive(Clone, PartialEq)]
 struct Shown {
     phase: CallPhase,
+    me: String,
     media: MediaFlags,
     sharing: bool,
     chat_open: bool,
     show_stats: bool,
+    show_devices: bool,
     speaker: Option<String>,
 }
 
@@ -22,90 +32,138 @@ impl Shown {
     fn of(s: &CallState) -> Self {
         Shown {
             phase: s.call.clone(),
+            me: s.me.clone().unwrap_or_default(),
             media: s.media.clone(),
             sharing: s.sharing_screen,
             chat_open: s.peer_chat.open,
             show_stats: s.show_stats,
+            show_devices: s.show_devices,
             speaker: s.devices.speaker.clone(),
         }
     }
 }
 
-/// The remote video large, our own preview small, and the call's controls.
 #[styled_component(CallView)]
 pub fn call_view() -> Html {
     let shown = use_select(Shown::of);
     let refs = use_media();
     let (local, remote) = use_media_select(|m| (m.local.clone(), m.remote.clone()));
     let t = use_texts();
+    let close_chat = use_action(Action::TogglePeerChat);
+    let close_stats = use_action(Action::ToggleStats);
+    let close_devices = use_action(Action::ToggleDevices);
     let Some(peer) = shown.phase.peer().map(str::to_owned) else { return html! {} };
+    // One line says where the call is; nothing else repeats it.
     let heading = match &shown.phase {
         CallPhase::Outgoing { .. } => (t.calling)(&peer),
         CallPhase::InCall { connected: false, .. } => (t.connecting_to)(&peer),
         CallPhase::InCall { reconnecting: true, .. } => (t.reconnecting_to)(&peer),
         _ => (t.in_call_with)(&peer),
     };
-    let connected = matches!(shown.phase, CallPhase::InCall { connected: true, .. });
+    let connected = matches!(shown.phase, CallPhase::InCall { connected: true, reconnecting: false, .. });
     let class = css!(
         r#"
-        display: grid; gap: 0.75rem;
-        .top { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; }
-        h2 { margin: 0; flex: 1; }
-        .timer { font-variant-numeric: tabular-nums; color: var(--muted); }
-        .stage { position: relative; background: #000; border-radius: var(--radius); overflow: hidden;
-                 aspect-ratio: 16 / 9; max-height: calc(100vh - 11rem); width: 100%; margin: 0 auto; }
-        /* Full screen: the video takes whatever the controls leave. */
-        &:fullscreen { background: var(--bg); padding: 0.75rem; display: flex; flex-direction: column; }
-        &:fullscreen .stage { flex: 1; min-height: 0; max-height: none; aspect-ratio: auto; }
-        /* On a phone the video, the self view in its corner and the thumb
-           toolbar below all fit one screen. */
-        @media (max-width: 40rem) { .stage { aspect-ratio: 3 / 4; max-height: 42vh; } }
-        .remote { width: 100%; height: 100%; object-fit: contain; display: block; }
-        .local { position: absolute; right: 0.75rem; bottom: 0.75rem; width: 28%; max-width: 12rem;
-                 border-radius: 0.5rem; border: 2px solid rgba(255,255,255,0.6); background: #222; }
-        .local.mirrored { transform: scaleX(-1); }
-        .indicators { position: absolute; left: 0.75rem; top: 0.75rem; display: flex; flex-wrap: wrap; gap: 0.5rem; }
-        .indicators span { background: rgba(0,0,0,0.65); color: #fff; padding: 0.2rem 0.5rem; border-radius: 0.4rem; font-size: 0.85rem; }
-        .waiting { position: absolute; inset: 0; display: grid; place-items: center; color: #ddd; }
-        .side { display: grid; gap: 0.75rem; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); align-items: start; }
-        details { padding: 0.5rem 0.75rem; background: var(--surface); border: 1px solid var(--border); border-radius: 0.5rem; }
-        .device-picker { display: grid; gap: 0.4rem; margin-top: 0.5rem; }
+        position: fixed; inset: 0; z-index: 5; background: #000; color: #fff;
+        display: grid; grid-template-columns: minmax(0, 1fr) auto; grid-template-rows: minmax(0, 1fr) auto;
+        .stage { grid-column: 1; grid-row: 1; position: relative; overflow: hidden; }
+        .remote { width: 100%; height: 100%; object-fit: contain; display: block; background: #000; }
+        .peer-card { position: absolute; inset: 0; display: grid; place-content: center; justify-items: center; gap: 0.75rem;
+                     font-size: 1.25rem; background: #161b22; }
+        .top { position: absolute; top: 0.75rem; left: 0.75rem; right: 0.75rem; display: flex; flex-wrap: wrap;
+               align-items: center; gap: 0.5rem; pointer-events: none; }
+        .top > * { background: var(--on-video); padding: 0.25rem 0.75rem; border-radius: 999px; font-size: 0.9rem; }
+        h1 { margin: 0; font-size: 1rem; font-weight: 600; }
+        .timer { font-variant-numeric: tabular-nums; }
+        .self { position: absolute; right: 0.75rem; bottom: 0.75rem; width: 24%; max-width: 14rem; min-width: 6.5rem;
+                aspect-ratio: 4 / 3; border-radius: var(--radius); overflow: hidden; background: #21262d;
+                border: 2px solid rgba(255,255,255,0.6); }
+        .self video { width: 100%; height: 100%; object-fit: cover; }
+        .self video.mirrored { transform: scaleX(-1); }
+        .self .avatar, .self .muted-badge { position: absolute; }
+        .self .avatar { inset: 0; margin: auto; }
+        .muted-badge { left: 0.35rem; bottom: 0.35rem; display: grid; place-items: center; width: 1.75rem; height: 1.75rem;
+                       border-radius: 50%; background: var(--danger); color: #fff; }
+        .muted-badge .icon { width: 1rem; height: 1rem; }
+        .avatar { display: inline-grid; place-items: center; border-radius: 50%; color: #fff; font-weight: 600; }
+        .avatar.xl { width: 7rem; height: 7rem; font-size: 2.5rem; }
+        .avatar.md { width: 3rem; height: 3rem; font-size: 1.1rem; }
+        .panel { grid-column: 2; grid-row: 1; width: 22rem; overflow-y: auto; overflow-x: hidden; background: var(--bg); color: var(--text);
+                 display: grid; align-content: start; gap: 0.75rem; padding: 0.75rem; }
+        .panel section { background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius); padding: 0.75rem; }
+        .panel header { display: flex; justify-content: space-between; align-items: center; }
+        .panel header h2 { margin: 0; }
+        .panel header button { min-height: 2.75rem; width: 2.75rem; padding: 0; display: grid; place-items: center; }
+        .panel .chat-box, .panel dl { display: grid; gap: 0.5rem; border: 0; padding: 0; background: none; }
+        .panel dl { grid-template-columns: auto 1fr; gap: 0.2rem 0.75rem; }
+        .panel ol { list-style: none; margin: 0; padding: 0; max-height: 14rem; overflow-y: auto; }
+        .panel li { overflow-wrap: anywhere; } .panel b { margin-inline-end: 0.4rem; }
+        .panel form { display: flex; gap: 0.5rem; }
+        .panel input { flex: 1; min-width: 0; padding: 0.5rem; }
+        .panel .chat-box h2 { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+        .device-picker { display: grid; gap: 0.5rem; }
         .picker { display: grid; gap: 0.15rem; }
-        select { font: inherit; padding: 0.4rem; }
+        select { font: inherit; padding: 0.5rem; }
+        .bar { grid-column: 1 / -1; grid-row: 2; background: #0d1117; }
+        &:fullscreen .panel { max-height: 100vh; }
+        /* A phone: the panel is a sheet over the lower video, above the toolbar. */
+        @media (max-width: 40rem) {
+            grid-template-columns: minmax(0, 1fr);
+            .panel { grid-column: 1; grid-row: 1; align-self: end; width: 100%; max-height: 55%; z-index: 2;
+                     border-radius: var(--radius) var(--radius) 0 0; box-shadow: var(--shadow); }
+            .self { top: 3.5rem; bottom: auto; width: 30%; }
+        }
         "#
     );
     let media = &shown.media;
     let in_call = shown.phase.is_in_call();
+    let panel = in_call && (shown.chat_open || shown.show_stats || shown.show_devices);
+    let section = |id: &'static str, title: &'static str, close: Callback<MouseEvent>, body: Html| {
+        let close_name = format!("{} — {}", t.close, title);
+        html! {
+            <section aria-labelledby={id}>
+                <header>
+                    <h2 id={id}>{ title }</h2>
+                    <button aria-label={close_name.clone()} title={close_name} onclick={close}>{ icon(Icon::Close, false) }</button>
+                </header>
+                { body }
+            </section>
+        }
+    };
     html! {
         <section {class} id="call-view" ref={refs.call_view.clone()} aria-labelledby="call-heading">
-            <div class="top">
-                <h2 id="call-heading">{ heading }</h2>
-                if in_call { <CallTimer {connected} /> <QualityBadge /> }
-            </div>
             <div class="stage">
                 <Video id="received_video" class="remote" stream={remote} label={(t.video_from)(&peer)}
                        sink={shown.speaker.clone()} node_ref={refs.remote_video.clone()} />
-                if !media.remote_media { <div class="waiting" aria-hidden="true">{ t.waiting_for_video }</div> }
-                <div class="indicators">
+                // Their camera is off (or nothing came yet): who it is, not a black box.
+                if !media.remote_media || !media.remote_camera_on {
+                    <div class="peer-card">
+                        { avatar(&peer, "xl") }
+                        <span>{ if media.remote_media { peer.clone() } else { t.waiting_for_video.to_owned() } }</span>
+                    </div>
+                }
+                <div class="top">
+                    <h1 id="call-heading">{ heading }</h1>
+                    if in_call { <CallTimer {connected} /> <QualityBadge /> }
                     if !media.remote_mic_on { <span data-indicator="peer-muted">{ (t.peer_muted)(&peer) }</span> }
                     if !media.remote_camera_on { <span data-indicator="peer-camera-off">{ (t.peer_camera_off)(&peer) }</span> }
                     if shown.sharing { <span data-indicator="sharing">{ t.you_are_sharing }</span> }
                 </div>
-                // A mirror feels natural for a camera, but would flip a shared screen's text.
-                <Video id="local_video" class={classes!("local", (!shown.sharing).then_some("mirrored"))} stream={local}
-                       muted=true label={if shown.sharing { t.your_screen } else { t.your_camera }} />
-            </div>
-            <Controls />
-            if in_call {
-                <div class="side">
-                    if shown.chat_open { <PeerChat /> }
-                    if shown.show_stats { <StatsPanel /> }
-                    <details>
-                        <summary>{ t.devices }</summary>
-                        <DevicePicker />
-                    </details>
+                <div class="self">
+                    // A mirror feels natural for a camera, but would flip a shared screen's text.
+                    <Video id="local_video" class={classes!((!shown.sharing).then_some("mirrored"))} stream={local}
+                           muted=true label={if shown.sharing { t.your_screen } else { t.your_camera }} />
+                    if !media.camera_on && !shown.sharing { { avatar(&shown.me, "md") } }
+                    if !media.mic_on { <span class="muted-badge" title={t.unmute}>{ icon(Icon::Mic, true) }</span> }
                 </div>
+            </div>
+            if panel {
+                <aside class="panel">
+                    if shown.chat_open { { section("peer-chat-panel", t.chat, close_chat, html! { <PeerChat /> }) } }
+                    if shown.show_stats { { section("stats-panel", t.statistics, close_stats, html! { <StatsPanel /> }) } }
+                    if shown.show_devices { { section("devices-panel", t.devices, close_devices, html! { <DevicePicker /> }) } }
+                </aside>
             }
+            <div class="bar"><Controls /></div>
         </section>
     }
 }

@@ -1,8 +1,16 @@
+//! The call's toolbar: round icon buttons, always on screen. Every button is
+//! a store command (the keyboard shortcuts send the same ones). A phone shows
+//! the five it needs most and puts the rest under "More"; what this browser
+//! cannot do is not offered.
+
 use stylist::yew::styled_component;
+use wasm_bindgen::JsValue;
+use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_action, use_select, use_texts},
+    components::icons::{icon, Icon},
+    hooks::{use_action, use_narrow, use_select, use_texts},
     store::{Action, CallPhase, CallState},
 };
 
@@ -17,6 +25,7 @@ struct Shown {
     chat_open: bool,
     unread: u32,
     show_stats: bool,
+    show_devices: bool,
 }
 
 impl Shown {
@@ -30,16 +39,42 @@ impl Shown {
             chat_open: s.peer_chat.open,
             unread: s.peer_chat.unread,
             show_stats: s.show_stats,
+            show_devices: s.show_devices,
         }
     }
 }
 
-/// The call's toolbar. Every button is a store command; the keyboard
-/// shortcuts (see the "?" overlay) send the same ones.
+/// Whether `path` (e.g. `["navigator", "mediaDevices", "getDisplayMedia"]`)
+/// exists and is not `false` in this browser.
+fn supports(path: &[&str]) -> bool {
+    let mut v: JsValue = js_sys::global().into();
+    for key in path {
+        v = js_sys::Reflect::get(&v, &(*key).into()).unwrap_or(JsValue::UNDEFINED);
+        if v.is_undefined() || v.is_null() || v == JsValue::FALSE {
+            return false;
+        }
+    }
+    true
+}
+
+/// One round button: an icon, its accessible name (also the tooltip), and
+/// for a toggle its state.
+fn button(label: &str, glyph: Html, pressed: Option<bool>, onclick: Callback<MouseEvent>, class: &'static str) -> Html {
+    html! {
+        <button class={classes!("round", class)} aria-label={label.to_owned()} title={label.to_owned()}
+                aria-pressed={pressed.map(|p| p.to_string())} {onclick}>
+            { glyph }
+        </button>
+    }
+}
+
 #[styled_component(Controls)]
 pub fn controls() -> Html {
     let shown = use_select(Shown::of);
+    let narrow = use_narrow();
     let t = use_texts();
+    let more_open = use_state_eq(|| false);
+    let more_ref = use_node_ref();
     let cancel = use_action(Action::Cancel);
     let hang_up = use_action(Action::HangUp);
     let mic = use_action(Action::ToggleMic);
@@ -47,56 +82,130 @@ pub fn controls() -> Html {
     let share = use_action(Action::ToggleShare);
     let chat = use_action(Action::TogglePeerChat);
     let stats = use_action(Action::ToggleStats);
+    let devices = use_action(Action::ToggleDevices);
     let pip = use_action(Action::TogglePictureInPicture);
     let fullscreen = use_action(Action::ToggleFullscreen);
     let help = use_action(Action::ToggleHelp);
     let class = css!(
         r#"
-        display: flex; flex-wrap: wrap; gap: 0.5rem; justify-content: center;
-        button { min-height: 2.75rem; min-width: 2.75rem; }
-        .badge { display: inline-block; min-width: 1.3rem; margin-inline-start: 0.35rem; padding: 0 0.3rem;
-                 border-radius: 0.65rem; background: var(--danger); color: #fff; font-size: 0.8rem; }
-        /* On a phone the toolbar sits at the bottom, in reach of a thumb. */
-        @media (max-width: 40rem) {
-            position: sticky; bottom: 0; padding: 0.5rem 0; background: var(--bg);
-            button { flex: 1 1 calc(33% - 0.5rem); padding: 0.5rem 0.25rem; font-size: 0.9rem; }
-        }
+        display: flex; flex-wrap: wrap; gap: 0.5rem; justify-content: center; align-items: center;
+        padding: 0.75rem; position: relative;
+        button.round { width: 3rem; height: 3rem; min-height: 3rem; padding: 0; border-radius: 50%;
+                       display: inline-grid; place-items: center; position: relative;
+                       background: var(--on-video); color: #fff; border: 1px solid rgba(255,255,255,0.35); }
+        button.round:hover:not(:disabled) { border-color: #fff; }
+        /* Pressed: a filled light button, its icon dark (and struck, for mic and camera). */
+        button.round[aria-pressed="true"] { background: #e6edf3; color: #1f2328; border-color: #e6edf3; }
+        button.round.off[aria-pressed="true"] { background: var(--danger); color: #fff; border-color: var(--danger); }
+        button.end { width: auto; padding: 0 1.25rem; border-radius: 999px; background: var(--danger); border-color: var(--danger);
+                     color: #fff; display: inline-flex; gap: 0.4rem; align-items: center; min-height: 3rem; }
+        .badge { position: absolute; top: -0.25rem; right: -0.25rem; min-width: 1.3rem; padding: 0 0.3rem;
+                 border-radius: 0.65rem; background: var(--danger); color: #fff; font-size: 0.8rem; line-height: 1.3rem; }
+        .menu { position: absolute; bottom: calc(100% + 0.5rem); right: 0.75rem; display: grid; gap: 0.25rem; padding: 0.5rem;
+                background: var(--surface); color: var(--text); border: 1px solid var(--border); border-radius: var(--radius);
+                box-shadow: var(--shadow); z-index: 6; min-width: 14rem; }
+        .menu button { display: flex; gap: 0.75rem; align-items: center; justify-content: flex-start; border: 0;
+                       border-radius: 8px; background: transparent; text-align: start; }
+        .menu button[aria-pressed="true"] { background: var(--surface-2); }
         "#
     );
+    let can_share = supports(&["navigator", "mediaDevices", "getDisplayMedia"]);
+    let can_pip = supports(&["document", "pictureInPictureEnabled"]);
+    let can_fullscreen = supports(&["document", "fullscreenEnabled"]);
+    let mic_label = if shown.mic_on { t.mute } else { t.unmute };
+    let camera_label = if shown.camera_on { t.camera_off } else { t.camera_on };
     let toggles = html! {
         <>
-            <button onclick={mic} aria-pressed={(!shown.mic_on).to_string()}>
-                { if shown.mic_on { t.mute } else { t.unmute } }
-            </button>
-            <button onclick={camera} aria-pressed={(!shown.camera_on).to_string()}>
-                { if shown.camera_on { t.camera_off } else { t.camera_on } }
-            </button>
+            { button(mic_label, icon(Icon::Mic, !shown.mic_on), Some(!shown.mic_on), mic, "off") }
+            { button(camera_label, icon(Icon::Camera, !shown.camera_on), Some(!shown.camera_on), camera, "off") }
         </>
     };
-    let unread = shown.unread;
-    let chat_name = match unread {
+    if shown.ringing {
+        return html! {
+            <div {class} role="toolbar" aria-label={t.call_controls}>
+                { toggles }
+                <button class="end" onclick={cancel}>{ icon(Icon::HangUp, false) }{ t.cancel }</button>
+            </div>
+        };
+    }
+    if !shown.in_call {
+        return html! {};
+    }
+    let chat_name = match shown.unread {
         0 => t.chat.to_owned(),
         n => (t.chat_unread)(n),
     };
-    let in_call = html! {
-        <>
-            <button onclick={share} aria-pressed={shown.sharing.to_string()}>
-                { if shown.sharing { t.stop_sharing } else { t.share_screen } }
-            </button>
-            <button onclick={chat} aria-pressed={shown.chat_open.to_string()} aria-label={chat_name}>
-                { t.chat }
-                if unread > 0 { <span class="badge" aria-hidden="true">{ unread }</span> }
-            </button>
-            <button onclick={stats} aria-pressed={shown.show_stats.to_string()}>{ t.statistics }</button>
-            <button onclick={pip}>{ t.picture_in_picture }</button>
-            <button onclick={fullscreen}>{ t.full_screen }</button>
-            <button onclick={help} aria-label={t.keyboard_shortcuts}>{ "?" }</button>
-        </>
+    let chat_button = html! {
+        <button class="round" aria-label={chat_name.clone()} title={chat_name} aria-pressed={shown.chat_open.to_string()} onclick={chat}>
+            { icon(Icon::Chat, false) }
+            if shown.unread > 0 { <span class="badge" aria-hidden="true">{ shown.unread }</span> }
+        </button>
+    };
+    let share_label = if shown.sharing { t.stop_sharing } else { t.share_screen };
+    // The less used controls: in the bar on a wide screen, under "More" on a phone.
+    let extras: Vec<(&str, Icon, Option<bool>, Callback<MouseEvent>)> = [
+        can_share.then_some((share_label, Icon::Screen, Some(shown.sharing), share)),
+        Some((t.statistics, Icon::Stats, Some(shown.show_stats), stats)),
+        Some((t.devices, Icon::Devices, Some(shown.show_devices), devices)),
+        can_pip.then_some((t.picture_in_picture, Icon::PictureInPicture, None, pip)),
+        can_fullscreen.then_some((t.full_screen, Icon::FullScreen, None, fullscreen)),
+        (!narrow).then_some((t.keyboard_shortcuts, Icon::Help, None, help)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let end = html! { <button class="end" aria-label={t.hang_up} title={t.hang_up} onclick={hang_up}>{ icon(Icon::HangUp, false) }</button> };
+    if !narrow {
+        return html! {
+            <div {class} role="toolbar" aria-label={t.call_controls}>
+                { toggles }
+                { chat_button }
+                { for extras.into_iter().map(|(label, glyph, pressed, onclick)| button(label, icon(glyph, false), pressed, onclick, "")) }
+                { end }
+            </div>
+        };
+    }
+    let toggle_more = {
+        let more_open = more_open.clone();
+        Callback::from(move |_: MouseEvent| more_open.set(!*more_open))
+    };
+    let onkeydown = {
+        let (more_open, more_ref) = (more_open.clone(), more_ref.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" && *more_open {
+                e.stop_propagation();
+                more_open.set(false);
+                if let Some(b) = more_ref.cast::<HtmlElement>() {
+                    let _ = b.focus();
+                }
+            }
+        })
     };
     html! {
-        <div {class} role="toolbar" aria-label={t.call_controls}>
-            if shown.ringing { { toggles }<button class="danger" onclick={cancel}>{ t.cancel }</button> }
-            else if shown.in_call { { toggles }{ in_call }<button class="danger" onclick={hang_up}>{ t.hang_up }</button> }
+        <div {class} role="toolbar" aria-label={t.call_controls} {onkeydown}>
+            { toggles }
+            { chat_button }
+            <button class="round" ref={more_ref} aria-label={t.more} title={t.more} aria-expanded={more_open.to_string()}
+                    aria-controls="more-menu" onclick={toggle_more}>
+                { icon(Icon::More, false) }
+            </button>
+            { end }
+            if *more_open {
+                <div class="menu" id="more-menu">
+                    { for extras.into_iter().map(|(label, glyph, pressed, onclick)| {
+                        let more_open = more_open.clone();
+                        let onclick = Callback::from(move |e: MouseEvent| {
+                            more_open.set(false);
+                            onclick.emit(e);
+                        });
+                        html! {
+                            <button aria-pressed={pressed.map(|p| p.to_string())} {onclick}>
+                                { icon(glyph, false) }<span>{ label }</span>
+                            </button>
+                        }
+                    }) }
+                </div>
+            }
         </div>
     }
 }

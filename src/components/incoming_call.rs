@@ -1,8 +1,14 @@
+//! The phone ringing: who is calling, Accept or Decline. The dialog keeps the
+//! keyboard inside it and gives the focus back when it closes; the tab's
+//! title says who is calling, for a person looking at another tab.
+
 use stylist::yew::styled_component;
+use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use crate::{
+    components::icons::{avatar, icon, Icon},
     hooks::{use_action, use_dispatch, use_select, use_texts},
     store::{Action, CallPhase},
 };
@@ -18,13 +24,30 @@ pub fn incoming_call() -> Html {
     let accept = use_action(Action::Accept);
     let decline = use_action(Action::Decline);
     let accept_ref = use_node_ref();
+    let decline_ref = use_node_ref();
     let t = use_texts();
     {
-        // Keyboard users land on Accept as soon as it rings.
+        // Keyboard users land on Accept as soon as it rings, and go back to
+        // where they were when it stops; the tab says who is calling.
         let accept_ref = accept_ref.clone();
+        let title = caller.as_ref().map(|c| format!("{} — Duet", (t.is_calling)(c)));
         use_effect_with(caller.clone(), move |c| {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let before = doc.as_ref().and_then(|d| d.active_element()).and_then(|e| e.dyn_into::<HtmlElement>().ok());
+            let old_title = doc.as_ref().map(|d| d.title());
             if c.is_some() {
                 if let Some(b) = accept_ref.cast::<HtmlElement>() {
+                    let _ = b.focus();
+                }
+                if let (Some(d), Some(title)) = (&doc, &title) {
+                    d.set_title(title);
+                }
+            }
+            move || {
+                if let (Some(d), Some(old)) = (&doc, old_title) {
+                    d.set_title(&old);
+                }
+                if let Some(b) = before {
                     let _ = b.focus();
                 }
             }
@@ -32,29 +55,47 @@ pub fn incoming_call() -> Html {
     }
     let Some(caller) = caller else { return html! {} };
     let onkeydown = {
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" {
-                dispatch.dispatch(Action::Decline);
+        let (accept_ref, decline_ref) = (accept_ref.clone(), decline_ref.clone());
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "Escape" => dispatch.dispatch(Action::Decline),
+            // Two buttons: Tab and Shift+Tab go from one to the other, never out.
+            "Tab" => {
+                e.prevent_default();
+                let on_accept = accept_ref.cast::<web_sys::Element>().is_some_and(|a| {
+                    web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.active_element())
+                        .is_some_and(|f| f == a)
+                });
+                let next = if on_accept { &decline_ref } else { &accept_ref };
+                if let Some(b) = next.cast::<HtmlElement>() {
+                    let _ = b.focus();
+                }
             }
+            _ => {}
         })
     };
     let class = css!(
         r#"
-        position: fixed; inset: 0; display: grid; place-items: center; background: rgba(0,0,0,0.45); z-index: 10;
-        .card { background: var(--surface); padding: 1.5rem; border-radius: var(--radius); box-shadow: var(--shadow);
-                display: grid; gap: 1rem; min-width: min(20rem, 90vw); text-align: center; }
+        position: fixed; inset: 0; display: grid; place-items: center; background: rgba(0,0,0,0.55); z-index: 10;
+        .card { background: var(--surface); color: var(--text); padding: 1.5rem; border-radius: var(--radius);
+                box-shadow: var(--shadow); display: grid; gap: 1rem; justify-items: center;
+                min-width: min(20rem, 90vw); text-align: center; }
         .card h2 { margin: 0; }
+        .avatar { display: inline-grid; place-items: center; width: 5rem; height: 5rem; border-radius: 50%;
+                  color: #fff; font-weight: 600; font-size: 1.75rem; }
         .actions { display: flex; gap: 0.75rem; justify-content: center; }
-        .actions button { min-width: 7rem; min-height: 2.75rem; }
+        .actions button { min-width: 7.5rem; min-height: 3rem; display: inline-flex; gap: 0.5rem; align-items: center; justify-content: center; }
         "#
     );
     html! {
         <div {class} {onkeydown}>
             <div class="card" role="alertdialog" aria-modal="true" aria-labelledby="incoming-title">
+                { avatar(&caller, "") }
                 <h2 id="incoming-title">{ (t.is_calling)(&caller) }</h2>
                 <div class="actions">
-                    <button ref={accept_ref} class="primary" onclick={accept}>{ t.accept }</button>
-                    <button class="danger" onclick={decline}>{ t.decline }</button>
+                    <button ref={accept_ref} class="success" onclick={accept}>{ icon(Icon::Phone, false) }{ t.accept }</button>
+                    <button ref={decline_ref} class="danger" onclick={decline}>{ icon(Icon::HangUp, false) }{ t.decline }</button>
                 </div>
             </div>
         </div>

@@ -3,7 +3,7 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    components::LangSwitch,
+    components::{LangSwitch, ThemeSwitch},
     hooks::{use_store, use_texts},
     store::{Action, ConnectionState, Credential},
 };
@@ -37,8 +37,11 @@ pub fn login() -> Html {
         h1 { margin: 0; font-size: 1.75rem; }
         p { margin: 0; color: var(--muted); }
         label { font-weight: 600; }
-        input { font: inherit; padding: 0.6rem 0.75rem; border: 1px solid var(--border); border-radius: 0.5rem; }
+        input { font: inherit; padding: 0.6rem 0.75rem; }
         .hint { font-size: 0.875rem; }
+        .prefs { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; }
+        .lang-switch { display: inline-flex; gap: 0.4rem; align-items: center; }
+        select { min-height: 2.75rem; padding: 0.3rem 0.5rem; }
         "#
     );
     html! {
@@ -61,7 +64,7 @@ pub fn login() -> Html {
             <button type="submit" class="primary" disabled={busy}>
                 { if busy { t.logging_in } else if by_token { t.continue_ } else { t.log_in } }
             </button>
-            <LangSwitch />
+            <div class="prefs"><LangSwitch /><ThemeSwitch /></div>
         </form>
     }
 }

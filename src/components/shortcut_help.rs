@@ -2,7 +2,7 @@ use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_action, use_select, use_texts},
+    hooks::{use_action, use_dispatch, use_select, use_texts},
     i18n::Texts,
     store::{shortcuts, Action},
 };
@@ -22,7 +22,8 @@ fn describe(t: &Texts, a: &Action) -> &'static str {
 /// The "?" overlay: every shortcut, from the same table the keys use.
 #[styled_component(ShortcutHelp)]
 pub fn shortcut_help() -> Html {
-    let show = use_select(|s| s.show_help);
+    let (show, off) = use_select(|s| (s.show_help, s.shortcuts_off));
+    let dispatch = use_dispatch();
     let close = use_action(Action::ToggleHelp);
     let t = use_texts();
     if !show {
@@ -36,6 +37,8 @@ pub fn shortcut_help() -> Html {
         dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 0.4rem 1rem; }
         kbd { font: inherit; font-weight: 700; padding: 0.05rem 0.45rem; border: 1px solid var(--border); border-radius: 0.3rem; }
         dd { margin: 0; }
+        .switch { display: flex; gap: 0.5rem; align-items: center; min-height: 2.75rem; }
+        .switch input { width: 1.25rem; height: 1.25rem; }
         "#
     );
     html! {
@@ -48,6 +51,13 @@ pub fn shortcut_help() -> Html {
                     }) }
                     <dt><kbd>{ "Esc" }</kbd></dt><dd>{ t.shortcut_escape }</dd>
                 </dl>
+                <label class="switch">
+                    <input type="checkbox" checked={!off} onchange={Callback::from(move |e: Event| {
+                        let on = e.target_unchecked_into::<web_sys::HtmlInputElement>().checked();
+                        dispatch.dispatch(Action::TurnShortcuts(on));
+                    })} />
+                    { t.shortcuts_on }
+                </label>
                 <button onclick={close}>{ t.close }</button>
             </div>
         </div>

@@ -22,16 +22,35 @@ pub fn quality_badge() -> Html {
     let Some(q) = quality else { return html! {} };
     let class = css!(
         r#"
-        padding: 0.15rem 0.5rem; border-radius: 0.4rem; font-size: 0.85rem; color: #fff; background: #2e7d32;
-        &.fair { background: #9a5b00; } &.poor { background: #b3261e; }
+        display: inline-flex; align-items: center; gap: 0.4rem;
+        svg { width: 1.1rem; height: 1.1rem; }
+        rect { fill: rgba(255,255,255,0.35); }
+        &.good rect { fill: #3fb950; }
+        &.fair rect.on { fill: #d29922; }
+        &.poor rect.on { fill: #f85149; }
         "#
     );
+    let bars = match q {
+        Quality::Good => 3,
+        Quality::Fair => 2,
+        Quality::Poor => 1,
+    };
+    let bar = |i: u32, h: u32| {
+        let x = (3 + 6 * i).to_string();
+        let y = (20 - h).to_string();
+        html! { <rect class={classes!((i < bars).then_some("on"))} {x} {y} width="4" height={h.to_string()} rx="1" /> }
+    };
     let text = match q {
         Quality::Good => t.connection_good,
         Quality::Fair => t.connection_fair,
         Quality::Poor => t.connection_poor,
     };
-    html! { <span class={classes!(class, level(q))} data-quality={level(q)}>{ text }</span> }
+    html! {
+        <span class={classes!(class, level(q))} data-quality={level(q)}>
+            <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">{ bar(0, 6) }{ bar(1, 11) }{ bar(2, 16) }</svg>
+            { text }
+        </span>
+    }
 }
 
 fn video(f: &Option<VideoFormat>) -> String {

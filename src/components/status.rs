@@ -1,30 +1,66 @@
+//! Announcements as toasts over the page: one at a time, an error looks like
+//! one, information goes away by itself, every one can be dismissed, and a
+//! call that ended or failed offers to call again.
+
+use gloo::timers::callback::Timeout;
 use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_action, use_select, use_texts},
+    components::icons::{icon, Icon},
+    hooks::{use_action, use_dispatch, use_select, use_texts},
     i18n::render,
     store::{Action, Msg},
 };
 
-/// The live region: busy, declined, offline, call ended… are announced here.
+/// How long information stays before it goes by itself (errors stay).
+const INFO_MS: u32 = 8_000;
+
+/// Whom "Call again" would ring after `m`, if anyone.
+fn call_again(m: &Msg) -> Option<&str> {
+    match m {
+        Msg::Declined(p)
+        | Msg::NoAnswer(p)
+        | Msg::Busy(p)
+        | Msg::CallEnded(p)
+        | Msg::HungUp(p)
+        | Msg::ConnectionLost(p)
+        | Msg::FailedThroughRelay(p)
+        | Msg::FailedWithoutRelay(p)
+        | Msg::CallLostWithServer(p) => Some(p),
+        _ => None,
+    }
+}
+
 #[styled_component(Status)]
 pub fn status() -> Html {
-    let (notice, issue, lang) = use_select(|s| {
+    let (notice, issue, lang, idle) = use_select(|s| {
         let issue = s.media.local_issue.clone().filter(|_| !s.call.is_idle());
-        (s.notice.clone(), issue, s.lang)
+        (s.notice.clone(), issue, s.lang, s.call.is_idle() && s.is_logged_in())
     });
     let dismiss = use_action(Action::DismissNotice);
+    let dispatch = use_dispatch();
     let t = use_texts();
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with(notice.clone(), move |n| {
+            let timer = n
+                .as_ref()
+                .filter(|n| !n.error)
+                .map(|_| Timeout::new(INFO_MS, move || dispatch.dispatch(Action::DismissNotice)));
+            move || drop(timer)
+        });
+    }
     let class = css!(
         r#"
-        min-height: 2.5rem; display: grid; gap: 0.25rem;
-        /* Space kept for announcements on a desktop; a phone needs it for the call. */
-        @media (max-width: 40rem) { min-height: 0; }
-        p { margin: 0; padding: 0.5rem 0.75rem; border-radius: 0.5rem; background: var(--info-bg); display: flex; gap: 0.5rem; align-items: center; }
+        position: fixed; z-index: 30; top: 0.75rem; left: 50%; transform: translateX(-50%);
+        width: min(36rem, calc(100% - 1.5rem)); display: grid; gap: 0.5rem; pointer-events: none;
+        p { margin: 0; padding: 0.5rem 0.5rem 0.5rem 1rem; border-radius: var(--radius); background: var(--info-bg);
+            color: var(--text); display: flex; gap: 0.5rem; align-items: center; box-shadow: var(--shadow); pointer-events: auto; }
         p.error { background: var(--error-bg); color: var(--error); }
         p span { flex: 1; }
-        p button { padding: 0.1rem 0.5rem; }
+        p button { min-height: 2.75rem; }
+        p button.icon-only { width: 2.75rem; padding: 0; display: grid; place-items: center; border: 0; background: transparent; color: inherit; }
         "#
     );
     html! {
@@ -32,7 +68,13 @@ pub fn status() -> Html {
             if let Some(n) = &notice {
                 <p class={classes!(n.error.then_some("error"))}>
                     <span>{ render(lang, &n.msg) }</span>
-                    <button onclick={dismiss} aria-label={t.dismiss}>{ "×" }</button>
+                    if let Some(peer) = call_again(&n.msg).filter(|_| idle) {
+                        <button class="primary" onclick={
+                            let (dispatch, peer) = (dispatch.clone(), peer.to_owned());
+                            Callback::from(move |_| dispatch.dispatch(Action::Call(peer.clone())))
+                        }>{ t.call_again }</button>
+                    }
+                    <button class="icon-only" onclick={dismiss} aria-label={t.dismiss} title={t.dismiss}>{ icon(Icon::Close, false) }</button>
                 </p>
             }
             if let Some(issue) = &issue {

@@ -1,49 +1,88 @@
+//! The people online: a row each, with their initials, whether they are free,
+//! and a button to call them; a search box once the list is long.
+
 use duet_protocol::UserStatus;
 use stylist::yew::styled_component;
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::{
-    hooks::{use_store, use_texts},
+    components::icons::{avatar, icon, Icon},
+    hooks::{use_dispatch, use_select, use_texts},
     store::Action,
 };
 
+/// More people than this, and a search box appears.
+const SEARCH_FROM: usize = 8;
+
 #[styled_component(UserList)]
 pub fn user_list() -> Html {
-    let store = use_store();
+    let (me, users) = use_select(|s| (s.me.clone().unwrap_or_default(), s.users.clone()));
+    let dispatch = use_dispatch();
     let t = use_texts();
-    let me = store.me.clone().unwrap_or_default();
+    let query = use_state(String::new);
     let class = css!(
         r#"
-        list-style: none; margin: 0; padding: 0; display: grid; gap: 0.5rem;
-        li { display: flex; align-items: center; gap: 0.5rem; }
-        li > button { flex: 1; text-align: start; }
-        .you { padding: 0.6rem 0.9rem; color: var(--muted); }
-        .badge { font-size: 0.8rem; color: var(--warn); }
+        display: grid; gap: 0.75rem;
+        ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.25rem; }
+        li { display: flex; align-items: center; gap: 0.75rem; padding: 0.5rem 0.75rem; border-radius: var(--radius);
+             background: var(--surface); border: 1px solid var(--border); }
+        .who { flex: 1; min-width: 0; display: grid; }
+        .name { font-weight: 600; overflow-wrap: anywhere; }
+        .state { font-size: 0.875rem; color: var(--muted); display: inline-flex; align-items: center; gap: 0.35rem; }
+        .dot { width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--success); }
+        .dot.busy { background: var(--warn); }
+        .avatar { display: inline-grid; place-items: center; width: 2.5rem; height: 2.5rem; border-radius: 50%;
+                  color: #fff; font-weight: 600; flex: none; }
+        .call { display: inline-flex; gap: 0.4rem; align-items: center; }
+        input[type=search] { padding: 0.5rem 0.75rem; }
+        .empty { color: var(--muted); margin: 0; }
         "#
     );
-    let others = store.users.iter().filter(|(n, _)| *n != me).count();
+    let others: Vec<(String, UserStatus)> =
+        users.iter().filter(|(n, _)| *n != me).map(|(n, s)| (n.to_owned(), s)).collect();
+    let wanted = query.to_lowercase();
+    let shown: Vec<&(String, UserStatus)> =
+        others.iter().filter(|(n, _)| wanted.is_empty() || n.to_lowercase().contains(&wanted)).collect();
+    let oninput = {
+        let query = query.clone();
+        Callback::from(move |e: InputEvent| query.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
     html! {
-        <section aria-labelledby="users-heading">
+        <section {class} aria-labelledby="users-heading">
             <h2 id="users-heading">{ t.online }</h2>
-            <ul {class} aria-label={t.online_users}>
-                <li key="self"><span class="you">{ (t.you)(&me) }</span></li>
-                { for store.users.iter().filter(|(n, _)| *n != me).map(|(name, status)| {
-                    let busy = status == UserStatus::Busy;
+            if others.len() > SEARCH_FROM {
+                <input type="search" aria-label={t.search_people} placeholder={t.search_people} {oninput} />
+            }
+            <ul aria-label={t.online_users}>
+                <li key="self">
+                    { avatar(&me, "") }
+                    <span class="who"><span class="name">{ (t.you)(&me) }</span></span>
+                </li>
+                { for shown.into_iter().map(|(name, status)| {
+                    let busy = *status == UserStatus::Busy;
                     let onclick = {
-                        let store = store.clone();
-                        let name = name.to_owned();
-                        Callback::from(move |_| store.dispatch(Action::Call(name.clone())))
+                        let dispatch = dispatch.clone();
+                        let name = name.clone();
+                        Callback::from(move |_| dispatch.dispatch(Action::Call(name.clone())))
                     };
                     html! {
                         <li key={format!("user:{name}")}>
+                            { avatar(name, "") }
+                            <span class="who">
+                                <span class="name">{ name }</span>
+                                <span class="state"><span class={classes!("dot", busy.then_some("busy"))}></span>
+                                    { if busy { t.in_a_call } else { t.available } }</span>
+                            </span>
                             // Left enabled: a click on a busy user explains why it cannot ring.
-                            <button aria-label={(t.call_user)(name)} {onclick}>{ name }</button>
-                            if busy { <span class="badge">{ t.in_a_call }</span> }
+                            <button class="call success" aria-label={(t.call_user)(name)} title={(t.call_user)(name)} {onclick}>
+                                { icon(Icon::Phone, false) }
+                            </button>
                         </li>
                     }
                 }) }
             </ul>
-            if others == 0 { <p class="muted">{ t.nobody_online }</p> }
+            if others.is_empty() { <p class="empty">{ t.nobody_online }</p> }
         </section>
     }
 }

@@ -5,9 +5,11 @@
 mod media;
 mod observable;
 mod store;
+mod viewport;
 
 pub use media::{use_media, use_media_select, Media, MediaView};
 pub use store::{use_dispatch, use_select, use_store, Dispatch, EffectRunner, Store, StoreProvider};
+pub use viewport::use_narrow;
 use yew::prelude::*;
 
 use crate::store::Action;

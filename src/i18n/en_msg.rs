@@ -10,7 +10,7 @@ pub fn render(m: &Msg) -> String {
         NameControlCharacter => "The username contains a control character".into(),
         NameTaken { requested, given } => format!("The name {requested} is taken; you are {given}"),
         Server { text, .. } => capitalize(text),
-        CouldNotReach(reason) => format!("Could not reach the server ({reason})."),
+        CouldNotReach(reason) => format!("Could not reach the server{}.", why(reason)),
         Access(AccessRefusal::KeyRequired) => {
             "This Duet server is private: enter its access key (from the invite link or whoever runs it).".into()
         }
@@ -24,9 +24,11 @@ pub fn render(m: &Msg) -> String {
         Access(AccessRefusal::TokenExpired) => {
             "Your sign-in link has expired. Open Duet again from the site that sent you.".into()
         }
-        LostServer(reason) => format!("Lost the connection to the server ({reason}). Log in again to continue."),
-        Reconnecting(reason) => format!("Lost the connection to the server ({reason}); reconnecting…"),
-        CouldNotReconnect(reason) => format!("Could not reconnect to the server ({reason}). Log in again to continue."),
+        LostServer(reason) => format!("The connection to the server was lost{}. Log in again to continue.", why(reason)),
+        Reconnecting(reason) => format!("The connection to the server was lost{}. Reconnecting…", why(reason)),
+        CouldNotReconnect(reason) => {
+            format!("Could not reconnect to the server{}. Log in again to continue.", why(reason))
+        }
         Reconnected => "Reconnected to the server".into(),
         RenamedOnReconnect(name) => format!("Reconnected; your name is now {name}"),
         CallLostOnRename(name) => format!("Reconnected as {name}; the call had to end"),
@@ -34,8 +36,6 @@ pub fn render(m: &Msg) -> String {
         CannotCallYourself => "You cannot call yourself".into(),
         NotOnline(peer) => format!("{peer} is not online"),
         Busy(peer) => format!("{peer} is busy in another call"),
-        Calling(peer) => format!("Calling {peer}…"),
-        IncomingCall(peer) => format!("Incoming call from {peer}"),
         Cancelled(peer) => format!("Call to {peer} cancelled"),
         YouDeclined(peer) => format!("You declined the call from {peer}"),
         Declined(peer) => format!("{peer} declined the call"),
@@ -89,5 +89,15 @@ fn capitalize(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+/// The server's or browser's own reason, in brackets, when there is one
+/// worth reading (a bare close code is not).
+fn why(reason: &str) -> String {
+    if reason.is_empty() || reason.starts_with("code ") {
+        String::new()
+    } else {
+        format!(" ({reason})")
     }
 }

@@ -12,7 +12,7 @@ pub fn render(m: &Msg) -> String {
         NameControlCharacter => "이름에 쓸 수 없는 제어 문자가 들어 있습니다".into(),
         NameTaken { requested, given } => format!("{requested}(은)는 이미 쓰이는 이름이라 {given}(으)로 들어왔습니다"),
         Server { code, text } => server(*code, text),
-        CouldNotReach(reason) => format!("서버에 연결할 수 없습니다 ({reason})."),
+        CouldNotReach(reason) => format!("서버에 연결할 수 없습니다{}.", why(reason)),
         Access(AccessRefusal::KeyRequired) => {
             "비공개 Duet 서버입니다. 접속 키를 입력하세요 (초대 링크나 운영자에게서 받으세요).".into()
         }
@@ -20,9 +20,9 @@ pub fn render(m: &Msg) -> String {
         Access(AccessRefusal::TokenRequired) => "이 Duet 서버는 운영 사이트를 통해 로그인합니다. 그 사이트에서 Duet을 여세요.".into(),
         Access(AccessRefusal::BadToken) => "로그인 링크가 받아들여지지 않았습니다. 보낸 사이트에서 Duet을 다시 여세요.".into(),
         Access(AccessRefusal::TokenExpired) => "로그인 링크가 만료되었습니다. 보낸 사이트에서 Duet을 다시 여세요.".into(),
-        LostServer(reason) => format!("서버 연결이 끊겼습니다 ({reason}). 다시 로그인하세요."),
-        Reconnecting(reason) => format!("서버 연결이 끊겼습니다 ({reason}). 다시 연결하는 중…"),
-        CouldNotReconnect(reason) => format!("서버에 다시 연결하지 못했습니다 ({reason}). 다시 로그인하세요."),
+        LostServer(reason) => format!("서버 연결이 끊겼습니다{}. 다시 로그인하세요.", why(reason)),
+        Reconnecting(reason) => format!("서버 연결이 끊겼습니다{}. 다시 연결하는 중…", why(reason)),
+        CouldNotReconnect(reason) => format!("서버에 다시 연결하지 못했습니다{}. 다시 로그인하세요.", why(reason)),
         Reconnected => "서버에 다시 연결되었습니다".into(),
         RenamedOnReconnect(name) => format!("다시 연결되었습니다. 이제 이름은 {name}입니다"),
         CallLostOnRename(name) => format!("{name}(으)로 다시 연결되어 통화를 끝내야 했습니다"),
@@ -30,8 +30,6 @@ pub fn render(m: &Msg) -> String {
         CannotCallYourself => "자기 자신에게는 전화할 수 없습니다".into(),
         NotOnline(peer) => format!("{peer} 님은 접속해 있지 않습니다"),
         Busy(peer) => format!("{peer} 님은 다른 통화 중입니다"),
-        Calling(peer) => format!("{peer} 님에게 거는 중…"),
-        IncomingCall(peer) => format!("{peer} 님의 전화"),
         Cancelled(peer) => format!("{peer} 님에게 건 전화를 취소했습니다"),
         YouDeclined(peer) => format!("{peer} 님의 전화를 거절했습니다"),
         Declined(peer) => format!("{peer} 님이 전화를 거절했습니다"),
@@ -91,5 +89,15 @@ fn server(code: ErrorCode, text: &str) -> String {
         ErrorCode::RateLimited => "메시지를 너무 빨리 보내고 있습니다. 잠시 후 다시 하세요".into(),
         ErrorCode::Unavailable => "지금은 서버가 처리할 수 없습니다. 잠시 후 다시 하세요".into(),
         _ => format!("서버가 요청을 거부했습니다 ({text})"),
+    }
+}
+
+/// The server's or browser's own reason, in brackets, when there is one
+/// worth reading (a bare close code is not).
+fn why(reason: &str) -> String {
+    if reason.is_empty() || reason.starts_with("code ") {
+        String::new()
+    } else {
+        format!(" ({reason})")
     }
 }

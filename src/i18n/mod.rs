@@ -141,6 +141,23 @@ pub struct Texts {
     pub shortcut_stats: &'static str,
     pub shortcut_help: &'static str,
     pub shortcut_escape: &'static str,
+    /// Light, dark, or the system's setting
+    pub theme: &'static str,
+    pub theme_system: &'static str,
+    pub theme_light: &'static str,
+    pub theme_dark: &'static str,
+    pub sign_out: &'static str,
+    /// Copies the `/call/<you>` link others open to call you.
+    pub invite: &'static str,
+    pub link_copied: &'static str,
+    pub search_people: &'static str,
+    pub available: &'static str,
+    /// The phone toolbar's menu of the less used controls.
+    pub more: &'static str,
+    /// Offered after a call that ended or did not connect.
+    pub call_again: &'static str,
+    /// The help overlay's switch for the single-key shortcuts (WCAG 2.1.4).
+    pub shortcuts_on: &'static str,
     pub close: &'static str,
 }
 

@@ -105,6 +105,18 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         shortcut_stats,
         shortcut_help,
         shortcut_escape,
+        theme,
+        theme_system,
+        theme_light,
+        theme_dark,
+        sign_out,
+        invite,
+        link_copied,
+        search_people,
+        available,
+        more,
+        call_again,
+        shortcuts_on,
         close,
     } = t;
     vec![
@@ -204,6 +216,18 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         ("shortcut_stats", shortcut_stats.to_string()),
         ("shortcut_help", shortcut_help.to_string()),
         ("shortcut_escape", shortcut_escape.to_string()),
+        ("theme", theme.to_string()),
+        ("theme_system", theme_system.to_string()),
+        ("theme_light", theme_light.to_string()),
+        ("theme_dark", theme_dark.to_string()),
+        ("sign_out", sign_out.to_string()),
+        ("invite", invite.to_string()),
+        ("link_copied", link_copied.to_string()),
+        ("search_people", search_people.to_string()),
+        ("available", available.to_string()),
+        ("more", more.to_string()),
+        ("call_again", call_again.to_string()),
+        ("shortcuts_on", shortcuts_on.to_string()),
         ("close", close.to_string()),
     ]
 }
@@ -254,14 +278,14 @@ fn announcements() -> Vec<Msg> {
         NameTaken { requested: p(), given: "민준1".into() },
         Server { code: ErrorCode::TargetOffline, text: "bob is not online".into() },
         Server { code: ErrorCode::Other, text: "odd".into() },
-        CouldNotReach("code 1006".into()),
+        CouldNotReach("timed out".into()),
         Access(AccessRefusal::KeyRequired),
         Access(AccessRefusal::WrongKey),
         Access(AccessRefusal::TokenRequired),
         Access(AccessRefusal::BadToken),
         Access(AccessRefusal::TokenExpired),
-        LostServer("code 1006".into()),
-        Reconnecting("code 1006".into()),
+        LostServer("server restarting".into()),
+        Reconnecting(String::new()),
         CouldNotReconnect("code 1006".into()),
         Reconnected,
         RenamedOnReconnect(p()),
@@ -270,8 +294,6 @@ fn announcements() -> Vec<Msg> {
         CannotCallYourself,
         NotOnline(p()),
         Busy(p()),
-        Calling(p()),
-        IncomingCall(p()),
         Cancelled(p()),
         YouDeclined(p()),
         Declined(p()),
@@ -319,8 +341,6 @@ fn announcements() -> Vec<Msg> {
             | CannotCallYourself
             | NotOnline(_)
             | Busy(_)
-            | Calling(_)
-            | IncomingCall(_)
             | Cancelled(_)
             | YouDeclined(_)
             | Declined(_)
@@ -367,4 +387,13 @@ fn the_browser_language_picks_korean_or_english() {
     assert_eq!(Lang::preferred(["de"]), Lang::En, "English otherwise");
     assert_eq!(Lang::preferred([]), Lang::En);
     assert_eq!(Lang::from_tag("KO_kr"), Some(Lang::Ko));
+}
+
+#[test]
+fn a_lost_connection_is_said_in_plain_words_without_codes() {
+    let m = Msg::Reconnecting("code 1006".into());
+    assert_eq!(render(Lang::En, &m), "The connection to the server was lost. Reconnecting…");
+    assert!(!render(Lang::Ko, &m).contains("1006"));
+    let m = Msg::LostServer("server restarting".into());
+    assert!(render(Lang::En, &m).contains("(server restarting)"), "a real reason is kept");
 }

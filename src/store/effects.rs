@@ -9,6 +9,8 @@ pub enum Effect {
     Connect {
         credential: Option<super::Credential>,
     },
+    /// Close the signaling connection (the server frees our name).
+    Disconnect,
     /// Remember this credential for the next visit (`None`: forget it).
     RememberCredential(Option<super::Credential>),
     /// Wait, then report [`super::Action::Reconnect`] (the agent adds the
@@ -47,6 +49,8 @@ pub enum Effect {
     /// The ICE servers changed (fresh TURN credentials): the call in
     /// progress uses the state's from now on (for ICE restarts).
     RefreshIceServers,
+    /// Remember whether single-key shortcuts are on.
+    RememberShortcuts(bool),
     /// Remember the relay-only setting for the next visit.
     RememberRelayOnly(bool),
     /// Give up on a call that has not connected in time.
@@ -89,6 +93,11 @@ pub enum Effect {
     /// Mark the page as being in `lang`, and remember it if the user chose it.
     UseLang {
         lang: super::Lang,
+        remember: bool,
+    },
+    /// Show the page in `theme`, and remember it if the user chose it.
+    UseTheme {
+        theme: super::Theme,
         remember: bool,
     },
     /// Browser display modes; their state lives in the browser, not here.

@@ -18,6 +18,7 @@ mod phase;
 mod reduce;
 pub mod shortcuts;
 mod stats;
+mod theme;
 mod users;
 mod wire;
 
@@ -29,6 +30,7 @@ pub use lang::Lang;
 pub use msg::Msg;
 pub use phase::{CallPhase, ConnectionState, LocalMediaIssue, MediaFlags, Notice};
 pub use stats::{format_duration, CallStats, Quality, StatsSample, VideoFormat};
+pub use theme::Theme;
 pub use users::Users;
 pub use wire::{to_peer, ToPeer};
 
@@ -84,6 +86,11 @@ pub struct CallState {
     last_sample: Option<StatsSample>,
     /// The stats panel is open (the quality indicator always shows).
     pub show_stats: bool,
+    /// The device pickers are open beside the call.
+    pub show_devices: bool,
+    /// Single-key shortcuts are turned off (WCAG 2.1.4: a speech-input user's
+    /// words must not set them off).
+    pub shortcuts_off: bool,
     /// The keyboard shortcut overlay is open.
     pub show_help: bool,
     /// Our outgoing video is the screen, not the camera.
@@ -105,6 +112,7 @@ pub struct CallState {
     pub access_refused: Option<AccessRefusal>,
     /// The language of every view and announcement.
     pub lang: Lang,
+    pub theme: Theme,
     /// The latest status to announce (busy, declined, call ended…).
     pub notice: Option<Notice>,
     pub ice_servers: Vec<IceServer>,
@@ -136,6 +144,8 @@ pub enum Action {
         credential: Credential,
         from_link: bool,
     },
+    /// Leave: end any call, close the connection, back to the login form.
+    SignOut,
     /// Ring this user.
     Call(String),
     /// The page was opened on a link to call this user: ring them once
@@ -156,6 +166,10 @@ pub enum Action {
     ToggleShare,
     ToggleStats,
     ToggleHelp,
+    /// The device pickers beside the call.
+    ToggleDevices,
+    /// Single-key shortcuts on or off (also restored from storage at start).
+    TurnShortcuts(bool),
     /// Escape: close the help overlay and the stats panel.
     CloseOverlays,
     TogglePeerChat,
@@ -170,6 +184,10 @@ pub enum Action {
     ToggleDeviceCheck,
     /// The user picked a language (remembered for the next visit).
     SetLang(Lang),
+    /// The person picked light, dark or the system's setting.
+    SetTheme(Theme),
+    /// The theme picked on an earlier visit.
+    RestoredTheme(Theme),
     /// The language found at start (saved choice, else the browser's).
     DetectedLang(Lang),
     /// The remote video in a floating window, or back.

@@ -37,8 +37,6 @@ pub enum Msg {
     CannotCallYourself,
     NotOnline(String),
     Busy(String),
-    Calling(String),
-    IncomingCall(String),
     Cancelled(String),
     YouDeclined(String),
     Declined(String),

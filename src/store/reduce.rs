@@ -32,6 +32,19 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         }
         Action::Call(peer) => call(s, peer),
         Action::OpenedCallLink(peer) => s.dial = Some(peer),
+        Action::SignOut => {
+            if let Some(peer) = s.peer().map(str::to_owned) {
+                end_call(s, &peer, Some(HangupReason::Hangup), Notice::info(Msg::CallEnded(peer.clone())));
+            }
+            s.effects.push(Effect::Disconnect);
+            s.me = None;
+            s.connection = ConnectionState::Disconnected;
+            s.users = Default::default();
+            s.chat.clear();
+            s.resume_token = None;
+            s.dial = None;
+            s.notice = None;
+        }
         Action::Cancel => {
             if let CallPhase::Outgoing { peer } = &s.call {
                 let peer = peer.clone();
@@ -164,10 +177,18 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         }
         Action::MediaProblem(msg) => s.notice = Some(Notice::error(msg)),
         Action::ToggleStats => s.show_stats = !s.show_stats,
+        Action::ToggleDevices => s.show_devices = !s.show_devices,
+        Action::TurnShortcuts(on) => {
+            if s.shortcuts_off == on {
+                s.shortcuts_off = !on;
+                s.effects.push(Effect::RememberShortcuts(on));
+            }
+        }
         Action::ToggleHelp => s.show_help = !s.show_help,
         Action::CloseOverlays => {
             s.show_help = false;
             s.show_stats = false;
+            s.show_devices = false;
         }
         Action::TogglePeerChat => {
             s.peer_chat.open = !s.peer_chat.open;
@@ -217,6 +238,14 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.effects.push(Effect::UseDevice { kind, id: id.clone() });
                 s.effects.push(Effect::RememberDevice { kind, id });
             }
+        }
+        Action::SetTheme(theme) => {
+            s.theme = theme;
+            s.effects.push(Effect::UseTheme { theme, remember: true });
+        }
+        Action::RestoredTheme(theme) => {
+            s.theme = theme;
+            s.effects.push(Effect::UseTheme { theme, remember: false });
         }
         Action::SetLang(lang) => {
             s.lang = lang;
@@ -326,7 +355,8 @@ fn call(s: &mut CallState, peer: String) {
     s.device_check = false;
     s.media.remote_media = false;
     s.media.local_issue = None;
-    s.notice = Some(Notice::info(Msg::Calling(peer.clone())));
+    // The call view says whom we are calling; an old announcement goes.
+    s.notice = None;
     s.effects.push(Effect::StartCall { peer: peer.clone(), polite });
     s.effects.push(Effect::StartRingTimer { peer });
 }
@@ -455,7 +485,8 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription) {
             s.call = CallPhase::Incoming { peer: from.clone(), offer: sdp };
             s.media.remote_media = false;
             s.media.local_issue = None;
-            s.notice = Some(Notice::info(Msg::IncomingCall(from.clone())));
+            // The ringing dialog says who is calling (and is announced itself).
+            s.notice = None;
             s.effects.push(Effect::PrepareMedia);
             s.effects.push(Effect::StartRingTimer { peer: from });
         }
@@ -600,6 +631,7 @@ fn forget_call_extras(s: &mut CallState) {
     s.stats = None;
     s.last_sample = None;
     s.sharing_screen = false;
+    s.show_devices = false;
     s.ice_restarts = 0;
 }
 

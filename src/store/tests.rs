@@ -148,7 +148,7 @@ fn calling_rings_with_an_offer_and_a_timer() {
             Effect::StartRingTimer { peer: "alice".into() }
         ]
     );
-    assert_eq!(s.notice.unwrap().msg, Msg::Calling("alice".into()));
+    assert_eq!(s.notice, None, "the call view says it, once");
 }
 
 #[test]
@@ -198,7 +198,7 @@ fn an_incoming_offer_asks_the_user_and_accept_answers_it() {
         vec![Effect::PrepareMedia, Effect::StartRingTimer { peer: "alice".into() }],
         "nothing is answered automatically; the camera warms up while it rings"
     );
-    assert_eq!(s.notice.as_ref().unwrap().msg, Msg::IncomingCall("alice".into()));
+    assert_eq!(s.notice, None, "the ringing dialog says it, once");
     let (s, fx) = effects_of(&s, Action::Accept);
     assert_eq!(
         fx,
@@ -976,4 +976,36 @@ fn a_call_link_rings_once_after_login() {
     let (s, fx) =
         effects_of(&s, srv(ServerMessage::UserList { users: vec!["alice".into(), "bob".into()], busy: vec![] }));
     assert!(s.call.is_idle() && !fx.iter().any(|e| matches!(e, Effect::StartCall { .. })), "{fx:?}");
+}
+
+#[test]
+fn a_chosen_theme_is_applied_and_remembered_a_restored_one_only_applied() {
+    let (s, fx) = effects_of(&CallState::default(), Action::SetTheme(Theme::Dark));
+    assert_eq!((s.theme, fx), (Theme::Dark, vec![Effect::UseTheme { theme: Theme::Dark, remember: true }]));
+    let (s, fx) = effects_of(&CallState::default(), Action::RestoredTheme(Theme::Light));
+    assert_eq!((s.theme, fx), (Theme::Light, vec![Effect::UseTheme { theme: Theme::Light, remember: false }]));
+    assert_eq!(Theme::ALL.map(|t| Theme::from_tag(t.tag())), Theme::ALL.map(Some));
+}
+
+#[test]
+fn signing_out_hangs_up_disconnects_and_forgets_the_session() {
+    let s = in_call("alice", "bob");
+    let (s, fx) = effects_of(&s, Action::SignOut);
+    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Hangup)));
+    let hangup_at = fx.iter().position(|e| matches!(e, Effect::Send(_))).unwrap();
+    let disconnect_at = fx.iter().position(|e| *e == Effect::Disconnect).unwrap();
+    assert!(hangup_at < disconnect_at, "the peer hears of it first: {fx:?}");
+    assert!(s.call.is_idle() && !s.has_session() && s.me.is_none() && s.resume_token.is_none(), "{s:?}");
+    assert_eq!(s.connection, ConnectionState::Disconnected);
+}
+
+#[test]
+fn single_key_shortcuts_can_be_turned_off_and_that_is_remembered() {
+    let (s, fx) = effects_of(&CallState::default(), Action::TurnShortcuts(false));
+    assert!(s.shortcuts_off);
+    assert_eq!(fx, vec![Effect::RememberShortcuts(false)]);
+    assert!(effects_of(&s, Action::TurnShortcuts(false)).1.is_empty(), "no change, nothing to save");
+    let (s, fx) = effects_of(&s, Action::TurnShortcuts(true));
+    assert!(!s.shortcuts_off);
+    assert_eq!(fx, vec![Effect::RememberShortcuts(true)]);
 }

@@ -29,6 +29,9 @@ pub fn setup(need: Need) -> Result<(), String> {
     }
     wasm_bindgen()?;
     wasm_opt()?;
+    if need == Need::Everything {
+        axe_core()?;
+    }
     if need != Need::WebBuild {
         // One apt-get run for whatever system packages are missing.
         let mut missing: Vec<&str> = [namespace_tools(), redis()].concat();
@@ -113,6 +116,23 @@ fn wasm_opt() -> Result<(), String> {
     let pkg = format!("binaryen@{}", tools::BINARYEN_VERSION);
     status(cmd("npm", &["install", "--no-audit", "--no-fund", "--prefix", &prefix.to_string_lossy(), &pkg]))?;
     done("wasm-opt", t);
+    Ok(())
+}
+
+/// axe-core, the accessibility checker the browser tests run in each screen.
+fn axe_core() -> Result<(), String> {
+    let script = tools::axe_js();
+    let package = script.parent().map(|d| d.join("package.json"));
+    let have = package.and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+    if have.contains(&format!("\"version\": \"{}\"", tools::AXE_VERSION)) && script.is_file() {
+        return Ok(());
+    }
+    let t = step(&format!("axe-core {} (npm)", tools::AXE_VERSION), "~5 s");
+    let prefix = tools::tools_dir().join("axe");
+    std::fs::create_dir_all(&prefix).map_err(|e| format!("creating {}: {e}", prefix.display()))?;
+    let pkg = format!("axe-core@{}", tools::AXE_VERSION);
+    status(cmd("npm", &["install", "--no-audit", "--no-fund", "--prefix", &prefix.to_string_lossy(), &pkg]))?;
+    done("axe-core", t);
     Ok(())
 }
 

@@ -83,7 +83,7 @@ pub fn test(args: &[String]) -> Result<(), String> {
         let (ok, passed, failed) = if bundle_ok {
             let mut e2e =
                 in_loopback_namespace(&["cargo", "test", "--no-fail-fast", "-p", "duet-e2e", "--", "--test-threads=1"]);
-            e2e.env("DUET_DIST", tools::root().join("dist"));
+            e2e.env("DUET_DIST", tools::root().join("dist")).env("DUET_AXE", tools::axe_js());
             let (ok, out) = tee(e2e);
             let (p, f) = count(&out);
             (ok, p, f)

@@ -8,6 +8,8 @@ pub const GECKODRIVER_VERSION: &str = "0.37.1";
 /// cargo-deny, for the dependency policy (deny.toml).
 pub const CARGO_DENY_VERSION: &str = "0.20.2";
 pub const BINARYEN_VERSION: &str = "132";
+/// axe-core, for the accessibility checks in the browser tests.
+pub const AXE_VERSION: &str = "4.14.1";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -28,6 +30,11 @@ pub fn tools_dir() -> PathBuf {
 
 pub fn binaryen_bin() -> PathBuf {
     tools_dir().join("binaryen").join("node_modules").join(".bin")
+}
+
+/// axe-core's browser build (the end-to-end tests read it from here).
+pub fn axe_js() -> PathBuf {
+    tools_dir().join("axe").join("node_modules").join("axe-core").join("axe.min.js")
 }
 
 pub fn cargo_bin() -> PathBuf {

@@ -1,0 +1,138 @@
+//! Every screen at a phone's and two laptops' sizes, light and dark: the
+//! call's controls stay on screen (statistics and chat open too), axe-core
+//! finds no serious or critical WCAG 2.2 AA violation, and a screenshot of
+//! each is saved under target/e2e/screens/ for a person to look at.
+
+use std::path::PathBuf;
+
+use duet_e2e::{scenario, wait_until, Browser, WAIT};
+
+const SIZES: [(u32, u32); 3] = [(360, 740), (1280, 800), (1366, 768)];
+
+fn screens_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e/screens");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Makes the page (not the window around it) `w`×`h`. Headless Chromium
+/// keeps a title bar's height around the page, and below 500 px of window
+/// width lays the page out at the width asked for.
+async fn resize(b: &Browser, (w, h): (u32, u32)) {
+    b.client.set_window_size(w, h).await.unwrap();
+    let bar = b.js("return window.outerHeight - window.innerHeight").await.as_u64().unwrap_or(0) as u32;
+    b.client.set_window_size(w, h + bar).await.unwrap();
+    wait_until(&format!("{}: a {w}×{h} page", b.user), WAIT, || async {
+        (b.js("return [window.innerWidth, window.innerHeight]").await == serde_json::json!([w, h])).then_some(())
+    })
+    .await;
+}
+
+/// Saves a screenshot and checks the page with axe-core.
+async fn look(b: &Browser, screen: &str, theme: &str, (w, h): (u32, u32), problems: &mut Vec<String>) {
+    // Layout and fonts settle after a resize.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    if let Some(png) = b.screenshot().await {
+        std::fs::write(screens_dir().join(format!("{screen}-{theme}-{w}x{h}.png")), png).unwrap();
+    }
+    for v in b.axe().await {
+        problems.push(format!("{screen}, {theme}, {w}×{h}: {v}"));
+    }
+}
+
+/// The buttons named `names` are entirely inside the window.
+async fn on_screen(b: &Browser, names: &[&str]) -> Vec<String> {
+    let out = b
+        .client
+        .execute(
+            "return arguments[0].filter(name => { \
+               const el = [...document.querySelectorAll('button')].find(x => (x.getAttribute('aria-label') || x.innerText).trim() === name); \
+               if (!el) return true; \
+               const r = el.getBoundingClientRect(); \
+               return !(r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth); })",
+            vec![serde_json::json!(names)],
+        )
+        .await
+        .unwrap();
+    out.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+}
+
+async fn theme(b: &Browser, name: &str) {
+    b.select("Theme", name).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r01_every_screen_fits_and_passes_axe_in_both_themes() {
+    scenario(
+        "r01",
+        |_| {},
+        |h| async move {
+            let mut problems = Vec::new();
+            let carol = h.browser("carol", "/").await;
+            let (alice, bob) = h.alice_and_bob().await;
+            for mode in ["Light", "Dark"] {
+                let tag = mode.to_lowercase();
+                for b in [&carol, &alice, &bob] {
+                    theme(b, mode).await;
+                }
+                for size in SIZES {
+                    resize(&carol, size).await;
+                    look(&carol, "login", &tag, size, &mut problems).await;
+                    resize(&alice, size).await;
+                    look(&alice, "lobby", &tag, size, &mut problems).await;
+                }
+
+                alice.click("Call bob").await;
+                bob.wait_button("Accept").await;
+                for size in SIZES {
+                    resize(&bob, size).await;
+                    look(&bob, "ringing", &tag, size, &mut problems).await;
+                }
+                resize(&bob, (1000, 800)).await;
+                resize(&alice, (1280, 800)).await;
+                bob.click("Accept").await;
+                alice.assert_media_flows().await;
+                alice.wait_text("In a call with bob").await;
+                for size in SIZES {
+                    resize(&alice, size).await;
+                    let off = on_screen(&alice, &["Hang up", "Mute microphone", "Turn camera off"]).await;
+                    assert!(off.is_empty(), "{w}×{h}, {tag}: off screen in a call: {off:?}", w = size.0, h = size.1);
+                    look(&alice, "call", &tag, size, &mut problems).await;
+                }
+                // Statistics and chat open beside (or over) the video: the controls stay.
+                resize(&alice, (1280, 800)).await;
+                alice.click("Statistics").await;
+                alice.click("Chat").await;
+                alice.wait_text("Round trip").await;
+                for size in SIZES {
+                    resize(&alice, size).await;
+                    let off = on_screen(&alice, &["Hang up", "Mute microphone", "Turn camera off"]).await;
+                    assert!(off.is_empty(), "{w}×{h}, {tag}, panels open: off screen: {off:?}", w = size.0, h = size.1);
+                    look(&alice, "call-panels", &tag, size, &mut problems).await;
+                }
+                resize(&alice, (1280, 800)).await;
+                alice.click("Statistics").await;
+                alice.click("Chat").await;
+                alice.click("Hang up").await;
+                alice.wait_status("Call with bob ended").await;
+                for size in SIZES {
+                    resize(&alice, size).await;
+                    look(&alice, "after-call", &tag, size, &mut problems).await;
+                }
+                resize(&alice, (1000, 800)).await;
+            }
+            assert!(problems.is_empty(), "axe-core found:\n{}", problems.join("\n"));
+
+            // A positive control: the check sees a violation when there is one.
+            carol
+                .js("const i = document.createElement('img'); i.src = 'data:,'; document.body.append(i); return 1")
+                .await;
+            let found = carol.axe().await;
+            assert!(
+                found.iter().any(|v| v.starts_with("image-alt")),
+                "axe-core missed an image without a text: {found:?}"
+            );
+        },
+    )
+    .await;
+}
