@@ -80,9 +80,28 @@ impl Browser {
 
     /// A browser with more Chromium flags (e.g. host resolver rules).
     pub async fn launch_with(driver: &str, user: &str, extra: &[&str]) -> Browser {
+        let args: Vec<&str> = CHROME_ARGS.iter().chain(extra).copied().collect();
+        Browser::launch_args(driver, user, args).await
+    }
+
+    /// A Chromium that refuses the page the camera and microphone, as a
+    /// person clicking "Block" would (fake devices, but no fake consent).
+    pub async fn launch_denying_media(driver: &str, user: &str) -> Browser {
+        let args = CHROME_ARGS
+            .iter()
+            .copied()
+            .filter(|a| *a != "--use-fake-ui-for-media-stream")
+            // Without camera permission Chromium hides its addresses behind
+            // mDNS names, which nothing resolves in the tests' loopback-only
+            // namespace (on a real network they resolve, or STUN/TURN help).
+            .chain(["--deny-permission-prompts", "--disable-features=WebRtcHideLocalIpsWithMdns"])
+            .collect();
+        Browser::launch_args(driver, user, args).await
+    }
+
+    async fn launch_args(driver: &str, user: &str, args: Vec<&str>) -> Browser {
         let mut caps = Capabilities::new();
         caps.insert("browserName".into(), json!("chrome"));
-        let args: Vec<&str> = CHROME_ARGS.iter().chain(extra).copied().collect();
         caps.insert("goog:chromeOptions".into(), json!({"binary": "/usr/bin/chromium", "args": args}));
         // The console, so tests can see Content Security Policy violations.
         caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
@@ -204,7 +223,19 @@ impl Browser {
     pub async fn login(&self, name: &str) {
         self.fill("Username", name).await;
         self.click("Log in").await;
-        self.wait_text("Signed in as").await;
+        self.wait_logged_in().await;
+    }
+
+    /// Waits for the lobby's header, or the call screen (a call link rings
+    /// at once after login, and the call screen has no header).
+    pub async fn wait_logged_in(&self) {
+        wait_until(&format!("{}: logged in", self.user), WAIT, || async {
+            let shown = self
+                .js("return document.body.innerText.includes('Signed in as') || !!document.getElementById('call-view')")
+                .await;
+            (shown == true).then_some(())
+        })
+        .await;
     }
 
     pub async fn text(&self) -> String {

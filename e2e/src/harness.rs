@@ -199,6 +199,14 @@ impl Harness {
         b
     }
 
+    /// A Chromium whose camera and microphone permission is refused, at `path`.
+    pub async fn browser_denying_media(&self, user: &str, path: &str) -> Browser {
+        let b = Browser::launch_denying_media(&self.driver_url, user).await;
+        b.goto(&format!("{}{}", self.base_url(), path)).await;
+        self.browsers.lock().unwrap().push(b.clone());
+        b
+    }
+
     /// A new Chromium with extra flags, opening `url` as given.
     pub async fn browser_with(&self, user: &str, url: &str, flags: &[&str]) -> Browser {
         let b = Browser::launch_with(&self.driver_url, user, flags).await;

@@ -49,7 +49,9 @@ async fn k01_an_invite_link_lets_you_in_and_the_key_prompt_takes_a_retry() {
             alice.click("Hang up").await;
             bob.wait_no_button("Hang up").await;
 
-            // Remembered: a reload logs in without asking again.
+            // Remembered: a new visit (this tab's session forgotten, so it is not
+            // a reload that resumes) logs in without asking for the key again.
+            bob.js("sessionStorage.clear(); return 1").await;
             bob.goto(&format!("{}/", h.base_url())).await;
             bob.login("bob").await;
 

@@ -318,3 +318,28 @@ async fn s12_twenty_calls_in_a_row_all_connect_and_leak_nothing() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s13_a_reload_mid_call_brings_the_call_back_without_logging_in() {
+    scenario(
+        "s13",
+        |_| {},
+        |h| async move {
+            let (alice, bob) = h.alice_and_bob().await;
+            connect(&alice, &bob).await;
+            alice.client.refresh().await.unwrap();
+            // Back in the call on her own: no login form, video again both ways.
+            alice.wait_text("In a call with bob").await;
+            assert!(alice.find_button("Log in").await.is_none(), "no login form after a reload");
+            alice.assert_media_flows().await;
+            bob.assert_media_flows().await;
+            bob.wait_text("In a call with alice").await;
+            assert_eq!(active_calls(&h), "duet_active_calls 1");
+            // The same call: hanging up reaches the other side.
+            bob.click("Hang up").await;
+            alice.wait_status("bob hung up").await;
+            back_in_lobby(&alice).await;
+        },
+    )
+    .await;
+}

@@ -320,9 +320,43 @@ async fn x06_korean_ui_remembered_and_usable_on_a_360px_phone() {
             bob.wait_status("alice hung up").await;
 
             // The choice outlives a reload; the English user saw English throughout.
+            // (A reload resumes the session: straight back to the lobby.)
             alice.goto(&format!("{}/", h.base_url())).await;
-            alice.wait_button("로그인").await;
+            alice.wait_text("접속 중").await;
             assert!(bob.text().await.contains("Online"));
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x07_a_refused_camera_is_explained_and_the_call_still_works_one_way() {
+    scenario(
+        "x07",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            let bob = h.browser_denying_media("bob", "/").await;
+            bob.login("bob").await;
+            // The device check says so instead of failing silently.
+            bob.click("Check camera and microphone").await;
+            bob.wait_status("Camera and microphone access was denied").await;
+            bob.click("Stop the check").await;
+
+            // A call still connects: bob sees and hears alice, and is told why
+            // she cannot see him; she sees who it is instead of a black box.
+            alice.click("Call bob").await;
+            bob.click("Accept").await;
+            bob.assert_media_flows().await;
+            bob.wait_status("Camera and microphone access was denied").await;
+            alice.wait_text("In a call with bob").await;
+            assert_eq!(
+                alice.js("return document.getElementById('received_video').videoWidth").await,
+                serde_json::json!(0),
+                "nothing comes from bob"
+            );
+            bob.click("Hang up").await;
+            alice.wait_status("bob hung up").await;
         },
     )
     .await;

@@ -68,11 +68,12 @@ async fn t02_a_wrong_secret_fails_clearly_and_a_fixed_one_works_next_call() {
                 assert_eq!(b.open_peer_connections().await, 0, "{}: nothing left hanging", b.user);
             }
 
-            // The operator fixes the secret; users log in again and call.
+            // The operator fixes the secret; users reload (back in, with fresh
+            // credentials in the welcome) and call.
             std::fs::write(&secret_file, "right-secret").unwrap();
             for b in [&alice, &bob] {
                 b.goto(&format!("{}/", h.base_url())).await;
-                b.login(&b.user).await;
+                b.wait_logged_in().await;
             }
             // The relay-only choice was remembered across the reload.
             assert_eq!(

@@ -192,6 +192,12 @@ pub struct Config {
     #[arg(long, env = "DUET_RESUME_GRACE_SECS", default_value_t = 15.0)]
     pub resume_grace_secs: f64,
 
+    /// Seconds a Duet user whose page closed its connection saying it may
+    /// come right back (a reload) keeps their name and call; a closed tab
+    /// looks the same, so this is how long its partner waits to hear.
+    #[arg(long, env = "DUET_RELOAD_GRACE_SECS", default_value_t = 3.0)]
+    pub reload_grace_secs: f64,
+
     /// Sustained messages per second one connection may send.
     #[arg(long, env = "DUET_RATE_PER_SEC", default_value_t = 50.0)]
     pub rate_per_sec: f64,
@@ -255,6 +261,9 @@ impl Config {
     }
     pub fn resume_grace(&self) -> Duration {
         Duration::from_secs_f64(self.resume_grace_secs)
+    }
+    pub fn reload_grace(&self) -> Duration {
+        Duration::from_secs_f64(self.reload_grace_secs)
     }
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs_f64(self.shutdown_grace_secs)
@@ -356,6 +365,9 @@ impl Config {
         }
         if !(self.shutdown_grace_secs.is_finite() && self.shutdown_grace_secs >= 0.0) {
             return Err("--shutdown-grace-secs must be zero or more".into());
+        }
+        if !(self.reload_grace_secs.is_finite() && (0.0..=60.0).contains(&self.reload_grace_secs)) {
+            return Err("--reload-grace-secs must be between 0 and 60".into());
         }
         if !(self.resume_grace_secs.is_finite() && (0.0..=3600.0).contains(&self.resume_grace_secs)) {
             return Err("--resume-grace-secs must be between 0 and 3600".into());

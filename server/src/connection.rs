@@ -26,6 +26,9 @@ pub mod close_code {
     pub const TOO_BIG: u16 = 1009;
     /// Another connection took this one's session or name (Duet's own code).
     pub const DISPLACED: u16 = 4409;
+    /// From the client: the page is going away and may come right back (a
+    /// reload); hold the name and call briefly.
+    pub const LEAVING: u16 = 4000;
 }
 
 /// Why a connection ended, for logs and the close frame.
@@ -33,6 +36,8 @@ pub mod close_code {
 enum Ended {
     #[error("client closed")]
     ClientClosed,
+    #[error("client leaving, may come right back")]
+    Leaving,
     #[error("connection lost without a close")]
     Lost,
     #[error("server shutting down")]
@@ -55,7 +60,7 @@ impl Ended {
     /// The close frame to send, if the server is the one ending it.
     fn close_frame(&self) -> Option<(u16, &'static str)> {
         match self {
-            Ended::ClientClosed | Ended::Lost | Ended::Socket(_) | Ended::Dead => None,
+            Ended::ClientClosed | Ended::Leaving | Ended::Lost | Ended::Socket(_) | Ended::Dead => None,
             Ended::Shutdown => Some((close_code::GOING_AWAY, "server shutting down")),
             Ended::LoginTimeout => Some((close_code::POLICY, "no login within the deadline")),
             Ended::TooSlow => Some((close_code::POLICY, "too slow to read messages")),
@@ -112,11 +117,17 @@ pub async fn run(
     let ended = pump(&mut session, socket, rx, &hub, &config, [too_slow, displaced], shutdown).await;
     // A network drop (or a server restart) is worth waiting for; a
     // deliberate close or a limit is not.
-    if matches!(ended, Ended::Lost | Ended::Socket(_) | Ended::Dead | Ended::Shutdown) {
-        session.park_on_drop();
+    match ended {
+        Ended::Lost | Ended::Socket(_) | Ended::Dead | Ended::Shutdown => session.park_on_drop(),
+        // A page reloading says so: its name and call wait a moment for it,
+        // not the whole grace a lost network gets (a closed tab looks the same).
+        Ended::Leaving => session.park_briefly(config.reload_grace()),
+        _ => {}
     }
     match &ended {
-        Ended::ClientClosed | Ended::Shutdown => tracing::debug!(conn = id, user = ?session.name(), "closed: {ended}"),
+        Ended::ClientClosed | Ended::Leaving | Ended::Shutdown => {
+            tracing::debug!(conn = id, user = ?session.name(), "closed: {ended}")
+        }
         _ => tracing::info!(conn = id, user = ?session.name(), "closed: {ended}"),
     }
     // Dropping the session logs the user out.
@@ -171,6 +182,7 @@ async fn pump(
             frame = stream.next() => {
                 last_heard = Instant::now();
                 let handled = match frame {
+                    Some(Ok(Message::Close(Some(f)))) if f.code == close_code::LEAVING => break Ended::Leaving,
                     Some(Ok(Message::Close(_))) => break Ended::ClientClosed,
                     None => break Ended::Lost,
                     Some(Err(e)) => break too_big_or(e, config.max_message_bytes),

@@ -192,6 +192,13 @@ impl Session {
     pub fn park_on_drop(&mut self) {
         self.park = self.duet && !self.resume_grace.is_zero();
     }
+
+    /// The page is reloading: hold the name and call for `grace` (at most
+    /// the resume grace) so it can take them back.
+    pub fn park_briefly(&mut self, grace: std::time::Duration) {
+        self.resume_grace = self.resume_grace.min(grace);
+        self.park_on_drop();
+    }
 }
 
 impl Drop for Session {

@@ -81,6 +81,36 @@ async fn a_deliberate_close_and_an_mdn_client_are_not_held() {
 }
 
 #[tokio::test]
+async fn a_page_that_leaves_saying_so_is_held_briefly_for_its_reload() {
+    use tokio_tungstenite::tungstenite::protocol::{frame::coding::CloseCode, CloseFrame};
+    let leaving = || Some(CloseFrame { code: CloseCode::from(4000), reason: "leaving".into() });
+    let s = TestServer::with(|c| {
+        c.resume_grace_secs = 30.0;
+        c.reload_grace_secs = 1.0;
+    })
+    .await;
+
+    // A reload: back within the moment, with the ticket, into the same call.
+    let (mut alice, mut bob) = in_call(&s).await;
+    let token = bob.resume.clone();
+    bob.ws.close(leaving()).await.unwrap();
+    let mut bob =
+        s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": token, "call": "alice"})).await;
+    assert_eq!(bob.name, "bob");
+    assert_eq!(s.server.hub.partner_of("bob").as_deref(), Some("alice"));
+    bob.send(json!({"type": "video-offer", "target": "alice", "sdp": sdp("offer")})).await;
+    assert_eq!(alice.recv_type("video-offer").await["name"], "bob", "the new page offers in the same call");
+
+    // A closed tab: the partner hears after the short wait, not the resume grace.
+    let closed = Instant::now();
+    bob.ws.close(leaving()).await.unwrap();
+    assert_eq!(alice.recv_type("hang-up").await["reason"], "disconnected");
+    let waited = closed.elapsed();
+    assert!(waited >= Duration::from_millis(900) && waited < Duration::from_secs(10), "held {waited:?}");
+    s.server.hub.check_invariants().unwrap();
+}
+
+#[tokio::test]
 async fn a_takeover_closes_a_connection_that_is_still_open() {
     let s = TestServer::with(|c| c.resume_grace_secs = 5.0).await;
     let (_alice, mut old) = in_call(&s).await;

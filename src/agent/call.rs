@@ -106,6 +106,14 @@ impl Agent {
 
     pub(super) fn remote_offer(self: &Rc<Self>, sdp: SessionDescription) {
         let Some(s) = self.session() else { return };
+        // The peer's page was reloaded: its new peer connection (another DTLS
+        // fingerprint) cannot renegotiate ours, so a new one of ours answers it.
+        let ours = s.remote_fingerprint();
+        if ours.is_some() && ours != peer::fingerprint(&sdp.sdp) {
+            let polite = s.polite();
+            drop(s);
+            return self.answer(sdp, polite);
+        }
         let me = self.clone();
         let generation = self.generation();
         wasm_bindgen_futures::spawn_local(async move {

@@ -94,6 +94,10 @@ pub fn call_agent() -> Html {
             } else if let Some(credential) = storage::credential() {
                 dispatch.dispatch(Action::FoundCredential { credential, from_link: false });
             }
+            // A reload: back under the same name, into the same call.
+            if let Some(saved) = storage::session() {
+                dispatch.dispatch(Action::Returned { name: saved.name, ticket: saved.ticket, peer: saved.peer });
+            }
             for kind in [DeviceKind::Camera, DeviceKind::Microphone, DeviceKind::Speaker] {
                 if let Some(id) = storage::device(kind) {
                     dispatch.dispatch(Action::ChooseDevice { kind, id: Some(id) });
@@ -106,6 +110,15 @@ pub fn call_agent() -> Html {
             });
             Box::new(move || drop(listener)) as Box<dyn FnOnce()>
         });
+    }
+    {
+        // What a reload needs to come back: kept for this tab only.
+        let saved = use_select(|s| {
+            let ticket = s.resume_token.clone().filter(|_| s.has_session())?;
+            let peer = s.call.is_in_call().then(|| s.peer().map(str::to_owned)).flatten();
+            Some(storage::Session { name: s.me.clone()?, ticket, peer })
+        });
+        use_effect_with(saved, |saved| storage::set_session(saved.as_ref()));
     }
     {
         // Keyboard shortcuts while the call view is up.
@@ -194,7 +207,10 @@ impl Agent {
                     Err(e) => self.dispatch.dispatch(Action::SocketClosed { code: 1006, reason: e }),
                 }
             }
-            Effect::Disconnect => self.leave(),
+            Effect::Disconnect => {
+                self.end_call();
+                *self.signaling.borrow_mut() = None;
+            }
             Effect::RememberCredential(c) => storage::set_credential(c.as_ref()),
             Effect::ScheduleReconnect { attempt } => {
                 let wait = crate::store::reconnect_delay_ms(attempt, js_sys::Math::random());
@@ -276,10 +292,13 @@ impl Agent {
         Timeout::new(ms, move || d.dispatch(action))
     }
 
-    /// Closes everything without reporting it (the page is going away).
+    /// Closes everything without reporting it (the page is going away,
+    /// perhaps to be reloaded: the server holds our name and call a moment).
     fn leave(&self) {
         self.end_call();
-        *self.signaling.borrow_mut() = None;
+        if let Some(s) = self.signaling.borrow_mut().take() {
+            s.close_leaving();
+        }
     }
 
     /// Tells the views which streams to show now.

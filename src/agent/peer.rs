@@ -151,6 +151,16 @@ impl PeerSession {
         Ok(Rc::new(session))
     }
 
+    /// Which side gives way in a glare (perfect negotiation).
+    pub fn polite(&self) -> bool {
+        self.polite
+    }
+
+    /// The DTLS fingerprint of the peer connection we talk to now, if any.
+    pub fn remote_fingerprint(&self) -> Option<String> {
+        self.pc.remote_description().and_then(|d| fingerprint(&d.sdp()))
+    }
+
     /// Sends our media, enabled as the user last chose. The caller (`offering`)
     /// also asks to receive whatever it does not send, so the offer always
     /// carries audio and video; the callee adds its tracks after the remote
@@ -364,6 +374,12 @@ impl PeerSession {
             None => gloo::console::warn!("this browser cannot restart ICE"),
         }
     }
+}
+
+/// An SDP's `a=fingerprint:` (one per connection: a new peer connection has
+/// its own).
+pub fn fingerprint(sdp: &str) -> Option<String> {
+    sdp.lines().find_map(|l| l.strip_prefix("a=fingerprint:")).map(|f| f.trim().to_owned())
 }
 
 async fn make_offer(pc: &RtcPeerConnection) -> Result<SessionDescription, String> {

@@ -78,6 +78,14 @@ fn base64url(bytes: &[u8]) -> String {
     out
 }
 
+impl Signaling {
+    /// Closes saying the page is going away and may be right back (a
+    /// reload): the server holds our name and call a moment for it.
+    pub fn close_leaving(self) {
+        let _ = self.ws.close_with_code_and_reason(4000, "leaving");
+    }
+}
+
 impl Drop for Signaling {
     fn drop(&mut self) {
         let _ = self.ws.close();

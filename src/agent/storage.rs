@@ -48,6 +48,30 @@ pub fn set_lang(lang: crate::store::Lang) {
     let _ = LocalStorage::set(LANG, lang.tag());
 }
 
+const SESSION: &str = "duet.session";
+
+/// What a reloaded page needs to take its place back: our name, the resume
+/// ticket, and the call we were in. In sessionStorage: one tab's, gone with it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Session {
+    pub name: String,
+    pub ticket: String,
+    pub peer: Option<String>,
+}
+
+pub fn session() -> Option<Session> {
+    gloo::storage::SessionStorage::get::<Session>(SESSION).ok()
+}
+
+pub fn set_session(s: Option<&Session>) {
+    match s {
+        Some(s) => {
+            let _ = gloo::storage::SessionStorage::set(SESSION, s);
+        }
+        None => gloo::storage::SessionStorage::delete(SESSION),
+    }
+}
+
 const SHORTCUTS_OFF: &str = "duet.shortcutsOff";
 
 /// Single-key shortcuts were turned off on an earlier visit.

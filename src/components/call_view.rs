@@ -143,7 +143,9 @@ pub fn call_view() -> Html {
                 }
                 <div class="top">
                     <h1 id="call-heading">{ heading }</h1>
-                    if in_call { <CallTimer {connected} /> <QualityBadge /> }
+                    if in_call { <CallTimer {connected} /> }
+                    // Only once media flows: "Connecting" never sits beside "Good".
+                    if connected { <QualityBadge /> }
                     if !media.remote_mic_on { <span data-indicator="peer-muted">{ (t.peer_muted)(&peer) }</span> }
                     if !media.remote_camera_on { <span data-indicator="peer-camera-off">{ (t.peer_camera_off)(&peer) }</span> }
                     if shown.sharing { <span data-indicator="sharing">{ t.you_are_sharing }</span> }

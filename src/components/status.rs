@@ -34,9 +34,11 @@ fn call_again(m: &Msg) -> Option<&str> {
 
 #[styled_component(Status)]
 pub fn status() -> Html {
-    let (notice, issue, lang, idle) = use_select(|s| {
-        let issue = s.media.local_issue.clone().filter(|_| !s.call.is_idle());
-        (s.notice.clone(), issue, s.lang, s.call.is_idle() && s.is_logged_in())
+    let (notice, issue, lang, idle, over_call) = use_select(|s| {
+        // In a call, or while the lobby's device check is open (a refused
+        // camera must not fail silently there either).
+        let issue = s.media.local_issue.clone().filter(|_| !s.call.is_idle() || s.device_check);
+        (s.notice.clone(), issue, s.lang, s.call.is_idle() && s.is_logged_in(), s.call.shows_call_view())
     });
     let dismiss = use_action(Action::DismissNotice);
     let dispatch = use_dispatch();
@@ -53,7 +55,9 @@ pub fn status() -> Html {
     }
     let class = css!(
         r#"
-        position: fixed; z-index: 30; top: 0.75rem; left: 50%; transform: translateX(-50%);
+        /* Low on the screen, clear of the header's controls; above the toolbar in a call. */
+        position: fixed; z-index: 30; bottom: 1rem; left: 50%; transform: translateX(-50%);
+        &.over-call { bottom: 6rem; }
         width: min(36rem, calc(100% - 1.5rem)); display: grid; gap: 0.5rem; pointer-events: none;
         p { margin: 0; padding: 0.5rem 0.5rem 0.5rem 1rem; border-radius: var(--radius); background: var(--info-bg);
             color: var(--text); display: flex; gap: 0.5rem; align-items: center; box-shadow: var(--shadow); pointer-events: auto; }
@@ -64,7 +68,7 @@ pub fn status() -> Html {
         "#
     );
     html! {
-        <div {class} role="status" aria-live="polite">
+        <div class={classes!(class, over_call.then_some("over-call"))} role="status" aria-live="polite">
             if let Some(n) = &notice {
                 <p class={classes!(n.error.then_some("error"))}>
                     <span>{ render(lang, &n.msg) }</span>

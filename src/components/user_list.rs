@@ -41,9 +41,11 @@ pub fn user_list() -> Html {
     );
     let others: Vec<(String, UserStatus)> =
         users.iter().filter(|(n, _)| *n != me).map(|(n, s)| (n.to_owned(), s)).collect();
-    let wanted = query.to_lowercase();
+    // ASCII case only: Unicode's tables would cost the first load more than
+    // Hangul (which has no case) gains from them.
+    let wanted = query.to_ascii_lowercase();
     let shown: Vec<&(String, UserStatus)> =
-        others.iter().filter(|(n, _)| wanted.is_empty() || n.to_lowercase().contains(&wanted)).collect();
+        others.iter().filter(|(n, _)| wanted.is_empty() || n.to_ascii_lowercase().contains(&wanted)).collect();
     let oninput = {
         let query = query.clone();
         Callback::from(move |e: InputEvent| query.set(e.target_unchecked_into::<HtmlInputElement>().value()))

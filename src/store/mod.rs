@@ -120,6 +120,9 @@ pub struct CallState {
     pub duet_server: bool,
     /// Connect through the TURN relay only, so the peer never learns our address.
     pub relay_only: bool,
+    /// The page was reloaded in a call: once logged back in, our end of the
+    /// call is built anew (a new peer connection, offered to the peer).
+    pub rejoining: bool,
     /// Whom to call once logged in: the page was opened on a `/call/<name>`
     /// link. Taken once, so logging in again does not ring them again.
     pub dial: Option<String>,
@@ -146,6 +149,13 @@ pub enum Action {
     },
     /// Leave: end any call, close the connection, back to the login form.
     SignOut,
+    /// The page was reloaded: log back in as `name` with the `ticket`, and
+    /// pick the call with `peer` up again.
+    Returned {
+        name: String,
+        ticket: String,
+        peer: Option<String>,
+    },
     /// Ring this user.
     Call(String),
     /// The page was opened on a link to call this user: ring them once

@@ -32,6 +32,18 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         }
         Action::Call(peer) => call(s, peer),
         Action::OpenedCallLink(peer) => s.dial = Some(peer),
+        Action::Returned { name, ticket, peer } => {
+            if s.connection == ConnectionState::Disconnected && s.lacking.is_empty() {
+                s.me = Some(name);
+                s.resume_token = Some(ticket);
+                s.connection = ConnectionState::Reconnecting { attempt: 1 };
+                if let Some(peer) = peer {
+                    s.call = CallPhase::InCall { peer, connected: false, reconnecting: true };
+                    s.rejoining = true;
+                }
+                s.effects.push(Effect::Connect { credential: s.credential.clone() });
+            }
+        }
         Action::SignOut => {
             if let Some(peer) = s.peer().map(str::to_owned) {
                 end_call(s, &peer, Some(HangupReason::Hangup), Notice::info(Msg::CallEnded(peer.clone())));
@@ -268,6 +280,8 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::ToggleDeviceCheck => {
             if s.is_logged_in() && s.call.is_idle() {
                 s.device_check = !s.device_check;
+                // A fresh try: an old refusal is not this one's.
+                s.media.local_issue = None;
                 s.effects.push(Effect::DeviceCheck(s.device_check));
             }
         }
@@ -407,8 +421,17 @@ fn server(s: &mut CallState, msg: ServerMessage) {
             s.resume_token = resume;
             s.connection = ConnectionState::LoggedIn;
             set_ice_servers(s, ice_servers);
+            let rejoining = std::mem::take(&mut s.rejoining);
             if reconnected {
-                if was.as_deref() == Some(name.as_str()) {
+                if was.as_deref() == Some(name.as_str()) && rejoining {
+                    // Back after a reload: our old peer connection died with
+                    // the page, so the call is offered again.
+                    if let Some(peer) = s.peer().map(str::to_owned) {
+                        enter_call(s, &peer);
+                        let polite = is_polite(s, &peer);
+                        s.effects.push(Effect::StartCall { peer, polite });
+                    }
+                } else if was.as_deref() == Some(name.as_str()) {
                     s.notice = Some(Notice::info(Msg::Reconnected));
                 } else if let Some(peer) = s.peer().map(str::to_owned) {
                     // Someone else has our name now: the call cannot be ours any more.

@@ -1009,3 +1009,48 @@ fn single_key_shortcuts_can_be_turned_off_and_that_is_remembered() {
     assert!(!s.shortcuts_off);
     assert_eq!(fx, vec![Effect::RememberShortcuts(true)]);
 }
+
+#[test]
+fn a_reloaded_page_logs_back_in_and_offers_the_call_again() {
+    let returned = Action::Returned { name: "alice".into(), ticket: "t0k3n".into(), peer: Some("bob".into()) };
+    let (s, fx) = effects_of(&CallState::default(), returned);
+    assert_eq!(fx, vec![Effect::Connect { credential: None }]);
+    assert!(s.has_session() && s.call.shows_call_view(), "no login form: {s:?}");
+    let (s, fx) = effects_of(&s, srv(ServerMessage::Id { id: 3 }));
+    assert_eq!(
+        fx,
+        vec![Effect::Send(ClientMessage::Username {
+            name: "alice".into(),
+            date: None,
+            id: Some(3),
+            duet: Some(duet_protocol::PROTOCOL_VERSION),
+            resume: Some("t0k3n".into()),
+            call: Some("bob".into()),
+        })]
+    );
+    let welcome = ServerMessage::Welcome { name: "alice".into(), ice_servers: vec![], resume: Some("t1".into()) };
+    let (s, fx) = effects_of(&s, srv(welcome.clone()));
+    assert!(fx.contains(&Effect::StartCall { peer: "bob".into(), polite: true }), "a new peer connection: {fx:?}");
+    assert_eq!(s.call, CallPhase::InCall { peer: "bob".into(), connected: false, reconnecting: false });
+    assert!(!s.rejoining);
+    // Only once: a later reconnect keeps the connection it has.
+    let s = s.reduce(Action::SocketClosed { code: 1006, reason: String::new() });
+    let s = run(s, [Action::Reconnect, srv(ServerMessage::Id { id: 4 })]);
+    let (_, fx) = effects_of(&s, srv(welcome));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::StartCall { .. })), "{fx:?}");
+
+    // Reloaded in the lobby: back in the lobby, nothing to offer.
+    let (s, _) =
+        effects_of(&CallState::default(), Action::Returned { name: "carol".into(), ticket: "t".into(), peer: None });
+    assert!(s.has_session() && s.call.is_idle() && !s.rejoining);
+}
+
+#[test]
+fn a_new_device_check_forgets_the_last_refusal() {
+    let mut s = logged_in("alice", &[]);
+    s.media.local_issue = Some(LocalMediaIssue::PermissionDenied);
+    let (s, fx) = effects_of(&s, Action::ToggleDeviceCheck);
+    assert_eq!((s.device_check, s.media.local_issue.clone(), fx), (true, None, vec![Effect::DeviceCheck(true)]));
+    let s = s.reduce(Action::LocalMedia(LocalMediaIssue::PermissionDenied));
+    assert_eq!(s.media.local_issue, Some(LocalMediaIssue::PermissionDenied), "what the check found stays to be read");
+}
