@@ -341,6 +341,8 @@ async fn x07_a_refused_camera_is_explained_and_the_call_still_works_one_way() {
             // The device check says so instead of failing silently.
             bob.click("Check camera and microphone").await;
             bob.wait_status("Camera and microphone access was denied").await;
+            // After changing the site setting, a person asks again from here.
+            bob.click("Try again").await;
             bob.click("Stop the check").await;
 
             // A call still connects: bob sees and hears alice, and is told why

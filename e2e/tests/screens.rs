@@ -84,6 +84,9 @@ async fn r01_every_screen_fits_and_passes_axe_in_both_themes() {
 
                 alice.click("Call bob").await;
                 bob.wait_button("Accept").await;
+                // A person on another tab sees who is calling.
+                let tab = "return [document.title, !!document.querySelector('link[rel=icon]')]";
+                assert_eq!(bob.js(tab).await, serde_json::json!(["alice is calling — Duet", true]));
                 for size in SIZES {
                     resize(&bob, size).await;
                     look(&bob, "ringing", &tag, size, &mut problems).await;
@@ -93,6 +96,20 @@ async fn r01_every_screen_fits_and_passes_axe_in_both_themes() {
                 bob.click("Accept").await;
                 alice.assert_media_flows().await;
                 alice.wait_text("In a call with bob").await;
+                assert_eq!(bob.js(tab).await, serde_json::json!(["Duet", false]), "the tab is itself again");
+                // The picture fills the window or shows whole; your tile moves.
+                let fit = "return getComputedStyle(document.getElementById('received_video')).objectFit";
+                assert_eq!(alice.js(fit).await, "contain");
+                alice.click("Fill the window").await;
+                assert_eq!(alice.js(fit).await, "cover");
+                alice.click("Fill the window").await;
+                let tile_left = "return document.getElementById('local_video').getBoundingClientRect().left < window.innerWidth / 2";
+                assert_eq!(alice.js(tile_left).await, false, "your tile starts on the right");
+                alice.click("Move your picture to the next corner").await;
+                alice.click("Move your picture to the next corner").await;
+                alice.click("Move your picture to the next corner").await;
+                assert_eq!(alice.js(tile_left).await, true, "three moves on: the left");
+                alice.click("Move your picture to the next corner").await;
                 for size in SIZES {
                     resize(&alice, size).await;
                     let off = on_screen(&alice, &["Hang up", "Mute microphone", "Turn camera off"]).await;

@@ -4,6 +4,7 @@
 //! toolbar off screen.
 
 use stylist::yew::styled_component;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::{
@@ -52,6 +53,11 @@ pub fn call_view() -> Html {
     let close_chat = use_action(Action::TogglePeerChat);
     let close_stats = use_action(Action::ToggleStats);
     let close_devices = use_action(Action::ToggleDevices);
+    // How the picture sits and where your tile is are this view's own.
+    let fill = use_state_eq(|| false);
+    let corner = use_state_eq(|| 3u8);
+    let stage_ref = use_node_ref();
+    let dragging = use_mut_ref(|| false);
     let Some(peer) = shown.phase.peer().map(str::to_owned) else { return html! {} };
     // One line says where the call is; nothing else repeats it.
     let heading = match &shown.phase {
@@ -69,14 +75,24 @@ pub fn call_view() -> Html {
         .remote { width: 100%; height: 100%; object-fit: contain; display: block; background: #000; }
         .peer-card { position: absolute; inset: 0; display: grid; place-content: center; justify-items: center; gap: 0.75rem;
                      font-size: 1.25rem; background: #161b22; }
-        .top { position: absolute; top: 0.75rem; left: 0.75rem; right: 0.75rem; display: flex; flex-wrap: wrap;
+        .remote.fill { object-fit: cover; }
+        .tools { position: absolute; top: 0.75rem; right: 0.75rem; }
+        .tools button, .self button { width: 2.75rem; height: 2.75rem; min-height: 0; padding: 0; border-radius: 50%;
+                 display: grid; place-items: center; background: var(--on-video); color: #fff;
+                 border: 1px solid rgba(255,255,255,0.35); }
+        .tools button[aria-pressed="true"] { background: #e6edf3; color: #1f2328; }
+        .top { position: absolute; top: 0.75rem; left: 0.75rem; right: 4.25rem; display: flex; flex-wrap: wrap;
                align-items: center; gap: 0.5rem; pointer-events: none; }
         .top > * { background: var(--on-video); padding: 0.25rem 0.75rem; border-radius: 999px; font-size: 0.9rem; }
         h1 { margin: 0; font-size: 1rem; font-weight: 600; }
         .timer { font-variant-numeric: tabular-nums; }
-        .self { position: absolute; right: 0.75rem; bottom: 0.75rem; width: 24%; max-width: 14rem; min-width: 6.5rem;
+        .self { position: absolute; width: 24%; max-width: 14rem; min-width: 6.5rem; touch-action: none; cursor: grab;
                 aspect-ratio: 4 / 3; border-radius: var(--radius); overflow: hidden; background: #21262d;
                 border: 2px solid rgba(255,255,255,0.6); }
+        .self.c0 { left: 0.75rem; top: 4rem; } .self.c1 { right: 0.75rem; top: 4rem; }
+        .self.c2 { left: 0.75rem; bottom: 0.75rem; } .self.c3 { right: 0.75rem; bottom: 0.75rem; }
+        .self button { position: absolute; top: 0.25rem; right: 0.25rem; width: 2rem; height: 2rem; opacity: 0.85; }
+        .self button .icon { width: 1rem; height: 1rem; }
         .self video { width: 100%; height: 100%; object-fit: cover; }
         .self video.mirrored { transform: scaleX(-1); }
         .self .avatar, .self .muted-badge { position: absolute; }
@@ -110,10 +126,38 @@ pub fn call_view() -> Html {
             grid-template-columns: minmax(0, 1fr);
             .panel { grid-column: 1; grid-row: 1; align-self: end; width: 100%; max-height: 55%; z-index: 2;
                      border-radius: var(--radius) var(--radius) 0 0; box-shadow: var(--shadow); }
-            .self { top: 3.5rem; bottom: auto; width: 30%; }
+            .self { width: 30%; }
         }
         "#
     );
+    // Your tile goes to the corner it is dropped nearest to.
+    let grab = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: PointerEvent| {
+            // The tile's own button is pressed, not dragged.
+            let on_button = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| el.closest("button").ok().flatten().is_some());
+            let tile = e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            if let (false, Some(tile)) = (on_button, tile) {
+                *dragging.borrow_mut() = tile.set_pointer_capture(e.pointer_id()).is_ok();
+            }
+        })
+    };
+    let drop_tile = {
+        let (corner, stage_ref, dragging) = (corner.clone(), stage_ref.clone(), dragging.clone());
+        Callback::from(move |e: PointerEvent| {
+            if !std::mem::take(&mut *dragging.borrow_mut()) {
+                return;
+            }
+            let Some(stage) = stage_ref.cast::<web_sys::Element>() else { return };
+            let r = stage.get_bounding_client_rect();
+            let right = f64::from(e.client_x()) - r.left() > r.width() / 2.0;
+            let low = f64::from(e.client_y()) - r.top() > r.height() / 2.0;
+            corner.set(u8::from(low) * 2 + u8::from(right));
+        })
+    };
     let media = &shown.media;
     let in_call = shown.phase.is_in_call();
     let panel = in_call && (shown.chat_open || shown.show_stats || shown.show_devices);
@@ -131,8 +175,8 @@ pub fn call_view() -> Html {
     };
     html! {
         <section {class} id="call-view" ref={refs.call_view.clone()} aria-labelledby="call-heading">
-            <div class="stage">
-                <Video id="received_video" class="remote" stream={remote} label={(t.video_from)(&peer)}
+            <div class="stage" ref={stage_ref.clone()}>
+                <Video id="received_video" class={classes!("remote", fill.then_some("fill"))} stream={remote} label={(t.video_from)(&peer)}
                        sink={shown.speaker.clone()} node_ref={refs.remote_video.clone()} />
                 // Their camera is off (or nothing came yet): who it is, not a black box.
                 if !media.remote_media || !media.remote_camera_on {
@@ -150,12 +194,22 @@ pub fn call_view() -> Html {
                     if !media.remote_camera_on { <span data-indicator="peer-camera-off">{ (t.peer_camera_off)(&peer) }</span> }
                     if shown.sharing { <span data-indicator="sharing">{ t.you_are_sharing }</span> }
                 </div>
-                <div class="self">
+                <div class="tools">
+                    <button aria-label={t.fill_video} title={if *fill { t.fit_video } else { t.fill_video }}
+                            aria-pressed={fill.to_string()} onclick={{ let fill = fill.clone(); move |_| fill.set(!*fill) }}>
+                        { icon(Icon::Fill, false) }
+                    </button>
+                </div>
+                <div class={classes!("self", format!("c{}", *corner))} onpointerdown={grab} onpointerup={drop_tile}>
                     // A mirror feels natural for a camera, but would flip a shared screen's text.
                     <Video id="local_video" class={classes!((!shown.sharing).then_some("mirrored"))} stream={local}
                            muted=true label={if shown.sharing { t.your_screen } else { t.your_camera }} />
                     if !media.camera_on && !shown.sharing { { avatar(&shown.me, "md") } }
                     if !media.mic_on { <span class="muted-badge" title={t.unmute}>{ icon(Icon::Mic, true) }</span> }
+                    <button aria-label={t.move_self} title={t.move_self}
+                            onclick={{ let corner = corner.clone(); move |_| corner.set((*corner + 1) % 4) }}>
+                        { icon(Icon::Move, false) }
+                    </button>
                 </div>
             </div>
             if panel {

@@ -21,6 +21,8 @@ pub enum Icon {
     Close,
     Link,
     SignOut,
+    Move,
+    Fill,
 }
 
 /// `icon`, struck through when `off` (a muted microphone, a camera turned off).
@@ -55,6 +57,10 @@ pub fn icon(icon: Icon, off: bool) -> Html {
             html! { <path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1" /> }
         }
         Icon::SignOut => html! { <path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10" /> },
+        Icon::Fill => {
+            html! { <><rect x="3" y="5" width="18" height="14" rx="2" /><path d="M7 11V9h3M17 11V9h-3M7 13v2h3M17 13v2h-3" /></> }
+        }
+        Icon::Move => html! { <path d="M12 3v18M3 12h18M9 6l3-3 3 3M9 18l3 3 3-3M6 9l-3 3 3 3M18 9l3 3-3 3" /> },
     };
     html! {
         <svg class="icon" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false"

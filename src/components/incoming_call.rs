@@ -13,6 +13,19 @@ use crate::{
     store::{Action, CallPhase},
 };
 
+/// A green phone as the tab's icon while it rings, so a person on another tab
+/// sees the call; the returned element is removed when the ringing stops.
+fn ringing_icon(doc: &web_sys::Document) -> Option<web_sys::Element> {
+    const PHONE: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'%3E\
+        %3Ccircle cx='12' cy='12' r='12' fill='%231a7f37'/%3E%3Cpath d='M8 6h2l1 3-1.5 1a6 6 0 0 0 3 3L14 11.5l3 1v2a1.5 1.5 0 0 1-1.5 1.5A9.5 9.5 0 0 1 6.5 7.5 1.5 1.5 0 0 1 8 6' \
+        fill='white'/%3E%3C/svg%3E";
+    let link = doc.create_element("link").ok()?;
+    link.set_attribute("rel", "icon").ok()?;
+    link.set_attribute("href", PHONE).ok()?;
+    doc.head()?.append_child(&link).ok()?;
+    Some(link)
+}
+
 /// Asks whether to take a call (MDN's sample answers by itself).
 #[styled_component(IncomingCall)]
 pub fn incoming_call() -> Html {
@@ -43,7 +56,11 @@ pub fn incoming_call() -> Html {
                     d.set_title(title);
                 }
             }
+            let icon = c.as_ref().and(doc.as_ref()).and_then(ringing_icon);
             move || {
+                if let Some(icon) = icon {
+                    icon.remove();
+                }
                 if let (Some(d), Some(old)) = (&doc, old_title) {
                     d.set_title(&old);
                 }

@@ -34,11 +34,18 @@ fn call_again(m: &Msg) -> Option<&str> {
 
 #[styled_component(Status)]
 pub fn status() -> Html {
-    let (notice, issue, lang, idle, over_call) = use_select(|s| {
+    let (notice, issue, lang, idle, over_call, checking) = use_select(|s| {
         // In a call, or while the lobby's device check is open (a refused
         // camera must not fail silently there either).
         let issue = s.media.local_issue.clone().filter(|_| !s.call.is_idle() || s.device_check);
-        (s.notice.clone(), issue, s.lang, s.call.is_idle() && s.is_logged_in(), s.call.shows_call_view())
+        (
+            s.notice.clone(),
+            issue,
+            s.lang,
+            s.call.is_idle() && s.is_logged_in(),
+            s.call.shows_call_view(),
+            s.device_check,
+        )
     });
     let dismiss = use_action(Action::DismissNotice);
     let dispatch = use_dispatch();
@@ -82,7 +89,19 @@ pub fn status() -> Html {
                 </p>
             }
             if let Some(issue) = &issue {
-                <p class="error"><span>{ render(lang, &Msg::Media(issue.clone())) }</span></p>
+                <p class="error">
+                    <span>{ render(lang, &Msg::Media(issue.clone())) }</span>
+                    // In the lobby's check, after changing the site setting: ask again.
+                    if checking {
+                        <button onclick={
+                            let dispatch = dispatch.clone();
+                            Callback::from(move |_| {
+                                dispatch.dispatch(Action::ToggleDeviceCheck);
+                                dispatch.dispatch(Action::ToggleDeviceCheck);
+                            })
+                        }>{ t.try_again }</button>
+                    }
+                </p>
             }
         </div>
     }

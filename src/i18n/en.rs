@@ -121,5 +121,9 @@ pub static TEXTS: Texts = Texts {
     more: "More",
     call_again: "Call again",
     shortcuts_on: "Single-key shortcuts",
+    fill_video: "Fill the window",
+    fit_video: "Show the whole picture",
+    move_self: "Move your picture to the next corner",
+    try_again: "Try again",
     close: "Close",
 };

@@ -121,5 +121,9 @@ pub static TEXTS: Texts = Texts {
     more: "더 보기",
     call_again: "다시 걸기",
     shortcuts_on: "한 키 단축키",
+    fill_video: "창에 꽉 채우기",
+    fit_video: "화면 전체 보기",
+    move_self: "내 화면을 다음 모서리로 옮기기",
+    try_again: "다시 시도",
     close: "닫기",
 };

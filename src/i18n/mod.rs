@@ -158,6 +158,12 @@ pub struct Texts {
     pub call_again: &'static str,
     /// The help overlay's switch for the single-key shortcuts (WCAG 2.1.4).
     pub shortcuts_on: &'static str,
+    /// The call's toggle between filling the window and showing the whole picture.
+    pub fill_video: &'static str,
+    pub fit_video: &'static str,
+    pub move_self: &'static str,
+    /// Asks for the camera and microphone again after they could not be opened.
+    pub try_again: &'static str,
     pub close: &'static str,
 }
 

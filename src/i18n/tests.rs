@@ -117,6 +117,10 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         more,
         call_again,
         shortcuts_on,
+        fill_video,
+        fit_video,
+        move_self,
+        try_again,
         close,
     } = t;
     vec![
@@ -228,6 +232,10 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         ("more", more.to_string()),
         ("call_again", call_again.to_string()),
         ("shortcuts_on", shortcuts_on.to_string()),
+        ("fill_video", fill_video.to_string()),
+        ("fit_video", fit_video.to_string()),
+        ("move_self", move_self.to_string()),
+        ("try_again", try_again.to_string()),
         ("close", close.to_string()),
     ]
 }
