@@ -33,6 +33,7 @@ async fn b01_call_setup_first_load_and_heap() {
             .await;
             loads.push(t);
         }
+        let loads_checked = loads.clone();
         println!("bench: navigation → interactive login form: {}", stats(loads));
 
         let (alice, bob) = h.alice_and_bob().await;
@@ -54,18 +55,29 @@ async fn b01_call_setup_first_load_and_heap() {
                 bob.wait_no_button("Hang up").await;
             }
         }
+        // Each reading is a real interval: an event after the click that caused it.
+        assert!(ring.iter().chain(&setup).chain(&loads_checked).all(|ms| *ms > 0.0 && *ms < 60_000.0), "{ring:?} {setup:?}");
         println!("bench: caller's click → callee's dialog: {}", stats(ring));
         println!("bench: callee's Accept → caller's first remote frame: {}", stats(setup));
 
         // JS heap over a call (the last one is still up).
-        let heap = || async { alice.js("return performance.memory ? performance.memory.usedJSHeapSize : null").await.as_f64() };
-        let start = heap().await.unwrap_or(0.0);
+        // (Chromium reports it with --enable-precise-memory-info; a missing
+        // reading is a failure, not a zero.)
+        let heap = || async {
+            alice
+                .js("return performance.memory ? performance.memory.usedJSHeapSize : null")
+                .await
+                .as_f64()
+                .filter(|b| *b > 0.0)
+                .expect("performance.memory.usedJSHeapSize")
+        };
+        let start = heap().await;
         let mut peak = start;
         for _ in 0..call_secs {
             tokio::time::sleep(Duration::from_secs(1)).await;
-            peak = peak.max(heap().await.unwrap_or(0.0));
+            peak = peak.max(heap().await);
         }
-        let end = heap().await.unwrap_or(0.0);
+        let end = heap().await;
         println!(
             "bench: JS heap over a {call_secs} s call: {:.1} MB at start, {:.1} MB peak, {:.1} MB at end",
             start / 1e6,

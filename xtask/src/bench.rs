@@ -13,6 +13,7 @@ use crate::{
 
 pub fn bench(args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
+    STRICT.store(quick, std::sync::atomic::Ordering::Relaxed);
     let parts: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with("--")).collect();
     let all = parts.is_empty();
     setup::setup(Need::Everything)?;
@@ -148,9 +149,16 @@ fn load_cluster(label: &str, load_args: &str) -> Result<String, String> {
     measure(label, load_args, &script)
 }
 
+/// Set for the quick smoke run `cargo xtask test` makes: its small loads must
+/// all complete, or the harness is what broke.
+static STRICT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn measure(label: &str, load_args: &str, script: &str) -> Result<String, String> {
     eprintln!("\n---- {label} ----");
     let (ok, out) = tee(cmd("unshare", &["--net", "--", "sh", "-c", script]));
+    if !ok && STRICT.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(format!("bench smoke: {label} (`duet-load {load_args}`) did not complete"));
+    }
     if !ok {
         // Reported, not fatal: one measurement out of reach should not hide the others.
         let why = out.lines().filter(|l| l.starts_with("duet-load:")).collect::<Vec<_>>().join("; ");
