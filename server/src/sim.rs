@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use duet_protocol::ServerMessage;
+use duet_protocol::{ClientMessage, ServerMessage};
 use futures_util::FutureExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -58,6 +58,7 @@ impl Sim {
     pub fn step(&mut self, step: Step) -> Result<(), String> {
         let n = self.clients.len();
         let mut sender = None;
+        let mut addressed = None;
         let mut departed = None;
         match step {
             Step::Connect(i) => {
@@ -78,6 +79,13 @@ impl Sim {
             Step::Text(i, text) => {
                 if let Some(c) = &mut self.clients[i % n] {
                     sender = c.session.name().map(str::to_owned);
+                    // Whom the sender spoke to (or says it is in a call with):
+                    // the only name a hang-up the server sends back may carry.
+                    addressed = match ClientMessage::parse(&text) {
+                        Ok(ClientMessage::Username { call, .. }) => call,
+                        Ok(m) => m.target().map(str::to_owned),
+                        Err(_) => None,
+                    };
                     // The in-memory hub never waits, so the step completes at once.
                     let done = c.session.on_text(&text).now_or_never().expect("the in-memory hub never waits");
                     if done.is_err() {
@@ -93,10 +101,15 @@ impl Sim {
         }
         self.hub.check_invariants()?;
         self.hub.flush_presence();
-        self.check_deliveries(sender.as_deref(), departed.as_deref())
+        self.check_deliveries(sender.as_deref(), addressed.as_deref(), departed.as_deref())
     }
 
-    fn check_deliveries(&mut self, sender: Option<&str>, departed: Option<&str>) -> Result<(), String> {
+    fn check_deliveries(
+        &mut self,
+        sender: Option<&str>,
+        addressed: Option<&str>,
+        departed: Option<&str>,
+    ) -> Result<(), String> {
         for c in self.clients.iter_mut().flatten() {
             let me = c.session.name().map(str::to_owned);
             while let Ok(f) = c.inbox.try_recv() {
@@ -114,8 +127,10 @@ impl Sim {
                 }
                 let from_sender = Some(name.as_str()) == sender;
                 // The server answers a call to a busy user with a hang-up in
-                // the callee's name, and tells a partner who left.
-                let server_hangup = hangup && (me.as_deref() == sender || Some(name.as_str()) == departed);
+                // the callee's name (the one the sender addressed), and tells
+                // a partner who left.
+                let answered_for = me.as_deref() == sender && Some(name.as_str()) == addressed;
+                let server_hangup = hangup && (answered_for || Some(name.as_str()) == departed);
                 if !from_sender && !server_hangup {
                     return Err(format!("{me:?} received {f} while {sender:?} was the sender"));
                 }

@@ -67,3 +67,25 @@ proptest! {
         prop_assert!(sim.hub().users_online().is_empty());
     }
 }
+
+/// The path random sequences rarely reach: a call to someone already in a
+/// call is refused by the server in the callee's name, and the simulator
+/// accepts that name only (not any name on a hang-up back to the sender).
+#[test]
+fn a_busy_callee_is_refused_in_its_own_name() {
+    let mut sim = Sim::new(3);
+    let login = |n: &str| json!({"type": "username", "name": n, "duet": 1}).to_string();
+    let offer =
+        |t: &str| json!({"type": "video-offer", "target": t, "sdp": {"type": "offer", "sdp": "v=0"}}).to_string();
+    let answer =
+        |t: &str| json!({"type": "video-answer", "target": t, "sdp": {"type": "answer", "sdp": "v=0"}}).to_string();
+    for (slot, name) in ["alice", "bob", "carol"].into_iter().enumerate() {
+        sim.step(Step::Connect(slot)).unwrap();
+        sim.step(Step::Text(slot, login(name))).unwrap();
+    }
+    sim.step(Step::Text(0, offer("bob"))).unwrap();
+    sim.step(Step::Text(1, answer("alice"))).unwrap();
+    sim.step(Step::Text(2, offer("bob"))).unwrap();
+    assert_eq!(sim.hub().partner_of("bob").as_deref(), Some("alice"), "bob's call is untouched");
+    assert_eq!(sim.hub().partner_of("carol"), None, "carol was refused");
+}
