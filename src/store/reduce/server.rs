@@ -1,0 +1,273 @@
+//! What the signaling server says and what becomes of the socket: login,
+//! presence, relayed call messages, refusals, and losing the connection.
+
+use duet_protocol::{
+    ClientMessage, ErrorCode, HangupReason, ServerMessage, SessionDescription, UserStatus, PROTOCOL_VERSION,
+};
+
+use super::{call, connection_failed, end_call, enter_call, forget_call_extras, is_polite, push_line, set_ice_servers};
+use crate::store::{
+    to_peer, AccessRefusal, CallPhase, CallState, ChatLine, ConnectionState, Effect, MediaFlags, Msg, Notice, ToPeer,
+};
+
+pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
+    match msg {
+        ServerMessage::Id { id } => match &s.connection {
+            ConnectionState::LoggingIn { requested } => {
+                let login = ClientMessage::Username {
+                    name: requested.clone(),
+                    date: None,
+                    id: Some(id),
+                    duet: Some(PROTOCOL_VERSION),
+                    resume: None,
+                    call: None,
+                };
+                s.effects.push(Effect::Send(login));
+            }
+            // Back under the same name, with the proof, and the call we are in
+            // (for a server that restarted and forgot it).
+            ConnectionState::Reconnecting { .. } => {
+                let call = match &s.call {
+                    CallPhase::InCall { peer, .. } => Some(peer.clone()),
+                    _ => None,
+                };
+                let login = ClientMessage::Username {
+                    name: s.me.clone().unwrap_or_default(),
+                    date: None,
+                    id: Some(id),
+                    duet: Some(PROTOCOL_VERSION),
+                    resume: s.resume_token.clone(),
+                    call,
+                };
+                s.effects.push(Effect::Send(login));
+            }
+            _ => {}
+        },
+        ServerMessage::RejectUsername { name, .. } => {
+            if let ConnectionState::LoggingIn { requested } = &s.connection {
+                s.notice = Some(Notice::info(Msg::NameTaken { requested: requested.clone(), given: name.clone() }));
+            }
+            s.me = Some(name);
+        }
+        ServerMessage::Welcome { name, ice_servers, resume } => {
+            let reconnected = matches!(s.connection, ConnectionState::Reconnecting { .. });
+            let was = s.me.replace(name.clone());
+            s.duet_server = true;
+            s.resume_token = resume;
+            s.connection = ConnectionState::LoggedIn;
+            set_ice_servers(s, ice_servers);
+            let rejoining = std::mem::take(&mut s.rejoining);
+            if reconnected {
+                if was.as_deref() == Some(name.as_str()) && rejoining {
+                    // Back after a reload: our old peer connection died with
+                    // the page, so the call is offered again.
+                    if let Some(peer) = s.peer().map(str::to_owned) {
+                        enter_call(s, &peer);
+                        let polite = is_polite(s, &peer);
+                        s.effects.push(Effect::StartCall { peer, polite });
+                    }
+                } else if was.as_deref() == Some(name.as_str()) {
+                    s.notice = Some(Notice::info(Msg::Reconnected));
+                } else if let Some(peer) = s.peer().map(str::to_owned) {
+                    // Someone else has our name now: the call cannot be ours any more.
+                    end_call(s, &peer, None, Notice::error(Msg::CallLostOnRename(name)));
+                } else {
+                    s.notice = Some(Notice::info(Msg::RenamedOnReconnect(name)));
+                }
+            }
+        }
+        ServerMessage::IceServers { ice_servers } => set_ice_servers(s, ice_servers),
+        ServerMessage::ResumeTicket { ticket } => s.resume_token = Some(ticket),
+        ServerMessage::UserList { users, busy } => {
+            s.users.replace(&users, &busy);
+            // A baseline server confirms a login only by listing us.
+            if let ConnectionState::LoggingIn { requested } = &s.connection {
+                let me = s.me.clone().unwrap_or_else(|| requested.clone());
+                if users.contains(&me) {
+                    s.me = Some(me);
+                    s.connection = ConnectionState::LoggedIn;
+                }
+            }
+            // A /call/<name> link: ring them once we know who is online.
+            if s.is_logged_in() && s.call.is_idle() {
+                if let Some(peer) = s.dial.take() {
+                    call(s, peer);
+                }
+            }
+        }
+        ServerMessage::PresenceUpdate { available, busy, left } => {
+            for name in available {
+                s.users.set(&name, UserStatus::Available);
+            }
+            for name in busy {
+                s.users.set(&name, UserStatus::Busy);
+            }
+            for name in left {
+                s.users.remove(&name);
+            }
+        }
+        ServerMessage::Message { name, text, .. } => push_line(&mut s.chat, ChatLine { from: name, text }),
+        ServerMessage::VideoOffer { name, sdp, .. } => offer(s, name, sdp),
+        ServerMessage::VideoAnswer { name, sdp, .. } => match &mut s.call {
+            CallPhase::Outgoing { peer } if *peer == name => {
+                enter_call(s, &name);
+                s.effects.push(Effect::RemoteAnswer(sdp));
+            }
+            CallPhase::InCall { peer, .. } if *peer == name => s.effects.push(Effect::RemoteAnswer(sdp)),
+            _ => {}
+        },
+        ServerMessage::NewIceCandidate { name, candidate, .. } => {
+            // A baseline server does not say who sent it: it can only be our peer.
+            let ours = s.peer().is_some_and(|p| name.is_empty() || p == name);
+            if ours {
+                s.effects.push(Effect::RemoteCandidate(candidate));
+            }
+        }
+        ServerMessage::HangUp { name, reason, .. } => peer_hung_up(s, name, reason),
+        ServerMessage::MediaState { name, audio, video, .. } => {
+            if let CallPhase::InCall { peer, .. } = &s.call {
+                if name.is_empty() || *peer == name {
+                    s.media.remote_mic_on = audio;
+                    s.media.remote_camera_on = video;
+                }
+            }
+        }
+        ServerMessage::Error { code, text } => server_error(s, code, text),
+    }
+}
+
+fn offer(s: &mut CallState, from: String, sdp: SessionDescription) {
+    let polite = is_polite(s, &from);
+    match &mut s.call {
+        CallPhase::Idle => {
+            s.call = CallPhase::Incoming { peer: from.clone(), offer: sdp };
+            s.media.remote_media = false;
+            s.media.local_issue = None;
+            // The ringing dialog says who is calling (and is announced itself).
+            s.notice = None;
+            s.effects.push(Effect::PrepareMedia);
+            s.effects.push(Effect::StartRingTimer { peer: from });
+        }
+        // The caller renegotiated before we answered: keep the newest offer.
+        CallPhase::Incoming { peer, offer } if *peer == from => *offer = sdp,
+        // Glare: we rang each other. The polite side gives way and answers;
+        // the impolite side ignores the offer and waits for that answer.
+        CallPhase::Outgoing { peer } if *peer == from => {
+            if polite {
+                enter_call(s, &from);
+                s.effects.push(Effect::Answer { peer: from, offer: sdp, polite });
+            }
+        }
+        CallPhase::InCall { peer, .. } if *peer == from => s.effects.push(Effect::RemoteOffer(sdp)),
+        // Anyone else while we are busy: refuse for them, without bothering the user.
+        _ => s.effects.push(Effect::Send(to_peer(s.me.as_deref(), &from, ToPeer::HangUp(HangupReason::Busy)))),
+    }
+}
+
+fn peer_hung_up(s: &mut CallState, name: String, reason: HangupReason) {
+    let Some(peer) = s.peer().map(str::to_owned) else { return };
+    if peer != name {
+        return;
+    }
+    let ringing_out = matches!(s.call, CallPhase::Outgoing { .. });
+    let ringing_in = matches!(s.call, CallPhase::Incoming { .. });
+    let msg = match reason {
+        HangupReason::Declined => Msg::Declined(peer.clone()),
+        HangupReason::Busy => Msg::Busy(peer.clone()),
+        HangupReason::Timeout if ringing_in => Msg::MissedCall(peer.clone()),
+        HangupReason::Timeout => Msg::NoAnswer(peer.clone()),
+        HangupReason::Cancelled if ringing_in => Msg::MissedCall(peer.clone()),
+        HangupReason::Disconnected => Msg::WentOffline(peer.clone()),
+        // Their side gave up on the media path; so does ours, for the same reason.
+        HangupReason::Failed => {
+            let msg = connection_failed(s, &peer);
+            return end_call(s, &peer, None, Notice::error(msg));
+        }
+        _ if ringing_in => Msg::MissedCall(peer.clone()),
+        _ if ringing_out => Msg::Declined(peer.clone()),
+        _ => Msg::HungUp(peer.clone()),
+    };
+    end_call(s, &peer, None, Notice::info(msg));
+}
+
+fn server_error(s: &mut CallState, code: ErrorCode, text: String) {
+    match code {
+        // A refused login (bad name, or a cluster that cannot check names right
+        // now) leaves the form usable for another try.
+        // Refused while reconnecting (say, a cluster without Redis): try again later.
+        ErrorCode::InvalidUsername | ErrorCode::Unavailable
+            if matches!(s.connection, ConnectionState::Reconnecting { .. }) =>
+        {
+            socket_closed(s, 1006, text)
+        }
+        ErrorCode::InvalidUsername | ErrorCode::Unavailable if !s.is_logged_in() => {
+            s.connection = ConnectionState::Disconnected;
+            s.notice = Some(Notice::error(Msg::Server { code, text }));
+            s.effects.push(Effect::EndCall);
+        }
+        ErrorCode::TargetOffline | ErrorCode::Unavailable => {
+            if let CallPhase::Outgoing { peer } = &s.call {
+                let peer = peer.clone();
+                let msg = if code == ErrorCode::TargetOffline {
+                    Msg::NotOnline(peer.clone())
+                } else {
+                    Msg::Server { code, text }
+                };
+                end_call(s, &peer, None, Notice::error(msg));
+            } else {
+                s.notice = Some(Notice::error(Msg::Server { code, text }));
+            }
+        }
+        // Late messages about a call that already ended are nobody's concern.
+        ErrorCode::NotInCall if s.call.is_idle() => {}
+        _ => s.notice = Some(Notice::error(Msg::Server { code, text })),
+    }
+}
+
+pub(super) fn socket_closed(s: &mut CallState, code: u16, reason: String) {
+    // Refused at the door: retrying with the same credential cannot help.
+    let refused = AccessRefusal::from_close_code(code);
+    if let Some(r) = refused {
+        s.connection = ConnectionState::Disconnected;
+        s.access_refused = Some(r);
+        if r.spoils_credential() {
+            s.credential = None;
+            s.effects.push(Effect::RememberCredential(None));
+        }
+    }
+    // A Duet session survives the socket: media flows peer to peer meanwhile.
+    let next_attempt = match s.connection {
+        ConnectionState::LoggedIn if s.duet_server => Some(1),
+        ConnectionState::Reconnecting { attempt } if attempt < crate::store::MAX_RECONNECTS => Some(attempt + 1),
+        _ => None,
+    };
+    if let Some(attempt) = next_attempt {
+        s.connection = ConnectionState::Reconnecting { attempt };
+        s.effects.push(Effect::ScheduleReconnect { attempt });
+        // A call still ringing needs the server to be answered; it is over.
+        if let Some(peer) = s.peer().map(str::to_owned).filter(|_| !s.call.is_in_call()) {
+            end_call(s, &peer, None, Notice::error(Msg::CallLostWithServer(peer.clone())));
+        }
+        s.notice = Some(Notice::error(Msg::Reconnecting(reason)));
+        return;
+    }
+    let was = std::mem::take(&mut s.connection);
+    if !s.call.is_idle() {
+        s.effects.push(Effect::EndCall);
+    }
+    s.call = CallPhase::Idle;
+    forget_call_extras(s);
+    s.device_check = false;
+    s.me = None;
+    s.users.clear();
+    s.duet_server = false;
+    s.media = MediaFlags::default();
+    s.resume_token = None;
+    let msg = match (refused, was) {
+        (Some(r), _) => Msg::Access(r),
+        (None, ConnectionState::LoggedIn) => Msg::LostServer(reason),
+        (None, ConnectionState::Reconnecting { .. }) => Msg::CouldNotReconnect(reason),
+        (None, _) => Msg::CouldNotReach(reason),
+    };
+    s.notice = Some(Notice::error(msg));
+}
