@@ -265,6 +265,11 @@ impl Config {
     pub fn reload_grace(&self) -> Duration {
         Duration::from_secs_f64(self.reload_grace_secs)
     }
+    /// TURN credentials and the resume ticket are renewed at half the
+    /// shorter lifetime, so a client never holds an expired one.
+    pub fn refresh_every(&self) -> Duration {
+        Duration::from_secs(self.turn_ttl_secs.min(self.ticket_ttl_secs).max(2)) / 2
+    }
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs_f64(self.shutdown_grace_secs)
     }

@@ -148,8 +148,7 @@ async fn pump(
     let ping_every = config.ping_interval();
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     let mut last_heard = Instant::now();
-    // TURN credentials and the resume ticket are renewed at half their lifetime.
-    let refresh_every = Duration::from_secs(config.turn_ttl_secs.min(config.ticket_ttl_secs).max(2) / 2);
+    let refresh_every = config.refresh_every();
     let mut refresh = tokio::time::interval_at(Instant::now() + refresh_every, refresh_every);
 
     let ended = loop {

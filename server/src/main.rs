@@ -12,7 +12,9 @@ async fn main() -> std::process::ExitCode {
         eprintln!("duet-server: invalid --log filter {:?} ({e}); using info", config.log);
         EnvFilter::new("info")
     });
-    tracing_subscriber::fmt().with_env_filter(filter).init();
+    // Colours only on a terminal: journald, Docker and log files get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init();
 
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(l) => l,

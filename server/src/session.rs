@@ -217,3 +217,64 @@ impl Drop for Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use tokio::sync::mpsc;
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+    use crate::{metrics::Metrics, ticket::Tickets};
+
+    fn turn_expiry(m: &serde_json::Value) -> u64 {
+        let turn = m["iceServers"].as_array().unwrap().iter().find(|s| s["username"].is_string()).unwrap();
+        turn["username"].as_str().unwrap().split_once(':').unwrap().0.parse().unwrap()
+    }
+
+    /// What the connection's refresh timer does: fresh TURN credentials
+    /// that expire `--turn-ttl-secs` from now, and a fresh resume ticket.
+    #[tokio::test]
+    async fn a_refresh_sends_new_turn_credentials_and_a_new_ticket() {
+        let mut config = Config::defaults();
+        config.turn_urls = vec!["turn:127.0.0.1:3478".into()];
+        config.turn_secret = Some("s".parse().unwrap());
+        config.turn_ttl_secs = 600;
+        config.ticket_ttl_secs = 3600;
+        config.validate().unwrap();
+        assert_eq!(config.refresh_every(), Duration::from_secs(300), "half the shorter lifetime");
+        let tickets = Tickets::ephemeral(Duration::from_secs(config.ticket_ttl_secs));
+        let hub = Hub::new(Arc::new(Metrics::default()), config.ice()).with_tickets(tickets.clone());
+        let (tx, mut rx) = mpsc::channel(16);
+        let mut session = Session::new(1, Arc::new(hub), &config, Outbox::new(tx, CancellationToken::new()));
+        session.on_text(r#"{"type":"username","name":"alice","duet":1}"#).await.unwrap();
+        let mut sent = || {
+            std::iter::from_fn(|| rx.try_recv().ok())
+                .map(|f| serde_json::from_str::<serde_json::Value>(&f).unwrap())
+                .collect::<Vec<_>>()
+        };
+        let greeting = sent();
+        let kinds: Vec<_> = greeting.iter().map(|m| m["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["id", "welcome", "userlist"], "no refresh before the timer");
+        let welcome = &greeting[1];
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        assert!((now + 598..=now + 601).contains(&turn_expiry(welcome)), "{welcome}");
+
+        session.refresh_ice();
+        let refresh = sent();
+        let kinds: Vec<_> = refresh.iter().map(|m| m["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["ice-servers", "resume-ticket"]);
+        assert!(refresh[0]["iceServers"][0]["credential"].is_string());
+        assert!(turn_expiry(&refresh[0]) >= turn_expiry(welcome), "{}", refresh[0]);
+        let ticket = refresh[1]["ticket"].as_str().unwrap();
+        assert_eq!(tickets.verify(ticket).expect("a valid ticket").name, "alice");
+    }
+
+    #[test]
+    fn a_ticket_lifetime_shorter_than_turns_sets_the_refresh() {
+        let mut config = Config::defaults();
+        config.ticket_ttl_secs = 120;
+        assert_eq!(config.refresh_every(), Duration::from_secs(60));
+    }
+}

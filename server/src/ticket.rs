@@ -34,6 +34,7 @@ pub struct Ticket {
 }
 
 /// Signs and checks tickets.
+#[derive(Clone)]
 pub struct Tickets {
     key: [u8; 32],
     ttl: Duration,

@@ -31,8 +31,15 @@ async fn a_dropped_user_keeps_name_and_call_and_resumes_with_the_token() {
     let token = bob.resume.clone();
     drop(bob); // no close frame: the network went away
 
-    // The call is held: alice hears nothing, and the name is not free.
-    alice.expect_silence(Duration::from_millis(500)).await;
+    // The call is held: once the server has seen bob go, alice hears
+    // nothing of it, and the name is not free.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !s.server.hub.is_parked("bob") {
+        assert!(tokio::time::Instant::now() < deadline, "bob's drop not noticed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    alice.say("sentinel").await;
+    alice.expect_nothing_before("sentinel").await;
     let squatter = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": "0".repeat(32)})).await;
     assert_eq!(squatter.name, "bob1", "a wrong token does not take the name");
 

@@ -197,6 +197,12 @@ impl Hub {
     pub fn partner_of(&self, name: &str) -> Option<String> {
         self.lock().calls.get(name).map(|l| l.partner.clone())
     }
+
+    /// Whether `name`'s connection dropped and the name (and call) wait
+    /// for it to come back.
+    pub fn is_parked(&self, name: &str) -> bool {
+        self.lock().local.get(name).is_some_and(|u| u.parked)
+    }
 }
 
 impl State {

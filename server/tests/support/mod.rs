@@ -3,6 +3,8 @@
 #![allow(clippy::result_large_err)]
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::time::Duration;
 
 use duet_protocol::ServerMessage;
@@ -175,17 +177,33 @@ impl Client {
         }
     }
 
-    /// Asserts nothing but presence updates (which arrive on their own
-    /// clock) and fresh resume tickets comes for `d`.
-    pub async fn expect_silence(&mut self, d: Duration) {
-        let deadline = tokio::time::Instant::now() + d;
-        while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, self.ws.next()).await {
-            if let Message::Text(t) = msg {
-                if !t.contains(r#""type":"presence""#) && !t.contains(r#""type":"resume-ticket""#) {
-                    panic!("{}: expected nothing, got {t}", self.name);
-                }
+    /// The next message of `kind`, with nothing in between but presence
+    /// updates and fresh resume tickets (which arrive on their own clock):
+    /// unlike `recv_type`, a stray message fails the test.
+    pub async fn recv_next(&mut self, kind: &str) -> Value {
+        loop {
+            let m = self.recv().await;
+            match m["type"].as_str() {
+                Some(k) if k == kind => return m,
+                Some("presence" | "resume-ticket") => continue,
+                _ => panic!("{}: expected {kind}, got {m}", self.name),
             }
         }
+    }
+
+    /// Lobby chat `text` from this client: a sentinel for `expect_nothing_before`.
+    pub async fn say(&mut self, text: &str) {
+        self.send(json!({"type": "message", "text": text})).await;
+    }
+
+    /// Asserts that nothing but presence updates and fresh resume tickets
+    /// comes before the chat `text`. The server handles each connection's
+    /// messages in order and queues each client's in order, so whatever an
+    /// earlier message of the sentinel's sender would have caused here
+    /// arrives before the sentinel does: no time window to guess.
+    pub async fn expect_nothing_before(&mut self, text: &str) {
+        let m = self.recv_next("message").await;
+        assert_eq!(m["text"], text, "{}: expected nothing before the sentinel, got chat {m}", self.name);
     }
 
     /// Waits for the server to close the connection and returns the close code.
@@ -195,7 +213,11 @@ impl Client {
             match tokio::time::timeout_at(deadline, self.ws.next()).await {
                 Err(_) => panic!("{}: not closed within {WAIT:?}", self.name),
                 Ok(None) | Ok(Some(Err(_))) => return None,
-                Ok(Some(Ok(Message::Close(f)))) => return f.map(|f| f.code),
+                Ok(Some(Ok(Message::Close(f)))) => {
+                    // Send the reply the library queued, as a browser does.
+                    let _ = self.ws.flush().await;
+                    return f.map(|f| f.code);
+                }
                 Ok(Some(Ok(_))) => continue,
             }
         }

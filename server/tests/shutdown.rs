@@ -1,0 +1,46 @@
+//! Stopping the real binary with SIGTERM, as a service manager does.
+
+mod support;
+
+use serde_json::json;
+use support::{process::ServerProcess, *};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+#[tokio::test]
+async fn sigterm_with_a_call_up_closes_both_ends_with_going_away_and_exits_cleanly() {
+    let mut server = ServerProcess::start(&["--shutdown-grace-secs", "5"]);
+    let mut alice = server.login("alice").await;
+    let mut bob = server.login("bob").await;
+    alice.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
+    bob.recv_type("video-offer").await;
+    bob.send(json!({"type": "video-answer", "target": "alice", "sdp": sdp("answer")})).await;
+    alice.recv_type("video-answer").await;
+
+    server.terminate();
+    // 1001: the app reconnects and resumes its call (the ticket path), rather
+    // than showing an ended call.
+    assert_eq!(alice.expect_close().await, Some(CloseCode::Away));
+    assert_eq!(bob.expect_close().await, Some(CloseCode::Away));
+    assert!(server.exited().await.success(), "{}", server.log());
+    let log = server.log();
+    assert!(log.contains("shutting down") && log.contains("duet-server stopped"), "{log}");
+    assert!(!log.contains("shutdown grace over"), "everyone closed in time: {log}");
+    // Stopped means stopped: nothing listens any more.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", server.port)).is_err());
+}
+
+#[tokio::test]
+async fn a_client_that_never_closes_is_dropped_when_the_shutdown_grace_runs_out() {
+    let mut server = ServerProcess::start(&["--shutdown-grace-secs", "0.2"]);
+    let mut alice = server.login("alice").await;
+    // Never read again, so it never answers the server's close (which the
+    // server waits up to 1 s for): it outlasts the grace.
+    let _stuck = server.login("stuck").await;
+
+    server.terminate();
+    assert_eq!(alice.expect_close().await, Some(CloseCode::Away));
+    assert!(server.exited().await.success(), "{}", server.log());
+    let log = server.log();
+    assert!(log.contains("shutdown grace over") && log.contains("left=1"), "{log}");
+    assert!(log.contains("duet-server stopped"), "{log}");
+}
