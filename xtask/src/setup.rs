@@ -34,7 +34,7 @@ pub fn setup(need: Need) -> Result<(), String> {
     }
     if need != Need::WebBuild {
         // One apt-get run for whatever system packages are missing.
-        let mut missing: Vec<&str> = [namespace_tools(), redis()].concat();
+        let mut missing: Vec<&str> = [namespace_tools(), redis(), cxx()].concat();
         if need == Need::Everything {
             missing.extend([browser(), firefox(), coturn(), brotli(), proxies()].concat());
         }
@@ -189,6 +189,14 @@ fn coturn() -> Vec<&'static str> {
 }
 
 /// redis-server: the cluster tests run several duet-servers through a real one.
+/// A C++ compiler: the fuzz targets' libFuzzer is built from source.
+fn cxx() -> Vec<&'static str> {
+    if output("c++", &["--version"]).is_some() {
+        return vec![];
+    }
+    vec!["g++"]
+}
+
 fn redis() -> Vec<&'static str> {
     if output("redis-server", &["--version"]).is_some() {
         return vec![];

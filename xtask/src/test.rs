@@ -41,6 +41,12 @@ pub fn test(args: &[String]) -> Result<(), String> {
                 ],
             ),
         ),
+        // The fuzz targets live outside the workspace (cargo-fuzz builds them
+        // with a nightly compiler); checking them keeps them from rotting.
+        (
+            "fuzz targets",
+            cmd("cargo", &["check", "--manifest-path", "fuzz/Cargo.toml", "--bins", "--target-dir", "target"]),
+        ),
         // Dependency policy (deny.toml); advisories need a database download,
         // which the hosted workflow does.
         ("dependencies", cmd("cargo", &["deny", "--log-level", "error", "check", "licenses", "bans", "sources"])),
