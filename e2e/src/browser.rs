@@ -111,6 +111,10 @@ impl Browser {
             .connect(driver)
             .await
             .unwrap_or_else(|e| panic!("starting Chromium for {user}: {e}"));
+        // Before any page script: note every peer connection and media track
+        // the page makes, so leaks are judged by the browser, not the app.
+        let watch = Cdp { cmd: "Page.addScriptToEvaluateOnNewDocument", params: json!({"source": LEAK_WATCH}) };
+        client.issue_cmd(watch).await.unwrap_or_else(|e| panic!("{user}: installing the leak watch: {e}"));
         Browser { user: user.to_owned(), client }
     }
 
@@ -251,7 +255,11 @@ impl Browser {
     }
 
     pub async fn wait_text(&self, needle: &str) {
-        wait_until(&format!("{}: text {needle:?} on the page", self.user), WAIT, || async {
+        self.wait_text_within(needle, WAIT).await;
+    }
+
+    pub async fn wait_text_within(&self, needle: &str, limit: Duration) {
+        wait_until(&format!("{}: text {needle:?} on the page", self.user), limit, || async {
             self.text().await.contains(needle).then_some(())
         })
         .await;
@@ -305,8 +313,8 @@ impl Browser {
     }
 
     /// Asserts video and audio arrive and keep arriving: the remote <video>
-    /// has a size and its frame count rises over a second, and inbound audio
-    /// packets rise too.
+    /// has a size and its frame count rises, and inbound video frames and
+    /// audio packets rise too (each within WAIT, however loaded the machine).
     pub async fn assert_media_flows(&self) {
         wait_until(&format!("{}: remote video frames", self.user), WAIT, || async {
             let (frames, width) = self.remote_frames().await;
@@ -315,12 +323,19 @@ impl Browser {
         .await;
         let (f0, _) = self.remote_frames().await;
         let (v0, a0) = self.inbound().await;
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let (f1, _) = self.remote_frames().await;
-        let (v1, a1) = self.inbound().await;
-        assert!(f1 > f0, "{}: remote video frames did not rise ({f0} → {f1})", self.user);
-        assert!(v1 > v0, "{}: inbound video framesDecoded did not rise ({v0} → {v1})", self.user);
-        assert!(a1 > a0, "{}: inbound audio packets did not rise ({a0} → {a1})", self.user);
+        wait_until(&format!("{}: remote video frames to rise from {f0}", self.user), WAIT, || async {
+            (self.remote_frames().await.0 > f0).then_some(())
+        })
+        .await;
+        wait_until(
+            &format!("{}: inbound frames and audio packets to rise from {v0}, {a0}", self.user),
+            WAIT,
+            || async {
+                let (v1, a1) = self.inbound().await;
+                (v1 > v0 && a1 > a0).then_some(())
+            },
+        )
+        .await;
     }
 
     /// Starts watching for the next frame of the remote video; read the
@@ -414,12 +429,26 @@ impl Browser {
     }
 
     /// Waits until the page holds no peer connection and no live camera or
-    /// microphone track.
+    /// microphone track: by the app's own count, and (in Chromium) by the
+    /// browser's: every RTCPeerConnection the page ever made is closed and
+    /// every track it got from getUserMedia/getDisplayMedia (or cloned) ended.
     pub async fn wait_released(&self) {
-        wait_until(&format!("{}: no peer connection or live track left", self.user), WAIT, || async {
-            (self.open_peer_connections().await == 0 && self.live_local_tracks().await == 0).then_some(())
-        })
-        .await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let seen = self.js(LEAK_COUNT).await;
+            let (pcs, tracks) = (self.open_peer_connections().await, self.live_local_tracks().await);
+            let browser_says = seen.is_null() || (seen["openPcs"] == 0 && seen["liveTracks"] == 0);
+            if pcs == 0 && tracks == 0 && browser_says {
+                println!("{}: released everything (the browser saw {seen})", self.user);
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{}: still holding after {WAIT:?}: app counts {pcs} peer connections, {tracks} live tracks; browser {seen}",
+                self.user
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Whether both video elements are gone or empty.
@@ -516,3 +545,47 @@ impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
         (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
     }
 }
+
+/// A DevTools command through ChromeDriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({"cmd": self.cmd, "params": self.params}).to_string()))
+    }
+}
+
+/// Runs before the page's own scripts (DevTools scripts are outside its CSP).
+const LEAK_WATCH: &str = r#"(() => {
+  const seen = { pcs: [], tracks: [] };
+  Object.defineProperty(window, '__duetLeakWatch', { value: seen });
+  const PC = window.RTCPeerConnection;
+  if (PC) {
+    window.RTCPeerConnection = class extends PC {
+      constructor(...args) { super(...args); seen.pcs.push(this); }
+    };
+  }
+  const keep = stream => { stream.getTracks().forEach(t => seen.tracks.push(t)); return stream; };
+  if (window.MediaDevices) {
+    for (const f of ['getUserMedia', 'getDisplayMedia']) {
+      const original = MediaDevices.prototype[f];
+      if (original) MediaDevices.prototype[f] = function (...args) { return original.apply(this, args).then(keep); };
+    }
+  }
+  if (window.MediaStreamTrack) {
+    const clone = MediaStreamTrack.prototype.clone;
+    MediaStreamTrack.prototype.clone = function () { const t = clone.call(this); seen.tracks.push(t); return t; };
+  }
+})();"#;
+
+const LEAK_COUNT: &str = "const w = window.__duetLeakWatch; if (!w) return null; \
+    return { pcs: w.pcs.length, openPcs: w.pcs.filter(p => p.signalingState !== 'closed').length, \
+             tracks: w.tracks.length, liveTracks: w.tracks.filter(t => t.readyState !== 'ended').length };";

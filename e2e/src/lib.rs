@@ -10,8 +10,10 @@ mod axe;
 mod browser;
 mod caddy;
 mod harness;
+pub mod lossy_udp;
 pub mod mdn_client;
 pub mod mdn_server;
+pub mod offer_gate;
 mod turn;
 
 pub use browser::Browser;

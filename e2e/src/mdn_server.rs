@@ -48,14 +48,42 @@ fn accept_json(req: &Request, mut res: Response) -> Result<Response, ErrorRespon
     Ok(res)
 }
 
-/// Starts the server on 127.0.0.1; returns its ws:// URL.
-pub async fn start() -> String {
+/// Frames no version of the protocol has, as a newer server or an odd relay
+/// might send: a client must skip them and carry on.
+pub const UNREADABLE: &[&str] = &[
+    "not json at all",
+    "[1, 2, 3]",
+    r#"{"type": "x-from-the-future", "data": 1}"#,
+    r#"{"type": "userlist", "users": "everyone"}"#,
+    r#"{"type": "video-offer", "sdp": 42}"#,
+    r#"{"no": "type"}"#,
+];
+
+pub struct MdnServer {
+    pub url: String,
+    received: Arc<Mutex<Vec<Value>>>,
+}
+
+impl MdnServer {
+    /// Every message the server has read so far, in order, each with the
+    /// sender's name added as `from`.
+    pub fn received(&self) -> Vec<Value> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+/// Starts the server on 127.0.0.1. With `unreadable`, every client gets
+/// the [`UNREADABLE`] frames after its `id`.
+pub async fn start(unreadable: bool) -> MdnServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/", listener.local_addr().unwrap());
     let clients = Arc::new(Mutex::new(Clients::default()));
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let log = received.clone();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let clients = clients.clone();
+            let log = log.clone();
             tokio::spawn(async move {
                 let ws = tokio_tungstenite::accept_hdr_async(tcp, accept_json).await;
                 let Ok(ws) = ws else { return };
@@ -69,6 +97,11 @@ pub async fn start() -> String {
                     id
                 };
                 let _ = tx.send(json!({"type": "id", "id": id}).to_string());
+                if unreadable {
+                    for frame in UNREADABLE {
+                        let _ = tx.send(frame.to_string());
+                    }
+                }
                 let writer = tokio::spawn(async move {
                     while let Some(t) = rx.recv().await {
                         if sink.send(Message::text(t)).await.is_err() {
@@ -79,6 +112,9 @@ pub async fn start() -> String {
                 while let Some(Ok(Message::Text(text))) = stream.next().await {
                     let Ok(mut msg) = serde_json::from_str::<Value>(&text) else { continue };
                     let mut c = clients.lock().unwrap();
+                    let mut seen = msg.clone();
+                    seen["from"] = json!(c.by_id[&id].0.clone());
+                    log.lock().unwrap().push(seen);
                     match msg["type"].as_str() {
                         Some("username") => {
                             let orig = msg["name"].as_str().unwrap_or("").to_owned();
@@ -118,5 +154,5 @@ pub async fn start() -> String {
             });
         }
     });
-    url
+    MdnServer { url, received }
 }

@@ -236,25 +236,30 @@ async fn s09_the_peer_closing_their_browser_ends_the_call_within_5s() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s10_glare_both_call_at_once_and_exactly_one_call_results() {
+    // Both offers are held on the way until both were sent: they cross.
+    let gate = std::sync::Arc::new(duet_e2e::offer_gate::start().await);
+    let allowed = gate.url.clone();
     scenario(
         "s10",
-        |_| {},
+        move |c| c.connect_src = vec![allowed],
         |h| async move {
-            let (alice, bob) = h.alice_and_bob().await;
-            alice.wait_button("Call bob").await;
-            bob.wait_button("Call alice").await;
-            let click = "document.querySelector('button[aria-label=\"Call ' + arguments[0] + '\"]').click()";
-            let (a, b) = tokio::join!(
-                alice.client.execute(click, vec!["bob".into()]),
-                bob.client.execute(click, vec!["alice".into()])
-            );
-            a.unwrap();
-            b.unwrap();
+            gate.relay_to(&h.base_url());
+            let path = format!("/?server={}", gate.url);
+            let alice = h.user_at("alice", &path).await;
+            let bob = h.user_at("bob", &path).await;
+            alice.click("Call bob").await;
+            bob.click("Call alice").await;
             alice.assert_media_flows().await;
             bob.assert_media_flows().await;
+            assert!(gate.crossed(), "both offers were sent before either arrived");
             assert_eq!(alice.open_peer_connections().await, 1);
             assert_eq!(bob.open_peer_connections().await, 1);
             assert_eq!(active_calls(&h), "duet_active_calls 1");
+            // One call, on both screens; either end can hang it up.
+            alice.wait_text("In a call with bob").await;
+            bob.wait_text("In a call with alice").await;
+            bob.click("Hang up").await;
+            alice.wait_status("bob hung up").await;
         },
     )
     .await;

@@ -81,11 +81,59 @@ async fn t02_a_wrong_secret_fails_clearly_and_a_fixed_one_works_next_call() {
                 serde_json::json!(true)
             );
             call(&alice, &bob).await;
-            alice.assert_media_flows().await;
-            assert_eq!(alice.selected_local_candidate_type().await.as_deref(), Some("relay"));
+            for b in [&alice, &bob] {
+                b.assert_media_flows().await;
+                assert_eq!(b.selected_local_candidate_type().await.as_deref(), Some("relay"), "{}", b.user);
+            }
         },
     )
     .await;
+    drop(turn);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t04_a_lossy_slow_path_still_shows_video_and_says_poor() {
+    let dir = std::env::temp_dir().join(format!("duet-t04-{}", std::process::id()));
+    let turn = Coturn::start("lossy-secret", &dir).await;
+    // 10 % lost and 120 ms late each way between each browser and the relay:
+    // about a fifth of the media lost end to end, half a second round trip.
+    let lossy = duet_e2e::lossy_udp::LossyUdp::start(turn.port, 0.10, Duration::from_millis(120)).await;
+    let url = lossy.url();
+    scenario(
+        "t04",
+        |c| {
+            c.turn_urls = vec![url];
+            c.turn_secret = Some("lossy-secret".parse().unwrap());
+        },
+        |h| async move {
+            let (alice, bob) = h.alice_and_bob().await;
+            alice.set_relay_only().await;
+            bob.set_relay_only().await;
+            call(&alice, &bob).await;
+            // Connecting over such a path takes retransmissions: allow for them.
+            for b in [&alice, &bob] {
+                wait_until(&format!("{}: video over the lossy path", b.user), Duration::from_secs(30), || async {
+                    (b.remote_frames().await.0 > 0).then_some(())
+                })
+                .await;
+                b.assert_media_flows().await;
+                assert_eq!(b.selected_local_candidate_type().await.as_deref(), Some("relay"), "{}", b.user);
+            }
+            // The indicator tells the truth about it.
+            for b in [&alice, &bob] {
+                b.wait_text_within("Connection: Poor", Duration::from_secs(30)).await;
+            }
+            alice.click("Hang up").await;
+            bob.wait_status("alice hung up").await;
+        },
+    )
+    .await;
+    let (relayed, dropped) = (
+        lossy.relayed.load(std::sync::atomic::Ordering::Relaxed),
+        lossy.dropped.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    println!("lossy path: {relayed} packets relayed, {dropped} dropped");
+    assert!(dropped * 20 > relayed, "the path really lost packets: {dropped} of {}", relayed + dropped);
     drop(turn);
 }
 
