@@ -13,7 +13,7 @@ use crate::{
 
 pub struct Signaling {
     ws: WebSocket,
-    _listeners: [EventListener; 3],
+    _listeners: [EventListener; 2],
 }
 
 impl Signaling {
@@ -34,8 +34,6 @@ impl Signaling {
         }
         let ws = WebSocket::new_with_str_sequence(url, &protocols).map_err(super::js::describe)?;
         let d = dispatch.clone();
-        let open = EventListener::new(&ws, "open", move |_| d.dispatch(Action::SocketOpen));
-        let d = dispatch.clone();
         let message = EventListener::new(&ws, "message", move |e| {
             let Some(text) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) else { return };
             match ServerMessage::parse(&text) {
@@ -52,7 +50,7 @@ impl Signaling {
             let reason = close.map(|c| c.reason()).unwrap_or_default();
             dispatch.dispatch(Action::SocketClosed { code, reason });
         });
-        Ok(Signaling { ws, _listeners: [open, message, close] })
+        Ok(Signaling { ws, _listeners: [message, close] })
     }
 
     pub fn send(&self, msg: &ClientMessage) {

@@ -205,8 +205,7 @@ pub enum Action {
     ToggleFullscreen,
 
     // ---- from the agent ----
-    /// The signaling socket is open.
-    SocketOpen,
+    // (The socket opening is no news: the server's `id` that follows is.)
     /// The signaling socket closed (or could not open).
     SocketClosed {
         /// The close code (1006 when it could not open).

@@ -1,10 +1,12 @@
-//! Every transition of the call store, including the races.
+//! Every transition of the call store, including the races (media trouble in `tests/media.rs`).
 
 use duet_protocol::{
     ClientMessage, ErrorCode, HangupReason, IceCandidate, IceServer, ServerMessage, SessionDescription, UserStatus,
 };
 
 use super::*;
+
+mod media;
 
 fn sdp(kind: &str) -> SessionDescription {
     SessionDescription { kind: kind.into(), sdp: format!("v=0 {kind}") }

@@ -118,7 +118,6 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 }
             }
         }
-        Action::SocketOpen => {}
         Action::SocketClosed { code, reason } => socket_closed(s, code, reason),
         Action::Reconnect => {
             if matches!(s.connection, ConnectionState::Reconnecting { .. }) {
