@@ -264,6 +264,19 @@ async fn raw_answer(addr: std::net::SocketAddr, send: &[u8]) -> (String, Duratio
     (String::from_utf8_lossy(&buf).into_owned(), t.elapsed())
 }
 
+/// Asks until the answer starts with `status` (the server counts sockets
+/// as it accepts them, which takes a moment); returns the last answer.
+async fn answer_once_counted(addr: std::net::SocketAddr, status: &str) -> (String, Duration) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let got = raw_answer(addr, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await;
+        if got.0.starts_with(status) || Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn sockets_count_against_the_address_cap_before_they_upgrade() {
     let s = TestServer::with(|c| c.max_conns_per_ip = 3).await;
@@ -274,15 +287,12 @@ async fn sockets_count_against_the_address_cap_before_they_upgrade() {
         t.write_all(b"GET / HTTP/1.1\r\nHo").await.unwrap();
         held.push(t);
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let (answer, took) = raw_answer(s.server.addr, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await;
+    let (answer, took) = answer_once_counted(s.server.addr, "HTTP/1.1 429").await;
     assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
     assert!(answer.contains("too many connections from your address"));
     assert!(took < Duration::from_secs(2), "refused at once, not left hanging");
     drop(held);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let (answer, _) =
-        raw_answer(s.server.addr, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await;
+    let (answer, _) = answer_once_counted(s.server.addr, "HTTP/1.1 200").await;
     assert!(answer.starts_with("HTTP/1.1 200"), "freed on close: {answer}");
 }
 
@@ -303,8 +313,7 @@ async fn the_global_cap_counts_sockets_that_have_not_upgraded() {
     .await;
     let _a = TcpStream::connect(s.server.addr).await.unwrap();
     let _b = TcpStream::connect(s.server.addr).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let (answer, _) = raw_answer(s.server.addr, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await;
+    let (answer, _) = answer_once_counted(s.server.addr, "HTTP/1.1 503").await;
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
 }
 
