@@ -21,6 +21,12 @@ pub fn test(args: &[String]) -> Result<(), String> {
     let skip_browser = args.iter().any(|a| a == "--skip-browser");
     setup::setup(if skip_browser { Need::NativeTests } else { Need::Everything })?;
 
+    // The fuzz crate keeps its own lock (outside the workspace); seeding it
+    // from the workspace's pins the dependencies they share to the versions
+    // everything else is tested with.
+    let root = tools::root();
+    let _ = std::fs::copy(root.join("Cargo.lock"), root.join("fuzz/Cargo.lock"));
+
     let mut steps: Vec<(&'static str, Command)> = vec![
         ("format", cmd("cargo", &["fmt", "--all", "--", "--check"])),
         ("clippy", cmd("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
