@@ -404,3 +404,40 @@ async fn x07_a_refused_camera_is_explained_and_the_call_still_works_one_way() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x08_a_computer_without_a_camera_calls_with_audio_only() {
+    scenario(
+        "x08",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await;
+            // A desktop without a webcam: Chromium's fake capture with no camera.
+            let url = format!("{}/", h.base_url());
+            let bob = h.browser_with("bob", &url, &["--use-fake-device-for-media-stream=device-count=0"]).await;
+            bob.login("bob").await;
+            alice.click("Call bob").await;
+            bob.click("Accept").await;
+            bob.wait_status("No camera found: the call uses audio only.").await;
+            // bob sees and hears alice; alice hears bob, and no video comes from him.
+            bob.assert_media_flows().await;
+            let audio_from_bob = || async { alice.inbound().await.1 };
+            let first =
+                wait_until("alice: audio from bob", WAIT, || async { Some(audio_from_bob().await).filter(|n| *n > 0) })
+                    .await;
+            wait_until("alice: bob's audio to keep coming", WAIT, || async {
+                (audio_from_bob().await > first).then_some(())
+            })
+            .await;
+            assert_eq!(alice.inbound().await.0, 0, "no video frames from bob");
+            let tracks = bob
+                .js("return window.duetDiagnostics.pc.getSenders().filter(s => s.track).map(s => s.track.kind)")
+                .await;
+            assert_eq!(tracks, serde_json::json!(["audio"]), "bob sends his microphone only");
+            alice.click("Hang up").await;
+            bob.wait_status("alice hung up").await;
+            bob.wait_released().await;
+        },
+    )
+    .await;
+}
