@@ -31,7 +31,7 @@ async fn sigterm_with_a_call_up_closes_both_ends_with_going_away_and_exits_clean
 
 #[tokio::test]
 async fn a_client_that_never_closes_is_dropped_when_the_shutdown_grace_runs_out() {
-    let mut server = ServerProcess::start(&["--shutdown-grace-secs", "0.2"]);
+    let mut server = ServerProcess::start(&["--shutdown-grace-secs", "0.5"]);
     let mut alice = server.login("alice").await;
     // Never read again, so it never answers the server's close (which the
     // server waits up to 1 s for): it outlasts the grace.
@@ -41,6 +41,9 @@ async fn a_client_that_never_closes_is_dropped_when_the_shutdown_grace_runs_out(
     assert_eq!(alice.expect_close().await, Some(CloseCode::Away));
     assert!(server.exited().await.success(), "{}", server.log());
     let log = server.log();
-    assert!(log.contains("shutdown grace over") && log.contains("left=1"), "{log}");
+    // The stuck one at least (alice too, if her close took longer on a loaded machine).
+    let left = log.split("shutdown grace over").nth(1).and_then(|l| l.split("left=").nth(1));
+    let left: u32 = left.and_then(|l| l.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(left >= 1, "{log}");
     assert!(log.contains("duet-server stopped"), "{log}");
 }
