@@ -148,7 +148,7 @@ async fn x02_statistics_quality_timer_and_keyboard_shortcuts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn x03_switching_camera_and_sharing_the_screen_keep_frames_flowing() {
+async fn x03_switching_camera_microphone_and_speaker_and_sharing_the_screen_keep_media_flowing() {
     scenario(
         "x03",
         |_| {},
@@ -165,6 +165,33 @@ async fn x03_switching_camera_and_sharing_the_screen_keep_frames_flowing() {
             })
             .await;
             bob.assert_media_flows().await;
+
+            // Another microphone: it is what bob hears from now on.
+            let sent_mic = || async {
+                let label = alice.js("return window.duetDiagnostics.pc.getSenders().filter(s => s.track && s.track.kind === 'audio').map(s => s.track.label)").await;
+                label.as_array().and_then(|l| l.first()).and_then(|l| l.as_str()).map(str::to_owned)
+            };
+            assert_eq!(sent_mic().await.as_deref(), Some("Fake Default Audio Input"));
+            alice.select("Microphone", "Fake Audio Input 2").await;
+            wait_until("alice to send the second microphone", WAIT, || async {
+                (sent_mic().await.as_deref() == Some("Fake Audio Input 2")).then_some(())
+            })
+            .await;
+            bob.assert_media_flows().await;
+            // Another speaker: the call's sound plays there.
+            alice.select("Speaker", "Fake Audio Output 2").await;
+            wait_until("the call's sound to play on the second speaker", WAIT, || async {
+                let on = alice
+                    .js_async(
+                        "const done = arguments[arguments.length - 1]; \
+                         navigator.mediaDevices.enumerateDevices().then(ds => { \
+                           const out = ds.find(d => d.kind === 'audiooutput' && d.label === 'Fake Audio Output 2'); \
+                           done(!!out && document.getElementById('received_video').sinkId === out.deviceId); });",
+                    )
+                    .await;
+                (on == true).then_some(())
+            })
+            .await;
 
             // The screen (Chromium's fake capture is 800 wide, its cameras 640).
             alice.click("Share screen").await;
