@@ -99,7 +99,9 @@ async fn access_keys_rotate_on_sighup() {
         let mut c = connect_offering(&s, &[("Sec-WebSocket-Protocol", &key_protocol("new-key-0123456789abcdef"))])
             .await
             .unwrap();
-        if c.recv().await.get("type").is_some_and(|t| t == "id") {
+        // Until the reload has run, the new key is refused with a close (4403).
+        let first = tokio::time::timeout(WAIT, futures_util::StreamExt::next(&mut c.ws)).await;
+        if matches!(first, Ok(Some(Ok(m))) if m.to_text().is_ok_and(|t| t.contains(r#""type":"id""#))) {
             break;
         }
         assert!(Instant::now() < deadline, "the new key never worked");

@@ -57,7 +57,11 @@ pub fn test(args: &[String]) -> Result<(), String> {
         // which the hosted workflow does.
         ("dependencies", cmd("cargo", &["deny", "--log-level", "error", "check", "licenses", "bans", "sources"])),
         // Servers, Redis and test clients talk over loopback only.
-        ("native tests", in_loopback_namespace(&["cargo", "test", "--workspace", "--exclude", "duet-e2e"])),
+        // Every test binary runs even after one fails, so one failure hides no other.
+        (
+            "native tests",
+            in_loopback_namespace(&["cargo", "test", "--no-fail-fast", "--workspace", "--exclude", "duet-e2e"]),
+        ),
     ];
     if !skip_browser {
         let mut wasm = in_loopback_namespace(&["cargo", "test", "--target", "wasm32-unknown-unknown", "-p", "duet"]);
