@@ -3,6 +3,7 @@
 //! the same run can target Duet or any other server of that protocol.
 //! Every loop is bounded in count and time; it connects to 127.0.0.0/8 only.
 
+mod abuse;
 mod client;
 mod proc_stats;
 mod scenarios;
@@ -45,6 +46,22 @@ pub enum Scenario {
     Storm {
         #[arg(long, default_value_t = 1000)]
         clients: usize,
+    },
+    /// Many sockets of one address chat while a call's callee does not
+    /// read; the call must still be up afterwards.
+    ChatFlood {
+        #[arg(long, default_value_t = 60)]
+        flooders: usize,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
+    /// Callees stop reading while their callers send the largest messages
+    /// allowed: the server's memory per stalled reader.
+    Stalled {
+        #[arg(long, default_value_t = 100)]
+        readers: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
     },
     /// Round trips A → server → B → server → A at a fixed offered rate.
     Relay {

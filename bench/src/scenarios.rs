@@ -1,4 +1,5 @@
-//! The three measurements: held connections, join storm, relay latency.
+//! The measurements: held connections, join storm, relay latency (the
+//! attacker-shaped loads are in `abuse.rs`).
 
 use std::{
     collections::HashSet,
@@ -24,10 +25,12 @@ pub async fn run(args: Args) -> Result<(), String> {
         Scenario::Connect { clients } => held(&args, clients).await,
         Scenario::Storm { clients } => storm(&args, clients).await,
         Scenario::Relay { rate, seconds, background } => relay(&args, rate, seconds, background).await,
+        Scenario::ChatFlood { flooders, seconds } => crate::abuse::chat_flood(&args, flooders, seconds).await,
+        Scenario::Stalled { readers, seconds } => crate::abuse::stalled(&args, readers, seconds).await,
     }
 }
 
-fn mib(b: u64) -> f64 {
+pub fn mib(b: u64) -> f64 {
     b as f64 / 1048576.0
 }
 
@@ -353,11 +356,11 @@ async fn relay(args: &Args, rate: u32, seconds: u64, background: usize) -> Resul
     Ok(())
 }
 
-async fn send(sink: &mut Sink, v: Value) -> Result<(), String> {
+pub async fn send(sink: &mut Sink, v: Value) -> Result<(), String> {
     sink.send(Message::text(v.to_string())).await.map_err(|e| e.to_string())
 }
 
-async fn wait_for(stream: &mut Stream, kind: &str) -> Result<Value, String> {
+pub async fn wait_for(stream: &mut Stream, kind: &str) -> Result<Value, String> {
     loop {
         let m = next_json(stream).await?;
         if m["type"] == kind {

@@ -9,6 +9,7 @@
 mod axe;
 mod browser;
 mod caddy;
+pub mod door;
 mod harness;
 pub mod lossy_udp;
 pub mod mdn_client;

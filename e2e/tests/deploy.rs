@@ -7,7 +7,10 @@ use duet_e2e::scenario;
 async fn d01_plain_http_from_another_name_shows_the_https_page_in_both_languages() {
     scenario(
         "d01",
-        |c| c.allowed_hosts = vec!["duet.test".into()],
+        |c| {
+            c.allowed_hosts = vec!["duet.test".into()];
+            c.access = Some(duet_server::access::AccessMode::Open);
+        },
         |h| async move {
             // A name other than localhost over http is not a secure context,
             // as a LAN address would be.
@@ -73,6 +76,7 @@ async fn d03_a_call_goes_through_caddy_in_front_of_duet_server() {
             // As deploy/Caddyfile says to run it.
             c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
             c.allowed_hosts = vec!["duet.test".into()];
+            c.access = Some(duet_server::access::AccessMode::Open);
         },
         |h| async move {
             let caddy = duet_e2e::Caddy::start("duet.test", h.addr(), &h.artifacts().join("caddy")).await;

@@ -11,6 +11,19 @@ pub struct SessionDescription {
     pub sdp: String,
 }
 
+impl SessionDescription {
+    /// Its `a=fingerprint:` line: the DTLS certificate of the peer
+    /// connection that made it (a new connection has another one).
+    pub fn fingerprint(&self) -> Option<&str> {
+        dtls_fingerprint(&self.sdp)
+    }
+}
+
+/// An SDP's `a=fingerprint:` value.
+pub fn dtls_fingerprint(sdp: &str) -> Option<&str> {
+    sdp.lines().find_map(|l| l.strip_prefix("a=fingerprint:")).map(str::trim)
+}
+
 /// An `RTCIceCandidate`'s JSON (`candidate.toJSON()`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

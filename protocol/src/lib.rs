@@ -13,7 +13,7 @@ pub mod limits;
 mod server;
 
 pub use client::ClientMessage;
-pub use common::{HangupReason, IceCandidate, IceServer, Presence, SessionDescription, UserStatus};
+pub use common::{dtls_fingerprint, HangupReason, IceCandidate, IceServer, Presence, SessionDescription, UserStatus};
 pub use server::{ErrorCode, ServerMessage};
 
 /// The version Duet clients announce in `username.duet`; a server that sees it

@@ -33,7 +33,17 @@ pub enum ServerMessage {
         id: Option<u64>,
     },
     #[serde(rename = "video-offer")]
-    VideoOffer { name: String, target: String, sdp: SessionDescription },
+    VideoOffer {
+        name: String,
+        target: String,
+        sdp: SessionDescription,
+        /// Duet addition: sent from within the call the server holds for
+        /// both ends (the sender's own end of it, answered), not a new ring.
+        /// Only such an offer may replace the partner's peer connection
+        /// without asking (a reload); absent means false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        linked: bool,
+    },
     #[serde(rename = "video-answer")]
     VideoAnswer { name: String, target: String, sdp: SessionDescription },
     #[serde(rename = "new-ice-candidate")]

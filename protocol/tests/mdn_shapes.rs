@@ -82,10 +82,12 @@ fn server_baseline_messages_use_mdn_field_names() {
         name: "alice".into(),
         target: "bob".into(),
         sdp: SessionDescription { kind: "offer".into(), sdp: "v=0\r\n".into() },
+        linked: false,
     };
     assert_eq!(
         server_json(&offer),
-        json!({"type": "video-offer", "name": "alice", "target": "bob", "sdp": {"type": "offer", "sdp": "v=0\r\n"}})
+        json!({"type": "video-offer", "name": "alice", "target": "bob", "sdp": {"type": "offer", "sdp": "v=0\r\n"}}),
+        "a new call's offer is exactly MDN's"
     );
 }
 

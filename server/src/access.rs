@@ -71,6 +71,8 @@ pub enum Denied {
     BadToken,
     #[error("sign-in token expired")]
     Expired,
+    #[error("the sign-in token's name is not in the form names are registered in")]
+    BadName,
 }
 
 impl Denied {
@@ -79,7 +81,7 @@ impl Denied {
             Denied::KeyRequired => close_code::KEY_REQUIRED,
             Denied::WrongKey => close_code::WRONG_KEY,
             Denied::TokenRequired => close_code::TOKEN_REQUIRED,
-            Denied::BadToken => close_code::BAD_TOKEN,
+            Denied::BadToken | Denied::BadName => close_code::BAD_TOKEN,
             Denied::Expired => close_code::TOKEN_EXPIRED,
         }
     }
@@ -127,13 +129,18 @@ impl Access {
         }
     }
 
-    /// Re-reads key files (on SIGHUP), keeping the old keys if the file is unreadable.
+    /// Re-reads key files (on SIGHUP), keeping the old keys if a file is unreadable.
     pub fn reload(&self) {
-        if let Access::Key(ring) = self {
-            match ring.reload() {
+        match self {
+            Access::Open => {}
+            Access::Key(ring) => match ring.reload() {
                 Ok(n) => tracing::info!(keys = n, "access keys reloaded"),
                 Err(e) => tracing::error!("access keys not reloaded, the old ones stay: {e}"),
-            }
+            },
+            Access::Jwt(jwt) => match jwt.reload() {
+                Ok(()) => tracing::info!("token key reloaded"),
+                Err(e) => tracing::error!("token key not reloaded, the old one stays: {e}"),
+            },
         }
     }
 }
@@ -213,10 +220,19 @@ fn read_keys(path: &Path) -> Result<Vec<[u8; 32]>, String> {
     Ok(keys.iter().map(|k| Sha256::digest(k.as_bytes()).into()).collect())
 }
 
-/// Verifies tokens from the site Duet is embedded in.
+/// Verifies tokens from the site Duet is embedded in. The key files are
+/// re-read on SIGHUP, so a signing key rotates without a restart.
 pub struct JwtCheck {
-    key: DecodingKey,
-    validation: Validation,
+    source: JwtSource,
+    loaded: RwLock<(DecodingKey, Validation)>,
+}
+
+/// Where the key comes from and which claims must match.
+struct JwtSource {
+    secret_file: Option<PathBuf>,
+    public_key_file: Option<PathBuf>,
+    audience: Option<String>,
+    issuer: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -233,7 +249,50 @@ impl JwtCheck {
         audience: Option<&str>,
         issuer: Option<&str>,
     ) -> Result<Self, String> {
-        let (key, alg) = match (secret_file, public_key_file) {
+        let source = JwtSource {
+            secret_file: secret_file.map(Path::to_path_buf),
+            public_key_file: public_key_file.map(Path::to_path_buf),
+            audience: audience.map(str::to_owned),
+            issuer: issuer.map(str::to_owned),
+        };
+        if source.audience.is_none() {
+            tracing::warn!(
+                "--access jwt without --jwt-audience: a token your site signed for any other purpose (any `aud`) \
+                 admits its holder; set --jwt-audience"
+            );
+        }
+        let loaded = RwLock::new(source.read()?);
+        Ok(JwtCheck { source, loaded })
+    }
+
+    /// Re-reads the key file; on failure the old key stays.
+    fn reload(&self) -> Result<(), String> {
+        let fresh = self.source.read()?;
+        *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        Ok(())
+    }
+
+    /// The user's name: the `name` claim, else `sub`. It must already be in
+    /// the form the server registers (a token naming `ａｌｉｃｅ` is not
+    /// quietly let in as `alice`): the site that signed it meant that name.
+    pub fn name_in(&self, token: &str) -> Result<String, Denied> {
+        use jsonwebtoken::errors::ErrorKind;
+        let loaded = self.loaded.read().unwrap_or_else(|p| p.into_inner());
+        let data = jsonwebtoken::decode::<Claims>(token, &loaded.0, &loaded.1).map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => Denied::Expired,
+            _ => Denied::BadToken,
+        })?;
+        let name = data.claims.name.or(data.claims.sub).filter(|n| !n.trim().is_empty()).ok_or(Denied::BadToken)?;
+        match crate::names::check(&name) {
+            Ok(normal) if normal == name => Ok(name),
+            _ => Err(Denied::BadName),
+        }
+    }
+}
+
+impl JwtSource {
+    fn read(&self) -> Result<(DecodingKey, Validation), String> {
+        let (key, alg) = match (&self.secret_file, &self.public_key_file) {
             (Some(p), None) => {
                 let secret = std::fs::read(p).map_err(|e| format!("reading --jwt-secret-file {}: {e}", p.display()))?;
                 let secret = secret.trim_ascii();
@@ -260,25 +319,16 @@ impl JwtCheck {
         };
         let mut validation = Validation::new(alg);
         validation.leeway = 5;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp"]);
-        match audience {
+        match &self.audience {
             Some(aud) => validation.set_audience(&[aud]),
             None => validation.validate_aud = false,
         }
-        if let Some(iss) = issuer {
+        if let Some(iss) = &self.issuer {
             validation.set_issuer(&[iss]);
         }
-        Ok(JwtCheck { key, validation })
-    }
-
-    /// The user's name: the `name` claim, else `sub`.
-    pub fn name_in(&self, token: &str) -> Result<String, Denied> {
-        use jsonwebtoken::errors::ErrorKind;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| match e.kind() {
-            ErrorKind::ExpiredSignature => Denied::Expired,
-            _ => Denied::BadToken,
-        })?;
-        data.claims.name.or(data.claims.sub).filter(|n| !n.trim().is_empty()).ok_or(Denied::BadToken)
+        Ok((key, validation))
     }
 }
 
@@ -354,8 +404,32 @@ mod tests {
             )),
             Err(Denied::BadToken)
         );
+        assert_eq!(
+            jwt.name_in(&sign(serde_json::json!({"sub": "alice", "nbf": now + 600, "exp": now + 900}), secret)),
+            Err(Denied::BadToken),
+            "not valid before its nbf"
+        );
+        for not_normal in ["ａｌｉｃｅ", "alice\u{FE0F}", "  alice"] {
+            assert_eq!(
+                jwt.name_in(&sign(serde_json::json!({"name": not_normal, "exp": now + 60}), secret)),
+                Err(Denied::BadName),
+                "{not_normal:?} would be registered as another name"
+            );
+        }
         let access = Access::Jwt(Box::new(jwt));
         assert_eq!(access.check(&offering("json")), Err(Denied::TokenRequired));
+        // A rotated key: SIGHUP's reload makes the new one count and the old one not.
+        let rotated = "a-rotated-secret-of-thirty-two-bytes!!";
+        std::fs::write(&path, rotated).unwrap();
+        let token = |key: &str| sign(serde_json::json!({"sub": "alice", "exp": now + 60}), key);
+        let with = |t: String| access.check(&offering(&format!("json, {JWT_PROTOCOL}{t}")));
+        assert_eq!(with(token(rotated)), Err(Denied::BadToken), "not before the reload");
+        access.reload();
+        assert_eq!(with(token(rotated)), Ok(Admitted::Named("alice".into())));
+        assert_eq!(with(token(secret)), Err(Denied::BadToken), "the old key no longer counts");
+        std::fs::write(&path, "short").unwrap();
+        access.reload();
+        assert_eq!(with(token(rotated)), Ok(Admitted::Named("alice".into())), "an unreadable key keeps the old one");
         std::fs::remove_file(&path).unwrap();
     }
 }

@@ -1,9 +1,12 @@
 //! Which address a request comes from, for per-address limits and logs.
 //!
 //! The socket's peer is the client, unless that peer is a reverse proxy the
-//! operator named with `--trusted-proxy`: then the proxy's `Forwarded` or
-//! `X-Forwarded-For` header says who the client is. Headers from anyone else
-//! are ignored, since any client can write them.
+//! operator named with `--trusted-proxy`: then the one header the operator
+//! chose with `--forwarded-header` says who the client is and which scheme
+//! it used — `X-Forwarded-For` + `X-Forwarded-Proto` by default, or RFC 7239
+//! `Forwarded`. The other header is never read: proxies pass through what
+//! they do not set themselves, so a client could write it. Headers from
+//! anyone but a trusted proxy are ignored.
 
 use std::{net::IpAddr, str::FromStr};
 
@@ -62,17 +65,30 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The proxies whose forwarding headers are believed.
+/// Which header a trusted proxy writes the client's address (and scheme) into.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For` and `X-Forwarded-Proto` (nginx, Caddy, most load balancers).
+    #[default]
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=…;proto=…`.
+    Forwarded,
+}
+
+/// The proxies whose forwarding header is believed, and which header that is.
 #[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(Vec<Cidr>);
+pub struct TrustedProxies {
+    ranges: Vec<Cidr>,
+    header: ForwardedHeader,
+}
 
 impl TrustedProxies {
-    pub fn new(ranges: Vec<Cidr>) -> Self {
-        TrustedProxies(ranges)
+    pub fn new(ranges: Vec<Cidr>, header: ForwardedHeader) -> Self {
+        TrustedProxies { ranges, header }
     }
 
     pub fn trusts(&self, peer: IpAddr) -> bool {
-        self.0.iter().any(|c| c.contains(peer))
+        self.ranges.iter().any(|c| c.contains(peer))
     }
 
     /// The client behind `peer`: walking the forwarding chain from the
@@ -82,7 +98,10 @@ impl TrustedProxies {
         if !self.trusts(peer) {
             return peer;
         }
-        let hops = forwarded_for(headers);
+        let hops = match self.header {
+            ForwardedHeader::XForwardedFor => x_forwarded_for(headers),
+            ForwardedHeader::Forwarded => forwarded_for(headers),
+        };
         hops.iter().rev().copied().map(canonical).find(|ip| !self.trusts(*ip)).or(hops.first().copied()).unwrap_or(peer)
     }
 
@@ -91,33 +110,43 @@ impl TrustedProxies {
         if !self.trusts(canonical(peer)) {
             return false;
         }
-        let xfp = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok());
-        let fwd = headers.get("forwarded").and_then(|v| v.to_str().ok()).and_then(|v| {
-            v.split([',', ';'])
-                .filter_map(|p| p.trim().split_once('='))
-                .find(|(k, _)| k.eq_ignore_ascii_case("proto"))
-                .map(|(_, v)| v.trim_matches('"'))
-        });
-        fwd.or(xfp).is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+        // The scheme the client used is the one the nearest proxy saw: the
+        // last value, as anything before it may have come from the client.
+        let proto = match self.header {
+            ForwardedHeader::XForwardedFor => {
+                joined(headers, "x-forwarded-proto").rsplit(',').next().map(|p| p.trim().to_owned())
+            }
+            ForwardedHeader::Forwarded => joined(headers, "forwarded").rsplit(',').next().and_then(|el| {
+                el.split(';')
+                    .filter_map(|p| p.trim().split_once('='))
+                    .find(|(k, _)| k.eq_ignore_ascii_case("proto"))
+                    .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+            }),
+        };
+        proto.is_some_and(|p| p.eq_ignore_ascii_case("https"))
     }
 }
 
-/// The addresses a request passed through, client first: from `Forwarded`
-/// (RFC 7239) if present, else `X-Forwarded-For`. Unreadable entries are skipped.
+/// Every value of header `name`, as one comma-separated list.
+fn joined(headers: &HeaderMap, name: &str) -> String {
+    headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",")
+}
+
+/// The addresses a request passed through, client first, from RFC 7239
+/// `Forwarded`. Unreadable entries are skipped.
 fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
-    let joined =
-        |name: &str| headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
-    let forwarded = joined("forwarded");
-    if !forwarded.is_empty() {
-        return forwarded
-            .split(',')
-            .filter_map(|el| {
-                el.split(';').filter_map(|p| p.trim().split_once('=')).find(|(k, _)| k.eq_ignore_ascii_case("for"))
-            })
-            .filter_map(|(_, v)| parse_node(v.trim().trim_matches('"')))
-            .collect();
-    }
-    joined("x-forwarded-for").split(',').filter_map(|v| parse_node(v.trim())).collect()
+    joined(headers, "forwarded")
+        .split(',')
+        .filter_map(|el| {
+            el.split(';').filter_map(|p| p.trim().split_once('=')).find(|(k, _)| k.eq_ignore_ascii_case("for"))
+        })
+        .filter_map(|(_, v)| parse_node(v.trim().trim_matches('"')))
+        .collect()
+}
+
+/// The same from `X-Forwarded-For`.
+fn x_forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
+    joined(headers, "x-forwarded-for").split(',').filter_map(|v| parse_node(v.trim())).collect()
 }
 
 /// `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]`, `[2001:db8::1]:4711`, `2001:db8::1`.
@@ -157,7 +186,7 @@ mod tests {
 
     #[test]
     fn forwarding_headers_count_only_from_trusted_proxies() {
-        let proxies = TrustedProxies::new(vec!["127.0.0.1".parse().unwrap()]);
+        let proxies = TrustedProxies::new(vec!["127.0.0.1".parse().unwrap()], ForwardedHeader::XForwardedFor);
         let spoof = h(&[("x-forwarded-for", "203.0.113.9")]);
         let stranger: IpAddr = "198.51.100.7".parse().unwrap();
         assert_eq!(proxies.client(stranger, &spoof), stranger, "a client cannot name itself someone else");
@@ -166,10 +195,38 @@ mod tests {
         // A client-written entry before the real one is not believed.
         let chain = h(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9")]);
         assert_eq!(proxies.client(local, &chain), "203.0.113.9".parse::<IpAddr>().unwrap());
-        let fwd = h(&[("forwarded", "for=\"[2001:db8::7]:4711\";proto=https")]);
-        assert_eq!(proxies.client(local, &fwd), "2001:db8::7".parse::<IpAddr>().unwrap());
-        assert!(proxies.forwarded_https(local, &fwd));
-        assert!(!proxies.forwarded_https(stranger, &fwd));
+        let https = h(&[("x-forwarded-proto", "https")]);
+        assert!(proxies.forwarded_https(local, &https));
+        assert!(!proxies.forwarded_https(stranger, &https));
         assert_eq!(proxies.client(local, &HeaderMap::new()), local, "no header: the proxy itself");
+    }
+
+    /// nginx and Caddy set X-Forwarded-For but pass a client's `Forwarded`
+    /// through: with the default header, a client-written `Forwarded` (or a
+    /// client-written proto before the proxy's) changes nothing.
+    #[test]
+    fn only_the_chosen_header_is_read() {
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        let real: IpAddr = "203.0.113.9".parse().unwrap();
+        let xff = TrustedProxies::new(vec!["127.0.0.1".parse().unwrap()], ForwardedHeader::XForwardedFor);
+        let spoofed = h(&[
+            ("forwarded", "for=198.51.100.66;proto=https"),
+            ("x-forwarded-for", "203.0.113.9"),
+            ("x-forwarded-proto", "http"),
+        ]);
+        assert_eq!(xff.client(local, &spoofed), real, "a client's Forwarded names nobody");
+        assert!(!xff.forwarded_https(local, &spoofed), "nor claims https");
+        let only_forwarded = h(&[("forwarded", "for=198.51.100.66")]);
+        assert_eq!(xff.client(local, &only_forwarded), local, "the proxy set no X-Forwarded-For: the proxy itself");
+        let two_protos = h(&[("x-forwarded-proto", "https"), ("x-forwarded-proto", "http")]);
+        assert!(!xff.forwarded_https(local, &two_protos), "the proxy's own value comes last");
+
+        let fwd = TrustedProxies::new(vec!["127.0.0.1".parse().unwrap()], ForwardedHeader::Forwarded);
+        let header = h(&[("forwarded", "for=\"[2001:db8::7]:4711\";proto=https"), ("x-forwarded-for", "192.0.2.1")]);
+        assert_eq!(fwd.client(local, &header), "2001:db8::7".parse::<IpAddr>().unwrap(), "X-Forwarded-For ignored");
+        assert!(fwd.forwarded_https(local, &header));
+        let client_written = h(&[("forwarded", "for=192.0.2.1;proto=https, for=203.0.113.9;proto=http")]);
+        assert_eq!(fwd.client(local, &client_written), real);
+        assert!(!fwd.forwarded_https(local, &client_written));
     }
 }

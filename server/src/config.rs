@@ -6,7 +6,7 @@ use clap::Parser;
 
 use crate::{
     access::AccessMode,
-    client_addr::{Cidr, TrustedProxies},
+    client_addr::{Cidr, ForwardedHeader, TrustedProxies},
     turn::{IceConfig, Secret, SecretSource},
 };
 
@@ -74,10 +74,20 @@ pub struct Config {
     pub jwt_issuer: Option<String>,
 
     /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose
-    /// Forwarded / X-Forwarded-For / X-Forwarded-Proto headers are believed.
-    /// Nobody else's are.
+    /// --forwarded-header is believed. Nobody else's is.
     #[arg(long = "trusted-proxy", env = "DUET_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<Cidr>,
+
+    /// The one header a trusted proxy puts the client's address and scheme
+    /// in: x-forwarded-for (with X-Forwarded-Proto) or forwarded (RFC 7239).
+    /// The other is never read; make your proxy overwrite the one chosen.
+    #[arg(long, env = "DUET_FORWARDED_HEADER", value_enum, default_value_t = ForwardedHeader::XForwardedFor)]
+    pub forwarded_header: ForwardedHeader,
+
+    /// How much of an IPv6 address names one client for every per-address
+    /// limit: its first N bits (48 to 128). One host often has a whole /64.
+    #[arg(long, env = "DUET_IPV6_PREFIX", default_value_t = 64, value_parser = clap::value_parser!(u8).range(32..=128))]
+    pub ipv6_prefix: u8,
 
     /// Most open connections (HTTP or WebSocket) from one client address; 0 = no limit.
     #[arg(long, env = "DUET_MAX_CONNS_PER_IP", default_value_t = 64)]
@@ -103,6 +113,29 @@ pub struct Config {
     /// Lobby-chat messages one user may send in a burst above that rate.
     #[arg(long, env = "DUET_CHAT_BURST", default_value_t = 5.0)]
     pub chat_burst: f64,
+
+    /// Sustained lobby-chat messages per second from one client address, all
+    /// its users together (a burst of five seconds' worth).
+    #[arg(long, env = "DUET_CHAT_PER_ADDRESS_PER_SEC", default_value_t = 2.0)]
+    pub chat_per_address_per_sec: f64,
+
+    /// Sustained lobby-chat messages per second for the whole server (a
+    /// burst of five seconds' worth): chat goes to everyone online.
+    #[arg(long, env = "DUET_CHAT_SERVER_PER_SEC", default_value_t = 20.0)]
+    pub chat_server_per_sec: f64,
+
+    /// Largest session description (offer or answer SDP) relayed, in bytes.
+    #[arg(long, env = "DUET_MAX_SDP_BYTES", default_value_t = 32 * 1024)]
+    pub max_sdp_bytes: usize,
+
+    /// Largest ICE candidate relayed, in bytes.
+    #[arg(long, env = "DUET_MAX_CANDIDATE_BYTES", default_value_t = 1024)]
+    pub max_candidate_bytes: usize,
+
+    /// Sustained offers (new calls and renegotiations) per minute from one
+    /// connection, with a burst of a third of that (40 by default).
+    #[arg(long, env = "DUET_OFFERS_PER_MINUTE", default_value_t = 120.0)]
+    pub offers_per_minute: f64,
 
     /// Where the server keeps state that must survive a restart (the
     /// resume-ticket key). Default: $STATE_DIRECTORY, $XDG_STATE_HOME/duet,
@@ -210,9 +243,11 @@ pub struct Config {
     #[arg(long, env = "DUET_ABUSE_BURST", default_value_t = 50.0)]
     pub abuse_burst: f64,
 
-    /// Messages queued for one client before it counts as too slow and is disconnected.
-    #[arg(long, env = "DUET_SEND_QUEUE", default_value_t = 256)]
-    pub send_queue: usize,
+    /// Bytes queued for one client before it counts as too slow and is
+    /// disconnected (its session held for a resume). A quarter of it may be
+    /// lobby chat; chat beyond that is not sent to a client that is behind.
+    #[arg(long, env = "DUET_SEND_QUEUE_BYTES", default_value_t = 256 * 1024)]
+    pub send_queue_bytes: usize,
 
     /// Seconds one write to a client may take before it counts as too slow and is disconnected.
     #[arg(long, env = "DUET_WRITE_TIMEOUT_SECS", default_value_t = 10.0)]
@@ -277,7 +312,7 @@ impl Config {
         Duration::from_secs_f64(self.header_timeout_secs)
     }
     pub fn proxies(&self) -> TrustedProxies {
-        TrustedProxies::new(self.trusted_proxies.clone())
+        TrustedProxies::new(self.trusted_proxies.clone(), self.forwarded_header)
     }
     pub fn state_dir(&self) -> PathBuf {
         self.state_dir.clone().unwrap_or_else(crate::ticket::default_state_dir)
@@ -289,11 +324,19 @@ impl Config {
     }
 
     /// The access mode in force on a listener bound to `bound`: open by
-    /// default on loopback; anywhere else it must be chosen — except for the
-    /// LAN quick start (`--tls-self-signed`), which uses a generated key.
+    /// default on loopback; anywhere else, or behind a proxy (a loopback
+    /// server told of a proxy or a public host name is public all the same),
+    /// it must be chosen — except for the LAN quick start
+    /// (`--tls-self-signed`), which uses a generated key.
     pub fn access_mode(&self, bound: SocketAddr) -> Result<AccessMode, String> {
+        let public_through_proxy = !self.trusted_proxies.is_empty() || !self.allowed_hosts.is_empty();
         match self.access {
             Some(mode) => Ok(mode),
+            None if public_through_proxy && !self.tls_self_signed => {
+                Err("--trusted-proxy or --allowed-host says this server answers the network through a proxy, \
+                 so choose who may use it: --access key --access-key-file FILE, --access jwt, or --access open"
+                    .into())
+            }
             None if bound.ip().is_loopback() => Ok(AccessMode::Open),
             None if self.tls_self_signed => Ok(AccessMode::Key),
             None => Err(format!(
@@ -305,13 +348,15 @@ impl Config {
     }
 
     /// The cluster settings, when --redis-url is given.
-    pub fn cluster(&self) -> Option<crate::backplane::redis::Settings> {
+    /// `seal`: the key cluster messages are signed with (from the ticket key).
+    pub fn cluster(&self, seal: crate::backplane::seal::SealKey) -> Option<crate::backplane::redis::Settings> {
         let url = self.redis_url.clone()?;
         let node = self.node_id.clone().unwrap_or_else(crate::backplane::redis::random_node_id);
         Some(crate::backplane::redis::Settings {
             url,
             prefix: self.redis_prefix.clone(),
             node: node.into(),
+            seal,
             node_timeout: Duration::from_secs_f64(self.node_timeout_secs),
         })
     }
@@ -347,6 +392,9 @@ impl Config {
             ("--header-timeout-secs", self.header_timeout_secs),
             ("--chat-rate-per-sec", self.chat_rate_per_sec),
             ("--chat-burst", self.chat_burst),
+            ("--chat-per-address-per-sec", self.chat_per_address_per_sec),
+            ("--chat-server-per-sec", self.chat_server_per_sec),
+            ("--offers-per-minute", self.offers_per_minute),
         ];
         for (flag, v) in positive {
             if !(v.is_finite() && v > 0.0) {
@@ -424,10 +472,11 @@ impl Config {
         if self.turn_ttl_secs < 60 {
             return Err("--turn-ttl-secs must be at least 60".into());
         }
-        if self.send_queue == 0 || self.max_connections == 0 || self.max_message_bytes < 1024 {
-            return Err(
-                "--send-queue and --max-connections must be at least 1, --max-message-bytes at least 1024".into()
-            );
+        if self.max_connections == 0 || self.max_message_bytes < 1024 {
+            return Err("--max-connections must be at least 1, --max-message-bytes at least 1024".into());
+        }
+        if self.send_queue_bytes < self.max_message_bytes {
+            return Err("--send-queue-bytes must be at least --max-message-bytes".into());
         }
         Ok(())
     }

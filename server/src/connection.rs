@@ -9,12 +9,12 @@ use futures_util::{
     stream::{SplitSink, SplitStream},
     SinkExt, StreamExt,
 };
-use tokio::{sync::mpsc, time::Instant};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     access::Denied,
-    hub::{ConnId, Frame, Hub, Outbox},
+    hub::{ConnId, Hub, Inbox, Outbox},
     session::{Admission, Closing, Session},
     Config,
 };
@@ -109,16 +109,15 @@ pub async fn run(
     shutdown: CancellationToken,
     admission: Admission,
 ) {
-    let (tx, rx) = mpsc::channel(config.send_queue);
-    let too_slow = CancellationToken::new();
-    let outbox = Outbox::new(tx, too_slow.clone());
-    let displaced = outbox.displaced();
+    let (outbox, inbox) = Outbox::new(config.send_queue_bytes);
+    let (too_slow, displaced) = (outbox.too_slow(), outbox.displaced());
     let mut session = Session::new(id, hub.clone(), &config, outbox).admit(admission);
-    let ended = pump(&mut session, socket, rx, &hub, &config, [too_slow, displaced], shutdown).await;
-    // A network drop (or a server restart) is worth waiting for; a
+    let ended = pump(&mut session, socket, inbox, &hub, &config, [too_slow, displaced], shutdown).await;
+    // A network drop (or a server restart) is worth waiting for, and so is
+    // a reader too slow for its queue (a poor network looks like that); a
     // deliberate close or a limit is not.
     match ended {
-        Ended::Lost | Ended::Socket(_) | Ended::Dead | Ended::Shutdown => session.park_on_drop(),
+        Ended::Lost | Ended::Socket(_) | Ended::Dead | Ended::Shutdown | Ended::TooSlow => session.park_on_drop(),
         // A page reloading says so: its name and call wait a moment for it,
         // not the whole grace a lost network gets (a closed tab looks the same).
         Ended::Leaving => session.park_briefly(config.reload_grace()),
@@ -136,7 +135,7 @@ pub async fn run(
 async fn pump(
     session: &mut Session,
     socket: WebSocket,
-    mut rx: mpsc::Receiver<Frame>,
+    mut rx: Inbox,
     hub: &Hub,
     config: &Config,
     [too_slow, displaced]: [CancellationToken; 2],
@@ -159,7 +158,7 @@ async fn pump(
             _ = displaced.cancelled() => {
                 // Say why before going: the queued messages (an error
                 // explaining it) are sent first, within the write timeout.
-                while let Ok(out) = rx.try_recv() {
+                while let Some(out) = rx.try_recv() {
                     let write = sink.send(Message::Text(Utf8Bytes::from(&*out)));
                     if !matches!(tokio::time::timeout(config.write_timeout(), write).await, Ok(Ok(()))) {
                         break;
@@ -167,17 +166,18 @@ async fn pump(
                 }
                 break Ended::Displaced;
             }
-            Some(out) = rx.recv() => {
-                let write = sink.send(Message::Text(Utf8Bytes::from(&*out)));
-                match tokio::time::timeout(config.write_timeout(), write).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => break Ended::Socket(e),
-                    Err(_) => {
-                        hub.metrics.slow_consumers_total.fetch_add(1, Relaxed);
-                        break Ended::TooSlow;
-                    }
+            // Liveness before writing: a reader that keeps its queue busy
+            // must still answer pings.
+            _ = ping.tick() => {
+                if last_heard.elapsed() > ping_every * 2 {
+                    break Ended::Dead;
+                }
+                let write = sink.send(Message::Ping(Default::default()));
+                if !matches!(tokio::time::timeout(config.write_timeout(), write).await, Ok(Ok(()))) {
+                    break Ended::Dead;
                 }
             }
+            _ = &mut login_deadline, if session.name().is_none() => break Ended::LoginTimeout,
             frame = stream.next() => {
                 last_heard = Instant::now();
                 let handled = match frame {
@@ -194,14 +194,16 @@ async fn pump(
                     break closing.into();
                 }
             }
-            _ = &mut login_deadline, if session.name().is_none() => break Ended::LoginTimeout,
             _ = refresh.tick() => session.refresh_ice(),
-            _ = ping.tick() => {
-                if last_heard.elapsed() > ping_every * 2 {
-                    break Ended::Dead;
-                }
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    break Ended::Dead;
+            out = rx.recv() => {
+                let write = sink.send(Message::Text(Utf8Bytes::from(&*out)));
+                match tokio::time::timeout(config.write_timeout(), write).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => break Ended::Socket(e),
+                    Err(_) => {
+                        hub.metrics.slow_consumers_total.fetch_add(1, Relaxed);
+                        break Ended::TooSlow;
+                    }
                 }
             }
         }

@@ -72,6 +72,7 @@ struct AppState {
     per_ip: Arc<ConnCounts>,
     auth_failures: Arc<PerIpRate>,
     logins: Arc<PerIpRate>,
+    chat: Arc<per_ip::ChatBudget>,
     /// Open sockets, WebSocket or not.
     sockets: Arc<AtomicU64>,
     tls: Option<Arc<tls::Tls>>,
@@ -125,7 +126,7 @@ pub fn spawn(
         None => None,
     };
     let redirect_addr = match state.config.redirect_http {
-        Some(at) => Some(spawn_redirect(at, addr.port(), state.shutdown.clone())?),
+        Some(at) => Some(spawn_redirect(at, addr.port(), &state)?),
         None => None,
     };
     #[cfg(unix)]
@@ -136,15 +137,27 @@ pub fn spawn(
     Ok((server, tokio::spawn(run(listener, router, state))))
 }
 
+/// The accept loop's limits for a listener of this server: every listener
+/// shares the global and per-address socket counts, so a side listener
+/// cannot be used to run the process out of descriptors.
+fn limits(state: &AppState, tls: Option<Arc<tls::Tls>>) -> listener::Limits {
+    listener::Limits {
+        max_sockets: state.config.max_connections,
+        per_ip: state.per_ip.clone(),
+        proxies: state.proxies.clone(),
+        header_timeout: state.config.header_timeout(),
+        open: state.sockets.clone(),
+        tls,
+    }
+}
+
 /// /metrics on its own listener, for the operator's monitoring only.
 fn spawn_metrics(at: SocketAddr, state: AppState) -> Result<SocketAddr, ServeError> {
     let listener = bind_std(at, "--metrics-listen")?;
     let bound = listener.local_addr()?;
-    let stop = state.shutdown.clone();
+    let (stop, limits) = (state.shutdown.clone(), limits(&state, None));
     let router = Router::new().route("/metrics", get(metrics_text)).with_state(state);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned()).await;
-    });
+    tokio::spawn(listener::serve(listener, router, limits, stop));
     Ok(bound)
 }
 
@@ -157,7 +170,7 @@ fn bind_std(at: SocketAddr, flag: &str) -> Result<TcpListener, ServeError> {
 
 /// Plain http on `at`, answered with a permanent redirect to the same path
 /// on https (port `https_port`).
-fn spawn_redirect(at: SocketAddr, https_port: u16, stop: CancellationToken) -> Result<SocketAddr, ServeError> {
+fn spawn_redirect(at: SocketAddr, https_port: u16, state: &AppState) -> Result<SocketAddr, ServeError> {
     let listener = bind_std(at, "--redirect-http")?;
     let bound = listener.local_addr()?;
     let redirect = move |headers: HeaderMap, uri: axum::http::Uri| async move {
@@ -175,9 +188,7 @@ fn spawn_redirect(at: SocketAddr, https_port: u16, stop: CancellationToken) -> R
         axum::response::Redirect::permanent(&format!("https://{name}{port}{path}"))
     };
     let router = Router::new().fallback(redirect);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned()).await;
-    });
+    tokio::spawn(listener::serve(listener, router, limits(state, None), state.shutdown.clone()));
     Ok(bound)
 }
 
@@ -200,14 +211,7 @@ async fn reload_on_sighup(access: Arc<Access>, tls: Option<Arc<tls::Tls>>, stop:
 }
 
 async fn run(listener: TcpListener, router: Router, state: AppState) -> Result<(), ServeError> {
-    let limits = listener::Limits {
-        max_sockets: state.config.max_connections,
-        per_ip: state.per_ip.clone(),
-        proxies: state.proxies.clone(),
-        header_timeout: state.config.header_timeout(),
-        open: state.sockets.clone(),
-        tls: state.tls.clone(),
-    };
+    let limits = limits(&state, state.tls.clone());
     listener::serve(listener, router, limits, state.shutdown.clone()).await?;
     state.connections.close();
     if tokio::time::timeout(state.config.shutdown_grace(), state.connections.wait()).await.is_err() {
@@ -257,8 +261,15 @@ fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Resu
         Duration::from_secs(config.ticket_ttl_secs),
     )
     .map_err(ServeError::Config)?;
-    let origins = origin::OriginPolicy::new(&config.allowed_origins, &config.allowed_hosts, bound.ip().is_loopback())
-        .map_err(ServeError::Config)?;
+    let guard = if bound.ip().is_loopback() {
+        origin::HostGuard::Loopback
+    } else if config.tls() {
+        origin::HostGuard::Tls
+    } else {
+        origin::HostGuard::Network { own_names: tls::local_names(&config.tls_names) }
+    };
+    let origins =
+        origin::OriginPolicy::new(&config.allowed_origins, &config.allowed_hosts, guard).map_err(ServeError::Config)?;
     let tls = match (&config.tls_cert, &config.tls_key, config.tls_self_signed) {
         (Some(cert), Some(key), _) => Some(tls::CertSource::Files { cert: cert.clone(), key: key.clone() }),
         (_, _, true) => {
@@ -269,7 +280,14 @@ fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Resu
     };
     let tls = tls.map(tls::Tls::load).transpose().map_err(ServeError::Config)?.map(Arc::new);
     let metrics = Arc::new(Metrics::default());
-    let hub = match config.cluster() {
+    let seal = backplane::seal::SealKey::new(tickets.derive("duet cluster messages v1"));
+    if config.redis_url.is_some() && config.secret_file.is_none() {
+        tracing::warn!(
+            "--redis-url without --secret-file: nodes sign cluster messages and tickets with the state \
+             directory's key, so only nodes sharing that directory understand each other"
+        );
+    }
+    let hub = match config.cluster(seal) {
         None => Arc::new(Hub::new(metrics, config.ice()).with_tickets(tickets)),
         Some(settings) => {
             let node = settings.node.clone();
@@ -288,9 +306,14 @@ fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Resu
         access: Arc::new(access),
         origins: Arc::new(origins),
         proxies: config.proxies(),
-        per_ip: ConnCounts::new(config.max_conns_per_ip),
-        auth_failures: Arc::new(PerIpRate::new(config.auth_failures_per_minute)),
-        logins: Arc::new(PerIpRate::new(config.logins_per_minute)),
+        per_ip: ConnCounts::new(config.max_conns_per_ip, config.ipv6_prefix),
+        auth_failures: Arc::new(PerIpRate::new(config.auth_failures_per_minute, config.ipv6_prefix)),
+        logins: Arc::new(PerIpRate::new(config.logins_per_minute, config.ipv6_prefix)),
+        chat: Arc::new(per_ip::ChatBudget::new(
+            config.chat_per_address_per_sec,
+            config.chat_server_per_sec,
+            config.ipv6_prefix,
+        )),
         sockets: Arc::default(),
         tls,
         config: Arc::new(config),
@@ -331,7 +354,7 @@ async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
         state.connections.len()
     ));
     body.push_str(&format!(
-        "# HELP duet_sockets_open Open sockets on the public listener, upgraded or not.\n# TYPE duet_sockets_open gauge\nduet_sockets_open {}\n",
+        "# HELP duet_sockets_open Open sockets on every listener, upgraded or not.\n# TYPE duet_sockets_open gauge\nduet_sockets_open {}\n",
         state.sockets.load(Relaxed)
     ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
@@ -410,7 +433,7 @@ fn accept(ws: WebSocketUpgrade, headers: &HeaderMap, peer: SocketAddr, state: Ap
     let limit = state.config.max_message_bytes;
     let id = state.next_id.fetch_add(1, Relaxed);
     let slot = SlotGuard(state.hub.metrics.clone());
-    let peer_info = session::Peer { ip: client, logins: state.logins.clone() };
+    let peer_info = session::Peer { ip: client, logins: state.logins.clone(), chat: state.chat.clone() };
     ws.protocols([duet_protocol::SUBPROTOCOL])
         // Signaling messages are small: 128 KiB library buffers per client
         // would dominate memory. Writes go out as soon as they are queued.

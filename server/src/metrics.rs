@@ -17,6 +17,10 @@ pub struct Metrics {
     pub messages_received_total: AtomicU64,
     pub messages_relayed_total: AtomicU64,
     pub slow_consumers_total: AtomicU64,
+    /// Lobby chat not sent to a reader that was behind.
+    pub chat_dropped_total: AtomicU64,
+    /// Lobby chat refused for the sender's address or the server's budget.
+    pub chat_refused_total: AtomicU64,
     pub resumes_total: AtomicU64,
     /// 1 while the cluster link (Redis) works; always 1 for a single process.
     pub cluster_up: AtomicU64,
@@ -75,6 +79,18 @@ impl Metrics {
             "counter",
             "Clients disconnected for not reading fast enough.",
             &self.slow_consumers_total,
+        );
+        metric(
+            "duet_chat_dropped_total",
+            "counter",
+            "Lobby chat messages not sent to a client that was behind in reading.",
+            &self.chat_dropped_total,
+        );
+        metric(
+            "duet_chat_refused_total",
+            "counter",
+            "Lobby chat messages refused by the per-address or server-wide chat budget.",
+            &self.chat_refused_total,
         );
         metric("duet_cluster_up", "gauge", "1 while the cluster link (Redis) works.", &self.cluster_up);
         metric(

@@ -38,22 +38,46 @@ pub fn check(raw: &str) -> Result<String, NameError> {
     Ok(name)
 }
 
-/// The form two names share when people would take one for the other.
-pub fn skeleton(name: &str) -> String {
-    let folded: String = name.chars().flat_map(char::to_lowercase).collect();
-    unicode_security::skeleton(&folded).collect()
+/// The forms under which two names count as one: people would take one
+/// for the other when any form of one equals any form of the other.
+///
+/// Case and confusables must be folded in both orders. Lowercasing first
+/// keeps `ALICE` = `alice` but loses the confusables that only capitals
+/// have (`I`→`l`, `0`→`O`), so the skeleton taken first and then
+/// lowercased is the second form: `aIice` = `alice`, `b0b` = `bob`.
+pub fn skeletons(name: &str) -> [String; 2] {
+    let lower = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<String>();
+    let skeleton = |s: &str| unicode_security::skeleton(s).collect::<String>();
+    [skeleton(&lower(name)), skeleton(&lower(&skeleton(name)))]
+}
+
+/// Whether people would take `a` for `b`.
+pub fn look_alike(a: &str, b: &str) -> bool {
+    let (a, b) = (skeletons(a), skeletons(b));
+    a.iter().any(|x| b.contains(x))
 }
 
 /// Control, format (zero-width, bidi controls, soft hyphen), separator,
-/// private-use and unassigned characters, and the blank Hangul fillers and
-/// Braille pattern that render as nothing.
+/// private-use and unassigned characters, every Default_Ignorable code point
+/// (variation selectors, tag characters, fillers: they render as nothing),
+/// and the blank Braille pattern.
 fn invisible(c: char) -> bool {
     use GeneralCategory::*;
     matches!(
         c.general_category(),
         Control | Format | LineSeparator | ParagraphSeparator | PrivateUse | Surrogate | Unassigned
-    ) || matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}' | '\u{034F}')
+    ) || default_ignorable(c)
+        || c == '\u{2800}'
         || (c.is_whitespace() && c != ' ')
+}
+
+/// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, 16.0).
+fn default_ignorable(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+        | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
+        | 0xE0000..=0xE0FFF)
 }
 
 #[cfg(test)]
@@ -90,11 +114,28 @@ mod tests {
     }
 
     #[test]
-    fn look_alikes_share_a_skeleton() {
-        assert_eq!(skeleton("аlice"), skeleton("alice"), "Cyrillic а");
-        assert_eq!(skeleton("ALICE"), skeleton("alice"));
-        assert_eq!(skeleton("a1ice"), skeleton("alice"), "digit one for l");
-        assert_ne!(skeleton("alice"), skeleton("alicia"));
-        assert_ne!(skeleton("김민지"), skeleton("김민준"));
+    fn variation_selectors_and_tags_are_refused() {
+        for bad in ["alice\u{FE0F}", "bob\u{FE00}", "eve\u{E0100}", "eve\u{E0041}", "x\u{180B}", "y\u{17B4}"] {
+            assert!(matches!(check(bad), Err(NameError::Invisible(_))), "{bad:?}: {:?}", check(bad));
+        }
+    }
+
+    #[test]
+    fn look_alikes_are_caught() {
+        for (a, b) in [
+            ("аlice", "alice"),
+            ("ALICE", "alice"),
+            ("a1ice", "alice"),
+            // Capital I and digit 0 look like l and O; lowercasing first would hide that.
+            ("aIice", "alice"),
+            ("b0b", "bob"),
+            ("0lga", "olga"),
+            ("B0B", "bob"),
+        ] {
+            assert!(look_alike(a, b) && look_alike(b, a), "{a} / {b}");
+        }
+        assert!(!look_alike("alice", "alicia"));
+        assert!(!look_alike("김민지", "김민준"));
+        assert!(!look_alike("bob", "rob"));
     }
 }

@@ -1,5 +1,5 @@
 //! Which web pages may open the signaling WebSocket, and which host names a
-//! loopback server answers to.
+//! server answers to.
 //!
 //! Browsers send `Origin` on WebSocket upgrades; without a check any site a
 //! user visits could log in as them and place calls. Origins are compared
@@ -65,19 +65,32 @@ pub fn is_loopback_host(host: &str) -> bool {
         || host.parse::<std::net::IpAddr>().is_ok_and(|ip| crate::client_addr::canonical(ip).is_loopback())
 }
 
+/// Which host names the listener answers to, against DNS rebinding (a page
+/// on the attacker's name, re-pointed at this server's address, would be
+/// same-origin with it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostGuard {
+    /// Bound to loopback: loopback names and `--allowed-host`s only.
+    Loopback,
+    /// Plain http on a network address: also any IP address literal (no
+    /// DNS involved) and this machine's own names.
+    Network { own_names: Vec<String> },
+    /// HTTPS: a rebound name fails the certificate check, so any name.
+    Tls,
+}
+
 #[derive(Debug, Clone)]
 pub struct OriginPolicy {
     any: bool,
     allowed: Vec<Origin>,
-    /// The server listens on loopback only: pages from loopback origins (the
-    /// `trunk serve` dev loop on another port) may connect, and only loopback
-    /// or listed host names are answered.
-    loopback: bool,
+    /// Which names are answered. On loopback, pages from loopback origins
+    /// (the `trunk serve` dev loop on another port) may also connect.
+    guard: HostGuard,
     allowed_hosts: Vec<String>,
 }
 
 impl OriginPolicy {
-    pub fn new(allowed: &[String], allowed_hosts: &[String], loopback: bool) -> Result<Self, String> {
+    pub fn new(allowed: &[String], allowed_hosts: &[String], guard: HostGuard) -> Result<Self, String> {
         let any = allowed.iter().any(|a| a == "*");
         let allowed = allowed
             .iter()
@@ -88,7 +101,7 @@ impl OriginPolicy {
             .collect::<Result<Vec<_>, _>>()?;
         let mut hosts: Vec<String> = allowed_hosts.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
         hosts.extend(allowed.iter().map(|o| o.host.clone()));
-        Ok(OriginPolicy { any, allowed, loopback, allowed_hosts: hosts })
+        Ok(OriginPolicy { any, allowed, guard, allowed_hosts: hosts })
     }
 
     /// Checks a WebSocket upgrade's Origin. `https` says the page reached us
@@ -113,25 +126,33 @@ impl OriginPolicy {
         if same_host && scheme_ok {
             return Ok(());
         }
-        if self.loopback && origin.scheme == "http" && is_loopback_host(&origin.host) {
+        if self.guard == HostGuard::Loopback && origin.scheme == "http" && is_loopback_host(&origin.host) {
             return Ok(());
         }
         Err(refused())
     }
 
-    /// A loopback server answers only to loopback names and listed hosts, so
-    /// a page on a rebound DNS name cannot reach it.
+    /// A server without TLS answers only to the names it knows (see
+    /// [`HostGuard`]), so a page on a rebound DNS name cannot reach it.
     pub fn check_host(&self, headers: &HeaderMap) -> Result<(), String> {
-        if !self.loopback {
-            return Ok(());
-        }
         let raw = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
         let host = split_host(raw, 0).map(|(h, _)| h).unwrap_or_default();
         if is_loopback_host(&host) || self.allowed_hosts.contains(&host) {
             return Ok(());
         }
+        let (known, listens_on) = match &self.guard {
+            HostGuard::Tls => return Ok(()),
+            HostGuard::Loopback => (false, "loopback"),
+            HostGuard::Network { own_names } => {
+                let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok();
+                (literal || own_names.iter().any(|n| n.eq_ignore_ascii_case(&host)), "plain http")
+            }
+        };
+        if known {
+            return Ok(());
+        }
         Err(format!(
-            "this server listens on loopback and does not answer to the name {raw:?}; \
+            "this server listens on {listens_on} and does not answer to the name {raw:?}; \
              start it with --allowed-host {host} if that name is yours"
         ))
     }
@@ -152,7 +173,8 @@ mod tests {
 
     fn policy(allowed: &[&str], loopback: bool) -> OriginPolicy {
         let allowed: Vec<String> = allowed.iter().map(|s| s.to_string()).collect();
-        OriginPolicy::new(&allowed, &[], loopback).unwrap()
+        let guard = if loopback { HostGuard::Loopback } else { HostGuard::Tls };
+        OriginPolicy::new(&allowed, &[], guard).unwrap()
     }
 
     #[test]
@@ -179,7 +201,7 @@ mod tests {
         assert!(p.check(&headers(Some("https://app.example:8443"), "signal.example"), false).is_err(), "port differs");
         assert!(p.check(&headers(Some("https://other.example"), "signal.example"), false).is_err());
         assert!(policy(&["*"], false).check(&headers(Some("https://any.example"), "x"), false).is_ok());
-        assert!(OriginPolicy::new(&["app.example".into()], &[], false).is_err());
+        assert!(OriginPolicy::new(&["app.example".into()], &[], HostGuard::Tls).is_err());
     }
 
     #[test]
@@ -193,8 +215,22 @@ mod tests {
         assert!(p.check_host(&headers(None, "[::1]:8080")).is_ok());
         assert!(p.check_host(&headers(None, "localhost")).is_ok());
         assert!(p.check_host(&headers(None, "evil.example:8080")).is_err(), "DNS rebinding");
-        let listed = OriginPolicy::new(&[], &["duet.example".into()], true).unwrap();
+        let listed = OriginPolicy::new(&[], &["duet.example".into()], HostGuard::Loopback).unwrap();
         assert!(listed.check_host(&headers(None, "duet.example")).is_ok());
-        assert!(policy(&[], false).check_host(&headers(None, "anything.example")).is_ok(), "not loopback: any name");
+        assert!(policy(&[], false).check_host(&headers(None, "anything.example")).is_ok(), "HTTPS: any name");
+    }
+
+    /// A plain-http server on a LAN address (with `--access open`, say) is
+    /// as reachable through DNS rebinding as a loopback one.
+    #[test]
+    fn a_plain_http_network_server_refuses_rebound_names_too() {
+        let guard = HostGuard::Network { own_names: vec!["laptop".into(), "laptop.local".into()] };
+        let p = OriginPolicy::new(&[], &["duet.lan".into()], guard).unwrap();
+        for ok in ["192.168.1.20:8080", "[fd00::20]:8080", "laptop.local:8080", "LAPTOP:8080", "duet.lan", "localhost"]
+        {
+            assert!(p.check_host(&headers(None, ok)).is_ok(), "{ok}");
+        }
+        let err = p.check_host(&headers(None, "rebind.evil.example:8080")).unwrap_err();
+        assert!(err.contains("--allowed-host rebind.evil.example"), "{err}");
     }
 }

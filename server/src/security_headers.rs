@@ -1,7 +1,7 @@
 //! Headers every response carries: a Content Security Policy the app fully
 //! works under, no framing unless the operator allows it, no MIME sniffing,
 //! no referrer, camera and microphone for this origin only. Also the
-//! DNS-rebinding check of a loopback server, which guards every request.
+//! DNS-rebinding check of a server without TLS, which guards every request.
 
 use std::path::Path;
 

@@ -11,16 +11,17 @@ use duet_protocol::{ClientMessage, ErrorCode, ServerMessage};
 
 use crate::{
     hub::{frame, ConnId, Hub, LoginRequest, Outbox, Refusal},
-    per_ip::PerIpRate,
+    per_ip::{ChatBudget, ChatSpent, PerIpRate},
     rate::TokenBucket,
     Config,
 };
 
-/// Where a connection comes from, for the per-address login limit.
+/// Where a connection comes from, for the per-address login and chat limits.
 #[derive(Debug, Clone)]
 pub struct Peer {
     pub ip: IpAddr,
     pub logins: Arc<PerIpRate>,
+    pub chat: Arc<ChatBudget>,
 }
 
 /// What access control decided about a connection before it was upgraded.
@@ -49,6 +50,10 @@ pub struct Session {
     duet: bool,
     rate: TokenBucket,
     chat_rate: TokenBucket,
+    /// New calls and renegotiations: each makes the partner's browser work.
+    offer_rate: TokenBucket,
+    max_sdp_bytes: usize,
+    max_candidate_bytes: usize,
     abuse: TokenBucket,
     admission: Admission,
     resume_grace: std::time::Duration,
@@ -70,6 +75,9 @@ impl Session {
             // Lobby chat goes to everyone, so it gets a far smaller budget than
             // signaling, which goes to one peer.
             chat_rate: TokenBucket::new(config.chat_rate_per_sec, config.chat_burst),
+            offer_rate: TokenBucket::new(config.offers_per_minute / 60.0, (config.offers_per_minute / 3.0).max(1.0)),
+            max_sdp_bytes: config.max_sdp_bytes,
+            max_candidate_bytes: config.max_candidate_bytes,
             admission: Admission::default(),
             // Refusals refill at a tenth of the rate: honest clients rarely cause any.
             abuse: TokenBucket::new(config.rate_per_sec / 10.0, config.abuse_burst),
@@ -126,6 +134,9 @@ impl Session {
     }
 
     async fn handle(&mut self, msg: ClientMessage) -> Result<(), Refusal> {
+        if self.name.is_some() {
+            self.check_relayed(&msg)?;
+        }
         let Some(name) = &self.name else {
             return match msg {
                 ClientMessage::Username { name, duet, resume, call, .. } => {
@@ -164,9 +175,50 @@ impl Session {
                         text: "you are sending chat messages too fast; this one was dropped".into(),
                     });
                 }
+                if let Some(peer) = &self.admission.peer {
+                    if let Err(spent) = peer.chat.try_take(peer.ip) {
+                        self.hub.metrics.chat_refused_total.fetch_add(1, Relaxed);
+                        let text = match spent {
+                            ChatSpent::Address => "too much chat from your address; this message was dropped",
+                            ChatSpent::Server => "the lobby is too busy right now; this message was dropped",
+                        };
+                        return Err(Refusal { code: ErrorCode::RateLimited, text: text.into() });
+                    }
+                }
                 self.hub.chat(name, &text, date, id)
             }
             relayed => self.hub.relay(name, relayed),
+        }
+    }
+
+    /// Bounds on what a call message may make the partner's browser do:
+    /// session descriptions and candidates of a sane size, and offers at a
+    /// human pace.
+    fn check_relayed(&mut self, msg: &ClientMessage) -> Result<(), Refusal> {
+        let too_big = |what: &str, max: usize| Refusal {
+            code: ErrorCode::InvalidMessage,
+            text: format!("{what} is over the {max}-byte limit; it was not relayed"),
+        };
+        match msg {
+            ClientMessage::VideoOffer { sdp, .. } | ClientMessage::VideoAnswer { sdp, .. }
+                if sdp.sdp.len() > self.max_sdp_bytes =>
+            {
+                Err(too_big("the session description", self.max_sdp_bytes))
+            }
+            ClientMessage::NewIceCandidate { candidate, .. } => {
+                let len = candidate.candidate.len()
+                    + candidate.sdp_mid.as_ref().map_or(0, String::len)
+                    + candidate.username_fragment.as_ref().map_or(0, String::len);
+                if len > self.max_candidate_bytes {
+                    return Err(too_big("the ICE candidate", self.max_candidate_bytes));
+                }
+                Ok(())
+            }
+            ClientMessage::VideoOffer { .. } if !self.offer_rate.try_take() => Err(Refusal {
+                code: ErrorCode::RateLimited,
+                text: "too many offers (calls or renegotiations); this one was dropped".into(),
+            }),
+            _ => Ok(()),
         }
     }
 
@@ -222,9 +274,6 @@ impl Drop for Session {
 mod tests {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-    use tokio::sync::mpsc;
-    use tokio_util::sync::CancellationToken;
-
     use super::*;
     use crate::{metrics::Metrics, ticket::Tickets};
 
@@ -246,11 +295,11 @@ mod tests {
         assert_eq!(config.refresh_every(), Duration::from_secs(300), "half the shorter lifetime");
         let tickets = Tickets::ephemeral(Duration::from_secs(config.ticket_ttl_secs));
         let hub = Hub::new(Arc::new(Metrics::default()), config.ice()).with_tickets(tickets.clone());
-        let (tx, mut rx) = mpsc::channel(16);
-        let mut session = Session::new(1, Arc::new(hub), &config, Outbox::new(tx, CancellationToken::new()));
+        let (outbox, mut rx) = Outbox::new(1 << 20);
+        let mut session = Session::new(1, Arc::new(hub), &config, outbox);
         session.on_text(r#"{"type":"username","name":"alice","duet":1}"#).await.unwrap();
         let mut sent = || {
-            std::iter::from_fn(|| rx.try_recv().ok())
+            std::iter::from_fn(|| rx.try_recv())
                 .map(|f| serde_json::from_str::<serde_json::Value>(&f).unwrap())
                 .collect::<Vec<_>>()
         };

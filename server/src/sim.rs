@@ -7,11 +7,9 @@ use std::sync::Arc;
 
 use duet_protocol::{ClientMessage, ServerMessage};
 use futures_util::FutureExt;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use crate::{
-    hub::{Frame, Hub, Outbox},
+    hub::{Hub, Inbox, Outbox},
     session::Session,
     Config, Metrics,
 };
@@ -26,7 +24,7 @@ pub enum Step {
 
 struct Client {
     session: Session,
-    inbox: mpsc::Receiver<Frame>,
+    inbox: Inbox,
 }
 
 pub struct Sim {
@@ -64,8 +62,7 @@ impl Sim {
             Step::Connect(i) => {
                 let slot = &mut self.clients[i % n];
                 if slot.is_none() {
-                    let (tx, inbox) = mpsc::channel(100_000);
-                    let outbox = Outbox::new(tx, CancellationToken::new());
+                    let (outbox, inbox) = Outbox::new(usize::MAX / 2);
                     let session = Session::new(self.next_id, self.hub.clone(), &self.config, outbox);
                     self.next_id += 1;
                     *slot = Some(Client { session, inbox });
@@ -112,7 +109,7 @@ impl Sim {
     ) -> Result<(), String> {
         for c in self.clients.iter_mut().flatten() {
             let me = c.session.name().map(str::to_owned);
-            while let Ok(f) = c.inbox.try_recv() {
+            while let Some(f) = c.inbox.try_recv() {
                 let msg = ServerMessage::parse(&f).map_err(|e| format!("server sent unreadable {f}: {e}"))?;
                 let (name, target, hangup) = match &msg {
                     ServerMessage::VideoOffer { name, target, .. }

@@ -1,10 +1,18 @@
 //! Signed resume tickets: proof, across a server restart, that a client held
 //! a name (and was in a call with a partner).
 //!
-//! A ticket is `v1.<payload>.<mac>`: base64url JSON `{n, p, s, e}` (name,
-//! call partner, session id, expiry in unix seconds) and its HMAC-SHA256 under
-//! a key that outlives the process: kept in `--state-dir` (made once, mode
-//! 0600) or given by `--secret-file`, which every node of a cluster shares.
+//! A ticket is `v1.<payload>.<mac>`: base64url JSON `{n, p, s, e, b, t}`
+//! (name, call partner, session id, expiry in unix seconds, the boot of the
+//! server that issued it, and when its session began in unix milliseconds)
+//! and its HMAC-SHA256 under a key that outlives the process: kept in
+//! `--state-dir` (made once, mode 0600) or given by `--secret-file`, which
+//! every node of a cluster shares.
+//!
+//! The boot says whether a restart came between issuing and showing a
+//! ticket: only then may it win its name back from someone else, and a
+//! ticket whose session this boot no longer holds (signed out, expired)
+//! proves nothing. The session's start says who held the name last: an
+//! older session's ticket never evicts a newer one's.
 
 use std::{
     path::Path,
@@ -31,6 +39,12 @@ pub struct Ticket {
     /// Unix seconds after which it proves nothing.
     #[serde(rename = "e")]
     pub expiry: u64,
+    /// The boot of the server process that issued it.
+    #[serde(rename = "b", default)]
+    pub boot: String,
+    /// When its session began (unix milliseconds).
+    #[serde(rename = "t", default)]
+    pub since: u64,
 }
 
 /// Signs and checks tickets.
@@ -38,6 +52,8 @@ pub struct Ticket {
 pub struct Tickets {
     key: [u8; 32],
     ttl: Duration,
+    /// This process's boot: random, new at every start.
+    boot: String,
 }
 
 impl std::fmt::Debug for Tickets {
@@ -52,7 +68,14 @@ fn now() -> u64 {
 
 impl Tickets {
     pub fn new(key: [u8; 32], ttl: Duration) -> Self {
-        Tickets { key, ttl }
+        let mut boot = [0u8; 8];
+        getrandom::fill(&mut boot).expect("the system random source");
+        Tickets { key, ttl, boot: boot.iter().map(|b| format!("{b:02x}")).collect() }
+    }
+
+    /// Whether `t` was issued before this process started (a restart came between).
+    pub fn from_before_this_boot(&self, t: &Ticket) -> bool {
+        t.boot != self.boot
     }
 
     /// A key for one process only (tests, benches): its tickets die with it.
@@ -89,13 +112,16 @@ impl Tickets {
         Ok(Tickets::new(key, ttl))
     }
 
-    /// A fresh ticket for `name` in session `session`, in a call with `partner`.
-    pub fn issue(&self, name: &str, partner: Option<&str>, session: &str) -> String {
+    /// A fresh ticket for `name` in session `session` (begun at `since`,
+    /// unix ms), in a call with `partner`.
+    pub fn issue(&self, name: &str, partner: Option<&str>, session: &str, since: u64) -> String {
         let t = Ticket {
             name: name.to_owned(),
             partner: partner.map(str::to_owned),
             session: session.to_owned(),
             expiry: now() + self.ttl.as_secs(),
+            boot: self.boot.clone(),
+            since,
         };
         let payload = B64.encode(serde_json::to_vec(&t).expect("a ticket serialises"));
         let mac = B64.encode(self.mac(&payload).finalize().into_bytes());
@@ -117,6 +143,14 @@ impl Tickets {
 
     pub fn ttl(&self) -> Duration {
         self.ttl
+    }
+
+    /// A key for another use of the same secret (e.g. signing cluster
+    /// messages), so nodes that share tickets share it too.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     fn mac(&self, payload: &str) -> Hmac<Sha256> {
@@ -165,18 +199,20 @@ mod tests {
     #[test]
     fn tickets_verify_until_they_expire_and_not_when_altered() {
         let t = Tickets::ephemeral(Duration::from_secs(60));
-        let ticket = t.issue("bob", Some("alice"), "s1");
+        let ticket = t.issue("bob", Some("alice"), "s1", 7);
         let read = t.verify(&ticket).unwrap();
         assert_eq!((read.name.as_str(), read.partner.as_deref(), read.session.as_str()), ("bob", Some("alice"), "s1"));
+        assert_eq!(read.since, 7);
+        assert!(!t.from_before_this_boot(&read), "issued by this process");
         // Another server's key, a forged payload, junk: nothing.
         assert!(Tickets::ephemeral(Duration::from_secs(60)).verify(&ticket).is_none());
         let forged_payload = B64.encode(br#"{"n":"mallory","s":"s1","e":99999999999}"#);
         let mac = ticket.rsplit('.').next().unwrap();
         assert!(t.verify(&format!("v1.{forged_payload}.{mac}")).is_none());
         assert!(t.verify("v1..").is_none() && t.verify("t0k3n").is_none());
-        assert!(Tickets::ephemeral(Duration::ZERO).issue("bob", None, "s").len() > 10);
-        let expired = Tickets { key: t.key, ttl: Duration::ZERO };
-        let old = expired.issue("bob", None, "s");
+        assert!(Tickets::ephemeral(Duration::ZERO).issue("bob", None, "s", 0).len() > 10);
+        let expired = Tickets { key: t.key, ttl: Duration::ZERO, boot: t.boot.clone() };
+        let old = expired.issue("bob", None, "s", 0);
         std::thread::sleep(Duration::from_millis(1100));
         assert!(t.verify(&old).is_none(), "expired");
     }
@@ -186,9 +222,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("duet-state-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let first = Tickets::load(None, &dir, Duration::from_secs(60)).unwrap();
-        let ticket = first.issue("bob", None, "s");
+        let ticket = first.issue("bob", None, "s", 0);
         let again = Tickets::load(None, &dir, Duration::from_secs(60)).unwrap();
-        assert!(again.verify(&ticket).is_some(), "same key after a restart");
+        let read = again.verify(&ticket).expect("same key after a restart");
+        assert!(again.from_before_this_boot(&read), "a restart came between");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

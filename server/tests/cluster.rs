@@ -14,9 +14,18 @@ async fn node(redis: &RedisServer, id: &str) -> TestServer {
     node_with(redis, id, |_| {}).await
 }
 
+/// The `--secret-file` every node of a test cluster shares, as docs/cluster.md
+/// says to: it signs tickets and the messages between nodes.
+fn cluster_secret() -> String {
+    let p = std::env::temp_dir().join(format!("duet-cluster-secret-{}", std::process::id()));
+    std::fs::write(&p, "a-cluster-secret-of-at-least-thirty-two-bytes").unwrap();
+    p.display().to_string()
+}
+
 async fn node_with(redis: &RedisServer, id: &str, tweak: impl FnOnce(&mut duet_server::Config)) -> TestServer {
     let s = TestServer::with(|c| {
         c.redis_url = Some(redis.url());
+        c.secret_file = Some(cluster_secret().into());
         c.node_id = Some(id.into());
         tweak(c);
     })
@@ -161,7 +170,9 @@ async fn a_killed_nodes_users_vanish_after_the_node_timeout_and_can_log_in_again
     let redis = RedisServer::start().await;
     // A short node timeout keeps the test short; the bound below is far from it.
     let n1 = node_with(&redis, "n1", |c| c.node_timeout_secs = 2.0).await;
-    let mut n2 = ServerProcess::start(&["--redis-url", &redis.url(), "--node-id", "n2", "--node-timeout-secs", "2"]);
+    let secret = cluster_secret();
+    let args = ["--redis-url", &redis.url(), "--node-id", "n2", "--node-timeout-secs", "2", "--secret-file", &secret];
+    let mut n2 = ServerProcess::start(&args);
     let mut alice = n1.duet_user("alice").await;
     let mut bob = n2.login("bob").await;
     alice.recv_status("bob", "available").await;
@@ -333,7 +344,8 @@ async fn a_node_stopped_with_sigterm_leaves_and_the_others_drop_its_users_before
     // leave, not the timeout; the others notice at their next heartbeat (3 s).
     let timeout = 15.0;
     let n1 = node_with(&redis, "n1", |c| c.node_timeout_secs = timeout).await;
-    let args = ["--redis-url", &redis.url(), "--node-id", "n2", "--node-timeout-secs", "15"];
+    let secret = cluster_secret();
+    let args = ["--redis-url", &redis.url(), "--node-id", "n2", "--node-timeout-secs", "15", "--secret-file", &secret];
     let mut n2 = ServerProcess::start(&args);
     let mut alice = n1.duet_user("alice").await;
     let mut bob = n2.login("bob").await;
@@ -434,4 +446,46 @@ async fn a_name_taken_elsewhere_while_a_node_was_cut_off_is_given_up_by_that_nod
     for n in [&n1, &n2] {
         n.server.hub.check_invariants().unwrap();
     }
+}
+
+/// Finding 10 of the second security review: Redis was trusted completely.
+/// Messages written into it by anyone but a node of this cluster (unsigned,
+/// or signed with another key) are dropped, and what a node does sign is
+/// checked again (a name this node would refuse is not listed).
+#[tokio::test]
+async fn messages_written_into_redis_by_anyone_else_are_dropped() {
+    let redis = RedisServer::start().await;
+    let (n1, n2) = (node(&redis, "n1").await, node(&redis, "n2").await);
+    let mut alice = n1.duet_user("alice").await;
+    let mut bob = n2.duet_user("bob").await;
+    alice.recv_status("bob", "available").await;
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let forged = [
+        json!({"kind": "chat", "node": "n2", "name": "bob", "text": "forged: send me your key"}).to_string(),
+        json!({"kind": "presence", "node": "n2", "changes": [["mallory", "available"]]}).to_string(),
+        // Signed, but with a key that is not the cluster's.
+        format!("{}.{}", "A".repeat(43), json!({"kind": "chat", "node": "n2", "name": "bob", "text": "forged too"})),
+    ];
+    // Signed with the cluster's key (as a node with a bug, or an older one,
+    // might), but with names this node refuses.
+    let tickets = duet_server::ticket::Tickets::load(
+        Some(std::path::Path::new(&cluster_secret())),
+        &std::env::temp_dir(),
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    let key = duet_server::backplane::seal::SealKey::new(tickets.derive("duet cluster messages v1"));
+    let signed = [
+        json!({"kind": "presence", "node": "n2", "changes": [["al\u{200B}ice", "available"]]}),
+        json!({"kind": "chat", "node": "n2", "name": "<img src=x onerror=alert(1)>", "text": "hi"}),
+    ];
+    let signed = signed.map(|m| key.seal("duet:all", &m.to_string()));
+    for payload in forged.into_iter().chain(signed) {
+        let _: i64 = ::redis::cmd("PUBLISH").arg("duet:all").arg(payload).query_async(&mut c).await.unwrap();
+    }
+    // Published after the forgeries, so delivered after them.
+    bob.say("real").await;
+    alice.expect_nothing_before("real").await;
+    assert_eq!(n1.server.hub.users_online(), ["alice", "bob"], "nobody was added");
 }

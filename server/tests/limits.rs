@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use support::*;
 use tokio_tungstenite::tungstenite::{protocol::frame::coding::CloseCode, Message};
@@ -84,10 +84,12 @@ async fn a_flood_is_rate_limited_and_persistent_abuse_is_closed() {
 #[tokio::test]
 async fn a_slow_reader_is_disconnected_while_others_keep_working() {
     let s = TestServer::with(|c| {
-        c.send_queue = 8;
+        c.send_queue_bytes = 64 * 1024;
         c.write_timeout_secs = 0.5;
         c.rate_per_sec = 100_000.0;
         c.rate_burst = 100_000.0;
+        c.max_sdp_bytes = 100_000;
+        c.offers_per_minute = 1e9;
     })
     .await;
     let mut sender = s.duet_user("sender").await;
@@ -138,4 +140,95 @@ async fn connections_over_the_cap_are_refused_with_503() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let _c = s.client().await;
+}
+
+/// A counter's or gauge's value in /metrics' text.
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+}
+
+/// Finding 2 of the second security review: lobby chat fanned out faster
+/// than a user reads it must cost that user chat, never the session or the
+/// call; before, the full queue disconnected the reader and hung up its call.
+#[tokio::test]
+async fn a_chat_flood_costs_a_slow_reader_chat_not_its_call() {
+    let s = TestServer::with(|c| {
+        c.chat_rate_per_sec = 1e9;
+        c.chat_burst = 1e9;
+        c.chat_per_address_per_sec = 1e9;
+        c.chat_server_per_sec = 1e9;
+        c.rate_per_sec = 1e9;
+        c.rate_burst = 1e9;
+        // Bob reads nothing for a while: that alone is no reason to drop him here.
+        c.write_timeout_secs = 120.0;
+    })
+    .await;
+    let (alice, mut bob) = s.in_call("alice", "bob").await;
+    // Bob stops reading; alice and a flooder read everything they are sent
+    // (in the background), and the flooder sends far more chat than the
+    // socket buffers between the server and bob hold.
+    let drain = |c: Client| {
+        let (sink, mut stream) = c.ws.split();
+        tokio::spawn(async move { while stream.next().await.is_some() {} });
+        sink
+    };
+    let mut alice = drain(alice);
+    let mut flooder = drain(s.duet_user("flooder").await);
+    // 24 MB: well past what loopback's socket buffers hold (≤ 4 + 6 MiB).
+    let line = json!({"type": "message", "text": "가".repeat(1990)}).to_string();
+    for _ in 0..4000 {
+        flooder.send(Message::text(line.clone())).await.unwrap();
+    }
+    flooder.send(Message::text(json!({"type": "message", "text": "done"}).to_string())).await.unwrap();
+    // Every chat handled (the flooder's 4001 and the login messages before them).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while metric(&s.metrics().await, "duet_messages_received_total") < 4005 {
+        assert!(tokio::time::Instant::now() < deadline, "{}", s.metrics().await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let metrics = s.metrics().await;
+    assert!(metrics.contains("duet_slow_consumers_total 0\n"), "nobody was dropped: {metrics}");
+    assert!(!metrics.contains("duet_chat_dropped_total 0\n"), "the flood got ahead of bob: {metrics}");
+    assert_eq!(s.server.hub.partner_of("bob").as_deref(), Some("alice"), "bob's call is up");
+    // The call's signaling still reaches bob, after whatever chat he was sent.
+    let candidate = json!({"type": "new-ice-candidate", "target": "bob", "candidate":
+        {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0", "sdpMLineIndex": 0}});
+    alice.send(Message::text(candidate.to_string())).await.unwrap();
+    assert_eq!(bob.recv_type("new-ice-candidate").await["name"], "alice");
+    assert_eq!(s.server.hub.partner_of("alice").as_deref(), Some("bob"));
+    assert!(s.metrics().await.contains("duet_slow_consumers_total 0\n"));
+}
+
+/// Finding 3: what a caller can make a stalled callee's queue hold is
+/// bounded: session descriptions and candidates have a size limit, and
+/// offers (renegotiations) a rate.
+#[tokio::test]
+async fn large_descriptions_and_offer_floods_are_refused() {
+    let s = TestServer::with(|c| c.offers_per_minute = 30.0).await;
+    let mut alice = s.duet_user("alice").await;
+    let mut bob = s.duet_user("bob").await;
+    let huge = json!({"type": "offer", "sdp": "a".repeat(40 * 1024)});
+    alice.send(json!({"type": "video-offer", "target": "bob", "sdp": huge})).await;
+    let e = alice.recv_type("error").await;
+    assert!(e["text"].as_str().unwrap().contains("32768-byte limit"), "{e}");
+    let long = json!({"candidate": "c".repeat(2000), "sdpMid": "0"});
+    alice.send(json!({"type": "new-ice-candidate", "target": "bob", "candidate": long})).await;
+    let e = alice.recv_type("error").await;
+    assert!(e["text"].as_str().unwrap().contains("1024-byte limit"), "{e}");
+    // A burst of ten offers (a call and its renegotiations) goes through; the eleventh does not.
+    for _ in 0..10 {
+        alice.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
+    }
+    alice.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
+    let e = alice.recv_type("error").await;
+    assert_eq!(e["code"], "rate-limited", "{e}");
+    assert!(e["text"].as_str().unwrap().contains("too many offers"), "{e}");
+    alice.say("sentinel").await;
+    for _ in 0..10 {
+        bob.recv_type("video-offer").await;
+    }
+    bob.expect_nothing_before("sentinel").await;
 }

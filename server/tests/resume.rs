@@ -11,13 +11,7 @@ use serde_json::json;
 use support::*;
 
 async fn in_call(s: &TestServer) -> (Client, Client) {
-    let mut alice = s.duet_user("alice").await;
-    let mut bob = s.duet_user("bob").await;
-    alice.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
-    bob.recv_type("video-offer").await;
-    bob.send(json!({"type": "video-answer", "target": "alice", "sdp": sdp("answer")})).await;
-    alice.recv_type("video-answer").await;
-    (alice, bob)
+    s.in_call("alice", "bob").await
 }
 
 fn candidate() -> serde_json::Value {
@@ -188,6 +182,94 @@ async fn after_a_restart_a_call_is_linked_again_once_both_sides_show_tickets() {
 
     bob.send(json!({"type": "hang-up", "target": "alice", "reason": "hangup"})).await;
     alice.recv_type("hang-up").await;
+    s.server.hub.check_invariants().unwrap();
+    std::fs::remove_file(&key).unwrap();
+}
+
+/// Finding 0 of the second security review: after a restart, someone who
+/// takes the partner's name without a ticket and *sends an offer* must not
+/// reach the waiting user (whose app answers a new connection from its
+/// partner without asking), and the real partner's return links the call.
+#[tokio::test]
+async fn after_a_restart_a_stranger_in_the_partners_name_cannot_reach_the_held_call() {
+    let key = std::env::temp_dir().join(format!("duet-impostor-key-{}", std::process::id()));
+    std::fs::write(&key, "a-shared-secret-of-at-least-thirty-two-bytes").unwrap();
+    let before = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let (mut carol, mut dave) = before.in_call("carol", "dave").await;
+    let carol_ticket = carol.recv_type("resume-ticket").await["ticket"].as_str().unwrap().to_owned();
+    let dave_ticket = dave.recv_type("resume-ticket").await["ticket"].as_str().unwrap().to_owned();
+    before.shutdown.cancel();
+
+    let s = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let mut carol = s
+        .duet_login(json!({"type": "username", "name": "carol", "duet": 1, "resume": carol_ticket, "call": "dave"}))
+        .await;
+    let mut eve = s.duet_login(json!({"type": "username", "name": "dave", "duet": 1})).await;
+    assert_eq!(eve.name, "dave", "the name is free until dave returns");
+    eve.send(json!({"type": "video-offer", "target": "carol", "sdp": sdp("offer")})).await;
+    let refused = eve.recv_type("hang-up").await;
+    assert_eq!((refused["name"].as_str(), refused["reason"].as_str()), (Some("carol"), Some("busy")), "{refused}");
+    // Nor do her candidates, mute state or hang-up reach carol.
+    eve.send(json!({"type": "new-ice-candidate", "target": "carol", "candidate": candidate()})).await;
+    eve.send(json!({"type": "hang-up", "target": "carol", "reason": "hangup"})).await;
+    eve.say("eve is done").await;
+    carol.expect_nothing_before("eve is done").await;
+    assert_eq!(s.server.hub.partner_of("carol").as_deref(), Some("dave"), "carol's held call is intact");
+
+    // The real dave returns: Eve is let go and the call is linked again.
+    let mut dave = s
+        .duet_login(json!({"type": "username", "name": "dave", "duet": 1, "resume": dave_ticket, "call": "carol"}))
+        .await;
+    assert_eq!(dave.name, "dave");
+    eve.expect_close().await;
+    assert!(s.metrics().await.contains("duet_active_calls 1"));
+    dave.send(json!({"type": "video-offer", "target": "carol", "sdp": sdp("offer")})).await;
+    let offer = carol.recv_type("video-offer").await;
+    assert_eq!(offer["name"], "dave");
+    dave.send(json!({"type": "new-ice-candidate", "target": "carol", "candidate": candidate()})).await;
+    carol.recv_type("new-ice-candidate").await;
+    carol.send(json!({"type": "new-ice-candidate", "target": "dave", "candidate": candidate()})).await;
+    dave.recv_type("new-ice-candidate").await;
+    s.server.hub.check_invariants().unwrap();
+    std::fs::remove_file(&key).unwrap();
+}
+
+/// Finding 7: a ticket kept after leaving a name used to evict whoever
+/// held the name later, at any time ("back after a server restart").
+/// Without a restart it proves nothing; across one, the newer session wins.
+#[tokio::test]
+async fn a_kept_ticket_does_not_take_the_name_from_its_later_holder() {
+    let key = std::env::temp_dir().join(format!("duet-stale-key-{}", std::process::id()));
+    std::fs::write(&key, "a-shared-secret-of-at-least-thirty-two-bytes").unwrap();
+    let s = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let mallory = s.duet_user("bob").await;
+    let kept = mallory.resume.clone();
+    drop(mallory);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while s.server.hub.users_online().contains(&"bob".to_string()) {
+        assert!(tokio::time::Instant::now() < deadline, "mallory's leaving not noticed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut bob = s.duet_user("bob").await;
+    assert_eq!(bob.name, "bob");
+    let back = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": kept})).await;
+    assert_eq!(back.name, "bob1", "the kept ticket takes nothing from bob");
+    bob.say("still here").await;
+    assert_eq!(bob.recv_type("message").await["text"], "still here", "bob was not disconnected");
+    let bob_ticket = bob.resume.clone();
+    drop((bob, back));
+    s.shutdown.cancel();
+
+    // Across a restart the newer session's ticket wins, whoever comes first.
+    let s = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let mut mallory = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": kept})).await;
+    assert_eq!(mallory.name, "bob", "nobody had the name yet");
+    let bob = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": bob_ticket})).await;
+    assert_eq!(bob.name, "bob", "the later holder's ticket wins over an older session's");
+    mallory.recv_type("error").await;
+    mallory.expect_close().await;
+    let again = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": kept})).await;
+    assert_eq!(again.name, "bob1", "and the older ticket cannot take it back");
     s.server.hub.check_invariants().unwrap();
     std::fs::remove_file(&key).unwrap();
 }

@@ -324,6 +324,7 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_cap() {
     let s = TestServer::with(|c| {
         c.max_conns_per_ip = 2;
         c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.access = Some(duet_server::access::AccessMode::Open);
     })
     .await;
     let from = |ip: &'static str| [("X-Forwarded-For", ip)];
@@ -408,7 +409,11 @@ async fn a_loopback_server_refuses_rebound_host_names() {
     let (answer, _) = raw_answer(s.server.addr, req.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
     assert!(answer.contains("--allowed-host"));
-    let named = TestServer::with(|c| c.allowed_hosts = vec!["duet.example".into()]).await;
+    let named = TestServer::with(|c| {
+        c.allowed_hosts = vec!["duet.example".into()];
+        c.access = Some(duet_server::access::AccessMode::Open);
+    })
+    .await;
     let req = "GET /healthz HTTP/1.1\r\nHost: duet.example\r\nConnection: close\r\n\r\n";
     let (answer, _) = raw_answer(named.server.addr, req.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");

@@ -109,7 +109,7 @@ impl Agent {
         // The peer's page was reloaded: its new peer connection (another DTLS
         // fingerprint) cannot renegotiate ours, so a new one of ours answers it.
         let ours = s.remote_fingerprint();
-        if ours.is_some() && ours != peer::fingerprint(&sdp.sdp) {
+        if ours.is_some() && ours.as_deref() != sdp.fingerprint() {
             let polite = s.polite();
             drop(s);
             return self.answer(sdp, polite);

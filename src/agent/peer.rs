@@ -158,7 +158,7 @@ impl PeerSession {
 
     /// The DTLS fingerprint of the peer connection we talk to now, if any.
     pub fn remote_fingerprint(&self) -> Option<String> {
-        self.pc.remote_description().and_then(|d| fingerprint(&d.sdp()))
+        self.pc.remote_description().and_then(|d| duet_protocol::dtls_fingerprint(&d.sdp()).map(str::to_owned))
     }
 
     /// Sends our media, enabled as the user last chose. The caller (`offering`)
@@ -374,12 +374,6 @@ impl PeerSession {
             None => gloo::console::warn!("this browser cannot restart ICE"),
         }
     }
-}
-
-/// An SDP's `a=fingerprint:` (one per connection: a new peer connection has
-/// its own).
-pub fn fingerprint(sdp: &str) -> Option<String> {
-    sdp.lines().find_map(|l| l.strip_prefix("a=fingerprint:")).map(|f| f.trim().to_owned())
 }
 
 async fn make_offer(pc: &RtcPeerConnection) -> Result<SessionDescription, String> {

@@ -128,6 +128,12 @@ pub struct CallState {
     pub dial: Option<String>,
     /// Bumped by each ICE disconnection so a stale grace timer is ignored.
     pub ice_generation: u64,
+    /// The DTLS fingerprint of the partner's peer connection in this call,
+    /// from the last description taken from them. An offer with another one
+    /// comes from a new connection: answered without asking only when the
+    /// server says it is from the partner's own linked session (a reload);
+    /// otherwise it is a new call, and rings.
+    pub partner_fingerprint: Option<String>,
     pub effects: Effects,
 }
 

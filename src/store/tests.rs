@@ -192,7 +192,7 @@ fn an_incoming_offer_asks_the_user_and_accept_answers_it() {
     let s = logged_in("bob", &["alice"]);
     let (s, fx) = effects_of(
         &s,
-        srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }),
+        srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer"), linked: false }),
     );
     assert_eq!(s.call, CallPhase::Incoming { peer: "alice".into(), offer: sdp("offer") });
     assert_eq!(
@@ -218,6 +218,7 @@ fn decline_tells_the_caller_and_releases_everything() {
         name: "alice".into(),
         target: "bob".into(),
         sdp: sdp("offer"),
+        linked: false,
     }));
     let (s, fx) = effects_of(&s, Action::Decline);
     assert_eq!(sent_hangup(&fx), Some(("alice".into(), HangupReason::Declined)));
@@ -247,7 +248,12 @@ fn cancel_while_ringing_tells_the_callee_whose_dialog_closes() {
     assert!(s.call.is_idle());
 
     let callee = logged_in("bob", &["alice"])
-        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }))
+        .reduce(srv(ServerMessage::VideoOffer {
+            name: "alice".into(),
+            target: "bob".into(),
+            sdp: sdp("offer"),
+            linked: false,
+        }))
         .reduce(hangup("alice", "bob", HangupReason::Cancelled));
     assert!(callee.call.is_idle());
     assert_eq!(callee.notice.unwrap().msg, Msg::MissedCall("alice".into()));
@@ -282,13 +288,19 @@ fn the_ring_times_out_on_both_sides_but_only_for_the_current_call() {
         name: "alice".into(),
         target: "bob".into(),
         sdp: sdp("offer"),
+        linked: false,
     }));
     let (callee, fx) = effects_of(&callee, Action::RingTimeout { peer: "alice".into() });
     assert!(callee.call.is_idle() && fx.contains(&Effect::EndCall));
     assert_eq!(callee.notice.unwrap().msg, Msg::MissedCall("alice".into()));
     // A timer firing after the call was accepted does nothing.
     let accepted = logged_in("bob", &["alice"])
-        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }))
+        .reduce(srv(ServerMessage::VideoOffer {
+            name: "alice".into(),
+            target: "bob".into(),
+            sdp: sdp("offer"),
+            linked: false,
+        }))
         .reduce(Action::Accept);
     let (after, fx) = effects_of(&accepted, Action::RingTimeout { peer: "alice".into() });
     assert!(fx.is_empty() && after.call == accepted.call);
@@ -297,11 +309,16 @@ fn the_ring_times_out_on_both_sides_but_only_for_the_current_call() {
 #[test]
 fn an_offer_while_busy_is_refused_as_busy_without_disturbing_the_call() {
     let in_call = logged_in("bob", &["alice", "carol"])
-        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }))
+        .reduce(srv(ServerMessage::VideoOffer {
+            name: "alice".into(),
+            target: "bob".into(),
+            sdp: sdp("offer"),
+            linked: false,
+        }))
         .reduce(Action::Accept);
     let (s, fx) = effects_of(
         &in_call,
-        srv(ServerMessage::VideoOffer { name: "carol".into(), target: "bob".into(), sdp: sdp("offer") }),
+        srv(ServerMessage::VideoOffer { name: "carol".into(), target: "bob".into(), sdp: sdp("offer"), linked: false }),
     );
     assert_eq!(fx.len(), 1);
     assert_eq!(sent_hangup(&fx), Some(("carol".into(), HangupReason::Busy)));
@@ -312,10 +329,11 @@ fn an_offer_while_busy_is_refused_as_busy_without_disturbing_the_call() {
         name: "alice".into(),
         target: "bob".into(),
         sdp: sdp("offer"),
+        linked: false,
     }));
     let (s, fx) = effects_of(
         &ringing,
-        srv(ServerMessage::VideoOffer { name: "carol".into(), target: "bob".into(), sdp: sdp("offer") }),
+        srv(ServerMessage::VideoOffer { name: "carol".into(), target: "bob".into(), sdp: sdp("offer"), linked: false }),
     );
     assert_eq!(sent_hangup(&fx), Some(("carol".into(), HangupReason::Busy)));
     assert_eq!(s.call, ringing.call);
@@ -327,6 +345,7 @@ fn hang_up_during_ringing_from_the_callers_side_or_ours() {
         name: "alice".into(),
         target: "bob".into(),
         sdp: sdp("offer"),
+        linked: false,
     }));
     // The Hang up command means nothing before the call is accepted.
     let (s2, fx) = effects_of(&s, Action::HangUp);
@@ -339,7 +358,7 @@ fn hang_up_during_ringing_from_the_callers_side_or_ours() {
 #[test]
 fn glare_the_polite_side_answers_and_the_impolite_side_waits() {
     let offer = |from: &str, to: &str| {
-        srv(ServerMessage::VideoOffer { name: from.into(), target: to.into(), sdp: sdp("offer") })
+        srv(ServerMessage::VideoOffer { name: from.into(), target: to.into(), sdp: sdp("offer"), linked: false })
     };
     // alice < bob: alice is polite.
     let alice = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
@@ -386,6 +405,7 @@ fn candidates_reach_the_agent_only_for_the_current_peer() {
         name: "alice".into(),
         target: "bob".into(),
         sdp: sdp("offer"),
+        linked: false,
     }));
     assert_eq!(effects_of(&ringing, c("alice")).1, vec![Effect::RemoteCandidate(cand())]);
 }
@@ -712,6 +732,7 @@ fn calling_the_person_who_rings_us_accepts_their_call() {
         name: "alice".into(),
         target: "bob".into(),
         sdp: sdp("offer"),
+        linked: false,
     }));
     let (s, fx) = effects_of(&s, Action::Call("alice".into()));
     assert!(fx.contains(&Effect::Answer { peer: "alice".into(), offer: sdp("offer"), polite: false }));
@@ -1055,4 +1076,50 @@ fn a_new_device_check_forgets_the_last_refusal() {
     assert_eq!((s.device_check, s.media.local_issue.clone(), fx), (true, None, vec![Effect::DeviceCheck(true)]));
     let s = s.reduce(Action::LocalMedia(LocalMediaIssue::PermissionDenied));
     assert_eq!(s.media.local_issue, Some(LocalMediaIssue::PermissionDenied), "what the check found stays to be read");
+}
+
+/// A description made by the peer connection with this DTLS certificate.
+fn sdp_from(kind: &str, cert: &str) -> SessionDescription {
+    SessionDescription { kind: kind.into(), sdp: format!("v=0\r\na=fingerprint:sha-256 {cert}\r\n") }
+}
+
+/// The reload rule (docs/protocol.md): an offer from the partner's new peer
+/// connection is answered without asking only when the server vouches that
+/// it comes from the partner's own linked session. After a restart someone
+/// else can hold the partner's name; their offer must ring, not be answered
+/// with our camera.
+#[test]
+fn a_new_connection_in_the_partners_name_is_answered_only_when_linked() {
+    let s = logged_in("carol", &["dave"])
+        .reduce(Action::Call("dave".into()))
+        .reduce(srv(ServerMessage::VideoAnswer {
+            name: "dave".into(),
+            target: "carol".into(),
+            sdp: sdp_from("answer", "AA"),
+        }))
+        .reduce(Action::PeerConnected);
+    let offer = |cert: &str, linked: bool| {
+        srv(ServerMessage::VideoOffer {
+            name: "dave".into(),
+            target: "carol".into(),
+            sdp: sdp_from("offer", cert),
+            linked,
+        })
+    };
+    // A renegotiation on the same connection goes to the peer connection.
+    let (same, fx) = effects_of(&s, offer("AA", false));
+    assert_eq!(fx, vec![Effect::RemoteOffer(sdp_from("offer", "AA"))]);
+    assert!(same.call.is_in_call());
+    // dave's reloaded page: the server says it is his linked session.
+    let (reloaded, fx) = effects_of(&s, offer("BB", true));
+    assert_eq!(fx, vec![Effect::RemoteOffer(sdp_from("offer", "BB"))]);
+    assert_eq!(reloaded.partner_fingerprint.as_deref(), Some("sha-256 BB"), "the new connection is the partner's now");
+    // Anyone else in dave's name: the call ends and theirs rings, unanswered.
+    let (stranger, fx) = effects_of(&s, offer("EE", false));
+    assert!(fx.contains(&Effect::EndCall), "{fx:?}");
+    assert!(!fx.iter().any(|e| matches!(e, Effect::RemoteOffer(_) | Effect::Answer { .. })), "{fx:?}");
+    assert_eq!(stranger.call, CallPhase::Incoming { peer: "dave".into(), offer: sdp_from("offer", "EE") });
+    // Answering it is the user's choice, as for any call.
+    let (_, fx) = effects_of(&stranger, Action::Accept);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Answer { .. })), "{fx:?}");
 }

@@ -213,6 +213,19 @@ fn server(quick: bool) -> Result<String, String> {
             &format!("--duet relay --rate {rate} --seconds {secs}"),
         )?;
     }
+    // Attacker-shaped loads (docs/security.md): a call must survive a chat
+    // flood from one address, and a stalled reader costs at most its queue.
+    let (flooders, flood_secs, readers, stall_secs) = if quick { (20, 2, 10, 2) } else { (60, 5, 100, 10) };
+    s += &load(
+        "Chat flood from one address at a call with a stalled callee",
+        "",
+        &format!("--duet chat-flood --flooders {flooders} --seconds {flood_secs}"),
+    )?;
+    s += &load(
+        "Stalled readers flooded with the largest offers and candidates",
+        "",
+        &format!("--duet stalled --readers {readers} --seconds {stall_secs}"),
+    )?;
     if !quick {
         s += &load(
             "Relay at 10000 msg/s with 10,000 idle clients",

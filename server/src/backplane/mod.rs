@@ -12,6 +12,7 @@
 
 pub mod redis;
 mod redis_keys;
+pub mod seal;
 
 use std::{
     collections::HashSet,
@@ -44,7 +45,13 @@ pub enum Unreachable {
 pub enum Routed {
     /// A call message (`name` is the sender, `target` the recipient); the
     /// recipient's node applies it to the call state before delivering it.
-    Relay { msg: ServerMessage },
+    Relay {
+        msg: ServerMessage,
+        /// Sent from the sender's answered end of its call with the target
+        /// (see `CallLink::held`); absent from older nodes, read as not.
+        #[serde(default)]
+        linked: bool,
+    },
     /// Delivered as it is (an error meant for one user).
     Notice { to: String, msg: ServerMessage },
 }

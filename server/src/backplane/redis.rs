@@ -37,6 +37,8 @@ pub struct Settings {
     pub url: String,
     pub prefix: String,
     pub node: NodeId,
+    /// Signs and checks every message between nodes.
+    pub seal: super::seal::SealKey,
     /// A node silent this long is taken for dead and purged.
     pub node_timeout: Duration,
 }
@@ -217,10 +219,14 @@ impl Link {
             for out in &batch {
                 match out {
                     Out::Route { node, msg } => {
-                        pipe.cmd("PUBLISH").arg(self.keys.to(node)).arg(json(msg));
+                        let channel = self.keys.to(node);
+                        let sealed = self.settings.seal.seal(&channel, &json(msg));
+                        pipe.cmd("PUBLISH").arg(channel).arg(sealed);
                     }
                     Out::Broadcast(b) => {
-                        pipe.cmd("PUBLISH").arg(self.keys.all()).arg(json(b));
+                        let channel = self.keys.all();
+                        let sealed = self.settings.seal.seal(&channel, &json(b));
+                        pipe.cmd("PUBLISH").arg(channel).arg(sealed);
                     }
                     Out::Release { name, conn } => {
                         pipe.add_command(self.keys.release(name, *conn));
@@ -291,8 +297,16 @@ impl Link {
                     _ = self.lost.notified() => if !self.up.load(Relaxed) { break },
                     m = stream.next() => {
                         let Some(m) = m else { break };
-                        let payload = m.get_payload_bytes();
-                        if m.get_channel_name() == all {
+                        let channel = m.get_channel_name();
+                        let Some(payload) = self.settings.seal.open(channel, m.get_payload_bytes()) else {
+                            tracing::warn!(
+                                %channel,
+                                "dropped a cluster message not signed with this cluster's key \
+                                 (every node needs the same --secret-file; is Redis private?)"
+                            );
+                            continue;
+                        };
+                        if channel == all {
                             match serde_json::from_slice::<Broadcast>(payload) {
                                 Ok(b) => self.tell(ClusterEvent::Broadcast(b)).await,
                                 Err(e) => tracing::warn!("unreadable cluster broadcast: {e}"),

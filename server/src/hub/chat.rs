@@ -28,16 +28,16 @@ impl Hub {
 }
 
 impl State {
-    /// MDN's client puts chat into innerHTML, so its copy is HTML-escaped;
-    /// Duet renders text.
+    /// MDN's client puts chat into innerHTML, so its copy is HTML-escaped
+    /// (the name too, though names cannot hold markup); Duet renders text.
     pub(super) fn chat_to_local(&self, from: &str, text: &str, date: Option<f64>, id: Option<u64>, metrics: &Metrics) {
-        let make = |text: String| frame(&ServerMessage::Message { name: from.to_owned(), text, date, id });
-        let for_duet = make(text.to_owned());
-        let for_mdn = (self.mdn_clients > 0).then(|| make(escape_html(text)));
+        let make = |name: String, text: String| frame(&ServerMessage::Message { name, text, date, id });
+        let for_duet = make(from.to_owned(), text.to_owned());
+        let for_mdn = (self.mdn_clients > 0).then(|| make(escape_html(from), escape_html(text)));
         for user in self.local.values() {
             match (&for_mdn, user.duet) {
-                (Some(m), false) => user.outbox.push(m, metrics),
-                _ => user.outbox.push(&for_duet, metrics),
+                (Some(m), false) => user.outbox.push_chat(m, metrics),
+                _ => user.outbox.push_chat(&for_duet, metrics),
             }
         }
     }

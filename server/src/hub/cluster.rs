@@ -3,13 +3,14 @@
 
 use std::collections::HashSet;
 
-use duet_protocol::{ErrorCode, HangupReason, ServerMessage, UserStatus};
+use duet_protocol::{limits::MAX_CHAT_CHARS, ErrorCode, HangupReason, ServerMessage, UserStatus};
 use tokio::sync::mpsc;
 
 use super::{frame, relay::ends, Entry, Home, Hub, State};
 use crate::{
     backplane::{Broadcast, ClusterEvent, Routed, Unreachable},
     ids::{ConnId, NodeId},
+    names,
 };
 
 /// Applies the backplane's events to `hub` in the order they came, until the
@@ -47,17 +48,20 @@ impl Hub {
     fn on_routed(&self, routed: Routed) {
         let mut st = self.lock();
         match routed {
-            Routed::Relay { msg } => {
+            Routed::Relay { msg, linked } => {
                 let Some((from, target)) = ends(&msg) else { return };
+                if names::check(from).as_deref() != Ok(from) {
+                    return tracing::warn!(%from, "dropped a relayed message from a name this node refuses");
+                }
                 if st.local.contains_key(target) {
-                    return self.receive(&mut st, msg);
+                    return self.receive(&mut st, msg, linked);
                 }
                 // The target left (or moved) while the message was on its
                 // way: an offer is answered as the departure would be.
                 if matches!(msg, ServerMessage::VideoOffer { .. }) {
                     let (from, target) = (from.to_owned(), target.to_owned());
                     let gone = ServerMessage::HangUp { name: target, target: from, reason: HangupReason::Disconnected };
-                    self.deliver(&mut st, gone);
+                    self.deliver(&mut st, gone, false);
                 }
             }
             Routed::Notice { to, msg } => st.send_to(&to, &frame(&msg), &self.metrics),
@@ -90,7 +94,14 @@ impl Hub {
                 drop(st);
                 self.announce_roster();
             }
-            Broadcast::Chat { name, text, date, id, .. } => st.chat_to_local(&name, &text, date, id, &self.metrics),
+            Broadcast::Chat { name, text, date, id, .. } => {
+                // Held to the rules a local sender is: another node is no
+                // reason to believe a name or a text this node would refuse.
+                if names::check(&name).as_deref() != Ok(&name) || text.chars().count() > MAX_CHAT_CHARS {
+                    return tracing::warn!(%name, "dropped cluster chat this node would not have accepted");
+                }
+                st.chat_to_local(&name, &text, date, id, &self.metrics)
+            }
         }
     }
 
@@ -142,12 +153,15 @@ impl Hub {
     /// A queued message the backplane could not deliver.
     fn on_undeliverable(&self, routed: Routed, why: &Unreachable) {
         match routed {
-            Routed::Relay { msg } => self.undeliverable(&mut self.lock(), &msg, why),
+            Routed::Relay { msg, .. } => self.undeliverable(&mut self.lock(), &msg, why),
             Routed::Notice { to, .. } => tracing::warn!(%to, "could not route a notice: {why}"),
         }
     }
 
     fn remote_presence(&self, st: &mut State, node: &NodeId, name: String, status: Option<UserStatus>) {
+        if status.is_some() && names::check(&name).as_deref() != Ok(&name) {
+            return tracing::warn!(%name, %node, "ignored a user from another node with a name this node refuses");
+        }
         let here = st.everyone.get(&name).map(|e| e.home.clone());
         match (status, here) {
             // A local user's claim is authoritative; a stale report loses.

@@ -11,6 +11,11 @@ use crate::{names, ticket::Ticket};
 /// Renames tried before a login is refused.
 const MAX_RENAMES: u64 = 1000;
 
+fn now_ms() -> u64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    since_epoch.as_millis() as u64
+}
+
 /// An unguessable session id (128 random bits, hex).
 fn new_session_id() -> String {
     let mut bytes = [0u8; 16];
@@ -34,7 +39,12 @@ impl Hub {
             if let Some(name) = self.resume(conn, &outbox, t, req) {
                 return Ok(name);
             }
-            self.reclaim(&wanted);
+        }
+        // A ticket from this boot whose session is not held here any more
+        // (signed out, or not back in time) proves nothing: it was let go.
+        let ticket = ticket.filter(|t| self.tickets.from_before_this_boot(t));
+        if let Some(t) = &ticket {
+            self.reclaim(t);
         }
         // Any file I/O for TURN credentials happens before taking the lock.
         let ice = duet.then(|| self.ice.prepare());
@@ -71,11 +81,25 @@ impl Hub {
         let mut st = self.lock();
         let session = duet.then(new_session_id);
         let ticketed = ticket.is_some() && !renamed;
+        let since = match &ticket {
+            Some(t) if ticketed => t.since,
+            _ => now_ms(),
+        };
         st.add_presence(&name, Entry { home: Home::Local, status: UserStatus::Available });
         let list_seen = st.list_version;
         st.local.insert(
             name.clone(),
-            User { conn, claim: conn, outbox: outbox.clone(), duet, session, ticketed, parked: false, list_seen },
+            User {
+                conn,
+                claim: conn,
+                outbox: outbox.clone(),
+                duet,
+                session,
+                ticketed,
+                since,
+                parked: false,
+                list_seen,
+            },
         );
         self.metrics.users.fetch_add(1, Relaxed);
         if !duet {
@@ -142,16 +166,24 @@ impl Hub {
                 };
                 st.send_to(me, &frame(&over), &self.metrics);
             }
-            // Both back and agreeing: the call counts again.
+            // Both back and agreeing: the call counts again, and the peer's
+            // held end has heard from its partner's own session.
             Some(Home::Local) if peer_proven => {
-                st.calls.insert(me.to_owned(), CallLink { partner: peer.to_owned(), answered: true, counted: true });
+                if let Some(theirs) = st.calls.get_mut(peer) {
+                    theirs.held = false;
+                }
+                let link = CallLink { partner: peer.to_owned(), answered: true, counted: true, held: false };
+                st.calls.insert(me.to_owned(), link);
                 self.metrics.active_calls.fetch_add(1, Relaxed);
                 st.note_status(me, UserStatus::Busy);
                 self.push_ticket(st, me);
             }
             // Not back yet, or on another node: hold our end for them.
             _ => {
-                st.calls.insert(me.to_owned(), CallLink { partner: peer.to_owned(), answered: true, counted: false });
+                st.calls.insert(
+                    me.to_owned(),
+                    CallLink { partner: peer.to_owned(), answered: true, counted: false, held: true },
+                );
                 st.note_status(me, UserStatus::Busy);
                 self.push_ticket(st, me);
             }

@@ -4,8 +4,9 @@
 //! call is kept by the node holding their connection.
 //!
 //! All state sits behind one mutex whose critical sections never await: a
-//! message to a user is put on that user's bounded outbox with `try_send`, so a
-//! slow client can never stall the hub (a full outbox disconnects its owner).
+//! message to a user is put on that user's outbox, bounded in bytes, without
+//! waiting, so a slow client can never stall the hub (it loses lobby chat
+//! first; a full outbox disconnects its owner, see [`Outbox`]).
 //! Fan-out serializes a message once and shares the text between recipients.
 //! Presence changes for Duet clients are batched: they collect in `pending`
 //! and [`Hub::flush_presence`] (run every ~100 ms) sends one message to each
@@ -39,7 +40,7 @@ mod resume;
 
 pub use self::{
     cluster::follow_cluster,
-    outbox::{frame, Frame, Outbox},
+    outbox::{frame, Frame, Inbox, Outbox},
 };
 pub use crate::ids::ConnId;
 
@@ -77,8 +78,11 @@ struct User {
     /// clients only): a ticket resumes only its own session.
     session: Option<String>,
     /// Logged in with a valid ticket for this name: the name is theirs even
-    /// against someone returning with another ticket.
+    /// against someone returning with an older session's ticket.
     ticketed: bool,
+    /// When this user's session began (unix ms; a resumed or reclaimed
+    /// session keeps its first start), carried in its tickets.
+    since: u64,
     /// The connection dropped; the name and call wait for a resume.
     parked: bool,
     /// The presence version of the last full list sent (MDN clients).
@@ -121,6 +125,11 @@ struct CallLink {
     /// This end (the callee) counts the call in the `active_calls` gauge, so
     /// a call between two nodes is counted once.
     counted: bool,
+    /// Restored from a ticket after a restart and waiting for the partner's
+    /// proven return: only the partner's linked session (its own end of this
+    /// call, answered) may speak to it. Anyone else holding the name
+    /// meanwhile is a stranger, refused as busy.
+    held: bool,
 }
 
 #[derive(Debug, Default)]
@@ -138,7 +147,7 @@ struct State {
     pending: BTreeMap<String, Option<UserStatus>>,
     /// Changes of local users not yet announced to other nodes.
     announce: BTreeMap<String, Option<UserStatus>>,
-    /// The confusable skeleton of every name online, and whose it is.
+    /// The confusable skeletons of every name online, and whose they are.
     skeletons: HashMap<String, String>,
     /// Bumped whenever someone joins or leaves: MDN clients whose last full
     /// list is older get a new one at the next flush.

@@ -39,22 +39,25 @@ impl Hub {
 impl State {
     /// Whether `name`, or a name that looks like it, is online.
     pub(super) fn taken(&self, name: &str) -> bool {
-        self.everyone.contains_key(name) || self.skeletons.contains_key(&names::skeleton(name))
+        self.everyone.contains_key(name) || names::skeletons(name).iter().any(|sk| self.skeletons.contains_key(sk))
     }
 
     /// Puts a user online (or updates them); MDN clients hear of it at the next flush.
     pub(super) fn add_presence(&mut self, name: &str, entry: Entry) {
         if self.everyone.insert(name.to_owned(), entry).is_none() {
-            self.skeletons.entry(names::skeleton(name)).or_insert_with(|| name.to_owned());
+            for sk in names::skeletons(name) {
+                self.skeletons.entry(sk).or_insert_with(|| name.to_owned());
+            }
             self.list_version += 1;
         }
     }
 
     pub(super) fn remove_presence(&mut self, name: &str) {
         if self.everyone.remove(name).is_some() {
-            let sk = names::skeleton(name);
-            if self.skeletons.get(&sk).is_some_and(|owner| owner == name) {
-                self.skeletons.remove(&sk);
+            for sk in names::skeletons(name) {
+                if self.skeletons.get(&sk).is_some_and(|owner| owner == name) {
+                    self.skeletons.remove(&sk);
+                }
             }
             self.list_version += 1;
         }

@@ -44,6 +44,8 @@ impl Hub {
         }
         let link = st.calls.get(from).cloned();
         let in_call_with_target = link.as_ref().is_some_and(|l| l.partner == target);
+        // Sent from within a call both ends have taken up (not a new ring).
+        let linked = link.as_ref().is_some_and(|l| l.partner == target && l.answered);
         let name = from.to_owned();
         let out = match msg {
             ClientMessage::VideoOffer { sdp, .. } => {
@@ -54,11 +56,13 @@ impl Hub {
                     ));
                 }
                 if !in_call_with_target {
-                    st.calls
-                        .insert(name.clone(), CallLink { partner: target.clone(), answered: false, counted: false });
+                    st.calls.insert(
+                        name.clone(),
+                        CallLink { partner: target.clone(), answered: false, counted: false, held: false },
+                    );
                     st.note_status(&name, UserStatus::Busy);
                 }
-                ServerMessage::VideoOffer { name, target, sdp }
+                ServerMessage::VideoOffer { name, target, sdp, linked }
             }
             ClientMessage::VideoAnswer { sdp, .. } => {
                 if !in_call_with_target {
@@ -94,18 +98,20 @@ impl Hub {
             }
             ClientMessage::Username { .. } | ClientMessage::Message { .. } => unreachable!("has no target"),
         };
-        self.deliver(&mut st, out);
+        self.deliver(&mut st, out, linked);
         self.metrics.messages_relayed_total.fetch_add(1, Relaxed);
         Ok(())
     }
 
-    /// Takes a call message to its target, here or on its node.
-    pub(super) fn deliver(&self, st: &mut State, msg: ServerMessage) {
+    /// Takes a call message to its target, here or on its node. `linked`:
+    /// the sender's end of a call with the target is answered (see
+    /// [`CallLink::held`](super::CallLink)).
+    pub(super) fn deliver(&self, st: &mut State, msg: ServerMessage, linked: bool) {
         let Some((_, target)) = ends(&msg) else { return };
         match st.everyone.get(target).map(|e| e.home.clone()) {
-            Some(Home::Local) => self.receive(st, msg),
+            Some(Home::Local) => self.receive(st, msg, linked),
             Some(Home::Remote(node)) => {
-                if let Err(why) = self.backplane.send(&node, Routed::Relay { msg: msg.clone() }) {
+                if let Err(why) = self.backplane.send(&node, Routed::Relay { msg: msg.clone(), linked }) {
                     self.undeliverable(st, &msg, &why);
                 }
             }
@@ -115,19 +121,28 @@ impl Hub {
 
     /// A call message arrives for local user `target`: keep the target's end
     /// of the call, then hand it over.
-    pub(super) fn receive(&self, st: &mut State, msg: ServerMessage) {
+    pub(super) fn receive(&self, st: &mut State, msg: ServerMessage, linked: bool) {
         let Some((from, target)) = ends(&msg) else { return };
         let (from, target) = (from.to_owned(), target.to_owned());
         let partner = st.calls.get(&target).map(|l| l.partner.clone());
         let with_sender = partner.as_deref() == Some(from.as_str());
+        // A call held across a restart hears only from the partner's linked
+        // session: a stranger who took the partner's name meanwhile must not
+        // reach it (its offer would be answered on a new connection).
+        let stranger = with_sender && !linked && st.calls.get(&target).is_some_and(|l| l.held);
         match &msg {
-            ServerMessage::VideoOffer { .. } if partner.is_some() && !with_sender => {
+            ServerMessage::VideoOffer { .. } if (partner.is_some() && !with_sender) || stranger => {
                 // Refused for the target, as its hang-up would say.
                 let busy = ServerMessage::HangUp { name: target, target: from, reason: HangupReason::Busy };
-                return self.deliver(st, busy);
+                return self.deliver(st, busy, false);
+            }
+            _ if stranger => {
+                tracing::info!(%from, %target, "dropped a message to a held call from a session not linked to it");
+                return;
             }
             ServerMessage::VideoOffer { .. } if !with_sender => {
-                st.calls.insert(target.clone(), CallLink { partner: from, answered: false, counted: false });
+                st.calls
+                    .insert(target.clone(), CallLink { partner: from, answered: false, counted: false, held: false });
                 st.note_status(&target, UserStatus::Busy);
             }
             // A renegotiation (or glare) within the call.
@@ -175,9 +190,10 @@ impl Hub {
 
     /// Ends local user `name`'s call on its behalf (it left): the partner gets a hang-up.
     pub(super) fn end_call(&self, st: &mut State, name: &str, reason: HangupReason) {
+        let linked = st.calls.get(name).is_some_and(|l| l.answered);
         if let Some(partner) = st.unlink(name, &self.metrics) {
             st.note_status(name, UserStatus::Available);
-            self.deliver(st, ServerMessage::HangUp { name: name.to_owned(), target: partner, reason });
+            self.deliver(st, ServerMessage::HangUp { name: name.to_owned(), target: partner, reason }, linked);
         }
     }
 }

@@ -43,12 +43,16 @@ impl Hub {
     }
 
     /// Someone returns with a valid ticket for `name` that no session here
-    /// knows (the server restarted): a local holder of the name who logged in
-    /// without a ticket gives it up. They are told and disconnected; their
-    /// client logs in again under another name.
-    pub(super) fn reclaim(&self, name: &str) {
+    /// knows, issued before this server's restart: a local holder of the
+    /// name who logged in without a ticket, or with an older session's,
+    /// gives it up. They are told and disconnected; their client logs in
+    /// again under another name.
+    pub(super) fn reclaim(&self, ticket: &Ticket) {
+        let name = ticket.name.as_str();
         let mut st = self.lock();
-        let Some((claim, duet)) = st.local.get(name).filter(|u| !u.ticketed).map(|u| (u.claim, u.duet)) else {
+        let Some((claim, duet)) =
+            st.local.get(name).filter(|u| !u.ticketed || u.since < ticket.since).map(|u| (u.claim, u.duet))
+        else {
             return;
         };
         self.end_call(&mut st, name, HangupReason::Disconnected);
@@ -70,9 +74,11 @@ impl Hub {
 
     /// A signed ticket for local user `name`, naming the partner of an answered call.
     pub(super) fn ticket_for(&self, st: &State, name: &str) -> String {
-        let session = st.local.get(name).and_then(|u| u.session.as_deref()).unwrap_or_default();
+        let user = st.local.get(name);
+        let session = user.and_then(|u| u.session.as_deref()).unwrap_or_default();
+        let since = user.map_or(0, |u| u.since);
         let partner = st.calls.get(name).filter(|l| l.answered).map(|l| l.partner.as_str());
-        self.tickets.issue(name, partner, session)
+        self.tickets.issue(name, partner, session, since)
     }
 
     /// Sends local Duet user `name` a fresh ticket.

@@ -89,6 +89,17 @@ impl TestServer {
         c
     }
 
+    /// `caller` and `callee` logged in (Duet) and in an answered call.
+    pub async fn in_call(&self, caller: &str, callee: &str) -> (Client, Client) {
+        let mut a = self.duet_user(caller).await;
+        let mut b = self.duet_user(callee).await;
+        a.send(json!({"type": "video-offer", "target": callee, "sdp": sdp("offer")})).await;
+        b.recv_type("video-offer").await;
+        b.send(json!({"type": "video-answer", "target": caller, "sdp": sdp("answer")})).await;
+        a.recv_type("video-answer").await;
+        (a, b)
+    }
+
     /// /metrics, from the separate metrics listener.
     pub async fn metrics(&self) -> String {
         let at = self.server.metrics_addr.expect("tests start a metrics listener");

@@ -70,6 +70,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 let (peer, offer) = (peer.clone(), offer.clone());
                 let polite = is_polite(s, &peer);
                 enter_call(s, &peer);
+                s.partner_fingerprint = offer.fingerprint().map(str::to_owned);
                 s.effects.push(Effect::Answer { peer, offer, polite });
             }
         }
@@ -395,6 +396,7 @@ pub(super) fn forget_call_extras(s: &mut CallState) {
     s.sharing_screen = false;
     s.show_devices = false;
     s.ice_restarts = 0;
+    s.partner_fingerprint = None;
 }
 
 pub(super) fn set_ice_servers(s: &mut CallState, servers: Vec<duet_protocol::IceServer>) {

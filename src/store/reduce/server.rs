@@ -107,13 +107,17 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
             }
         }
         ServerMessage::Message { name, text, .. } => push_line(&mut s.chat, ChatLine { from: name, text }),
-        ServerMessage::VideoOffer { name, sdp, .. } => offer(s, name, sdp),
+        ServerMessage::VideoOffer { name, sdp, linked, .. } => offer(s, name, sdp, linked),
         ServerMessage::VideoAnswer { name, sdp, .. } => match &mut s.call {
             CallPhase::Outgoing { peer } if *peer == name => {
                 enter_call(s, &name);
+                s.partner_fingerprint = sdp.fingerprint().map(str::to_owned);
                 s.effects.push(Effect::RemoteAnswer(sdp));
             }
-            CallPhase::InCall { peer, .. } if *peer == name => s.effects.push(Effect::RemoteAnswer(sdp)),
+            CallPhase::InCall { peer, .. } if *peer == name => {
+                s.partner_fingerprint = sdp.fingerprint().map(str::to_owned);
+                s.effects.push(Effect::RemoteAnswer(sdp));
+            }
             _ => {}
         },
         ServerMessage::NewIceCandidate { name, candidate, .. } => {
@@ -136,7 +140,7 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
     }
 }
 
-fn offer(s: &mut CallState, from: String, sdp: SessionDescription) {
+fn offer(s: &mut CallState, from: String, sdp: SessionDescription, linked: bool) {
     let polite = is_polite(s, &from);
     match &mut s.call {
         CallPhase::Idle => {
@@ -155,10 +159,22 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription) {
         CallPhase::Outgoing { peer } if *peer == from => {
             if polite {
                 enter_call(s, &from);
+                s.partner_fingerprint = sdp.fingerprint().map(str::to_owned);
                 s.effects.push(Effect::Answer { peer: from, offer: sdp, polite });
             }
         }
-        CallPhase::InCall { peer, .. } if *peer == from => s.effects.push(Effect::RemoteOffer(sdp)),
+        CallPhase::InCall { peer, .. } if *peer == from => {
+            let theirs = sdp.fingerprint().map(str::to_owned);
+            let new_connection = s.partner_fingerprint.is_some() && theirs != s.partner_fingerprint;
+            if new_connection && !linked {
+                // Someone in the partner's name on a connection the server
+                // does not vouch for: not our call. It rings like any call.
+                end_call(s, &from, None, Notice::info(Msg::HungUp(from.clone())));
+                return offer(s, from, sdp, linked);
+            }
+            s.partner_fingerprint = theirs;
+            s.effects.push(Effect::RemoteOffer(sdp));
+        }
         // Anyone else while we are busy: refuse for them, without bothering the user.
         _ => s.effects.push(Effect::Send(to_peer(s.me.as_deref(), &from, ToPeer::HangUp(HangupReason::Busy)))),
     }

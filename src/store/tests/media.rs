@@ -66,7 +66,12 @@ fn either_side_hanging_up_its_own_call_tells_the_other() {
     assert!(s.call.is_idle() && fx.contains(&Effect::EndCall));
     // The callee, once it accepted.
     let callee = logged_in("bob", &["alice"])
-        .reduce(srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer") }))
+        .reduce(srv(ServerMessage::VideoOffer {
+            name: "alice".into(),
+            target: "bob".into(),
+            sdp: sdp("offer"),
+            linked: false,
+        }))
         .reduce(Action::Accept)
         .reduce(Action::PeerConnected);
     assert!(callee.call.is_in_call());
