@@ -18,7 +18,21 @@ fn source_ip(i: usize) -> Ipv4Addr {
 }
 
 pub async fn connect(url: &str, server: SocketAddr, i: usize) -> Result<(Sink, Stream), String> {
+    connect_with_window(url, server, i, None).await
+}
+
+/// The same with a receive buffer of `window` bytes: a reader on a slow
+/// link, whose window the server fills long before loopback's would be.
+pub async fn connect_with_window(
+    url: &str,
+    server: SocketAddr,
+    i: usize,
+    window: Option<u32>,
+) -> Result<(Sink, Stream), String> {
     let socket = TcpSocket::new_v4().map_err(|e| e.to_string())?;
+    if let Some(bytes) = window {
+        socket.set_recv_buffer_size(bytes).map_err(|e| e.to_string())?;
+    }
     socket.bind(SocketAddr::new(source_ip(i).into(), 0)).map_err(|e| format!("bind {}: {e}", source_ip(i)))?;
     let stream = socket.connect(server).await.map_err(|e| format!("connect: {e}"))?;
     stream.set_nodelay(true).ok();

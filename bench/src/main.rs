@@ -58,10 +58,13 @@ pub enum Scenario {
     /// Callees stop reading while their callers send the largest messages
     /// allowed: the server's memory per stalled reader.
     Stalled {
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 20)]
         readers: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Size of each offer's SDP (the server refuses it over --max-sdp-bytes).
+        #[arg(long, default_value_t = 31)]
+        sdp_kib: usize,
     },
     /// Round trips A → server → B → server → A at a fixed offered rate.
     Relay {

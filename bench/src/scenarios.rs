@@ -26,7 +26,9 @@ pub async fn run(args: Args) -> Result<(), String> {
         Scenario::Storm { clients } => storm(&args, clients).await,
         Scenario::Relay { rate, seconds, background } => relay(&args, rate, seconds, background).await,
         Scenario::ChatFlood { flooders, seconds } => crate::abuse::chat_flood(&args, flooders, seconds).await,
-        Scenario::Stalled { readers, seconds } => crate::abuse::stalled(&args, readers, seconds).await,
+        Scenario::Stalled { readers, seconds, sdp_kib } => {
+            crate::abuse::stalled(&args, readers, seconds, sdp_kib).await
+        }
     }
 }
 

@@ -175,19 +175,26 @@ async fn names_that_inject_markup_hide_or_impersonate_are_refused() {
     c.send(json!({"type": "username", "name": "<img src=x onerror=alert(1)>"})).await;
     assert_eq!(c.recv_type("error").await["code"], "invalid-username");
     // Invisible and direction-changing characters.
-    for bad in ["al\u{200B}ice", "\u{202E}ecila", "bob\u{00AD}"] {
+    // Variation selectors and tags render as nothing too (second review, finding 6).
+    for bad in ["al\u{200B}ice", "\u{202E}ecila", "bob\u{00AD}", "alice\u{FE0F}", "alice\u{E0100}", "bob\u{E0062}"] {
         let mut c = s.client().await;
         c.send(json!({"type": "username", "name": bad, "duet": 1})).await;
         assert_eq!(c.recv_type("error").await["code"], "invalid-username", "{bad:?}");
     }
     // Look-alikes of an online user count as taken: renamed, not registered as given.
-    for look_alike in ["аlice", "ａｌｉｃｅ", "ALICE"] {
+    // Capital I and digit 0 look like l and O: folding case first hid that.
+    let _bob = s.duet_user("bob").await;
+    let _olga = s.duet_user("olga").await;
+    for look_alike in ["аlice", "ａｌｉｃｅ", "ALICE", "aIice", "b0b", "B0B", "0lga"] {
         let c = s.duet_user(look_alike).await;
         assert_ne!(c.name, look_alike, "{look_alike} was registered");
         assert!(c.name.ends_with('1'), "{look_alike} became {}", c.name);
     }
     alice.recv_type("presence").await;
-    // Real names in many scripts work.
+    // Real names in many scripts work, and names that merely share letters.
+    for name in ["alicia", "bo", "rob", "Ivan", "lvan0"] {
+        assert_eq!(s.duet_user(name).await.name, name);
+    }
     for name in ["김민지", "山田太郎", "José Núñez", "Zoë"] {
         assert_eq!(s.duet_user(name).await.name, name);
     }

@@ -215,17 +215,22 @@ fn server(quick: bool) -> Result<String, String> {
     }
     // Attacker-shaped loads (docs/security.md): a call must survive a chat
     // flood from one address, and a stalled reader costs at most its queue.
-    let (flooders, flood_secs, readers, stall_secs) = if quick { (20, 2, 10, 2) } else { (60, 5, 100, 10) };
+    let (flooders, flood_secs, readers, stall_secs) = if quick { (10, 2, 5, 2) } else { (60, 20, 20, 20) };
     s += &load(
-        "Chat flood from one address at a call with a stalled callee",
+        "Chat flood from one address at a call whose callee reads slowly",
         "",
         &format!("--duet chat-flood --flooders {flooders} --seconds {flood_secs}"),
     )?;
-    s += &load(
-        "Stalled readers flooded with the largest offers and candidates",
-        "",
-        &format!("--duet stalled --readers {readers} --seconds {stall_secs}"),
-    )?;
+    // 56 KiB: about the largest offer a 64 KiB message holds; 31 KiB: the
+    // largest the default --max-sdp-bytes relays.
+    let sizes: &[u32] = if quick { &[31] } else { &[56, 31] };
+    for kib in sizes {
+        s += &load(
+            &format!("Stalled readers flooded with {kib} KiB offers and 1 KiB candidates"),
+            "",
+            &format!("--duet stalled --readers {readers} --seconds {stall_secs} --sdp-kib {kib}"),
+        )?;
+    }
     if !quick {
         s += &load(
             "Relay at 10000 msg/s with 10,000 idle clients",
