@@ -147,11 +147,46 @@ fn apt_install(packages: &[&str], takes: &str) -> Result<(), String> {
         ));
     }
     status(cmd("apt-get", &["update", "-q"]))?;
+    // Tests need these daemons' binaries, never the system services their
+    // packages start on install (a web server on :80, Redis on :6379 left
+    // running on a developer's laptop): Debian's policy-rc.d forbids starting
+    // them while installing, and what was installed is not enabled either.
+    let policy = std::path::Path::new("/usr/sbin/policy-rc.d");
+    let ours = !policy.exists()
+        && std::fs::write(policy, "#!/bin/sh\n# cargo xtask setup: start no services\nexit 101\n").is_ok();
+    if ours {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(policy, std::fs::Permissions::from_mode(0o755));
+    }
     let mut c = cmd("apt-get", &["install", "-y", "-q"]);
     c.args(packages).env("DEBIAN_FRONTEND", "noninteractive");
-    status(c)?;
+    let installed = status(c);
+    if ours {
+        let _ = std::fs::remove_file(policy);
+    }
+    installed?;
+    let services: Vec<&str> = packages.iter().filter_map(|p| service_of(p)).collect();
+    if !services.is_empty() && std::path::Path::new("/run/systemd/system").exists() {
+        let mut disable = cmd("systemctl", &["disable", "--now", "--quiet"]);
+        disable.args(&services);
+        let _ = status(disable);
+    }
+    if !services.is_empty() {
+        eprintln!("setup: {} installed for the tests only: not started, not enabled", services.join(", "));
+    }
     done(&packages.join(", "), t);
     Ok(())
+}
+
+/// The system service a package would start on install.
+fn service_of(package: &str) -> Option<&'static str> {
+    match package {
+        "caddy" => Some("caddy"),
+        "nginx-light" => Some("nginx"),
+        "redis-server" => Some("redis-server"),
+        "coturn" => Some("coturn"),
+        _ => None,
+    }
 }
 
 /// Chromium and a ChromeDriver of the same major version.
