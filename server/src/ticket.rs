@@ -39,9 +39,12 @@ pub struct Ticket {
     /// Unix seconds after which it proves nothing.
     #[serde(rename = "e")]
     pub expiry: u64,
-    /// The boot of the server process that issued it.
+    /// The boot of the server process that issued it, and that server's
+    /// cluster node id.
     #[serde(rename = "b", default)]
     pub boot: String,
+    #[serde(rename = "o", default)]
+    pub node: String,
     /// When its session began (unix milliseconds).
     #[serde(rename = "t", default)]
     pub since: u64,
@@ -54,6 +57,8 @@ pub struct Tickets {
     ttl: Duration,
     /// This process's boot: random, new at every start.
     boot: String,
+    /// The cluster node this process is (empty for one server alone).
+    node: String,
 }
 
 impl std::fmt::Debug for Tickets {
@@ -70,12 +75,23 @@ impl Tickets {
     pub fn new(key: [u8; 32], ttl: Duration) -> Self {
         let mut boot = [0u8; 8];
         getrandom::fill(&mut boot).expect("the system random source");
-        Tickets { key, ttl, boot: boot.iter().map(|b| format!("{b:02x}")).collect() }
+        Tickets { key, ttl, boot: boot.iter().map(|b| format!("{b:02x}")).collect(), node: String::new() }
     }
 
-    /// Whether `t` was issued before this process started (a restart came between).
+    /// The same key, issuing as cluster node `node`.
+    pub fn for_node(mut self, node: &str) -> Self {
+        self.node = node.to_owned();
+        self
+    }
+
+    /// Whether `t` was issued by this very process (no restart came between).
+    pub fn issued_here(&self, t: &Ticket) -> bool {
+        t.node == self.node && t.boot == self.boot
+    }
+
+    /// Whether `t` was issued by an earlier run of this node (it restarted since).
     pub fn from_before_this_boot(&self, t: &Ticket) -> bool {
-        t.boot != self.boot
+        t.node == self.node && t.boot != self.boot
     }
 
     /// A key for one process only (tests, benches): its tickets die with it.
@@ -121,6 +137,7 @@ impl Tickets {
             session: session.to_owned(),
             expiry: now() + self.ttl.as_secs(),
             boot: self.boot.clone(),
+            node: self.node.clone(),
             since,
         };
         let payload = B64.encode(serde_json::to_vec(&t).expect("a ticket serialises"));
@@ -203,7 +220,9 @@ mod tests {
         let read = t.verify(&ticket).unwrap();
         assert_eq!((read.name.as_str(), read.partner.as_deref(), read.session.as_str()), ("bob", Some("alice"), "s1"));
         assert_eq!(read.since, 7);
-        assert!(!t.from_before_this_boot(&read), "issued by this process");
+        assert!(!t.from_before_this_boot(&read) && t.issued_here(&read), "issued by this process");
+        let elsewhere = t.clone().for_node("n2");
+        assert!(!elsewhere.issued_here(&read) && !elsewhere.from_before_this_boot(&read), "another node's");
         // Another server's key, a forged payload, junk: nothing.
         assert!(Tickets::ephemeral(Duration::from_secs(60)).verify(&ticket).is_none());
         let forged_payload = B64.encode(br#"{"n":"mallory","s":"s1","e":99999999999}"#);
@@ -211,7 +230,7 @@ mod tests {
         assert!(t.verify(&format!("v1.{forged_payload}.{mac}")).is_none());
         assert!(t.verify("v1..").is_none() && t.verify("t0k3n").is_none());
         assert!(Tickets::ephemeral(Duration::ZERO).issue("bob", None, "s", 0).len() > 10);
-        let expired = Tickets { key: t.key, ttl: Duration::ZERO, boot: t.boot.clone() };
+        let expired = Tickets { key: t.key, ttl: Duration::ZERO, boot: t.boot.clone(), node: String::new() };
         let old = expired.issue("bob", None, "s", 0);
         std::thread::sleep(Duration::from_millis(1100));
         assert!(t.verify(&old).is_none(), "expired");

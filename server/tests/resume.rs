@@ -214,6 +214,17 @@ async fn after_a_restart_a_stranger_in_the_partners_name_cannot_reach_the_held_c
     eve.send(json!({"type": "hang-up", "target": "carol", "reason": "hangup"})).await;
     eve.say("eve is done").await;
     carol.expect_nothing_before("eve is done").await;
+    // carol's app renegotiating (or offering again after a reload) does
+    // not reach eve either, so eve has nothing to answer; an answer of her
+    // own is refused, so she cannot make her end "linked".
+    while eve.recv_type("message").await["text"] != "eve is done" {}
+    carol.send(json!({"type": "video-offer", "target": "dave", "sdp": sdp("offer")})).await;
+    carol.say("carol offered").await;
+    eve.expect_nothing_before("carol offered").await;
+    eve.send(json!({"type": "video-answer", "target": "carol", "sdp": sdp("answer")})).await;
+    assert_eq!(eve.recv_type("error").await["code"], "not-in-call");
+    eve.send(json!({"type": "video-offer", "target": "carol", "sdp": sdp("offer")})).await;
+    assert_eq!(eve.recv_type("hang-up").await["reason"], "busy");
     assert_eq!(s.server.hub.partner_of("carol").as_deref(), Some("dave"), "carol's held call is intact");
 
     // The real dave returns: Eve is let go and the call is linked again.
@@ -271,5 +282,40 @@ async fn a_kept_ticket_does_not_take_the_name_from_its_later_holder() {
     let again = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": kept})).await;
     assert_eq!(again.name, "bob1", "and the older ticket cannot take it back");
     s.server.hub.check_invariants().unwrap();
+    std::fs::remove_file(&key).unwrap();
+}
+
+/// After a restart the name goes back to its last holder however it is
+/// disguised or ordered: a squatter on a look-alike is let go too, and the
+/// owner who evicted a squatter counts as the later holder at the next restart.
+#[tokio::test]
+async fn after_restarts_the_name_stays_with_its_last_holder() {
+    let key = std::env::temp_dir().join(format!("duet-holder-key-{}", std::process::id()));
+    std::fs::write(&key, "a-shared-secret-of-at-least-thirty-two-bytes").unwrap();
+    let boot1 = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let bob = boot1.duet_user("bob").await;
+    let ticket1 = bob.resume.clone();
+    drop(bob);
+    boot1.shutdown.cancel();
+
+    let boot2 = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let mut look_alike = boot2.duet_user("b0b").await;
+    assert_eq!(look_alike.name, "b0b");
+    let squatter = boot2.duet_user("bob").await;
+    let squatter_ticket = squatter.resume.clone();
+    let bob = boot2.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": ticket1})).await;
+    assert_eq!(bob.name, "bob", "both squatters give way");
+    look_alike.recv_type("error").await;
+    look_alike.expect_close().await;
+    let ticket2 = bob.resume.clone();
+    drop((bob, squatter));
+    boot2.shutdown.cancel();
+
+    let boot3 = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let bob = boot3.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": ticket2})).await;
+    assert_eq!(bob.name, "bob");
+    let squatter =
+        boot3.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": squatter_ticket})).await;
+    assert_eq!(squatter.name, "bob1", "the evicted squatter's ticket is older than the eviction");
     std::fs::remove_file(&key).unwrap();
 }

@@ -40,12 +40,16 @@ impl Hub {
                 return Ok(name);
             }
         }
-        // A ticket from this boot whose session is not held here any more
-        // (signed out, or not back in time) proves nothing: it was let go.
-        let ticket = ticket.filter(|t| self.tickets.from_before_this_boot(t));
-        if let Some(t) = &ticket {
-            self.reclaim(t);
-        }
+        // A ticket from this very process whose session is not held here
+        // any more (signed out, or not back in time) proves nothing: it was
+        // let go.
+        let ticket = ticket.filter(|t| !self.tickets.issued_here(t));
+        // Only a ticket from before a restart (of this node, or of a node
+        // that is gone) may take the name from whoever holds it now.
+        let evicted = match &ticket {
+            Some(t) if self.tickets.from_before_this_boot(t) || !self.node_alive(&t.node) => self.reclaim(t),
+            _ => None,
+        };
         // Any file I/O for TURN credentials happens before taking the lock.
         let ice = duet.then(|| self.ice.prepare());
         let mut n = 0;
@@ -81,8 +85,10 @@ impl Hub {
         let mut st = self.lock();
         let session = duet.then(new_session_id);
         let ticketed = ticket.is_some() && !renamed;
+        // Who held the name last wins the next dispute: the session that
+        // evicted someone counts as newer than them.
         let since = match &ticket {
-            Some(t) if ticketed => t.since,
+            Some(t) if ticketed => t.since.max(evicted.map_or(0, |e| e + 1)),
             _ => now_ms(),
         };
         st.add_presence(&name, Entry { home: Home::Local, status: UserStatus::Available });
@@ -157,32 +163,37 @@ impl Hub {
         let peer_proven = st.local.get(peer).is_some_and(|u| u.ticketed);
         let theirs_is_me = theirs.as_deref() == Some(me);
         match home {
-            // Back, and not in a call with us: that call is over.
-            Some(Home::Local) if peer_proven && !theirs_is_me => {
-                let over = ServerMessage::HangUp {
-                    name: peer.to_owned(),
-                    target: me.to_owned(),
-                    reason: HangupReason::Disconnected,
-                };
-                st.send_to(me, &frame(&over), &self.metrics);
-            }
             // Both back and agreeing: the call counts again, and the peer's
             // held end has heard from its partner's own session.
-            Some(Home::Local) if peer_proven => {
+            Some(Home::Local) if peer_proven && theirs_is_me => {
                 if let Some(theirs) = st.calls.get_mut(peer) {
                     theirs.held = false;
                 }
-                let link = CallLink { partner: peer.to_owned(), answered: true, counted: true, held: false };
+                let link = CallLink {
+                    partner: peer.to_owned(),
+                    answered: true,
+                    counted: true,
+                    held: false,
+                    offered_by_partner: true,
+                };
                 st.calls.insert(me.to_owned(), link);
                 self.metrics.active_calls.fetch_add(1, Relaxed);
                 st.note_status(me, UserStatus::Busy);
                 self.push_ticket(st, me);
             }
-            // Not back yet, or on another node: hold our end for them.
+            // Not back yet, on another node, or the name is held by someone
+            // who is not in this call (maybe not the partner at all: an older
+            // session's ticket): hold our end for the partner's own return.
             _ => {
                 st.calls.insert(
                     me.to_owned(),
-                    CallLink { partner: peer.to_owned(), answered: true, counted: false, held: true },
+                    CallLink {
+                        partner: peer.to_owned(),
+                        answered: true,
+                        counted: false,
+                        held: true,
+                        offered_by_partner: true,
+                    },
                 );
                 st.note_status(me, UserStatus::Busy);
                 self.push_ticket(st, me);
@@ -192,8 +203,10 @@ impl Hub {
 
     /// Local ends of calls with `name` are over (it left, or logged in
     /// again without the call): each holder gets `hang-up` `disconnected`.
+    /// Held ends are not: whoever holds the name may not be the partner.
     pub(super) fn end_calls_with(&self, st: &mut State, name: &str) {
-        let waiting: Vec<String> = st.calls.iter().filter(|(_, l)| l.partner == name).map(|(u, _)| u.clone()).collect();
+        let waiting: Vec<String> =
+            st.calls.iter().filter(|(_, l)| l.partner == name && !l.held).map(|(u, _)| u.clone()).collect();
         for user in waiting {
             st.unlink(&user, &self.metrics);
             st.note_status(&user, UserStatus::Available);

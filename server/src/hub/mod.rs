@@ -128,8 +128,13 @@ struct CallLink {
     /// Restored from a ticket after a restart and waiting for the partner's
     /// proven return: only the partner's linked session (its own end of this
     /// call, answered) may speak to it. Anyone else holding the name
-    /// meanwhile is a stranger, refused as busy.
+    /// meanwhile is a stranger, refused as busy; a departure of the name
+    /// does not end it either (the user's app ends it if its media fails).
     held: bool,
+    /// The partner sent an offer on this call (it rang us, a glare, a
+    /// renegotiation, or the call was restored): only then may this end
+    /// answer, so nobody can mark their own ring answered and so "linked".
+    offered_by_partner: bool,
 }
 
 #[derive(Debug, Default)]
@@ -179,7 +184,8 @@ impl Hub {
 
     /// Signs resume tickets with this key (one that survives restarts).
     pub fn with_tickets(mut self, tickets: Tickets) -> Self {
-        self.tickets = tickets;
+        let node = if self.backplane.clustered() { self.backplane.node().to_string() } else { String::new() };
+        self.tickets = tickets.for_node(&node);
         self
     }
 
@@ -205,6 +211,24 @@ impl Hub {
     /// The partner local user `name` is in a call (or ringing) with.
     pub fn partner_of(&self, name: &str) -> Option<String> {
         self.lock().calls.get(name).map(|l| l.partner.clone())
+    }
+
+    /// Whether cluster node `node` (a ticket's issuer) is this one or one
+    /// with users online now. A node that is gone cannot be asked, so its
+    /// tickets count as from before a restart.
+    fn node_alive(&self, node: &str) -> bool {
+        if node == self.tickets_node() {
+            return true;
+        }
+        self.lock().everyone.values().any(|e| matches!(&e.home, Home::Remote(n) if &**n == node))
+    }
+
+    fn tickets_node(&self) -> String {
+        if self.backplane.clustered() {
+            self.backplane.node().to_string()
+        } else {
+            String::new()
+        }
     }
 
     /// Whether `name`'s connection dropped and the name (and call) wait

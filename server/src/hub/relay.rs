@@ -58,14 +58,20 @@ impl Hub {
                 if !in_call_with_target {
                     st.calls.insert(
                         name.clone(),
-                        CallLink { partner: target.clone(), answered: false, counted: false, held: false },
+                        CallLink {
+                            partner: target.clone(),
+                            answered: false,
+                            counted: false,
+                            held: false,
+                            offered_by_partner: false,
+                        },
                     );
                     st.note_status(&name, UserStatus::Busy);
                 }
                 ServerMessage::VideoOffer { name, target, sdp, linked }
             }
             ClientMessage::VideoAnswer { sdp, .. } => {
-                if !in_call_with_target {
+                if !link.as_ref().is_some_and(|l| l.partner == target && l.offered_by_partner) {
                     return Err(not_in_call(&target));
                 }
                 if let Some(l) = st.calls.get_mut(&name).filter(|l| !l.answered) {
@@ -130,7 +136,17 @@ impl Hub {
         // session: a stranger who took the partner's name meanwhile must not
         // reach it (its offer would be answered on a new connection).
         let stranger = with_sender && !linked && st.calls.get(&target).is_some_and(|l| l.held);
+        if with_sender && linked {
+            // The partner's own end of this call spoke (on another node, after
+            // a restart): the held end has found its partner.
+            if let Some(l) = st.calls.get_mut(&target) {
+                l.held = false;
+            }
+        }
         match &msg {
+            // Sent within a call the target is no longer in (or never was:
+            // someone else holds the name now): not a new ring.
+            ServerMessage::VideoOffer { .. } if linked && !with_sender => return,
             ServerMessage::VideoOffer { .. } if (partner.is_some() && !with_sender) || stranger => {
                 // Refused for the target, as its hang-up would say.
                 let busy = ServerMessage::HangUp { name: target, target: from, reason: HangupReason::Busy };
@@ -141,12 +157,18 @@ impl Hub {
                 return;
             }
             ServerMessage::VideoOffer { .. } if !with_sender => {
-                st.calls
-                    .insert(target.clone(), CallLink { partner: from, answered: false, counted: false, held: false });
+                st.calls.insert(
+                    target.clone(),
+                    CallLink { partner: from, answered: false, counted: false, held: false, offered_by_partner: true },
+                );
                 st.note_status(&target, UserStatus::Busy);
             }
-            // A renegotiation (or glare) within the call.
-            ServerMessage::VideoOffer { .. } => {}
+            // A renegotiation (or glare) within the call: the target may answer it.
+            ServerMessage::VideoOffer { .. } => {
+                if let Some(l) = st.calls.get_mut(&target) {
+                    l.offered_by_partner = true;
+                }
+            }
             // The rest belong to the call the target has with the sender; once
             // the target has left that call, its hang-up is on the way back.
             _ if !with_sender => return,

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use duet_protocol::{ErrorCode, HangupReason, ServerMessage};
 
 use super::{frame, ConnId, Hub, LoginRequest, Outbox, State};
-use crate::ticket::Ticket;
+use crate::{names, ticket::Ticket};
 
 impl Hub {
     /// Takes over the session `ticket` belongs to, if it is held here: the
@@ -27,7 +27,8 @@ impl Hub {
         let old = std::mem::replace(&mut user.outbox, outbox.clone());
         user.conn = conn;
         user.parked = false;
-        user.ticketed = true;
+        // A resume proves this session, not a claim from before a restart:
+        // `ticketed` stays what the login made it.
         old.close();
         // Back without the call (it ended on the client meanwhile): end it here too.
         if req.call.is_none() {
@@ -43,33 +44,45 @@ impl Hub {
     }
 
     /// Someone returns with a valid ticket for `name` that no session here
-    /// knows, issued before this server's restart: a local holder of the
-    /// name who logged in without a ticket, or with an older session's,
-    /// gives it up. They are told and disconnected; their client logs in
-    /// again under another name.
-    pub(super) fn reclaim(&self, ticket: &Ticket) {
+    /// knows, issued before a restart: local holders of the name (or of a
+    /// look-alike of it) who logged in without a ticket, or with an older
+    /// session's, give it up. They are told and disconnected; their client
+    /// logs in again under another name. Returns the latest session start
+    /// among them.
+    pub(super) fn reclaim(&self, ticket: &Ticket) -> Option<u64> {
         let name = ticket.name.as_str();
         let mut st = self.lock();
-        let Some((claim, duet)) =
-            st.local.get(name).filter(|u| !u.ticketed || u.since < ticket.since).map(|u| (u.claim, u.duet))
-        else {
-            return;
-        };
-        self.end_call(&mut st, name, HangupReason::Disconnected);
-        let Some(user) = st.local.remove(name) else { return };
-        self.metrics.users.fetch_sub(1, Relaxed);
-        if !duet {
-            st.mdn_clients -= 1;
+        let holders: Vec<(String, ConnId, bool, u64)> = st
+            .local
+            .iter()
+            .filter(|(n, u)| {
+                (n.as_str() == name || names::look_alike(n, name)) && (!u.ticketed || u.since < ticket.since)
+            })
+            .map(|(n, u)| (n.clone(), u.claim, u.duet, u.since))
+            .collect();
+        let mut released = Vec::new();
+        for (holder, claim, duet, _) in &holders {
+            self.end_call(&mut st, holder, HangupReason::Disconnected);
+            let Some(user) = st.local.remove(holder) else { continue };
+            self.metrics.users.fetch_sub(1, Relaxed);
+            if !duet {
+                st.mdn_clients -= 1;
+            }
+            st.remove_presence(holder);
+            st.pending.insert(holder.clone(), None);
+            st.announce.insert(holder.clone(), None);
+            let text =
+                format!("{name} is back after a server restart and has their name again; log in under another name");
+            user.outbox.push(&frame(&ServerMessage::error(ErrorCode::InvalidUsername, text)), &self.metrics);
+            user.outbox.close();
+            released.push((holder.clone(), *claim));
+            tracing::info!(user = %holder, owner = %name, "name given back to its ticket holder");
         }
-        st.remove_presence(name);
-        st.pending.insert(name.to_owned(), None);
-        st.announce.insert(name.to_owned(), None);
-        let text = format!("{name} is back after a server restart and has their name again; log in under another name");
-        user.outbox.push(&frame(&ServerMessage::error(ErrorCode::InvalidUsername, text)), &self.metrics);
-        user.outbox.close();
         drop(st);
-        self.backplane.release(name, claim);
-        tracing::info!(user = %name, "name given back to its ticket holder");
+        for (holder, claim) in released {
+            self.backplane.release(&holder, claim);
+        }
+        holders.iter().map(|h| h.3).max()
     }
 
     /// A signed ticket for local user `name`, naming the partner of an answered call.
