@@ -167,6 +167,7 @@ impl Links {
             commands: self.commands,
             up: self.up,
             lost: Notify::new(),
+            sealer: super::seal::Sealer::new(self.settings.seal.clone(), &self.settings.node),
             settings: self.settings,
         });
         tokio::spawn(link.clone().publish(self.queue, shutdown.clone()));
@@ -184,6 +185,8 @@ struct Link {
     up: Arc<AtomicBool>,
     /// Raised by a failing command so the subscriber reconnects at once.
     lost: Notify,
+    /// Signs what this node publishes.
+    sealer: super::seal::Sealer,
     settings: Settings,
 }
 
@@ -220,12 +223,12 @@ impl Link {
                 match out {
                     Out::Route { node, msg } => {
                         let channel = self.keys.to(node);
-                        let sealed = self.settings.seal.seal(&channel, &json(msg));
+                        let sealed = self.sealer.seal(&channel, &json(msg));
                         pipe.cmd("PUBLISH").arg(channel).arg(sealed);
                     }
                     Out::Broadcast(b) => {
                         let channel = self.keys.all();
-                        let sealed = self.settings.seal.seal(&channel, &json(b));
+                        let sealed = self.sealer.seal(&channel, &json(b));
                         pipe.cmd("PUBLISH").arg(channel).arg(sealed);
                     }
                     Out::Release { name, conn } => {
@@ -259,6 +262,8 @@ impl Link {
     /// (re)connect re-claims local users and re-syncs rosters with everyone.
     async fn subscribe(self: Arc<Self>, client: redis::Client, shutdown: CancellationToken) {
         let mut backoff = Duration::from_millis(100);
+        // Kept across reconnects: a sequence seen once is never taken again.
+        let mut opener = super::seal::Opener::new(self.settings.seal.clone());
         loop {
             let connected = tokio::time::timeout(Duration::from_secs(2), async {
                 let mut ps = client.get_async_pubsub().await?;
@@ -298,13 +303,16 @@ impl Link {
                     m = stream.next() => {
                         let Some(m) = m else { break };
                         let channel = m.get_channel_name();
-                        let Some(payload) = self.settings.seal.open(channel, m.get_payload_bytes()) else {
-                            tracing::warn!(
-                                %channel,
-                                "dropped a cluster message not signed with this cluster's key \
-                                 (every node needs the same --secret-file; is Redis private?)"
-                            );
-                            continue;
+                        let payload = match opener.open(channel, m.get_payload_bytes()) {
+                            Ok(p) => p,
+                            Err(why) => {
+                                tracing::warn!(
+                                    %channel,
+                                    "dropped a cluster message: {why} (every node needs the same \
+                                     --secret-file and a synchronised clock; is Redis private?)"
+                                );
+                                continue;
+                            }
                         };
                         if channel == all {
                             match serde_json::from_slice::<Broadcast>(payload) {
