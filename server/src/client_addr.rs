@@ -102,7 +102,19 @@ impl TrustedProxies {
             ForwardedHeader::XForwardedFor => x_forwarded_for(headers),
             ForwardedHeader::Forwarded => forwarded_for(headers),
         };
-        hops.iter().rev().copied().map(canonical).find(|ip| !self.trusts(*ip)).or(hops.first().copied()).unwrap_or(peer)
+        // From the nearest hop back: the first address no trusted proxy has.
+        // An entry that is not an address (`unknown`, an obfuscated name)
+        // ends the walk: what stands before it may be the client's writing,
+        // so the last proxy that named something is all that is known.
+        let mut last_known = peer;
+        for hop in hops.iter().rev() {
+            match hop.map(canonical) {
+                Some(ip) if self.trusts(ip) => last_known = ip,
+                Some(ip) => return ip,
+                None => return last_known,
+            }
+        }
+        hops.first().copied().flatten().map(canonical).unwrap_or(peer)
     }
 
     /// Whether the client reached the proxy over HTTPS, when a trusted proxy says so.
@@ -133,20 +145,27 @@ fn joined(headers: &HeaderMap, name: &str) -> String {
 }
 
 /// The addresses a request passed through, client first, from RFC 7239
-/// `Forwarded`. Unreadable entries are skipped.
-fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
+/// `Forwarded` (None for an entry that is not an address).
+fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
     joined(headers, "forwarded")
         .split(',')
-        .filter_map(|el| {
-            el.split(';').filter_map(|p| p.trim().split_once('=')).find(|(k, _)| k.eq_ignore_ascii_case("for"))
+        .filter(|el| !el.trim().is_empty())
+        .map(|el| {
+            el.split(';')
+                .filter_map(|p| p.trim().split_once('='))
+                .find(|(k, _)| k.eq_ignore_ascii_case("for"))
+                .and_then(|(_, v)| parse_node(v.trim().trim_matches('"')))
         })
-        .filter_map(|(_, v)| parse_node(v.trim().trim_matches('"')))
         .collect()
 }
 
 /// The same from `X-Forwarded-For`.
-fn x_forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
-    joined(headers, "x-forwarded-for").split(',').filter_map(|v| parse_node(v.trim())).collect()
+fn x_forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    joined(headers, "x-forwarded-for")
+        .split(',')
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| parse_node(v.trim()))
+        .collect()
 }
 
 /// `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]`, `[2001:db8::1]:4711`, `2001:db8::1`.
@@ -228,5 +247,11 @@ mod tests {
         let client_written = h(&[("forwarded", "for=192.0.2.1;proto=https, for=203.0.113.9;proto=http")]);
         assert_eq!(fwd.client(local, &client_written), real);
         assert!(!fwd.forwarded_https(local, &client_written));
+        // An entry that is no address ends the walk: the client's own
+        // writing before it is not believed.
+        let hidden = h(&[("forwarded", "for=192.0.2.66, for=unknown")]);
+        assert_eq!(fwd.client(local, &hidden), local, "only the proxy is known");
+        let xff_hidden = h(&[("x-forwarded-for", "192.0.2.66, _hidden")]);
+        assert_eq!(xff.client(local, &xff_hidden), local);
     }
 }

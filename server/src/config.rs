@@ -332,7 +332,9 @@ impl Config {
         let public_through_proxy = !self.trusted_proxies.is_empty() || !self.allowed_hosts.is_empty();
         match self.access {
             Some(mode) => Ok(mode),
-            None if public_through_proxy && !self.tls_self_signed => {
+            // A LAN name for the quick start's certificate is no proxy; a
+            // trusted proxy always is.
+            None if public_through_proxy && !(self.tls_self_signed && self.trusted_proxies.is_empty()) => {
                 Err("--trusted-proxy or --allowed-host says this server answers the network through a proxy, \
                  so choose who may use it: --access key --access-key-file FILE, --access jwt, or --access open"
                     .into())

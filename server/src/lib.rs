@@ -151,12 +151,40 @@ fn limits(state: &AppState, tls: Option<Arc<tls::Tls>>) -> listener::Limits {
     }
 }
 
-/// /metrics on its own listener, for the operator's monitoring only.
+/// Which host names a listener on `bound` answers to (DNS rebinding).
+fn host_guard(bound: SocketAddr, tls: bool, config: &Config) -> origin::HostGuard {
+    if bound.ip().is_loopback() {
+        origin::HostGuard::Loopback
+    } else if tls {
+        origin::HostGuard::Tls
+    } else {
+        origin::HostGuard::Network { own_names: tls::local_names(&config.tls_names) }
+    }
+}
+
+/// /metrics on its own listener, for the operator's monitoring only; it
+/// answers only to the names a plain-http listener there may (a page on a
+/// rebound name cannot read it).
 fn spawn_metrics(at: SocketAddr, state: AppState) -> Result<SocketAddr, ServeError> {
     let listener = bind_std(at, "--metrics-listen")?;
     let bound = listener.local_addr()?;
+    let guard = host_guard(bound, false, &state.config);
+    let hosts =
+        Arc::new(origin::OriginPolicy::new(&[], &state.config.allowed_hosts, guard).map_err(ServeError::Config)?);
+    let host_check = move |req: Request, next: axum::middleware::Next| {
+        let hosts = hosts.clone();
+        async move {
+            match hosts.check_host(req.headers()) {
+                Ok(()) => next.run(req).await,
+                Err(why) => (StatusCode::FORBIDDEN, why).into_response(),
+            }
+        }
+    };
     let (stop, limits) = (state.shutdown.clone(), limits(&state, None));
-    let router = Router::new().route("/metrics", get(metrics_text)).with_state(state);
+    let router = Router::new()
+        .route("/metrics", get(metrics_text))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(host_check));
     tokio::spawn(listener::serve(listener, router, limits, stop));
     Ok(bound)
 }
@@ -261,13 +289,7 @@ fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Resu
         Duration::from_secs(config.ticket_ttl_secs),
     )
     .map_err(ServeError::Config)?;
-    let guard = if bound.ip().is_loopback() {
-        origin::HostGuard::Loopback
-    } else if config.tls() {
-        origin::HostGuard::Tls
-    } else {
-        origin::HostGuard::Network { own_names: tls::local_names(&config.tls_names) }
-    };
+    let guard = host_guard(bound, config.tls(), &config);
     let origins =
         origin::OriginPolicy::new(&config.allowed_origins, &config.allowed_hosts, guard).map_err(ServeError::Config)?;
     let tls = match (&config.tls_cert, &config.tls_key, config.tls_self_signed) {

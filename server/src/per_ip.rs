@@ -19,6 +19,12 @@ use crate::rate::TokenBucket;
 /// `v6_prefix` bits for IPv6.
 pub fn client_key(ip: IpAddr, v6_prefix: u8) -> IpAddr {
     match crate::client_addr::canonical(ip) {
+        // 6to4 (2002:V4ADDR::/48): 65,536 /64s for anyone with one IPv4
+        // address, so it counts as that address.
+        IpAddr::V6(v6) if v6.segments()[0] == 0x2002 => {
+            let [_, hi, lo, ..] = v6.segments();
+            IpAddr::V4(std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)))
+        }
         IpAddr::V6(v6) if v6_prefix < 128 => {
             let mask = u128::MAX.checked_shl(128 - u32::from(v6_prefix)).unwrap_or(0);
             IpAddr::V6(Ipv6Addr::from(u128::from(v6) & mask))
@@ -207,6 +213,7 @@ mod tests {
         assert_eq!(client_key(ip("2001:db8:1:2:aaaa::1"), 48), ip("2001:db8:1::"));
         assert_eq!(client_key(ip("2001:db8::1"), 128), ip("2001:db8::1"));
         assert_eq!(client_key(ip("::ffff:192.0.2.7"), 64), ip("192.0.2.7"), "IPv4 is never masked");
+        assert_eq!(client_key(ip("2002:c000:207:1234::1"), 64), ip("192.0.2.7"), "6to4 is its IPv4 address");
         let counts = ConnCounts::new(2, 64);
         let _one = counts.acquire(ip("2001:db8:1:2::1")).unwrap();
         let _two = counts.acquire(ip("2001:db8:1:2::2")).unwrap();

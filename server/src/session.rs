@@ -201,6 +201,14 @@ impl Session {
         };
         match msg {
             ClientMessage::VideoOffer { sdp, .. } | ClientMessage::VideoAnswer { sdp, .. }
+                if !matches!(sdp.kind.as_str(), "offer" | "answer" | "pranswer" | "rollback") =>
+            {
+                Err(Refusal {
+                    code: ErrorCode::InvalidMessage,
+                    text: "a session description's type is offer, answer, pranswer or rollback".into(),
+                })
+            }
+            ClientMessage::VideoOffer { sdp, .. } | ClientMessage::VideoAnswer { sdp, .. }
                 if sdp.sdp.len() > self.max_sdp_bytes =>
             {
                 Err(too_big("the session description", self.max_sdp_bytes))

@@ -195,3 +195,22 @@ fn a_server_behind_a_proxy_must_say_who_may_use_it() {
         assert_eq!(parse(&chosen).access_mode(loopback), Ok(AccessMode::Open), "said so explicitly");
     }
 }
+
+/// The metrics listener on loopback answers only to loopback names, so a
+/// page on a rebound DNS name cannot read the server's counters.
+#[tokio::test]
+async fn metrics_answer_no_rebound_name() {
+    let s = TestServer::start().await;
+    let at = s.server.metrics_addr.unwrap();
+    let ask = |host: &'static str| async move {
+        let mut t = TcpStream::connect(at).await.unwrap();
+        let req = format!("GET /metrics HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        t.write_all(req.as_bytes()).await.unwrap();
+        let mut buf = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), t.read_to_end(&mut buf)).await;
+        String::from_utf8_lossy(&buf).into_owned()
+    };
+    assert!(ask("127.0.0.1").await.starts_with("HTTP/1.1 200"));
+    let rebound = ask("rebind.evil.example").await;
+    assert!(rebound.starts_with("HTTP/1.1 403"), "{rebound}");
+}

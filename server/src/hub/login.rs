@@ -61,7 +61,15 @@ impl Hub {
             n += 1;
             // Presence already knows most taken names; the claim settles races.
             let taken = self.lock().taken(&candidate);
-            let claimed = if taken { Ok(false) } else { self.backplane.claim(&candidate, conn).await };
+            let mut claimed = if taken { Ok(false) } else { self.backplane.claim(&candidate, conn).await };
+            // The name was just taken back from its squatters: their release
+            // may still be on its way to the cluster, so the claim waits for it.
+            let mut waits = 0;
+            while evicted.is_some() && candidate == wanted && !taken && matches!(claimed, Ok(false)) && waits < 20 {
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+                claimed = self.backplane.claim(&candidate, conn).await;
+                waits += 1;
+            }
             match claimed {
                 Ok(true) => break candidate,
                 Ok(false) if req.fixed => {
