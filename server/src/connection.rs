@@ -150,6 +150,7 @@ async fn pump(
     let refresh_every = config.refresh_every();
     let mut refresh = tokio::time::interval_at(Instant::now() + refresh_every, refresh_every);
 
+    let liveness = rx.liveness();
     let ended = loop {
         tokio::select! {
             biased;
@@ -178,8 +179,16 @@ async fn pump(
                 }
             }
             _ = &mut login_deadline, if session.name().is_none() => break Ended::LoginTimeout,
+            // A resume asks whether this client is still there.
+            _ = liveness.probed() => {
+                let write = sink.send(Message::Ping(Default::default()));
+                if !matches!(tokio::time::timeout(config.write_timeout(), write).await, Ok(Ok(()))) {
+                    break Ended::Dead;
+                }
+            }
             frame = stream.next() => {
                 last_heard = Instant::now();
+                liveness.heard();
                 let handled = match frame {
                     Some(Ok(Message::Close(Some(f)))) if f.code == close_code::LEAVING => break Ended::Leaving,
                     Some(Ok(Message::Close(_))) => break Ended::ClientClosed,

@@ -319,3 +319,24 @@ async fn after_restarts_the_name_stays_with_its_last_holder() {
     assert_eq!(squatter.name, "bob1", "the evicted squatter's ticket is older than the eviction");
     std::fs::remove_file(&key).unwrap();
 }
+
+/// Finding 7: a ticket is bound to its live session. Someone who copied
+/// bob's ticket cannot push bob out while his client still answers; a
+/// client whose old socket is dead (its network changed) still takes its
+/// session over (`a_takeover_closes_a_connection_that_is_still_open`).
+#[tokio::test]
+async fn a_copied_ticket_cannot_push_a_live_owner_out() {
+    use futures_util::StreamExt;
+    let s = TestServer::with(|c| c.resume_grace_secs = 5.0).await;
+    let (_alice, bob) = in_call(&s).await;
+    let copied = bob.resume.clone();
+    // bob's client reads on, and so answers the server's pings.
+    let (_keep, mut stream) = bob.ws.split();
+    let reading = tokio::spawn(async move { while let Some(Ok(_)) = stream.next().await {} });
+    let thief =
+        s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": copied, "call": "alice"})).await;
+    assert_eq!(thief.name, "bob1", "a fresh login, renamed");
+    assert_eq!(s.server.hub.partner_of("bob").as_deref(), Some("alice"), "bob keeps his call");
+    assert!(!reading.is_finished(), "and his connection");
+    assert_eq!(s.server.hub.partner_of("bob1"), None);
+}

@@ -35,6 +35,17 @@ impl Hub {
         let wanted = names::check(req.name)?;
         let ticket =
             req.resume.filter(|_| duet).and_then(|t| self.tickets.verify(t)).filter(|t: &Ticket| t.name == wanted);
+        // A session whose connection is live is taken over only if that
+        // client does not answer a ping in time (its network changed and the
+        // old socket is dead): a copied ticket cannot push a live owner out.
+        let owner_alive = match &ticket {
+            Some(t) => self.answers_ping(t).await,
+            None => false,
+        };
+        if owner_alive {
+            tracing::info!(user = %wanted, "refused to hand a live session to another connection with its ticket");
+        }
+        let ticket = ticket.filter(|_| !owner_alive);
         if let Some(t) = &ticket {
             if let Some(name) = self.resume(conn, &outbox, t, req) {
                 return Ok(name);

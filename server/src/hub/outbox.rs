@@ -13,7 +13,11 @@
 
 use std::{
     collections::VecDeque,
-    sync::{atomic::Ordering::Relaxed, Arc, Mutex},
+    sync::{
+        atomic::{AtomicU64, Ordering::Relaxed},
+        Arc, Mutex, OnceLock,
+    },
+    time::Instant,
 };
 
 use duet_protocol::ServerMessage;
@@ -59,6 +63,16 @@ struct Shared {
     /// Cancelled when another connection takes this one's place (a resume,
     /// the name's owner returning): what is queued still goes out first.
     displaced: CancellationToken,
+    /// When the client was last heard from (ms on [`clock_ms`]), and a way
+    /// to make the connection ping it: a resume of a live session asks.
+    last_heard: AtomicU64,
+    probe: Notify,
+}
+
+/// Milliseconds since the process's first use of this clock.
+pub fn clock_ms() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64
 }
 
 #[derive(Debug, Default)]
@@ -78,6 +92,8 @@ impl Outbox {
             max_chat_bytes: max_bytes / 4,
             too_slow: CancellationToken::new(),
             displaced: CancellationToken::new(),
+            last_heard: AtomicU64::new(clock_ms()),
+            probe: Notify::new(),
         });
         (Outbox { shared: shared.clone() }, Inbox { shared })
     }
@@ -95,6 +111,16 @@ impl Outbox {
     /// Cancelled once the reader let its queue fill.
     pub fn too_slow(&self) -> CancellationToken {
         self.shared.too_slow.clone()
+    }
+
+    /// When the client was last heard from, on [`clock_ms`].
+    pub fn last_heard_ms(&self) -> u64 {
+        self.shared.last_heard.load(Relaxed)
+    }
+
+    /// Asks the connection to ping its client now.
+    pub fn probe(&self) {
+        self.shared.probe.notify_one();
     }
 
     /// Queues a frame that must not be lost.
@@ -159,9 +185,33 @@ impl Inbox {
         Some(frame)
     }
 
+    /// The connection's side of liveness checks.
+    pub fn liveness(&self) -> Liveness {
+        Liveness { shared: self.shared.clone() }
+    }
+
     /// Bytes queued now (for tests and the memory bench).
     pub fn queued_bytes(&self) -> usize {
         self.shared.queue.lock().unwrap_or_else(|p| p.into_inner()).bytes
+    }
+}
+
+/// The connection's side of liveness checks: it marks its client heard, and
+/// is told when a resume of its session wants the client pinged.
+#[derive(Debug, Clone)]
+pub struct Liveness {
+    shared: Arc<Shared>,
+}
+
+impl Liveness {
+    /// The client was heard from (any frame, a pong included).
+    pub fn heard(&self) {
+        self.shared.last_heard.store(clock_ms(), Relaxed);
+    }
+
+    /// Resolves when a resume asks this connection to ping its client.
+    pub async fn probed(&self) {
+        self.shared.probe.notified().await
     }
 }
 

@@ -7,6 +7,10 @@ use std::sync::atomic::Ordering::Relaxed;
 use duet_protocol::{ErrorCode, HangupReason, ServerMessage};
 
 use super::{frame, ConnId, Hub, LoginRequest, Outbox, State};
+
+/// How long the live connection of a session being resumed has to answer a
+/// ping before it counts as dead.
+const PROBE: std::time::Duration = std::time::Duration::from_secs(2);
 use crate::{names, ticket::Ticket};
 
 impl Hub {
@@ -41,6 +45,29 @@ impl Hub {
         self.metrics.resumes_total.fetch_add(1, Relaxed);
         tracing::debug!(conn, user = %name, "resumed");
         Some(name.to_owned())
+    }
+
+    /// Whether the live connection of the session `ticket` belongs to (if
+    /// held here and not parked) answers a ping within [`PROBE`].
+    pub(super) async fn answers_ping(&self, ticket: &Ticket) -> bool {
+        let live = {
+            let st = self.lock();
+            st.local
+                .get(ticket.name.as_str())
+                .filter(|u| u.session.as_deref() == Some(ticket.session.as_str()) && !u.parked)
+                .map(|u| u.outbox.clone())
+        };
+        let Some(old) = live else { return false };
+        let asked = super::outbox::clock_ms();
+        old.probe();
+        let deadline = tokio::time::Instant::now() + PROBE;
+        while tokio::time::Instant::now() < deadline {
+            if old.last_heard_ms() > asked {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        false
     }
 
     /// Someone returns with a valid ticket for `name` that no session here
