@@ -15,9 +15,8 @@ use std::{
     collections::VecDeque,
     sync::{
         atomic::{AtomicU64, Ordering::Relaxed},
-        Arc, Mutex, OnceLock,
+        Arc, Mutex,
     },
-    time::Instant,
 };
 
 use duet_protocol::ServerMessage;
@@ -63,16 +62,11 @@ struct Shared {
     /// Cancelled when another connection takes this one's place (a resume,
     /// the name's owner returning): what is queued still goes out first.
     displaced: CancellationToken,
-    /// When the client was last heard from (ms on [`clock_ms`]), and a way
-    /// to make the connection ping it: a resume of a live session asks.
-    last_heard: AtomicU64,
+    /// How many frames the client has sent (a pong included), and a way to
+    /// make the connection ping it: a resume of a live session asks. A count,
+    /// not a time: a pong on loopback comes back within the millisecond.
+    heard: AtomicU64,
     probe: Notify,
-}
-
-/// Milliseconds since the process's first use of this clock.
-pub fn clock_ms() -> u64 {
-    static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_millis() as u64
 }
 
 #[derive(Debug, Default)]
@@ -92,7 +86,7 @@ impl Outbox {
             max_chat_bytes: max_bytes / 4,
             too_slow: CancellationToken::new(),
             displaced: CancellationToken::new(),
-            last_heard: AtomicU64::new(clock_ms()),
+            heard: AtomicU64::new(0),
             probe: Notify::new(),
         });
         (Outbox { shared: shared.clone() }, Inbox { shared })
@@ -113,9 +107,9 @@ impl Outbox {
         self.shared.too_slow.clone()
     }
 
-    /// When the client was last heard from, on [`clock_ms`].
-    pub fn last_heard_ms(&self) -> u64 {
-        self.shared.last_heard.load(Relaxed)
+    /// How many frames the client has sent so far.
+    pub fn heard(&self) -> u64 {
+        self.shared.heard.load(Relaxed)
     }
 
     /// Asks the connection to ping its client now.
@@ -206,7 +200,7 @@ pub struct Liveness {
 impl Liveness {
     /// The client was heard from (any frame, a pong included).
     pub fn heard(&self) {
-        self.shared.last_heard.store(clock_ms(), Relaxed);
+        self.shared.heard.fetch_add(1, Relaxed);
     }
 
     /// Resolves when a resume asks this connection to ping its client.

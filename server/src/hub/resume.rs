@@ -58,11 +58,11 @@ impl Hub {
                 .map(|u| u.outbox.clone())
         };
         let Some(old) = live else { return false };
-        let asked = super::outbox::clock_ms();
+        let before = old.heard();
         old.probe();
         let deadline = tokio::time::Instant::now() + PROBE;
         while tokio::time::Instant::now() < deadline {
-            if old.last_heard_ms() > asked {
+            if old.heard() > before {
                 return true;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
