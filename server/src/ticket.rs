@@ -84,6 +84,11 @@ impl Tickets {
         self
     }
 
+    /// The cluster node tickets are issued as (empty for one server alone).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
     /// Whether `t` was issued by this very process (no restart came between).
     pub fn issued_here(&self, t: &Ticket) -> bool {
         t.node == self.node && t.boot == self.boot

@@ -5,16 +5,6 @@ mod support;
 use serde_json::json;
 use support::*;
 
-async fn in_call(s: &TestServer, a: &str, b: &str) -> (Client, Client) {
-    let mut alice = s.duet_user(a).await;
-    let mut bob = s.duet_user(b).await;
-    alice.send(json!({"type": "video-offer", "target": b, "sdp": sdp("offer")})).await;
-    bob.recv_type("video-offer").await;
-    bob.send(json!({"type": "video-answer", "target": a, "sdp": sdp("answer")})).await;
-    alice.recv_type("video-answer").await;
-    (alice, bob)
-}
-
 #[tokio::test]
 async fn duet_clients_get_welcome_snapshot_and_batched_presence() {
     // Flushes are driven by hand here, to see exactly what one batch holds.
@@ -66,7 +56,7 @@ async fn duet_clients_get_welcome_snapshot_and_batched_presence() {
 #[tokio::test]
 async fn calling_someone_in_a_call_is_refused_as_busy_and_the_call_goes_on() {
     let s = TestServer::start().await;
-    let (mut alice, mut bob) = in_call(&s, "alice", "bob").await;
+    let (mut alice, mut bob) = s.in_call("alice", "bob").await;
     let mut carol = s.duet_user("carol").await;
     carol.send(json!({"type": "video-offer", "target": "bob", "sdp": sdp("offer")})).await;
     assert_eq!(
@@ -88,7 +78,7 @@ async fn calling_someone_in_a_call_is_refused_as_busy_and_the_call_goes_on() {
 #[tokio::test]
 async fn a_caller_in_a_call_cannot_ring_someone_else() {
     let s = TestServer::start().await;
-    let (mut alice, _bob) = in_call(&s, "alice", "bob").await;
+    let (mut alice, _bob) = s.in_call("alice", "bob").await;
     let _carol = s.duet_user("carol").await;
     alice.send(json!({"type": "video-offer", "target": "carol", "sdp": sdp("offer")})).await;
     assert_eq!(alice.recv_type("error").await["code"], "already-in-call");
@@ -97,7 +87,7 @@ async fn a_caller_in_a_call_cannot_ring_someone_else() {
 #[tokio::test]
 async fn the_partner_is_told_when_the_other_side_disconnects() {
     let s = TestServer::start().await;
-    let (mut alice, bob) = in_call(&s, "alice", "bob").await;
+    let (mut alice, bob) = s.in_call("alice", "bob").await;
     drop(bob);
     let hang = alice.recv_type("hang-up").await;
     assert_eq!(hang, json!({"type": "hang-up", "name": "bob", "target": "alice", "reason": "disconnected"}));

@@ -217,18 +217,8 @@ impl Hub {
     /// with users online now. A node that is gone cannot be asked, so its
     /// tickets count as from before a restart.
     fn node_alive(&self, node: &str) -> bool {
-        if node == self.tickets_node() {
-            return true;
-        }
-        self.lock().everyone.values().any(|e| matches!(&e.home, Home::Remote(n) if &**n == node))
-    }
-
-    fn tickets_node(&self) -> String {
-        if self.backplane.clustered() {
-            self.backplane.node().to_string()
-        } else {
-            String::new()
-        }
+        node == self.tickets.node()
+            || self.lock().everyone.values().any(|e| matches!(&e.home, Home::Remote(n) if &**n == node))
     }
 
     /// Whether `name`'s connection dropped and the name (and call) wait

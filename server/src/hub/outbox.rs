@@ -184,7 +184,7 @@ impl Inbox {
         Liveness { shared: self.shared.clone() }
     }
 
-    /// Bytes queued now (for tests and the memory bench).
+    /// Bytes queued now.
     pub fn queued_bytes(&self) -> usize {
         self.shared.queue.lock().unwrap_or_else(|p| p.into_inner()).bytes
     }
