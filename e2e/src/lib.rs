@@ -14,11 +14,14 @@ mod harness;
 pub mod lossy_udp;
 pub mod mdn_client;
 pub mod mdn_server;
+pub mod nginx;
 pub mod offer_gate;
+pub mod systemd;
 mod turn;
 
 pub use browser::Browser;
 pub use caddy::Caddy;
+pub use nginx::Nginx;
 pub use harness::{scenario, Harness};
 pub use turn::Coturn;
 
@@ -30,6 +33,17 @@ pub async fn connect(caller: &Browser, callee: &Browser) {
     callee.click("Accept").await;
     caller.assert_media_flows().await;
     callee.assert_media_flows().await;
+}
+
+/// The package `cargo xtask dist` made (cargo xtask test makes it first).
+pub fn release_package() -> std::path::PathBuf {
+    let dir = harness::workspace().join("target/dist");
+    std::fs::read_dir(&dir)
+        .ok()
+        .and_then(|d| d.filter_map(Result::ok).map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(".tar.gz")))
+        .unwrap_or_else(|| {
+            panic!("no release package in {} — run `cargo xtask dist` (cargo xtask test does)", dir.display())
+        })
 }
 
 /// Waits until something listens on 127.0.0.1:`port` (a server started as a process).

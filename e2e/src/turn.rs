@@ -18,16 +18,20 @@ impl Coturn {
 
     /// A coturn on `port` (e.g. the port of one that was stopped).
     pub async fn start_on(port: u16, secret: &str, log_dir: &std::path::Path) -> Coturn {
+        let conf = crate::harness::workspace().join("deploy/coturn.conf");
+        // The file's SET lines, for this test.
+        let set = [format!("--static-auth-secret={secret}"), "--realm=duet.test".into()];
+        Coturn::start_with(&conf, port, &set, log_dir).await
+    }
+
+    /// A coturn from a config file already filled in (deploy/install.sh's).
+    pub async fn start_with(conf: &std::path::Path, port: u16, set: &[String], log_dir: &std::path::Path) -> Coturn {
         std::fs::create_dir_all(log_dir).unwrap();
         let log = log_dir.join("coturn.log");
-        let conf = crate::harness::workspace().join("deploy/coturn.conf");
         let child = Command::new("turnserver")
+            .args(["-c", &conf.to_string_lossy()])
+            .args(set)
             .args([
-                "-c",
-                &conf.to_string_lossy(),
-                // The file's SET lines, for this test.
-                &format!("--static-auth-secret={secret}"),
-                "--realm=duet.test",
                 // Test-only exceptions: the browsers, the relay and coturn all
                 // live on loopback here, which the file denies as a peer.
                 "--listening-ip=127.0.0.1",

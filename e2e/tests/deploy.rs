@@ -68,53 +68,12 @@ async fn d02_https_with_a_self_signed_certificate_carries_a_call_over_wss() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn d03_a_call_goes_through_caddy_in_front_of_duet_server() {
-    scenario(
-        "d03",
-        |c| {
-            // As deploy/Caddyfile says to run it.
-            c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
-            c.allowed_hosts = vec!["duet.test".into()];
-            c.access = Some(duet_server::access::AccessMode::Open);
-        },
-        |h| async move {
-            let caddy = duet_e2e::Caddy::start("duet.test", h.addr(), &h.artifacts().join("caddy")).await;
-            let flags = ["--host-resolver-rules=MAP duet.test 127.0.0.1", "--ignore-certificate-errors"];
-            let url = format!("https://duet.test:{}/", caddy.https_port);
-            let alice = h.browser_with("alice", &url, &flags).await;
-            let bob = h.browser_with("bob", &url, &flags).await;
-            alice.login("alice").await;
-            bob.login("bob").await;
-            duet_e2e::connect(&alice, &bob).await;
-            // The page and its signaling came through the proxy.
-            assert_eq!(alice.js("return location.port").await, caddy.https_port.to_string());
-            assert!(h.metrics().contains("duet_users 2"), "{}", h.metrics());
-        },
-    )
-    .await;
-}
-
 #[test]
 fn the_nginx_site_passes_nginx_own_check() {
-    // deploy/nginx/duet.conf as shipped, with its certificate paths pointed
-    // at a throwaway certificate, inside a minimal nginx.conf.
     let dir = std::env::temp_dir().join(format!("duet-nginx-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let made = rcgen_cert();
-    std::fs::write(dir.join("fullchain.pem"), made.0).unwrap();
-    std::fs::write(dir.join("privkey.pem"), made.1).unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let site = std::fs::read_to_string(root.join("deploy/nginx/duet.conf")).unwrap();
-    let site = site.replace("/etc/letsencrypt/live/duet.example.org", &dir.to_string_lossy());
-    std::fs::write(dir.join("duet.conf"), site).unwrap();
-    let main = format!(
-        "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n  access_log off;\n  include {d}/duet.conf;\n}}\n",
-        d = dir.display()
-    );
-    std::fs::write(dir.join("nginx.conf"), main).unwrap();
+    let conf = duet_e2e::nginx::configure("duet.example.org", &dir);
     let out = std::process::Command::new("/usr/sbin/nginx")
-        .args(["-t", "-c", &dir.join("nginx.conf").to_string_lossy(), "-p", &dir.to_string_lossy()])
+        .args(["-t", "-c", &conf.to_string_lossy(), "-p", &dir.to_string_lossy()])
         .output()
         .expect("nginx (cargo xtask setup installs nginx-light)");
     let said = String::from_utf8_lossy(&out.stderr);
@@ -143,23 +102,6 @@ fn the_systemd_unit_passes_systemd_analyze_verify() {
     assert!(out.status.success() && !said.contains("duet.service:"), "{said}");
 }
 
-/// A throwaway certificate and key (PEM).
-fn rcgen_cert() -> (String, String) {
-    let made = rcgen::generate_simple_self_signed(vec!["duet.example.org".to_string()]).unwrap();
-    (made.cert.pem(), made.key_pair.serialize_pem())
-}
-
-/// The package `cargo xtask dist` made (cargo xtask test makes it first).
-fn dist_tarball() -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("target/dist");
-    std::fs::read_dir(&dir)
-        .ok()
-        .and_then(|d| d.filter_map(Result::ok).map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(".tar.gz")))
-        .unwrap_or_else(|| {
-            panic!("no release package in {} — run `cargo xtask dist` (cargo xtask test does)", dir.display())
-        })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn d04_the_release_binary_alone_serves_the_app_over_https_and_carries_a_call() {
     scenario(
@@ -173,7 +115,7 @@ async fn d04_the_release_binary_alone_serves_the_app_over_https_and_carries_a_ca
             let untar = std::process::Command::new("tar")
                 .args([
                     "-xzf",
-                    &dist_tarball().to_string_lossy(),
+                    &duet_e2e::release_package().to_string_lossy(),
                     "--strip-components=1",
                     "-C",
                     &empty.to_string_lossy(),

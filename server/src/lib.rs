@@ -10,6 +10,7 @@ mod cache;
 mod client_addr;
 mod config;
 mod connection;
+pub mod credentials;
 mod embedded;
 pub mod hub;
 pub mod ids;
@@ -277,6 +278,7 @@ fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Resu
             .map_err(ServeError::Config)?,
         )),
     };
+    config.ice().check().map_err(ServeError::Config)?;
     if access.mode() == AccessMode::Open && config.ice().has_turn() {
         tracing::warn!(
             "TURN is configured and --access is open: anyone who reaches this server gets relay credentials; \

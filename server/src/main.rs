@@ -7,7 +7,7 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let config = Config::parse();
+    let mut config = Config::parse();
     let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|e| {
         eprintln!("duet-server: invalid --log filter {:?} ({e}); using info", config.log);
         EnvFilter::new("info")
@@ -15,6 +15,10 @@ async fn main() -> std::process::ExitCode {
     // Colours only on a terminal: journald, Docker and log files get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init();
+    if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty()) {
+        let used = duet_server::credentials::fill(&mut config, std::path::Path::new(&dir));
+        tracing::info!(?used, "systemd credentials");
+    }
 
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(l) => l,

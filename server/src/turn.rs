@@ -64,6 +64,18 @@ impl IceConfig {
         !self.turn_urls.is_empty() && self.secret.is_some()
     }
 
+    /// At start: a TURN secret that cannot be read stops the server, rather
+    /// than every login going without a relay.
+    pub fn check(&self) -> Result<(), String> {
+        match (&self.secret, self.turn_urls.is_empty()) {
+            (Some(source), false) => match source.read()? {
+                Secret(s) if s.is_empty() => Err("the TURN secret is empty".into()),
+                _ => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
     /// Reads the secret (a file read, when it is one), so the credentials
     /// themselves can then be minted without I/O, e.g. under a lock.
     pub fn prepare(&self) -> IceIssuer<'_> {

@@ -1,4 +1,5 @@
-//! README's configuration table lists exactly the flags `duet-server --help` has.
+//! README's configuration table lists exactly the flags `duet-server --help`
+//! has, and the settings template deploy/duet.env names every variable.
 
 use std::collections::BTreeSet;
 
@@ -36,4 +37,23 @@ fn the_readme_configuration_table_matches_the_flags() {
     let missing: Vec<_> = actual.difference(&documented).collect();
     let stale: Vec<_> = documented.difference(&actual).collect();
     assert!(missing.is_empty() && stale.is_empty(), "README table lacks {missing:?}; lists unknown {stale:?}");
+}
+
+#[test]
+fn the_settings_template_names_every_variable_and_only_those() {
+    let template = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/duet.env")).unwrap();
+    let named: BTreeSet<String> = template
+        .lines()
+        .filter_map(|l| l.trim_start_matches('#').split_once('='))
+        .map(|(k, _)| k.to_owned())
+        .filter(|k| k.starts_with("DUET_"))
+        .collect();
+    let actual: BTreeSet<String> = duet_server::Config::command()
+        .get_arguments()
+        .filter_map(|a| a.get_env())
+        .map(|e| e.to_string_lossy().into_owned())
+        .collect();
+    let missing: Vec<_> = actual.difference(&named).collect();
+    let stale: Vec<_> = named.difference(&actual).collect();
+    assert!(missing.is_empty() && stale.is_empty(), "deploy/duet.env lacks {missing:?}; names unknown {stale:?}");
 }

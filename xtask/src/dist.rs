@@ -37,7 +37,7 @@ pub fn dist() -> Result<PathBuf, String> {
     copy(&root.join("target/release/duet-server"), &stage.join("duet-server"))?;
     std::fs::write(stage.join("README.md"), PACKAGE_README.replace("{version}", &version))
         .map_err(|e| e.to_string())?;
-    for f in ["Caddyfile", "coturn.conf", "duet.service", "nginx/duet.conf"] {
+    for f in ["Caddyfile", "coturn.conf", "duet.env", "duet.service", "install.sh", "nginx/duet.conf"] {
         copy(&root.join("deploy").join(f), &stage.join("deploy").join(f))?;
     }
     for f in ["LICENSE-MIT", "LICENSE-APACHE"] {

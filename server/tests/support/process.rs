@@ -20,6 +20,11 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the binary on a free loopback port with `args` (logging at info).
     pub fn start(args: &[&str]) -> Self {
+        Self::start_with_env(args, &[])
+    }
+
+    /// The same, with these environment variables set.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &std::path::Path)]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let log = std::env::temp_dir().join(format!("duet-server-{}-{port}.log", std::process::id()));
         let out = std::fs::File::create(&log).unwrap();
@@ -28,6 +33,7 @@ impl ServerProcess {
             .args(["--static-dir", &std::env::temp_dir().join("duet-test-no-dist").display().to_string()])
             .args(args)
             .env("DUET_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(out.try_clone().unwrap())
             .stderr(out)
             .stdin(Stdio::null())

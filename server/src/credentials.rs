@@ -1,0 +1,81 @@
+//! Secret files handed over by systemd (`LoadCredential=`). systemd copies
+//! each into `$CREDENTIALS_DIRECTORY`, readable by the service's own user
+//! only, so the originals can stay root's (`chmod 600`) while a
+//! `DynamicUser=` service still reads them. A credential named after a file
+//! setting fills that setting when it was not given.
+
+use std::path::{Path, PathBuf};
+
+use crate::{access::AccessMode, Config};
+
+/// The credential names duet-server looks for, and the settings they fill.
+pub const NAMES: [(&str, &str); 6] = [
+    ("access-keys", "--access-key-file (with --access key)"),
+    ("jwt-secret", "--jwt-secret-file (with --access jwt)"),
+    ("jwt-public-key", "--jwt-public-key-file (with --access jwt)"),
+    ("turn-secret", "--turn-secret-file"),
+    ("ticket-secret", "--secret-file"),
+    ("tls-cert", "--tls-cert and, with tls-key, --tls-key"),
+];
+
+/// Fills unset file settings from `dir`; returns the credentials used.
+pub fn fill(config: &mut Config, dir: &Path) -> Vec<&'static str> {
+    let present = |name: &str| Some(dir.join(name)).filter(|p| p.is_file());
+    let mut used = Vec::new();
+    let mut take = |slot: &mut Option<PathBuf>, name: &'static str, wanted: bool| {
+        if slot.is_none() && wanted {
+            if let Some(path) = present(name) {
+                *slot = Some(path);
+                used.push(name);
+            }
+        }
+    };
+    let (key, jwt) = (config.access == Some(AccessMode::Key), config.access == Some(AccessMode::Jwt));
+    let jwt_unset = config.jwt_secret_file.is_none() && config.jwt_public_key_file.is_none();
+    take(&mut config.access_key_file, "access-keys", key);
+    take(&mut config.jwt_secret_file, "jwt-secret", jwt && jwt_unset);
+    take(&mut config.jwt_public_key_file, "jwt-public-key", jwt && jwt_unset && config.jwt_secret_file.is_none());
+    take(&mut config.turn_secret_file, "turn-secret", config.turn_secret.is_none());
+    take(&mut config.secret_file, "ticket-secret", true);
+    let tls_unset = config.tls_cert.is_none() && config.tls_key.is_none() && !config.tls_self_signed;
+    let tls_both = present("tls-cert").is_some() && present("tls-key").is_some();
+    take(&mut config.tls_cert, "tls-cert", tls_unset && tls_both);
+    take(&mut config.tls_key, "tls-key", tls_unset && tls_both);
+    used
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir_with(names: &[&str]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("duet-credentials-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for n in names {
+            std::fs::write(dir.join(n), "x").unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_credential_fills_only_an_unset_setting_of_the_chosen_mode() {
+        let dir = dir_with(&["access-keys", "turn-secret", "jwt-secret", "tls-cert"]);
+        let mut config = Config::defaults();
+        config.access = Some(AccessMode::Key);
+        config.turn_secret_file = Some("/given".into());
+        let used = fill(&mut config, &dir);
+        assert_eq!(used, ["access-keys"]);
+        assert_eq!(config.access_key_file, Some(dir.join("access-keys")));
+        assert_eq!(config.turn_secret_file, Some("/given".into()), "a flag beats a credential");
+        assert!(config.jwt_secret_file.is_none(), "jwt files only with --access jwt (validate refuses them otherwise)");
+        assert!(config.tls_cert.is_none(), "a certificate without its key is not used");
+    }
+
+    #[test]
+    fn without_the_directory_nothing_changes() {
+        let mut config = Config::defaults();
+        config.access = Some(AccessMode::Jwt);
+        assert!(fill(&mut config, Path::new("/nonexistent/credentials")).is_empty());
+        assert!(config.jwt_secret_file.is_none() && config.turn_secret_file.is_none());
+    }
+}
