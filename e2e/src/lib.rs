@@ -21,8 +21,8 @@ mod turn;
 
 pub use browser::Browser;
 pub use caddy::Caddy;
-pub use nginx::Nginx;
 pub use harness::{scenario, Harness};
+pub use nginx::Nginx;
 pub use turn::Coturn;
 
 /// `caller` rings `callee`, who accepts; returns once video and audio flow

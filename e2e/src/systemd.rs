@@ -25,7 +25,8 @@ pub struct Unit {
 impl Unit {
     pub fn read(path: &Path) -> Unit {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let mut unit = Unit { exec_start: vec![], environment_files: vec![], credentials: vec![], state_directory: None };
+        let mut unit =
+            Unit { exec_start: vec![], environment_files: vec![], credentials: vec![], state_directory: None };
         let mut dynamic_user = false;
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with(['#', ';', '['])) {
             let (key, value) = line.split_once('=').unwrap_or_else(|| panic!("not a directive: {line}"));
@@ -41,8 +42,15 @@ impl Unit {
                 }
                 "StateDirectory" => unit.state_directory = Some(value.to_owned()),
                 "DynamicUser" => dynamic_user = value == "yes",
-                "User" | "Group" | "WorkingDirectory" | "RootDirectory" | "Environment" | "ExecStartPre"
-                | "SetCredential" | "LoadCredentialEncrypted" | "ImportCredential" => {
+                "User"
+                | "Group"
+                | "WorkingDirectory"
+                | "RootDirectory"
+                | "Environment"
+                | "ExecStartPre"
+                | "SetCredential"
+                | "LoadCredentialEncrypted"
+                | "ImportCredential" => {
                     panic!("{}: {key}= is not emulated by e2e/src/systemd.rs; teach it first", path.display())
                 }
                 _ => {}
@@ -64,7 +72,8 @@ impl Unit {
                 Err(e) => panic!("systemd would not start the unit: EnvironmentFile {}: {e}", path.display()),
             };
             for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with(['#', ';'])) {
-                let (k, v) = line.split_once('=').unwrap_or_else(|| panic!("{}: not VAR=value: {line}", path.display()));
+                let (k, v) =
+                    line.split_once('=').unwrap_or_else(|| panic!("{}: not VAR=value: {line}", path.display()));
                 let v = v.trim();
                 let v = v
                     .strip_prefix('"')

@@ -104,7 +104,8 @@ async fn i01_the_installed_package_carries_relayed_calls_behind_caddy_and_nginx(
             // what the test below would catch if the line were lost.
             let env_file = etc.join("duet.env");
             let full = std::fs::read_to_string(&env_file).unwrap();
-            let without: String = full.lines().filter(|l| !l.starts_with("DUET_ALLOWED_HOSTS=")).map(|l| l.to_owned() + "\n").collect();
+            let without: String =
+                full.lines().filter(|l| !l.starts_with("DUET_ALLOWED_HOSTS=")).map(|l| l.to_owned() + "\n").collect();
             std::fs::write(&env_file, without).unwrap();
             {
                 let _bare = unit.start(&root, &run, &h.artifacts().join("service-without-host.log"));
@@ -127,7 +128,8 @@ async fn i01_the_installed_package_carries_relayed_calls_behind_caddy_and_nginx(
             assert!(said.contains(r#"used=["access-keys", "turn-secret"]"#), "{said}");
 
             // coturn as the installer configured it, on the port the settings name.
-            let _turn = Coturn::start_with(&etc.join("turnserver.conf"), 3478, &[], &h.artifacts().join("coturn")).await;
+            let _turn =
+                Coturn::start_with(&etc.join("turnserver.conf"), 3478, &[], &h.artifacts().join("coturn")).await;
 
             let caddy = Caddy::start(DOMAIN, "127.0.0.1:8080".parse().unwrap(), &h.artifacts().join("caddy")).await;
             relayed_call(&h, &format!("https://{DOMAIN}:{}/#key={key}", caddy.https_port), ["alice", "bob"]).await;

@@ -21,7 +21,8 @@ fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
 #[tokio::test]
 async fn a_turn_secret_that_cannot_be_read_or_is_empty_stops_the_server_at_start() {
     let turn = ["--turn-url", "turn:127.0.0.1:3478"];
-    let mut missing = ServerProcess::start(&[&turn[..], &["--turn-secret-file", "/nonexistent/duet/turn-secret"]].concat());
+    let mut missing =
+        ServerProcess::start(&[&turn[..], &["--turn-secret-file", "/nonexistent/duet/turn-secret"]].concat());
     assert!(!missing.exited().await.success());
     assert!(missing.log().contains("reading TURN secret file /nonexistent/duet/turn-secret"), "{}", missing.log());
 
@@ -34,10 +35,8 @@ async fn a_turn_secret_that_cannot_be_read_or_is_empty_stops_the_server_at_start
 
 #[tokio::test]
 async fn systemd_credentials_stand_in_for_the_key_and_turn_secret_files() {
-    let dir = folder(
-        "credentials",
-        &[("access-keys", "correct-horse-battery-staple\n"), ("turn-secret", "relay-secret\n")],
-    );
+    let dir =
+        folder("credentials", &[("access-keys", "correct-horse-battery-staple\n"), ("turn-secret", "relay-secret\n")]);
     let args = ["--access", "key", "--turn-url", "turn:127.0.0.1:3478"];
     // Without the credentials, `--access key` has no key file: refused.
     let mut bare = ServerProcess::start(&args[..2]);

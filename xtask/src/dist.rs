@@ -1,5 +1,5 @@
 //! `cargo xtask dist`: one self-contained release — duet-server with the app
-//! compiled in — packed with a short README, deploy/ and checksums into
+//! compiled in — packed with a short README, deploy/, the operator's guide and checksums into
 //! target/dist/duet-<version>-<target>.tar.gz.
 
 use std::path::{Path, PathBuf};
@@ -30,7 +30,9 @@ pub fn dist() -> Result<PathBuf, String> {
     let out = root.join("target/dist");
     let stage = out.join(&name);
     let _ = std::fs::remove_dir_all(&stage);
-    std::fs::create_dir_all(stage.join("deploy/nginx")).map_err(|e| e.to_string())?;
+    for dir in ["deploy/nginx", "docs"] {
+        std::fs::create_dir_all(stage.join(dir)).map_err(|e| e.to_string())?;
+    }
     let copy = |from: &Path, to: &Path| {
         std::fs::copy(from, to).map(|_| ()).map_err(|e| format!("copying {}: {e}", from.display()))
     };
@@ -40,6 +42,7 @@ pub fn dist() -> Result<PathBuf, String> {
     for f in ["Caddyfile", "coturn.conf", "duet.env", "duet.service", "install.sh", "nginx/duet.conf"] {
         copy(&root.join("deploy").join(f), &stage.join("deploy").join(f))?;
     }
+    copy(&root.join("docs/operating.md"), &stage.join("docs/operating.md"))?;
     for f in ["LICENSE-MIT", "LICENSE-APACHE"] {
         if root.join(f).is_file() {
             copy(&root.join(f), &stage.join(f))?;

@@ -6,11 +6,14 @@
 //! - `dist`   one self-contained release tarball
 //! - `test`   everything CI checks, ending with one summary line
 //! - `bench`  benchmarks (see BENCHMARKS.md)
+//! - `screens` copies the docs' screenshots from the last end-to-end run
+//! - `docs-check` the docs name only flags, variables and files that exist
 
 mod bench;
 mod dist;
 mod msrv;
 mod run;
+mod screens;
 mod serve;
 mod setup;
 mod test;
@@ -28,6 +31,8 @@ fn main() -> ExitCode {
         "dist" => dist::dist().map(|_| ()),
         "test" => test::test(rest),
         "bench" => bench::bench(rest),
+        "screens" => screens::screens(),
+        "docs-check" => run::status(run::cmd("cargo", &["test", "-p", "duet-server", "--test", "docs"])),
         "help" | "-h" | "--help" => {
             println!("{}", HELP);
             Ok(())
@@ -56,4 +61,6 @@ const HELP: &str = "usage: cargo xtask <command>
                    fmt, clippy, native tests, browser tests (headless Chromium), end-to-end,
                    and a quick benchmark run so the harness cannot rot
   bench [server|bundle|browser] [--quick]
-                   measure (see BENCHMARKS.md); report in target/bench/";
+                   measure (see BENCHMARKS.md); report in target/bench/
+  screens          copy the screenshots README and docs/ show from the last end-to-end run
+  docs-check       check that the docs name only flags, variables, files and commands that exist";

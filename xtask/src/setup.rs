@@ -36,7 +36,7 @@ pub fn setup(need: Need) -> Result<(), String> {
         // One apt-get run for whatever system packages are missing.
         let mut missing: Vec<&str> = [namespace_tools(), redis(), cxx()].concat();
         if need == Need::Everything {
-            missing.extend([browser(), firefox(), coturn(), brotli(), proxies()].concat());
+            missing.extend([browser(), korean_font(), firefox(), coturn(), brotli(), proxies()].concat());
         }
         if !missing.is_empty() {
             apt_install(&missing, "~2 min")?;
@@ -262,6 +262,15 @@ fn proxies() -> Vec<&'static str> {
         missing.push("systemd");
     }
     missing
+}
+
+/// A Korean font, so the Korean screenshots show Hangul (a Korean user's
+/// machine has one; the app ships no font).
+fn korean_font() -> Vec<&'static str> {
+    if std::path::Path::new("/usr/share/fonts/truetype/nanum").is_dir() {
+        return vec![];
+    }
+    vec!["fonts-nanum"]
 }
 
 /// The brotli CLI, for the bundle size report.

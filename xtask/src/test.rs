@@ -124,6 +124,9 @@ pub fn test(args: &[String]) -> Result<(), String> {
     }
 
     eprintln!("\n==== results ====");
+    if let Some(warning) = crate::screens::stale() {
+        eprintln!("note: {warning}");
+    }
     for o in &outcomes {
         eprintln!("{:>4}  {:<14} {} passed, {} failed", if o.ok { "ok" } else { "FAIL" }, o.step, o.passed, o.failed);
     }
