@@ -37,7 +37,33 @@ async fn b01_call_setup_first_load_and_heap() {
         println!("bench: navigation → interactive login form: {}", stats(loads));
 
         let (alice, bob) = h.alice_and_bob().await;
-        let (mut ring, mut setup) = (Vec::new(), Vec::new());
+
+        // Click → first remote frame when the callee accepts the moment the
+        // dialog shows (from inside the page, so no driver delay is in it).
+        let mut instant = Vec::new();
+        for i in 0..calls {
+            alice.wait_button("Call bob").await;
+            bob.js("new MutationObserver((_, o) => { \
+                      const b = [...document.querySelectorAll('button')].find(x => (x.getAttribute('aria-label') || x.innerText).trim() === 'Accept'); \
+                      if (b) { o.disconnect(); b.click(); } \
+                    }).observe(document.body, {childList: true, subtree: true});").await;
+            alice.js("window.__firstFrame = null; \
+                      const arm = () => { const v = document.getElementById('received_video'); if (!v) return false; \
+                        v.requestVideoFrameCallback(() => { window.__firstFrame = performance.timeOrigin + performance.now(); }); return true; }; \
+                      if (!arm()) new MutationObserver((_, o) => { if (arm()) o.disconnect(); }).observe(document.body, {childList: true, subtree: true});").await;
+            let clicked = alice.click_timed("Call bob").await;
+            let first = wait_until(&format!("instant call {i}: alice's first remote frame"), WAIT, || async {
+                alice.js("return window.__firstFrame").await.as_f64()
+            })
+            .await;
+            instant.push(first - clicked);
+            alice.click("Hang up").await;
+            bob.wait_no_button("Hang up").await;
+        }
+        assert!(instant.iter().all(|ms| *ms > 0.0 && *ms < 60_000.0), "{instant:?}");
+        println!("bench: caller's click → first remote frame, instant Accept: {}", stats(instant));
+
+        let (mut ring, mut setup, mut gap, mut whole) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for i in 0..calls {
             alice.wait_button("Call bob").await;
             bob.js("window.__dialogAt = null; new MutationObserver((_, o) => { \
@@ -50,6 +76,8 @@ async fn b01_call_setup_first_load_and_heap() {
             let accepted = bob.click_timed("Accept").await;
             let first = alice.first_frame_at().await;
             setup.push(first - accepted);
+            gap.push(accepted - shown);
+            whole.push(first - clicked);
             if i + 1 < calls {
                 alice.click("Hang up").await;
                 bob.wait_no_button("Hang up").await;
@@ -59,6 +87,8 @@ async fn b01_call_setup_first_load_and_heap() {
         assert!(ring.iter().chain(&setup).chain(&loads_checked).all(|ms| *ms > 0.0 && *ms < 60_000.0), "{ring:?} {setup:?}");
         println!("bench: caller's click → callee's dialog: {}", stats(ring));
         println!("bench: callee's Accept → caller's first remote frame: {}", stats(setup));
+        println!("bench: dialog shown → the driver's Accept click: {}", stats(gap));
+        println!("bench: caller's click → first remote frame, driver's Accept: {}", stats(whole));
 
         // JS heap over a call (the last one is still up).
         // (Chromium reports it with --enable-precise-memory-info; a missing

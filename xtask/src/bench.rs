@@ -270,6 +270,9 @@ fn browser(quick: bool) -> Result<String, String> {
     if !ok {
         return Err("browser benchmark failed".into());
     }
+    if let Some(warning) = slower_than_recorded(&out) {
+        eprintln!("{warning}");
+    }
     let lines: Vec<String> =
         out.lines().filter(|l| l.starts_with("bench:")).map(|l| format!("- {}", &l[6..].trim())).collect();
     Ok(format!(
@@ -277,4 +280,52 @@ fn browser(quick: bool) -> Result<String, String> {
         if quick { " --quick" } else { "" },
         lines.join("\n")
     ))
+}
+
+/// The measurements whose medians are compared with BENCHMARKS.md's: the
+/// words that start the `bench:` line and the row of the browser table.
+const WATCHED: [(&str, &str); 2] = [
+    ("callee's Accept → caller's first remote frame", "| callee's Accept → caller's first remote frame"),
+    ("caller's click → first remote frame, instant Accept", "| caller's click → first remote frame, instant Accept"),
+];
+
+/// A loud note when a call-setup median printed in `out` is more than 25 %
+/// above the one BENCHMARKS.md records (timings never fail a run: the
+/// machine is shared and noisy, but a regression must not pass unnoticed).
+pub fn slower_than_recorded(out: &str) -> Option<String> {
+    let recorded = std::fs::read_to_string(tools::root().join("BENCHMARKS.md")).ok()?;
+    let median = |line: &str| -> Option<f64> {
+        let rest = &line[line.find("median ")? + "median ".len()..];
+        rest.split(" ms").next()?.trim().parse().ok()
+    };
+    let mut notes = Vec::new();
+    for (printed, row) in WATCHED {
+        let now = out.lines().find(|l| l.starts_with(&format!("bench: {printed}:"))).and_then(median);
+        let then = recorded.lines().find(|l| l.starts_with(row)).and_then(median);
+        if let (Some(now), Some(then)) = (now, then) {
+            if now > then * 1.25 {
+                notes.push(format!(
+                    "{printed}: median {now:.0} ms, {:.0} % slower than the {then:.0} ms BENCHMARKS.md records",
+                    (now / then - 1.0) * 100.0
+                ));
+            }
+        }
+    }
+    (!notes.is_empty()).then(|| {
+        let bar = "!".repeat(78);
+        format!("{bar}\nCALLS GOT SLOWER (check with `cargo xtask bench browser`):\n{}\n{bar}", notes.join("\n"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_call_setup_a_quarter_slower_than_recorded_is_called_out() {
+        let line =
+            |ms: u32| format!("bench: callee's Accept → caller's first remote frame: median {ms} ms, p90 1 ms (n = 3)");
+        let loud = super::slower_than_recorded(&line(900)).expect("900 ms is far slower than the record");
+        assert!(loud.contains("CALLS GOT SLOWER") && loud.contains("median 900 ms"), "{loud}");
+        assert_eq!(super::slower_than_recorded(&line(100)), None);
+        assert_eq!(super::slower_than_recorded("no bench lines"), None);
+    }
 }

@@ -92,6 +92,7 @@ pub fn test(args: &[String]) -> Result<(), String> {
         let (passed, failed) = count(&out);
         outcomes.push(Outcome { step, ok, passed, failed });
     }
+    let mut slower = None;
     if !skip_browser {
         eprintln!("\n==== end-to-end ====");
         // The release package: the bundle in dist/ and duet-server with it inside.
@@ -101,6 +102,8 @@ pub fn test(args: &[String]) -> Result<(), String> {
                 in_loopback_namespace(&["cargo", "test", "--no-fail-fast", "-p", "duet-e2e", "--", "--test-threads=1"]);
             e2e.env("DUET_DIST", tools::root().join("dist")).env("DUET_AXE", tools::axe_js());
             let (ok, out) = tee(e2e);
+            // The suite's short bench run (e2e/tests/bench.rs) against the record.
+            slower = crate::bench::slower_than_recorded(&out);
             let (p, f) = count(&out);
             (ok, p, f)
         } else {
@@ -126,6 +129,9 @@ pub fn test(args: &[String]) -> Result<(), String> {
     eprintln!("\n==== results ====");
     if let Some(warning) = crate::screens::stale() {
         eprintln!("note: {warning}");
+    }
+    if let Some(warning) = &slower {
+        eprintln!("{warning}");
     }
     for o in &outcomes {
         eprintln!("{:>4}  {:<14} {} passed, {} failed", if o.ok { "ok" } else { "FAIL" }, o.step, o.passed, o.failed);
