@@ -2,8 +2,11 @@
 //! the directives deploy/duet.service uses: `ExecStart`, `EnvironmentFile`,
 //! `LoadCredential`, `StateDirectory` and `DynamicUser` (an unprivileged uid
 //! of its own). Paths in the unit are taken under `root`, the folder
-//! deploy/install.sh installed into. Any other directive that changes how
-//! the process starts is refused, so the unit cannot drift from this test.
+//! deploy/install.sh installed into. Directives that would change which
+//! program runs, as whom, where or with what environment are refused, so the
+//! unit cannot drift from this test unnoticed. The sandbox (ProtectSystem=,
+//! SystemCallFilter=, capabilities, …) is not applied: systemd is not PID 1
+//! here; `systemd-analyze verify` and `security --offline` check those lines.
 
 use std::{
     os::unix::fs::{chown, PermissionsExt},

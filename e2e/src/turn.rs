@@ -45,9 +45,9 @@ impl Coturn {
                 "--max-port=49500",
                 &format!("--pidfile={}", log_dir.join("coturn.pid").display()),
                 "--simple-log",
-                &format!("--log-file={}", log.display()),
             ])
-            .stdout(std::process::Stdio::null())
+            // The file says log-file=stdout (for the journal): keep it.
+            .stdout(std::fs::File::create(&log).unwrap())
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
             .spawn()

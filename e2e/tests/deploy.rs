@@ -184,3 +184,46 @@ async fn d04_the_release_binary_alone_serves_the_app_over_https_and_carries_a_ca
     )
     .await;
 }
+
+/// `systemd-analyze security --offline` on the unit installed under a root
+/// folder, with `drop_in` (if any) as a drop-in: its verdict on networking
+/// privileges.
+fn bind_privileges(drop_in: Option<&str>) -> String {
+    let root = std::env::temp_dir().join(format!("duet-unit-security-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let units = root.join("etc/systemd/system");
+    std::fs::create_dir_all(units.join("duet.service.d")).unwrap();
+    std::fs::create_dir_all(root.join("usr/local/bin")).unwrap();
+    std::fs::copy("/bin/true", root.join("usr/local/bin/duet-server")).unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    std::fs::copy(repo.join("deploy/duet.service"), units.join("duet.service")).unwrap();
+    if let Some(text) = drop_in {
+        std::fs::write(units.join("duet.service.d/override.conf"), text).unwrap();
+    }
+    let out = std::process::Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--no-pager", &format!("--root={}", root.display()), "duet.service"])
+        .output()
+        .expect("systemd-analyze");
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    said.lines()
+        .find(|l| l.contains("CAP_NET_(BIND_SERVICE"))
+        .unwrap_or_else(|| panic!("no verdict:\n{said}"))
+        .to_owned()
+}
+
+#[test]
+fn the_guide_s_https_drop_in_lets_the_unit_listen_on_443_and_the_unit_alone_cannot() {
+    let guide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("docs/operating.md"),
+    )
+    .unwrap();
+    let block = guide
+        .split("```ini")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.contains("CAP_NET_BIND_SERVICE"))
+        .expect("docs/operating.md has the HTTPS drop-in");
+    let lines: String = block.lines().map(str::trim).map(|l| l.to_owned() + "\n").collect();
+    assert!(bind_privileges(Some(&lines)).contains("has elevated networking privileges"), "with the drop-in");
+    assert!(bind_privileges(None).contains("has no elevated networking privileges"), "the unit alone");
+}

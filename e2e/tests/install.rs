@@ -76,7 +76,7 @@ async fn i01_the_installed_package_carries_relayed_calls_behind_caddy_and_nginx(
             let etc = root.join("etc/duet");
             let key = first_key(&etc.join("access-keys"));
             assert!(said.contains(&format!("https://{DOMAIN}/#key={key}")), "{said}");
-            for secret in ["access-keys", "turn-secret"] {
+            for secret in ["access-keys", "turn-secret", "duet.env"] {
                 let mode = std::fs::metadata(etc.join(secret)).unwrap().permissions().mode() & 0o777;
                 assert_eq!(mode, 0o600, "{secret} is root's alone");
                 // So the service's own user cannot read it: only systemd's copy works.
@@ -89,10 +89,14 @@ async fn i01_the_installed_package_carries_relayed_calls_behind_caddy_and_nginx(
             let again = std::process::Command::new(package.join("deploy/install.sh"))
                 .arg(DOMAIN)
                 .env("DUET_ROOT", &root)
-                .stdout(std::process::Stdio::null())
-                .status()
+                .output()
                 .unwrap();
-            assert!(again.success());
+            assert!(again.status.success());
+            let said = String::from_utf8_lossy(&again.stdout);
+            assert!(
+                said.contains("systemctl daemon-reload && systemctl restart duet"),
+                "an upgrade says to restart: {said}"
+            );
             assert_eq!(std::fs::read_to_string(etc.join("duet.env")).unwrap(), env_before);
             assert_eq!(first_key(&etc.join("access-keys")), key);
 

@@ -21,7 +21,8 @@ pub struct Config {
     pub listen: SocketAddr,
 
     /// Serve HTTPS with this certificate (PEM, the chain after the leaf);
-    /// re-read on SIGHUP, so a renewed certificate needs no restart.
+    /// given by path, re-read on SIGHUP, so a renewed certificate needs no
+    /// restart (a systemd credential is a copy made at start: restart).
     #[arg(long, env = "DUET_TLS_CERT", requires = "tls_key", conflicts_with = "tls_self_signed")]
     pub tls_cert: Option<PathBuf>,
 
@@ -85,7 +86,7 @@ pub struct Config {
     pub forwarded_header: ForwardedHeader,
 
     /// How much of an IPv6 address names one client for every per-address
-    /// limit: its first N bits (48 to 128). One host often has a whole /64.
+    /// limit: its first N bits (32 to 128). One host often has a whole /64.
     #[arg(long, env = "DUET_IPV6_PREFIX", default_value_t = 64, value_parser = clap::value_parser!(u8).range(32..=128))]
     pub ipv6_prefix: u8,
 
@@ -163,9 +164,10 @@ pub struct Config {
     #[arg(long = "connect-src", env = "DUET_CONNECT_SRC", value_delimiter = ',')]
     pub connect_src: Vec<String>,
 
-    /// A host name this server answers to when listening on loopback (repeatable),
-    /// e.g. the public name a reverse proxy passes on. Other names are refused,
-    /// which stops DNS-rebinding attacks on a loopback server.
+    /// A host name this server answers to without TLS (repeatable), e.g. the
+    /// public name a reverse proxy passes on. On loopback only loopback names
+    /// and these are answered, elsewhere also IP addresses and this machine's
+    /// names: other names are refused (DNS rebinding).
     #[arg(long = "allowed-host", env = "DUET_ALLOWED_HOSTS", value_delimiter = ',')]
     pub allowed_hosts: Vec<String>,
 
@@ -196,7 +198,9 @@ pub struct Config {
     #[arg(long, env = "DUET_TURN_SECRET", hide_env_values = true, conflicts_with = "turn_secret_file")]
     pub turn_secret: Option<Secret>,
 
-    /// A file holding the TURN shared secret; read at every login, so it can be rotated live.
+    /// A file holding the TURN shared secret; must be readable at start; read
+    /// again at every login, so it can be rotated live (not a systemd
+    /// credential, which is a copy made at start).
     #[arg(long, env = "DUET_TURN_SECRET_FILE")]
     pub turn_secret_file: Option<PathBuf>,
 
@@ -253,7 +257,8 @@ pub struct Config {
     #[arg(long, env = "DUET_WRITE_TIMEOUT_SECS", default_value_t = 10.0)]
     pub write_timeout_secs: f64,
 
-    /// Most simultaneous WebSocket connections; more are refused with 503.
+    /// Most open sockets, upgraded or not, on every listener; more are
+    /// refused with 503.
     #[arg(long, env = "DUET_MAX_CONNECTIONS", default_value_t = 50_000)]
     pub max_connections: usize,
 

@@ -29,6 +29,9 @@ async fn main() -> std::process::ExitCode {
     };
     if !duet_server::app_present(&config.static_dir) {
         tracing::warn!(dir = %config.static_dir.display(), "no built app there; serving signaling only (run `cargo xtask serve` or `trunk build --release`)");
+    } else if !config.static_dir.join("index.html").is_file() && config.static_dir != std::path::Path::new("dist") {
+        // Asked for a bundle that is not there: say so rather than quietly serve another.
+        tracing::warn!(dir = %config.static_dir.display(), "no index.html there; serving the app built into this binary instead");
     }
     let https = config.tls();
     let shutdown = CancellationToken::new();

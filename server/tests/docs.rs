@@ -28,7 +28,8 @@ const DOCS: [&str; 13] = [
 ];
 
 /// Flags of other programs that the docs use.
-const OTHER_FLAGS: [&str; 5] = ["--check", "--net", "--now", "--quick", "--skip-browser"];
+const OTHER_FLAGS: [&str; 8] =
+    ["--check", "--net", "--now", "--quick", "--skip-browser", "--standalone", "--pre-hook", "--post-hook"];
 
 fn read(file: &str) -> String {
     std::fs::read_to_string(Path::new(ROOT).join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))

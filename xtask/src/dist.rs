@@ -42,7 +42,10 @@ pub fn dist() -> Result<PathBuf, String> {
     for f in ["Caddyfile", "coturn.conf", "duet.env", "duet.service", "install.sh", "nginx/duet.conf"] {
         copy(&root.join("deploy").join(f), &stage.join("deploy").join(f))?;
     }
-    copy(&root.join("docs/operating.md"), &stage.join("docs/operating.md"))?;
+    // The operator's guide and what it links to.
+    for f in ["docs/operating.md", "docs/security.md", "docs/cluster.md", "CHANGELOG.md"] {
+        copy(&root.join(f), &stage.join(f))?;
+    }
     for f in ["LICENSE-MIT", "LICENSE-APACHE"] {
         if root.join(f).is_file() {
             copy(&root.join(f), &stage.join(f))?;
