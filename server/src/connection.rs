@@ -121,6 +121,8 @@ pub async fn run(
         // A page reloading says so: its name and call wait a moment for it,
         // not the whole grace a lost network gets (a closed tab looks the same).
         Ended::Leaving => session.park_briefly(config.reload_grace()),
+        // A close without the leaving code is a sign-out (or a closed MDN page).
+        Ended::ClientClosed => session.signed_out(),
         _ => {}
     }
     match &ended {

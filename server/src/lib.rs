@@ -23,6 +23,7 @@ mod private_file;
 mod rate;
 mod security_headers;
 pub mod session;
+mod signed_out;
 pub mod sim;
 mod static_files;
 pub mod testing;

@@ -249,6 +249,13 @@ impl Session {
 impl Session {
     /// The connection was lost rather than closed: a Duet user keeps their
     /// name and call for the grace period, so their client can resume.
+    /// The client closed on purpose (Duet's "Sign out"): its tickets are void.
+    pub fn signed_out(&self) {
+        if let Some(name) = self.name.as_deref().filter(|_| self.duet) {
+            self.hub.signed_out(name, self.id);
+        }
+    }
+
     pub fn park_on_drop(&mut self) {
         self.park = self.duet && !self.resume_grace.is_zero();
     }

@@ -12,7 +12,9 @@
 //! ticket: only then may it win its name back from someone else, and a
 //! ticket whose session this boot no longer holds (signed out, expired)
 //! proves nothing. The session's start says who held the name last: an
-//! older session's ticket never evicts a newer one's.
+//! older session's ticket never evicts a newer one's. A session its user
+//! signed out of is remembered in the state directory: its tickets stay void
+//! after a restart too.
 
 use std::{
     path::Path,
@@ -23,7 +25,10 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::signed_out::SignedOut;
+
 const SECRET_FILE: &str = "resume-secret";
+const SIGNED_OUT_FILE: &str = "signed-out";
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ticket {
@@ -59,6 +64,8 @@ pub struct Tickets {
     boot: String,
     /// The cluster node this process is (empty for one server alone).
     node: String,
+    /// Sessions signed out of: their tickets are void, across restarts too.
+    signed_out: std::sync::Arc<SignedOut>,
 }
 
 impl std::fmt::Debug for Tickets {
@@ -75,7 +82,8 @@ impl Tickets {
     pub fn new(key: [u8; 32], ttl: Duration) -> Self {
         let mut boot = [0u8; 8];
         getrandom::fill(&mut boot).expect("the system random source");
-        Tickets { key, ttl, boot: boot.iter().map(|b| format!("{b:02x}")).collect(), node: String::new() }
+        let boot = boot.iter().map(|b| format!("{b:02x}")).collect();
+        Tickets { key, ttl, boot, node: String::new(), signed_out: std::sync::Arc::new(SignedOut::in_memory()) }
     }
 
     /// The same key, issuing as cluster node `node`.
@@ -106,8 +114,15 @@ impl Tickets {
         Tickets::new(key, ttl)
     }
 
-    /// The key from `secret_file`, or from `state_dir` (made there on first start).
+    /// The key from `secret_file`, or from `state_dir` (made there on first
+    /// start), and the sessions signed out of, kept in `state_dir`.
     pub fn load(secret_file: Option<&Path>, state_dir: &Path, ttl: Duration) -> Result<Self, String> {
+        let mut tickets = Self::load_key(secret_file, state_dir, ttl)?;
+        tickets.signed_out = std::sync::Arc::new(SignedOut::load(state_dir.join(SIGNED_OUT_FILE), now())?);
+        Ok(tickets)
+    }
+
+    fn load_key(secret_file: Option<&Path>, state_dir: &Path, ttl: Duration) -> Result<Self, String> {
         if let Some(p) = secret_file {
             let bytes = std::fs::read(p).map_err(|e| format!("reading --secret-file {}: {e}", p.display()))?;
             let bytes = bytes.trim_ascii();
@@ -160,7 +175,12 @@ impl Tickets {
         let mac = B64.decode(mac).ok()?;
         self.mac(payload).verify_slice(&mac).ok()?;
         let t: Ticket = serde_json::from_slice(&B64.decode(payload).ok()?).ok()?;
-        (t.expiry >= now()).then_some(t)
+        (t.expiry >= now() && !self.signed_out.contains(&t.session)).then_some(t)
+    }
+
+    /// Voids every ticket of `session`: its user signed out.
+    pub fn sign_out(&self, session: &str) {
+        self.signed_out.add(session, now() + self.ttl.as_secs());
     }
 
     pub fn ttl(&self) -> Duration {
@@ -235,7 +255,7 @@ mod tests {
         assert!(t.verify(&format!("v1.{forged_payload}.{mac}")).is_none());
         assert!(t.verify("v1..").is_none() && t.verify("t0k3n").is_none());
         assert!(Tickets::ephemeral(Duration::ZERO).issue("bob", None, "s", 0).len() > 10);
-        let expired = Tickets { key: t.key, ttl: Duration::ZERO, boot: t.boot.clone(), node: String::new() };
+        let expired = Tickets { ttl: Duration::ZERO, ..t.clone() };
         let old = expired.issue("bob", None, "s", 0);
         std::thread::sleep(Duration::from_millis(1100));
         assert!(t.verify(&old).is_none(), "expired");

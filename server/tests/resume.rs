@@ -340,3 +340,32 @@ async fn a_copied_ticket_cannot_push_a_live_owner_out() {
     assert!(!reading.is_finished(), "and his connection");
     assert_eq!(s.server.hub.partner_of("bob1"), None);
 }
+
+/// Finding 7, the moment after a restart: a user who signed out leaves no
+/// ticket that can win the name back, even from before the restart (a
+/// dropped connection's ticket still does: `after_restarts_the_name_stays…`).
+#[tokio::test]
+async fn a_signed_out_session_s_ticket_wins_nothing_after_a_restart() {
+    let key = std::env::temp_dir().join(format!("duet-signout-key-{}", std::process::id()));
+    std::fs::write(&key, "a-shared-secret-of-at-least-thirty-two-bytes").unwrap();
+    let boot1 = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let mut bob = boot1.duet_user("bob").await;
+    let kept = bob.resume.clone();
+    // "Sign out": the app closes its socket without the leaving code.
+    bob.ws.close(None).await.unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while boot1.server.hub.users_online().contains(&"bob".to_string()) {
+        assert!(tokio::time::Instant::now() < deadline, "bob's sign-out not noticed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    boot1.shutdown.cancel();
+
+    let boot2 = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let mut robert = boot2.duet_user("bob").await;
+    assert_eq!(robert.name, "bob", "the name was free after the restart");
+    let back = boot2.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": kept})).await;
+    assert_eq!(back.name, "bob1", "the signed-out ticket takes nothing");
+    robert.say("still here").await;
+    assert_eq!(robert.recv_type("message").await["text"], "still here", "the new bob was not pushed out");
+    std::fs::remove_file(&key).unwrap();
+}

@@ -257,6 +257,15 @@ impl Hub {
         self.backplane.release(name, claim);
     }
 
+    /// `conn`'s user signed out on purpose: their session's tickets are void
+    /// from now on, across a restart too (what leaves the name is `logout`).
+    pub fn signed_out(&self, name: &str, conn: ConnId) {
+        let session = self.lock().local.get(name).filter(|u| u.conn == conn).and_then(|u| u.session.clone());
+        if let Some(session) = session {
+            self.tickets.sign_out(&session);
+        }
+    }
+
     /// Ends a parked session whose grace period ran out (unless it resumed).
     pub fn expire(&self, name: &str, conn: ConnId) {
         if self.lock().local.get(name).is_some_and(|u| u.conn == conn && u.parked) {
