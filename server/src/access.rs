@@ -14,6 +14,8 @@ use std::{
 use axum::http::{header, HeaderMap};
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+
+use crate::jwt_keys::Key;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -224,15 +226,16 @@ fn read_keys(path: &Path) -> Result<Vec<[u8; 32]>, String> {
 /// re-read on SIGHUP, so a signing key rotates without a restart.
 pub struct JwtCheck {
     source: JwtSource,
-    loaded: RwLock<(DecodingKey, Validation)>,
+    loaded: RwLock<Vec<(Key, Validation)>>,
 }
 
 /// Where the key comes from and which claims must match.
-struct JwtSource {
-    secret_file: Option<PathBuf>,
-    public_key_file: Option<PathBuf>,
-    audience: Option<String>,
-    issuer: Option<String>,
+pub struct JwtSource {
+    pub secret_file: Option<PathBuf>,
+    pub public_key_file: Option<PathBuf>,
+    pub jwks_file: Option<PathBuf>,
+    pub audience: Option<String>,
+    pub issuer: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -242,19 +245,9 @@ struct Claims {
 }
 
 impl JwtCheck {
-    /// HS256 with a shared secret, or RS256 / EdDSA with a PEM public key.
-    pub fn load(
-        secret_file: Option<&Path>,
-        public_key_file: Option<&Path>,
-        audience: Option<&str>,
-        issuer: Option<&str>,
-    ) -> Result<Self, String> {
-        let source = JwtSource {
-            secret_file: secret_file.map(Path::to_path_buf),
-            public_key_file: public_key_file.map(Path::to_path_buf),
-            audience: audience.map(str::to_owned),
-            issuer: issuer.map(str::to_owned),
-        };
+    /// HS256 with a shared secret, RS256 / EdDSA with a PEM public key, or
+    /// the keys of a JSON Web Key Set (picked by each token's `kid`).
+    pub fn load(source: JwtSource) -> Result<Self, String> {
         if source.audience.is_none() {
             tracing::warn!(
                 "--access jwt without --jwt-audience: a token your site signed for any other purpose (any `aud`) \
@@ -277,8 +270,12 @@ impl JwtCheck {
     /// quietly let in as `alice`): the site that signed it meant that name.
     pub fn name_in(&self, token: &str) -> Result<String, Denied> {
         use jsonwebtoken::errors::ErrorKind;
+        let kid = jsonwebtoken::decode_header(token).map_err(|_| Denied::BadToken)?.kid;
         let loaded = self.loaded.read().unwrap_or_else(|p| p.into_inner());
-        let data = jsonwebtoken::decode::<Claims>(token, &loaded.0, &loaded.1).map_err(|e| match e.kind() {
+        let ids: Vec<Option<&str>> = loaded.iter().map(|(k, _)| k.kid.as_deref()).collect();
+        let at = crate::jwt_keys::pick(&ids, kid.as_deref()).ok_or(Denied::BadToken)?;
+        let (key, validation) = &loaded[at];
+        let data = jsonwebtoken::decode::<Claims>(token, &key.key, validation).map_err(|e| match e.kind() {
             ErrorKind::ExpiredSignature => Denied::Expired,
             _ => Denied::BadToken,
         })?;
@@ -291,20 +288,21 @@ impl JwtCheck {
 }
 
 impl JwtSource {
-    fn read(&self) -> Result<(DecodingKey, Validation), String> {
-        let (key, alg) = match (&self.secret_file, &self.public_key_file) {
-            (Some(p), None) => {
+    fn read(&self) -> Result<Vec<(Key, Validation)>, String> {
+        let keys = match (&self.secret_file, &self.public_key_file, &self.jwks_file) {
+            (None, None, Some(p)) => crate::jwt_keys::from_jwks(p)?,
+            (Some(p), None, None) => {
                 let secret = std::fs::read(p).map_err(|e| format!("reading --jwt-secret-file {}: {e}", p.display()))?;
                 let secret = secret.trim_ascii();
                 if secret.len() < 32 {
                     return Err(format!("--jwt-secret-file {} must hold at least 32 bytes", p.display()));
                 }
-                (DecodingKey::from_secret(secret), Algorithm::HS256)
+                vec![Key { kid: None, key: DecodingKey::from_secret(secret), alg: Algorithm::HS256 }]
             }
-            (None, Some(p)) => {
+            (None, Some(p), None) => {
                 let pem =
                     std::fs::read(p).map_err(|e| format!("reading --jwt-public-key-file {}: {e}", p.display()))?;
-                if let Ok(k) = DecodingKey::from_rsa_pem(&pem) {
+                let (key, alg) = if let Ok(k) = DecodingKey::from_rsa_pem(&pem) {
                     (k, Algorithm::RS256)
                 } else if let Ok(k) = DecodingKey::from_ed_pem(&pem) {
                     (k, Algorithm::EdDSA)
@@ -313,10 +311,20 @@ impl JwtSource {
                         "--jwt-public-key-file {} is not an RSA or Ed25519 public key in PEM",
                         p.display()
                     ));
-                }
+                };
+                vec![Key { kid: None, key, alg }]
             }
-            _ => return Err("--access jwt needs exactly one of --jwt-secret-file or --jwt-public-key-file".into()),
+            _ => {
+                return Err(
+                    "--access jwt needs exactly one of --jwt-secret-file, --jwt-public-key-file or --jwt-jwks-file"
+                        .into(),
+                )
+            }
         };
+        Ok(keys.into_iter().map(|k| (self.validation(k.alg), k)).map(|(v, k)| (k, v)).collect())
+    }
+
+    fn validation(&self, alg: Algorithm) -> Validation {
         let mut validation = Validation::new(alg);
         validation.leeway = 5;
         validation.validate_nbf = true;
@@ -328,7 +336,7 @@ impl JwtSource {
         if let Some(iss) = &self.issuer {
             validation.set_issuer(&[iss]);
         }
-        Ok((key, validation))
+        validation
     }
 }
 
@@ -375,7 +383,14 @@ mod tests {
         let path = std::env::temp_dir().join(format!("duet-jwt-{}", std::process::id()));
         let secret = "a-secret-of-at-least-thirty-two-bytes!";
         std::fs::write(&path, secret).unwrap();
-        let jwt = JwtCheck::load(Some(&path), None, None, None).unwrap();
+        let source = JwtSource {
+            secret_file: Some(path.clone()),
+            public_key_file: None,
+            jwks_file: None,
+            audience: None,
+            issuer: None,
+        };
+        let jwt = JwtCheck::load(source).unwrap();
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
         let sign = |claims: serde_json::Value, key: &str| {
             encode(&Header::default(), &claims, &EncodingKey::from_secret(key.as_bytes())).unwrap()

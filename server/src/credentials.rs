@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use crate::{access::AccessMode, Config};
 
 /// The credential names duet-server looks for, and the settings they fill.
-pub const NAMES: [(&str, &str); 6] = [
+pub const NAMES: [(&str, &str); 7] = [
     ("access-keys", "--access-key-file (with --access key)"),
     ("jwt-secret", "--jwt-secret-file (with --access jwt)"),
     ("jwt-public-key", "--jwt-public-key-file (with --access jwt)"),
+    ("jwt-jwks", "--jwt-jwks-file (with --access jwt)"),
     ("turn-secret", "--turn-secret-file"),
     ("ticket-secret", "--secret-file"),
     ("tls-cert", "--tls-cert and, with tls-key, --tls-key"),
@@ -31,10 +32,15 @@ pub fn fill(config: &mut Config, dir: &Path) -> Vec<&'static str> {
         }
     };
     let (key, jwt) = (config.access == Some(AccessMode::Key), config.access == Some(AccessMode::Jwt));
-    let jwt_unset = config.jwt_secret_file.is_none() && config.jwt_public_key_file.is_none();
+    let jwt_unset =
+        config.jwt_secret_file.is_none() && config.jwt_public_key_file.is_none() && config.jwt_jwks_file.is_none();
     take(&mut config.access_key_file, "access-keys", key);
+    // One of the three, in this order, if several were handed over.
     take(&mut config.jwt_secret_file, "jwt-secret", jwt && jwt_unset);
-    take(&mut config.jwt_public_key_file, "jwt-public-key", jwt && jwt_unset && config.jwt_secret_file.is_none());
+    let still_unset = jwt_unset && config.jwt_secret_file.is_none();
+    take(&mut config.jwt_public_key_file, "jwt-public-key", jwt && still_unset);
+    let still_unset = still_unset && config.jwt_public_key_file.is_none();
+    take(&mut config.jwt_jwks_file, "jwt-jwks", jwt && still_unset);
     take(&mut config.turn_secret_file, "turn-secret", config.turn_secret.is_none());
     take(&mut config.secret_file, "ticket-secret", true);
     let tls_unset = config.tls_cert.is_none() && config.tls_key.is_none() && !config.tls_self_signed;

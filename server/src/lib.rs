@@ -14,6 +14,7 @@ pub mod credentials;
 mod embedded;
 pub mod hub;
 pub mod ids;
+mod jwt_keys;
 mod listener;
 mod metrics;
 pub mod names;
@@ -269,15 +270,7 @@ fn build(config: Config, bound: SocketAddr, shutdown: CancellationToken) -> Resu
             };
             Access::Key(KeyRing::load(&path).map_err(ServeError::Config)?)
         }
-        AccessMode::Jwt => Access::Jwt(Box::new(
-            JwtCheck::load(
-                config.jwt_secret_file.as_deref(),
-                config.jwt_public_key_file.as_deref(),
-                config.jwt_audience.as_deref(),
-                config.jwt_issuer.as_deref(),
-            )
-            .map_err(ServeError::Config)?,
-        )),
+        AccessMode::Jwt => Access::Jwt(Box::new(JwtCheck::load(config.jwt_source()).map_err(ServeError::Config)?)),
     };
     config.ice().check().map_err(ServeError::Config)?;
     if access.mode() == AccessMode::Open && config.ice().has_turn() {

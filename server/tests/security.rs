@@ -482,3 +482,72 @@ async fn an_idle_keep_alive_connection_is_dropped_after_the_header_timeout() {
     assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
     assert!(t.elapsed() < Duration::from_secs(4), "an idle keep-alive socket held {:?}", t.elapsed());
 }
+
+/// Finding 9 (`kid`): a site rotates its signing key with a key set. The
+/// next key is published beside the current one, both work meanwhile, each
+/// token is checked only with the key its `kid` names, and a retired key
+/// stops working, all without a restart.
+#[tokio::test]
+async fn a_key_set_lets_a_site_rotate_its_signing_key_by_kid() {
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    let (old, new) = ("an-old-site-secret-of-thirty-two-bytes!", "a-new-site-secret-of-thirty-two-bytes!!");
+    let set = |keys: &[(&str, &str)]| {
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let keys: Vec<_> =
+            keys.iter().map(|(kid, k)| json!({"kty": "oct", "kid": kid, "alg": "HS256", "k": b64(k)})).collect();
+        json!({ "keys": keys }).to_string()
+    };
+    let file = temp_file("jwks", &set(&[("2026-11", old)]));
+    let s = TestServer::with(|c| {
+        c.access = Some(duet_server::access::AccessMode::Jwt);
+        c.jwt_jwks_file = Some(file.clone());
+    })
+    .await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let token = |kid: Option<&str>, secret: &str| {
+        let header = Header { kid: kid.map(str::to_owned), ..Header::default() };
+        let claims = json!({"sub": "alice", "exp": now + 300});
+        encode(&header, &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    };
+    // Let in (the server says hello) or refused (with its close code).
+    let outcome = |t: String| {
+        let s = &s;
+        async move {
+            let protocol = format!("json, duet-jwt.{t}");
+            let mut c = connect_offering(s, &[("Sec-WebSocket-Protocol", &protocol)]).await.unwrap();
+            let first = tokio::time::timeout(WAIT, futures_util::StreamExt::next(&mut c.ws)).await.unwrap();
+            match first {
+                Some(Ok(m)) if m.to_text().is_ok_and(|t| t.contains(r#""type":"id""#)) => 0,
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(Some(f)))) => u16::from(f.code),
+                other => panic!("neither let in nor refused: {other:?}"),
+            }
+        }
+    };
+    let hup = || {
+        let pid = std::process::id().to_string();
+        assert!(std::process::Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    };
+    let until = |t: String, want: u16| async move {
+        let deadline = Instant::now() + WAIT;
+        while outcome(t.clone()).await != want {
+            assert!(Instant::now() < deadline, "the key set was not reloaded");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+
+    assert_eq!(outcome(token(Some("2026-11"), old)).await, 0);
+    assert_eq!(outcome(token(Some("2026-12"), new)).await, 4413, "not published yet");
+
+    std::fs::write(&file, set(&[("2026-11", old), ("2026-12", new)])).unwrap();
+    hup();
+    until(token(Some("2026-12"), new), 0).await;
+    assert_eq!(outcome(token(Some("2026-11"), old)).await, 0, "both work while the site switches");
+    assert_eq!(outcome(token(Some("2026-12"), old)).await, 4413, "checked with the key its kid names only");
+    assert_eq!(outcome(token(None, old)).await, 4413, "with several keys a token must name one");
+
+    std::fs::write(&file, set(&[("2026-12", new)])).unwrap();
+    hup();
+    until(token(Some("2026-11"), old), 4413).await;
+    assert_eq!(outcome(token(Some("2026-12"), new)).await, 0);
+    std::fs::remove_file(&file).unwrap();
+}
