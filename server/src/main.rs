@@ -14,7 +14,7 @@ async fn main() -> std::process::ExitCode {
     });
     // Colours only on a terminal: journald, Docker and log files get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(|| Stdout).init();
     if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty()) {
         let used = duet_server::credentials::fill(&mut config, std::path::Path::new(&dir));
         tracing::info!(?used, "systemd credentials");
@@ -73,18 +73,20 @@ fn print_welcome(server: &Server, https: bool) {
         vec![server.addr.to_string()]
     };
     let fragment = server.invite_key.as_deref().map(|k| format!("#key={k}")).unwrap_or_default();
-    println!(
+    say(format_args!(
         "Duet is running. Open{}:",
         if fragment.is_empty() { "" } else { " (an invite link: the key lets people in)" }
-    );
+    ));
     for host in hosts {
-        println!("  {scheme}://{host}/{fragment}");
+        say(format_args!("  {scheme}://{host}/{fragment}"));
     }
     if let Some(fp) = &server.tls_fingerprint {
-        println!("Certificate SHA-256 fingerprint (browsers warn about a self-made one; check it matches):\n  {fp}");
+        say(format_args!(
+            "Certificate SHA-256 fingerprint (browsers warn about a self-made one; check it matches):\n  {fp}"
+        ));
     }
     if let Some(r) = server.redirect_addr {
-        println!("Plain http on {r} redirects to https.");
+        say(format_args!("Plain http on {r} redirects to https."));
     }
 }
 
@@ -105,6 +107,30 @@ async fn stop_on_signal(shutdown: CancellationToken) {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutting down");
+    // Stop first: nothing said about it may keep it from happening.
     shutdown.cancel();
+    tracing::info!("shutting down");
+}
+
+/// Standard output that shrugs off write errors. Whoever reads it may go
+/// away (`duet-server | head`, a closed terminal): the server goes on, and
+/// a failed log line must not panic the task writing it (a panic in the
+/// signal task once left the server deaf to SIGTERM).
+struct Stdout;
+
+impl std::io::Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = std::io::stdout().write_all(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = std::io::stdout().flush();
+        Ok(())
+    }
+}
+
+/// A line on standard output, if anyone still reads it.
+fn say(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(Stdout, "{line}");
 }

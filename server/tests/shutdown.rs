@@ -47,3 +47,38 @@ async fn a_client_that_never_closes_is_dropped_when_the_shutdown_grace_runs_out(
     assert!(left >= 1, "{log}");
     assert!(log.contains("duet-server stopped"), "{log}");
 }
+
+/// Whoever read the server's output went away (`duet-server | head`, a
+/// closed terminal): the server keeps serving and still stops on SIGTERM.
+#[tokio::test]
+async fn sigterm_still_stops_a_server_whose_output_nobody_reads_any_more() {
+    use std::io::{BufRead, BufReader};
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_duet-server"))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--static-dir", "/nonexistent"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read until the welcome's address, then close both pipes.
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains(&format!("127.0.0.1:{port}")) {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0, "the server ended before its welcome");
+    }
+    drop((out, child.stderr.take()));
+    // Something to log into the closed pipes: a connection.
+    let mut c = Client::connect(&format!("ws://127.0.0.1:{port}/ws")).await;
+    c.recv_type("id").await;
+    let ok = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success();
+    assert!(ok);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while child.try_wait().unwrap().is_none() {
+        if tokio::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("SIGTERM did not stop a server whose output pipes were closed");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
