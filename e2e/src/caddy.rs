@@ -1,5 +1,6 @@
-//! A real Caddy (Debian's package) running the shipped deploy/Caddyfile in
-//! front of duet-server, with `tls internal` since the test has no public name.
+//! A real Caddy (Debian's package) running a shipped Caddyfile (the
+//! package's deploy/Caddyfile) in front of duet-server, with `tls internal`
+//! since the test has no public name.
 
 use std::{net::SocketAddr, path::Path, time::Duration};
 
@@ -11,13 +12,12 @@ pub struct Caddy {
 }
 
 impl Caddy {
-    pub async fn start(domain: &str, upstream: SocketAddr, dir: &Path) -> Caddy {
+    pub async fn start(caddyfile: &Path, domain: &str, upstream: SocketAddr, dir: &Path) -> Caddy {
         std::fs::create_dir_all(dir).unwrap();
         let (https_port, http_port) = (super::harness::free_port(), super::harness::free_port());
-        let conf = super::harness::workspace().join("deploy/Caddyfile");
         let log = std::fs::File::create(dir.join("caddy.log")).unwrap();
         let child = Command::new("caddy")
-            .args(["run", "--adapter", "caddyfile", "--config", &conf.to_string_lossy()])
+            .args(["run", "--adapter", "caddyfile", "--config", &caddyfile.to_string_lossy()])
             .env("DUET_DOMAIN", domain)
             .env("DUET_UPSTREAM", upstream.to_string())
             .env("DUET_CADDY_TLS", "tls internal")

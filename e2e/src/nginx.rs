@@ -1,4 +1,4 @@
-//! A real nginx serving the shipped deploy/nginx/duet.conf, changed only as
+//! A real nginx serving a shipped deploy/nginx/duet.conf, changed only as
 //! its own comment tells an operator to: the domain replaced, and the
 //! certificate paths pointed at a certificate (a throwaway one here). It is
 //! included from a minimal nginx.conf, as Debian's includes sites-enabled/.
@@ -14,14 +14,14 @@ pub struct Nginx {
     _child: Child,
 }
 
-/// Writes the site for `domain` and its nginx.conf into `dir`; returns the
-/// nginx.conf's path.
-pub fn configure(domain: &str, dir: &Path) -> PathBuf {
+/// Writes the `site` file (as shipped) for `domain` and an nginx.conf
+/// including it into `dir`; returns the nginx.conf's path.
+pub fn configure(site: &Path, domain: &str, dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let made = rcgen::generate_simple_self_signed(vec![domain.to_string()]).unwrap();
     std::fs::write(dir.join("fullchain.pem"), made.cert.pem()).unwrap();
     std::fs::write(dir.join("privkey.pem"), made.key_pair.serialize_pem()).unwrap();
-    let site = std::fs::read_to_string(crate::harness::workspace().join("deploy/nginx/duet.conf")).unwrap();
+    let site = std::fs::read_to_string(site).unwrap();
     let site = site
         .replace("/etc/letsencrypt/live/duet.example.org", &dir.to_string_lossy())
         .replace("duet.example.org", domain);
@@ -37,8 +37,8 @@ pub fn configure(domain: &str, dir: &Path) -> PathBuf {
 impl Nginx {
     /// nginx on the site's own ports, 80 and 443 (the test's network
     /// namespace has them free).
-    pub async fn start(domain: &str, dir: &Path) -> Nginx {
-        let conf = configure(domain, dir);
+    pub async fn start(site: &Path, domain: &str, dir: &Path) -> Nginx {
+        let conf = configure(site, domain, dir);
         let child = Command::new("/usr/sbin/nginx")
             .args(["-g", "daemon off;", "-c", &conf.to_string_lossy(), "-p", &dir.to_string_lossy()])
             .stdout(std::process::Stdio::null())

@@ -71,7 +71,8 @@ async fn d02_https_with_a_self_signed_certificate_carries_a_call_over_wss() {
 #[test]
 fn the_nginx_site_passes_nginx_own_check() {
     let dir = std::env::temp_dir().join(format!("duet-nginx-{}", std::process::id()));
-    let conf = duet_e2e::nginx::configure("duet.example.org", &dir);
+    let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("deploy/nginx/duet.conf");
+    let conf = duet_e2e::nginx::configure(&site, "duet.example.org", &dir);
     let out = std::process::Command::new("/usr/sbin/nginx")
         .args(["-t", "-c", &conf.to_string_lossy(), "-p", &dir.to_string_lossy()])
         .output()

@@ -3,7 +3,12 @@
 //! then the installed unit's ExecStart with its settings file and
 //! credentials as an unprivileged user of its own, coturn from the
 //! turnserver.conf the installer wrote, and real Caddy and nginx from the
-//! shipped files in front. A relayed call goes through each proxy.
+//! package's own files in front. A relayed call goes through each proxy.
+//! What is not as shipped, and why: the unit's sandbox lines are not
+//! applied (systemd is not PID 1 here; deploy.rs checks them with
+//! systemd-analyze); Caddy gets `tls internal`, its own ports and no admin
+//! API through the file's placeholders; nginx's certificate is a throwaway
+//! one; coturn gets loopback exceptions and no TLS (e2e/src/turn.rs).
 
 use std::{os::unix::fs::PermissionsExt, path::Path, time::Duration};
 
@@ -135,11 +140,15 @@ async fn i01_the_installed_package_carries_relayed_calls_behind_caddy_and_nginx(
             let _turn =
                 Coturn::start_with(&etc.join("turnserver.conf"), 3478, &[], &h.artifacts().join("coturn")).await;
 
-            let caddy = Caddy::start(DOMAIN, "127.0.0.1:8080".parse().unwrap(), &h.artifacts().join("caddy")).await;
+            // The proxies' files from the package, as an operator copies them.
+            let caddyfile = package.join("deploy/Caddyfile");
+            let caddy =
+                Caddy::start(&caddyfile, DOMAIN, "127.0.0.1:8080".parse().unwrap(), &h.artifacts().join("caddy")).await;
             relayed_call(&h, &format!("https://{DOMAIN}:{}/#key={key}", caddy.https_port), ["alice", "bob"]).await;
             drop(caddy);
 
-            let _nginx = Nginx::start(DOMAIN, &h.artifacts().join("nginx")).await;
+            let _nginx =
+                Nginx::start(&package.join("deploy/nginx/duet.conf"), DOMAIN, &h.artifacts().join("nginx")).await;
             let redirect = status_of(&format!("http://{DOMAIN}/"), &[]);
             assert_eq!(redirect, format!("308 https://{DOMAIN}/"));
             relayed_call(&h, &format!("https://{DOMAIN}/#key={key}"), ["carol", "dave"]).await;

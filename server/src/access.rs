@@ -321,7 +321,13 @@ impl JwtSource {
                 )
             }
         };
-        Ok(keys.into_iter().map(|k| (self.validation(k.alg), k)).map(|(v, k)| (k, v)).collect())
+        Ok(keys
+            .into_iter()
+            .map(|k| {
+                let validation = self.validation(k.alg);
+                (k, validation)
+            })
+            .collect())
     }
 
     fn validation(&self, alg: Algorithm) -> Validation {

@@ -2,22 +2,13 @@
 //! each into `$CREDENTIALS_DIRECTORY`, readable by the service's own user
 //! only, so the originals can stay root's (`chmod 600`) while a
 //! `DynamicUser=` service still reads them. A credential named after a file
-//! setting fills that setting when it was not given.
+//! setting fills that setting when it was not given: `access-keys`,
+//! `jwt-secret`, `jwt-public-key`, `jwt-jwks`, `turn-secret`,
+//! `ticket-secret`, and `tls-cert` with `tls-key`.
 
 use std::path::{Path, PathBuf};
 
 use crate::{access::AccessMode, Config};
-
-/// The credential names duet-server looks for, and the settings they fill.
-pub const NAMES: [(&str, &str); 7] = [
-    ("access-keys", "--access-key-file (with --access key)"),
-    ("jwt-secret", "--jwt-secret-file (with --access jwt)"),
-    ("jwt-public-key", "--jwt-public-key-file (with --access jwt)"),
-    ("jwt-jwks", "--jwt-jwks-file (with --access jwt)"),
-    ("turn-secret", "--turn-secret-file"),
-    ("ticket-secret", "--secret-file"),
-    ("tls-cert", "--tls-cert and, with tls-key, --tls-key"),
-];
 
 /// Fills unset file settings from `dir`; returns the credentials used.
 pub fn fill(config: &mut Config, dir: &Path) -> Vec<&'static str> {

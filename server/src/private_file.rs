@@ -28,6 +28,15 @@ pub fn create(path: &Path, bytes: &[u8]) -> Result<bool, String> {
     }
 }
 
+/// Adds `bytes` at the end of `path`, made (mode 0600) if missing.
+pub fn append(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path).and_then(|mut f| f.write_all(bytes)).map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
 /// Writes `bytes` to `path` (mode 0600) in place of whatever was there.
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let _ = std::fs::remove_file(path);

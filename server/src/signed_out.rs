@@ -5,12 +5,7 @@
 //! Each node keeps its own: a cluster node that is gone for good takes its
 //! list with it (docs/security.md).
 
-use std::{
-    collections::HashMap,
-    io::Write,
-    path::{Path, PathBuf},
-    sync::Mutex,
-};
+use std::{collections::HashMap, path::PathBuf, sync::Mutex};
 
 pub struct SignedOut {
     file: Option<PathBuf>,
@@ -53,8 +48,8 @@ impl SignedOut {
         }
         self.sessions.lock().unwrap_or_else(|p| p.into_inner()).insert(session.to_owned(), until);
         if let Some(file) = &self.file {
-            if let Err(e) = append(file, &format!("{session} {until}\n")) {
-                tracing::warn!(file = %file.display(), "could not remember a sign-out across restarts: {e}");
+            if let Err(e) = crate::private_file::append(file, format!("{session} {until}\n").as_bytes()) {
+                tracing::warn!("could not remember a sign-out across restarts: {e}");
             }
         }
     }
@@ -62,14 +57,6 @@ impl SignedOut {
     pub fn contains(&self, session: &str) -> bool {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner()).contains_key(session)
     }
-}
-
-fn append(file: &Path, line: &str) -> std::io::Result<()> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.append(true).create(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    opts.open(file)?.write_all(line.as_bytes())
 }
 
 #[cfg(test)]
