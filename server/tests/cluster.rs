@@ -15,11 +15,17 @@ async fn node(redis: &RedisServer, id: &str) -> TestServer {
 }
 
 /// The `--secret-file` every node of a test cluster shares, as docs/cluster.md
-/// says to: it signs tickets and the messages between nodes.
+/// says to: it signs tickets and the messages between nodes. Written once:
+/// tests run in parallel, and a node starting while another test rewrote
+/// the file read it empty ("must hold at least 32 bytes").
 fn cluster_secret() -> String {
-    let p = std::env::temp_dir().join(format!("duet-cluster-secret-{}", std::process::id()));
-    std::fs::write(&p, "a-cluster-secret-of-at-least-thirty-two-bytes").unwrap();
-    p.display().to_string()
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let p = std::env::temp_dir().join(format!("duet-cluster-secret-{}", std::process::id()));
+        std::fs::write(&p, "a-cluster-secret-of-at-least-thirty-two-bytes").unwrap();
+        p.display().to_string()
+    })
+    .clone()
 }
 
 async fn node_with(redis: &RedisServer, id: &str, tweak: impl FnOnce(&mut duet_server::Config)) -> TestServer {
