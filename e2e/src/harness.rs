@@ -86,7 +86,7 @@ impl Harness {
         require_loopback_namespace();
         server_log();
         let mut config = Config::defaults();
-        config.static_dir = dist_dir();
+        config.edge.static_dir = dist_dir();
         config.state_dir = Some(std::env::temp_dir().join(format!("duet-e2e-state-{}", std::process::id())));
         tweak(&mut config);
         let shutdown = CancellationToken::new();
@@ -128,7 +128,7 @@ impl Harness {
     }
 
     fn scheme(&self) -> &'static str {
-        if self.config.tls() {
+        if self.config.edge.tls() {
             "https"
         } else {
             "http"
@@ -292,7 +292,7 @@ type NodeTask = tokio::task::JoinHandle<Result<(), duet_server::ServeError>>;
 
 /// Starts a duet-server; a clustered one once it has joined its cluster.
 async fn start_node(config: Config, shutdown: &CancellationToken) -> (Server, NodeTask) {
-    let clustered = config.redis_url.is_some();
+    let clustered = config.cluster.redis_url.is_some();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (server, task) = duet_server::spawn(listener, config, shutdown.clone()).unwrap();
     if clustered {

@@ -19,8 +19,8 @@ async fn k01_an_invite_link_lets_you_in_and_the_key_prompt_takes_a_retry() {
     scenario(
         "k01",
         |c| {
-            c.access = Some(AccessMode::Key);
-            c.access_key_file = Some(keys.clone());
+            c.auth.access = Some(AccessMode::Key);
+            c.auth.access_key_file = Some(keys.clone());
         },
         |h| async move {
             // The invite link: straight in, and the key leaves the address bar.
@@ -81,8 +81,8 @@ async fn j01_a_site_token_names_you_and_an_expired_one_says_so() {
     scenario(
         "j01",
         |c| {
-            c.access = Some(AccessMode::Jwt);
-            c.jwt_secret_file = Some(file.clone());
+            c.auth.access = Some(AccessMode::Jwt);
+            c.auth.jwt_secret_file = Some(file.clone());
         },
         |h| async move {
             let minji = h.browser("minji", &format!("/#token={fresh}")).await;

@@ -47,7 +47,7 @@ async fn a01_after_a_restart_a_stranger_in_the_partners_name_never_gets_the_call
     let allowed = door.url();
     scenario(
         "a01",
-        move |c| c.connect_src = vec![allowed],
+        move |c| c.edge.connect_src = vec![allowed],
         |h| async move {
             door.lead_to(h.addr());
             let alice = h.user("alice").await;

@@ -12,7 +12,7 @@ async fn m01_duet_calls_through_a_baseline_only_server() {
     // The page comes from duet-server, whose CSP lets it connect only to
     // itself unless the operator lists another signaling server.
     let allowed = signaling.clone();
-    scenario("m01", move |c| c.connect_src = vec![allowed], |h| async move {
+    scenario("m01", move |c| c.edge.connect_src = vec![allowed], |h| async move {
         // The bundle comes from duet-server; signaling goes to the baseline server.
         let path = format!("/?server={signaling}");
         let alice = h.user_at("alice", &path).await;

@@ -241,7 +241,7 @@ async fn s10_glare_both_call_at_once_and_exactly_one_call_results() {
     let allowed = gate.url.clone();
     scenario(
         "s10",
-        move |c| c.connect_src = vec![allowed],
+        move |c| c.edge.connect_src = vec![allowed],
         |h| async move {
             gate.relay_to(&h.base_url());
             let path = format!("/?server={}", gate.url);

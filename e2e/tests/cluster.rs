@@ -11,11 +11,11 @@ async fn c01_browsers_on_two_nodes_see_and_call_each_other() {
     scenario(
         "c01",
         |c| {
-            c.redis_url = Some(url);
-            c.node_id = Some("n1".into());
+            c.cluster.redis_url = Some(url);
+            c.cluster.node_id = Some("n1".into());
         },
         |h| async move {
-            let n2 = h.another_node(|c| c.node_id = Some("n2".into())).await;
+            let n2 = h.another_node(|c| c.cluster.node_id = Some("n2".into())).await;
             let alice = h.user("alice").await;
             let bob = h.browser_on(&n2, "bob", "/").await;
             bob.login("bob").await;

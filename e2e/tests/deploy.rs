@@ -8,8 +8,8 @@ async fn d01_plain_http_from_another_name_shows_the_https_page_in_both_languages
     scenario(
         "d01",
         |c| {
-            c.allowed_hosts = vec!["duet.test".into()];
-            c.access = Some(duet_server::access::AccessMode::Open);
+            c.edge.allowed_hosts = vec!["duet.test".into()];
+            c.auth.access = Some(duet_server::access::AccessMode::Open);
         },
         |h| async move {
             // A name other than localhost over http is not a secure context,
@@ -40,16 +40,16 @@ async fn d02_https_with_a_self_signed_certificate_carries_a_call_over_wss() {
     scenario(
         "d02",
         |c| {
-            c.tls_self_signed = true;
-            c.tls_names = vec!["duet.test".into()];
-            c.allowed_hosts = vec!["duet.test".into()];
+            c.edge.tls_self_signed = true;
+            c.edge.tls_names = vec!["duet.test".into()];
+            c.edge.allowed_hosts = vec!["duet.test".into()];
         },
         |h| async move {
             // Trust exactly the certificate the server made (as a person
             // would after comparing its fingerprint), on a name that is not
             // localhost: only HTTPS makes this page a secure context.
             let key = h.config().state_dir().join("tls/self-signed.key");
-            let spki = duet_server::tls::spki_sha256(&std::fs::read_to_string(key).unwrap()).unwrap();
+            let spki = duet_server::edge::tls::spki_sha256(&std::fs::read_to_string(key).unwrap()).unwrap();
             let flags = [
                 "--host-resolver-rules=MAP duet.test 127.0.0.1".to_string(),
                 format!("--ignore-certificate-errors-spki-list={spki}"),
@@ -169,7 +169,7 @@ async fn d04_the_release_binary_alone_serves_the_app_over_https_and_carries_a_ca
             }
 
             let key = std::fs::read_to_string(empty.join("state/tls/self-signed.key")).unwrap();
-            let spki = duet_server::tls::spki_sha256(&key).unwrap();
+            let spki = duet_server::edge::tls::spki_sha256(&key).unwrap();
             let flags = [
                 "--host-resolver-rules=MAP duet.test 127.0.0.1".to_string(),
                 format!("--ignore-certificate-errors-spki-list={spki}"),

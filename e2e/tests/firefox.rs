@@ -67,8 +67,8 @@ async fn f02_a_relayed_call_with_firefox_survives_a_relay_restart_by_an_ice_rest
     scenario(
         "f02",
         |c| {
-            c.turn_urls = vec![url];
-            c.turn_secret = Some("relay-secret".parse().unwrap());
+            c.turn.turn_urls = vec![url];
+            c.turn.turn_secret = Some("relay-secret".parse().unwrap());
         },
         |h| async move {
             let alice = h.user_at("alice", "/?grace=2").await; // Chromium

@@ -17,8 +17,8 @@ async fn t01_relay_only_calls_go_through_coturn() {
     scenario(
         "t01",
         |c| {
-            c.turn_urls = vec![url];
-            c.turn_secret = Some("correct-horse".parse().unwrap());
+            c.turn.turn_urls = vec![url];
+            c.turn.turn_secret = Some("correct-horse".parse().unwrap());
         },
         |h| async move {
             let (alice, bob) = h.alice_and_bob().await;
@@ -54,8 +54,8 @@ async fn t02_a_wrong_secret_fails_clearly_and_a_fixed_one_works_next_call() {
     scenario(
         "t02",
         |c| {
-            c.turn_urls = vec![url];
-            c.turn_secret_file = Some(file);
+            c.turn.turn_urls = vec![url];
+            c.turn.turn_secret_file = Some(file);
         },
         |h| async move {
             let alice = h.user_at("alice", "/?connect=5").await;
@@ -102,8 +102,8 @@ async fn t04_a_lossy_slow_path_still_shows_video_and_says_poor() {
     scenario(
         "t04",
         |c| {
-            c.turn_urls = vec![url];
-            c.turn_secret = Some("lossy-secret".parse().unwrap());
+            c.turn.turn_urls = vec![url];
+            c.turn.turn_secret = Some("lossy-secret".parse().unwrap());
         },
         |h| async move {
             let (alice, bob) = h.alice_and_bob().await;
@@ -145,8 +145,8 @@ async fn t03_a_relay_restart_mid_call_is_survived_by_an_ice_restart() {
     scenario(
         "t03",
         |c| {
-            c.turn_urls = vec![url];
-            c.turn_secret = Some("relay-secret".parse().unwrap());
+            c.turn.turn_urls = vec![url];
+            c.turn.turn_secret = Some("relay-secret".parse().unwrap());
         },
         |h| async move {
             // A short grace period, so the restart comes soon after the loss.

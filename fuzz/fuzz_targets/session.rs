@@ -3,7 +3,7 @@
 //! checks the hub's invariants and sender identities after every step.
 #![no_main]
 
-use duet_server::sim::{Sim, Step};
+use duet_server::signaling::sim::{Sim, Step};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

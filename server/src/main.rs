@@ -16,24 +16,26 @@ async fn main() -> std::process::ExitCode {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(|| Stdout).init();
     if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty()) {
-        let used = duet_server::credentials::fill(&mut config, std::path::Path::new(&dir));
+        let used = duet_server::config::credentials::fill(&mut config, std::path::Path::new(&dir));
         tracing::info!(?used, "systemd credentials");
     }
 
-    let listener = match tokio::net::TcpListener::bind(config.listen).await {
+    let listener = match tokio::net::TcpListener::bind(config.edge.listen).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("duet-server: cannot listen on {}: {e}", config.listen);
+            eprintln!("duet-server: cannot listen on {}: {e}", config.edge.listen);
             return std::process::ExitCode::FAILURE;
         }
     };
-    if !duet_server::app_present(&config.static_dir) {
-        tracing::warn!(dir = %config.static_dir.display(), "no built app there; serving signaling only (run `cargo xtask serve` or `trunk build --release`)");
-    } else if !config.static_dir.join("index.html").is_file() && config.static_dir != std::path::Path::new("dist") {
+    if !duet_server::app_present(&config.edge.static_dir) {
+        tracing::warn!(dir = %config.edge.static_dir.display(), "no built app there; serving signaling only (run `cargo xtask serve` or `trunk build --release`)");
+    } else if !config.edge.static_dir.join("index.html").is_file()
+        && config.edge.static_dir != std::path::Path::new("dist")
+    {
         // Asked for a bundle that is not there: say so rather than quietly serve another.
-        tracing::warn!(dir = %config.static_dir.display(), "no index.html there; serving the app built into this binary instead");
+        tracing::warn!(dir = %config.edge.static_dir.display(), "no index.html there; serving the app built into this binary instead");
     }
-    let https = config.tls();
+    let https = config.edge.tls();
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
     let (server, task) = match spawn(listener, config, shutdown) {
@@ -64,7 +66,7 @@ fn print_welcome(server: &Server, https: bool) {
     let scheme = if https { "https" } else { "http" };
     let port = server.addr.port();
     let hosts: Vec<String> = if server.addr.ip().is_unspecified() {
-        duet_server::tls::machine_addresses()
+        duet_server::edge::tls::machine_addresses()
             .into_iter()
             .filter(|ip| server.addr.is_ipv6() || ip.is_ipv4())
             .map(|ip| SocketAddr::new(ip, port).to_string())

@@ -9,8 +9,8 @@ use support::*;
 async fn duet_clients_get_welcome_snapshot_and_batched_presence() {
     // Flushes are driven by hand here, to see exactly what one batch holds.
     let s = TestServer::with(|c| {
-        c.stun_urls = vec!["stun:127.0.0.1:3478".into()];
-        c.presence_interval_ms = 3_600_000;
+        c.turn.stun_urls = vec!["stun:127.0.0.1:3478".into()];
+        c.signaling.presence_interval_ms = 3_600_000;
     })
     .await;
     let hub = &s.server.hub;

@@ -30,9 +30,9 @@ fn cluster_secret() -> String {
 
 async fn node_with(redis: &RedisServer, id: &str, tweak: impl FnOnce(&mut duet_server::Config)) -> TestServer {
     let s = TestServer::with(|c| {
-        c.redis_url = Some(redis.url());
-        c.secret_file = Some(cluster_secret().into());
-        c.node_id = Some(id.into());
+        c.cluster.redis_url = Some(redis.url());
+        c.auth.secret_file = Some(cluster_secret().into());
+        c.cluster.node_id = Some(id.into());
         tweak(c);
     })
     .await;
@@ -175,7 +175,7 @@ async fn busy_decline_offline_and_departure_work_across_nodes() {
 async fn a_killed_nodes_users_vanish_after_the_node_timeout_and_can_log_in_again() {
     let redis = RedisServer::start().await;
     // A short node timeout keeps the test short; the bound below is far from it.
-    let n1 = node_with(&redis, "n1", |c| c.node_timeout_secs = 2.0).await;
+    let n1 = node_with(&redis, "n1", |c| c.cluster.node_timeout_secs = 2.0).await;
     let secret = cluster_secret();
     let args = ["--redis-url", &redis.url(), "--node-id", "n2", "--node-timeout-secs", "2", "--secret-file", &secret];
     let mut n2 = ServerProcess::start(&args);
@@ -210,9 +210,9 @@ async fn a_killed_nodes_users_vanish_after_the_node_timeout_and_can_log_in_again
 async fn a_redis_crash_under_load_loses_no_message_without_an_error_and_presence_converges() {
     let mut redis = RedisServer::start().await;
     let fast = |c: &mut duet_server::Config| {
-        c.rate_per_sec = 1000.0;
-        c.rate_burst = 1000.0;
-        c.abuse_burst = 100_000.0;
+        c.limits.rate_per_sec = 1000.0;
+        c.limits.rate_burst = 1000.0;
+        c.limits.abuse_burst = 100_000.0;
     };
     let (n1, n2) = (node_with(&redis, "n1", fast).await, node_with(&redis, "n2", fast).await);
     const PAIRS: usize = 4;
@@ -349,7 +349,7 @@ async fn a_node_stopped_with_sigterm_leaves_and_the_others_drop_its_users_before
     // With a 15 s node timeout, seeing bob go within 10 s proves the clean
     // leave, not the timeout; the others notice at their next heartbeat (3 s).
     let timeout = 15.0;
-    let n1 = node_with(&redis, "n1", |c| c.node_timeout_secs = timeout).await;
+    let n1 = node_with(&redis, "n1", |c| c.cluster.node_timeout_secs = timeout).await;
     let secret = cluster_secret();
     let args = ["--redis-url", &redis.url(), "--node-id", "n2", "--node-timeout-secs", "15", "--secret-file", &secret];
     let mut n2 = ServerProcess::start(&args);
@@ -425,11 +425,11 @@ async fn a_name_taken_elsewhere_while_a_node_was_cut_off_is_given_up_by_that_nod
     let redis = RedisServer::start().await;
     let link = Link::to(&redis).await;
     let n1 = node_with(&redis, "n1", |c| {
-        c.redis_url = Some(link.url());
-        c.node_timeout_secs = 1.0;
+        c.cluster.redis_url = Some(link.url());
+        c.cluster.node_timeout_secs = 1.0;
     })
     .await;
-    let n2 = node_with(&redis, "n2", |c| c.node_timeout_secs = 1.0).await;
+    let n2 = node_with(&redis, "n2", |c| c.cluster.node_timeout_secs = 1.0).await;
     let mut alice = n1.duet_user("alice").await;
     converged(&[&n1, &n2], &["alice"]).await;
 
@@ -475,14 +475,14 @@ async fn messages_written_into_redis_by_anyone_else_are_dropped() {
     ];
     // Signed with the cluster's key (as a node with a bug, or an older one,
     // might), but with names this node refuses.
-    let tickets = duet_server::ticket::Tickets::load(
+    let tickets = duet_server::access::ticket::Tickets::load(
         Some(std::path::Path::new(&cluster_secret())),
         &std::env::temp_dir(),
         Duration::from_secs(60),
     )
     .unwrap();
-    let key = duet_server::backplane::seal::SealKey::new(tickets.derive("duet cluster messages v1"));
-    let sealer = duet_server::backplane::seal::Sealer::new(key, "n9");
+    let key = duet_server::cluster::seal::SealKey::new(tickets.derive("duet cluster messages v1"));
+    let sealer = duet_server::cluster::seal::Sealer::new(key, "n9");
     let signed = [
         json!({"kind": "presence", "node": "n9", "changes": [["al\u{200B}ice", "available"]]}),
         json!({"kind": "chat", "node": "n9", "name": "<img src=x onerror=alert(1)>", "text": "hi"}),

@@ -42,10 +42,10 @@ async fn upgrade(s: &TestServer, key: &str, headers: &[(&'static str, &str)]) ->
 async fn a_client_written_forwarded_header_cannot_lock_out_someone_else() {
     let keys = key_file();
     let s = TestServer::with(|c| {
-        c.access = Some(AccessMode::Key);
-        c.access_key_file = Some(keys.clone());
-        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
-        c.auth_failures_per_minute = 10;
+        c.auth.access = Some(AccessMode::Key);
+        c.auth.access_key_file = Some(keys.clone());
+        c.edge.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.limits.auth_failures_per_minute = 10;
     })
     .await;
     let attacker = [("X-Forwarded-For", "203.0.113.66"), ("Forwarded", "for=203.0.113.7;proto=https")];
@@ -111,11 +111,11 @@ async fn many_addresses_of_one_ipv6_network_count_as_one_client() {
     }
     add_loopback_v6("2001:db8:2::1");
     let mut config = Config::defaults();
-    config.static_dir = std::env::temp_dir().join("duet-test-no-dist");
+    config.edge.static_dir = std::env::temp_dir().join("duet-test-no-dist");
     config.state_dir = Some(std::env::temp_dir().join(format!("duet-test-state-{}", std::process::id())));
-    config.access = Some(AccessMode::Open);
-    config.max_conns_per_ip = 2;
-    config.allowed_hosts = vec!["localhost".into()];
+    config.auth.access = Some(AccessMode::Open);
+    config.limits.max_conns_per_ip = 2;
+    config.edge.allowed_hosts = vec!["localhost".into()];
     let listener = tokio::net::TcpListener::bind("[2001:db8:1::1]:0").await.unwrap();
     let shutdown = tokio_util::sync::CancellationToken::new();
     let (server, _task) = duet_server::spawn(listener, config, shutdown.clone()).unwrap();
@@ -140,10 +140,10 @@ async fn many_addresses_of_one_ipv6_network_count_as_one_client() {
 #[tokio::test]
 async fn the_side_listeners_have_the_same_limits() {
     let s = TestServer::with(|c| {
-        c.tls_self_signed = true;
-        c.redirect_http = Some("127.0.0.1:0".parse().unwrap());
-        c.max_conns_per_ip = 2;
-        c.header_timeout_secs = 1.0;
+        c.edge.tls_self_signed = true;
+        c.edge.redirect_http = Some("127.0.0.1:0".parse().unwrap());
+        c.limits.max_conns_per_ip = 2;
+        c.edge.header_timeout_secs = 1.0;
     })
     .await;
     for at in [s.server.redirect_addr.unwrap(), s.server.metrics_addr.unwrap()] {

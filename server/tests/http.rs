@@ -19,7 +19,7 @@ fn fake_dist() -> std::path::PathBuf {
 #[tokio::test]
 async fn serves_the_app_with_spa_fallback_and_cache_headers() {
     let dist = fake_dist();
-    let s = TestServer::with(|c| c.static_dir = dist.clone()).await;
+    let s = TestServer::with(|c| c.edge.static_dir = dist.clone()).await;
 
     let (head, body) = http_get(&s.http("/")).await;
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
@@ -73,7 +73,7 @@ async fn foreign_origins_are_refused_and_allowed_ones_accepted() {
     same.headers_mut().insert("Origin", format!("http://{}", s.server.addr).parse().unwrap());
     Client::connect_with(same).await.expect("same origin accepted");
 
-    let s = TestServer::with(|c| c.allowed_origins = vec!["https://app.example".into()]).await;
+    let s = TestServer::with(|c| c.edge.allowed_origins = vec!["https://app.example".into()]).await;
     let mut req = s.url("/ws").into_client_request().unwrap();
     req.headers_mut().insert("Origin", "https://app.example".parse().unwrap());
     Client::connect_with(req).await.expect("listed origin accepted");

@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::{protocol::frame::coding::CloseCode, Message
 
 #[tokio::test]
 async fn an_oversized_message_closes_with_1009() {
-    let s = TestServer::with(|c| c.max_message_bytes = 4096).await;
+    let s = TestServer::with(|c| c.limits.max_message_bytes = 4096).await;
     let mut c = s.client().await;
     c.send_text(&format!(r#"{{"type":"message","text":"{}"}}"#, "x".repeat(5000))).await;
     assert_eq!(c.expect_close().await, Some(CloseCode::Size));
@@ -24,7 +24,7 @@ async fn an_oversized_message_closes_with_1009() {
 
 #[tokio::test]
 async fn a_connection_that_never_logs_in_is_closed_after_the_deadline() {
-    let s = TestServer::with(|c| c.login_timeout_secs = 0.3).await;
+    let s = TestServer::with(|c| c.signaling.login_timeout_secs = 0.3).await;
     let mut idle = s.client().await;
     let mut quick = s.mdn_user("quick").await;
     assert_eq!(idle.expect_close().await, Some(CloseCode::Policy));
@@ -39,12 +39,12 @@ async fn a_connection_that_never_logs_in_is_closed_after_the_deadline() {
 #[tokio::test]
 async fn a_flood_is_rate_limited_and_persistent_abuse_is_closed() {
     let s = TestServer::with(|c| {
-        c.rate_per_sec = 5.0;
-        c.rate_burst = 10.0;
-        c.abuse_burst = 20.0;
+        c.limits.rate_per_sec = 5.0;
+        c.limits.rate_burst = 10.0;
+        c.limits.abuse_burst = 20.0;
         // The lobby-chat budget is tested on its own (security.rs).
-        c.chat_rate_per_sec = 1000.0;
-        c.chat_burst = 1000.0;
+        c.limits.chat_rate_per_sec = 1000.0;
+        c.limits.chat_burst = 1000.0;
     })
     .await;
     let mut bob = s.mdn_user("bob").await;
@@ -84,12 +84,12 @@ async fn a_flood_is_rate_limited_and_persistent_abuse_is_closed() {
 #[tokio::test]
 async fn a_slow_reader_is_disconnected_while_others_keep_working() {
     let s = TestServer::with(|c| {
-        c.send_queue_bytes = 64 * 1024;
-        c.write_timeout_secs = 0.5;
-        c.rate_per_sec = 100_000.0;
-        c.rate_burst = 100_000.0;
-        c.max_sdp_bytes = 100_000;
-        c.offers_per_minute = 1e9;
+        c.limits.send_queue_bytes = 64 * 1024;
+        c.limits.write_timeout_secs = 0.5;
+        c.limits.rate_per_sec = 100_000.0;
+        c.limits.rate_burst = 100_000.0;
+        c.limits.max_sdp_bytes = 100_000;
+        c.limits.offers_per_minute = 1e9;
     })
     .await;
     let mut sender = s.duet_user("sender").await;
@@ -115,7 +115,7 @@ async fn a_slow_reader_is_disconnected_while_others_keep_working() {
 
 #[tokio::test]
 async fn a_peer_that_stops_answering_pings_is_dropped() {
-    let s = TestServer::with(|c| c.ping_interval_secs = 0.2).await;
+    let s = TestServer::with(|c| c.signaling.ping_interval_secs = 0.2).await;
     let mut watcher = s.duet_user("watcher").await;
     // Logged in, then never polled again: its pongs never go out.
     let _silent = s.duet_user("silent").await;
@@ -127,7 +127,7 @@ async fn a_peer_that_stops_answering_pings_is_dropped() {
 
 #[tokio::test]
 async fn connections_over_the_cap_are_refused_with_503() {
-    let s = TestServer::with(|c| c.max_connections = 2).await;
+    let s = TestServer::with(|c| c.limits.max_connections = 2).await;
     let _a = s.client().await;
     let _b = s.client().await;
     let err = Client::connect_with(s.url("/ws")).await.err().expect("third connection refused");
@@ -156,14 +156,14 @@ fn metric(text: &str, name: &str) -> u64 {
 #[tokio::test]
 async fn a_chat_flood_costs_a_slow_reader_chat_not_its_call() {
     let s = TestServer::with(|c| {
-        c.chat_rate_per_sec = 1e9;
-        c.chat_burst = 1e9;
-        c.chat_per_address_per_sec = 1e9;
-        c.chat_server_per_sec = 1e9;
-        c.rate_per_sec = 1e9;
-        c.rate_burst = 1e9;
+        c.limits.chat_rate_per_sec = 1e9;
+        c.limits.chat_burst = 1e9;
+        c.limits.chat_per_address_per_sec = 1e9;
+        c.limits.chat_server_per_sec = 1e9;
+        c.limits.rate_per_sec = 1e9;
+        c.limits.rate_burst = 1e9;
         // Bob reads nothing for a while: that alone is no reason to drop him here.
-        c.write_timeout_secs = 120.0;
+        c.limits.write_timeout_secs = 120.0;
     })
     .await;
     let (alice, mut bob) = s.in_call("alice", "bob").await;
@@ -207,7 +207,7 @@ async fn a_chat_flood_costs_a_slow_reader_chat_not_its_call() {
 /// offers (renegotiations) a rate.
 #[tokio::test]
 async fn large_descriptions_and_offer_floods_are_refused() {
-    let s = TestServer::with(|c| c.offers_per_minute = 30.0).await;
+    let s = TestServer::with(|c| c.limits.offers_per_minute = 30.0).await;
     let mut alice = s.duet_user("alice").await;
     let mut bob = s.duet_user("bob").await;
     let huge = json!({"type": "offer", "sdp": "a".repeat(40 * 1024)});

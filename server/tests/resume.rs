@@ -20,7 +20,7 @@ fn candidate() -> serde_json::Value {
 
 #[tokio::test]
 async fn a_dropped_user_keeps_name_and_call_and_resumes_with_the_token() {
-    let s = TestServer::with(|c| c.resume_grace_secs = 5.0).await;
+    let s = TestServer::with(|c| c.signaling.resume_grace_secs = 5.0).await;
     let (mut alice, bob) = in_call(&s).await;
     let token = bob.resume.clone();
     drop(bob); // no close frame: the network went away
@@ -53,7 +53,7 @@ async fn a_dropped_user_keeps_name_and_call_and_resumes_with_the_token() {
 
 #[tokio::test]
 async fn not_coming_back_in_time_ends_the_call_for_the_partner() {
-    let s = TestServer::with(|c| c.resume_grace_secs = 0.5).await;
+    let s = TestServer::with(|c| c.signaling.resume_grace_secs = 0.5).await;
     let (mut alice, bob) = in_call(&s).await;
     let token = bob.resume.clone();
     let dropped = Instant::now();
@@ -72,7 +72,7 @@ async fn not_coming_back_in_time_ends_the_call_for_the_partner() {
 
 #[tokio::test]
 async fn a_deliberate_close_and_an_mdn_client_are_not_held() {
-    let s = TestServer::with(|c| c.resume_grace_secs = 30.0).await;
+    let s = TestServer::with(|c| c.signaling.resume_grace_secs = 30.0).await;
     let (mut alice, mut bob) = in_call(&s).await;
     bob.ws.close(None).await.unwrap();
     assert_eq!(alice.recv_type("hang-up").await["reason"], "disconnected");
@@ -86,8 +86,8 @@ async fn a_page_that_leaves_saying_so_is_held_briefly_for_its_reload() {
     use tokio_tungstenite::tungstenite::protocol::{frame::coding::CloseCode, CloseFrame};
     let leaving = || Some(CloseFrame { code: CloseCode::from(4000), reason: "leaving".into() });
     let s = TestServer::with(|c| {
-        c.resume_grace_secs = 30.0;
-        c.reload_grace_secs = 1.0;
+        c.signaling.resume_grace_secs = 30.0;
+        c.signaling.reload_grace_secs = 1.0;
     })
     .await;
 
@@ -113,7 +113,7 @@ async fn a_page_that_leaves_saying_so_is_held_briefly_for_its_reload() {
 
 #[tokio::test]
 async fn a_takeover_closes_a_connection_that_is_still_open() {
-    let s = TestServer::with(|c| c.resume_grace_secs = 5.0).await;
+    let s = TestServer::with(|c| c.signaling.resume_grace_secs = 5.0).await;
     let (_alice, mut old) = in_call(&s).await;
     let token = old.resume.clone();
     let _new =
@@ -126,7 +126,7 @@ async fn a_takeover_closes_a_connection_that_is_still_open() {
 #[tokio::test]
 async fn resuming_without_the_call_ends_it_for_the_partner() {
     // The client hung up while its socket was down; the server learns it on resume.
-    let s = TestServer::with(|c| c.resume_grace_secs = 5.0).await;
+    let s = TestServer::with(|c| c.signaling.resume_grace_secs = 5.0).await;
     let (mut alice, bob) = in_call(&s).await;
     let token = bob.resume.clone();
     drop(bob);
@@ -141,13 +141,13 @@ async fn after_a_restart_a_call_is_linked_again_once_both_sides_show_tickets() {
     // Two servers sharing the ticket key: the second is the first restarted.
     let key = std::env::temp_dir().join(format!("duet-resume-key-{}", std::process::id()));
     std::fs::write(&key, "a-shared-secret-of-at-least-thirty-two-bytes").unwrap();
-    let before = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let before = TestServer::with(|c| c.auth.secret_file = Some(key.clone())).await;
     let (mut alice, mut bob) = in_call(&before).await;
     let alice_ticket = alice.recv_type("resume-ticket").await["ticket"].as_str().unwrap().to_owned();
     let bob_ticket = bob.recv_type("resume-ticket").await["ticket"].as_str().unwrap().to_owned();
     before.shutdown.cancel();
 
-    let s = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let s = TestServer::with(|c| c.auth.secret_file = Some(key.clone())).await;
     // A bare claim of a call links nothing: whoever names alice as their
     // partner first, without a ticket, is not put into her call.
     let mut mallory = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "call": "alice"})).await;
@@ -194,13 +194,13 @@ async fn after_a_restart_a_call_is_linked_again_once_both_sides_show_tickets() {
 async fn after_a_restart_a_stranger_in_the_partners_name_cannot_reach_the_held_call() {
     let key = std::env::temp_dir().join(format!("duet-impostor-key-{}", std::process::id()));
     std::fs::write(&key, "a-shared-secret-of-at-least-thirty-two-bytes").unwrap();
-    let before = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let before = TestServer::with(|c| c.auth.secret_file = Some(key.clone())).await;
     let (mut carol, mut dave) = before.in_call("carol", "dave").await;
     let carol_ticket = carol.recv_type("resume-ticket").await["ticket"].as_str().unwrap().to_owned();
     let dave_ticket = dave.recv_type("resume-ticket").await["ticket"].as_str().unwrap().to_owned();
     before.shutdown.cancel();
 
-    let s = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let s = TestServer::with(|c| c.auth.secret_file = Some(key.clone())).await;
     let mut carol = s
         .duet_login(json!({"type": "username", "name": "carol", "duet": 1, "resume": carol_ticket, "call": "dave"}))
         .await;
@@ -252,7 +252,7 @@ async fn after_a_restart_a_stranger_in_the_partners_name_cannot_reach_the_held_c
 async fn a_kept_ticket_does_not_take_the_name_from_its_later_holder() {
     let key = std::env::temp_dir().join(format!("duet-stale-key-{}", std::process::id()));
     std::fs::write(&key, "a-shared-secret-of-at-least-thirty-two-bytes").unwrap();
-    let s = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let s = TestServer::with(|c| c.auth.secret_file = Some(key.clone())).await;
     let mallory = s.duet_user("bob").await;
     let kept = mallory.resume.clone();
     drop(mallory);
@@ -272,7 +272,7 @@ async fn a_kept_ticket_does_not_take_the_name_from_its_later_holder() {
     s.shutdown.cancel();
 
     // Across a restart the newer session's ticket wins, whoever comes first.
-    let s = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let s = TestServer::with(|c| c.auth.secret_file = Some(key.clone())).await;
     let mut mallory = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": kept})).await;
     assert_eq!(mallory.name, "bob", "nobody had the name yet");
     let bob = s.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": bob_ticket})).await;
@@ -292,13 +292,13 @@ async fn a_kept_ticket_does_not_take_the_name_from_its_later_holder() {
 async fn after_restarts_the_name_stays_with_its_last_holder() {
     let key = std::env::temp_dir().join(format!("duet-holder-key-{}", std::process::id()));
     std::fs::write(&key, "a-shared-secret-of-at-least-thirty-two-bytes").unwrap();
-    let boot1 = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let boot1 = TestServer::with(|c| c.auth.secret_file = Some(key.clone())).await;
     let bob = boot1.duet_user("bob").await;
     let ticket1 = bob.resume.clone();
     drop(bob);
     boot1.shutdown.cancel();
 
-    let boot2 = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let boot2 = TestServer::with(|c| c.auth.secret_file = Some(key.clone())).await;
     let mut look_alike = boot2.duet_user("b0b").await;
     assert_eq!(look_alike.name, "b0b");
     let squatter = boot2.duet_user("bob").await;
@@ -311,7 +311,7 @@ async fn after_restarts_the_name_stays_with_its_last_holder() {
     drop((bob, squatter));
     boot2.shutdown.cancel();
 
-    let boot3 = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let boot3 = TestServer::with(|c| c.auth.secret_file = Some(key.clone())).await;
     let bob = boot3.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": ticket2})).await;
     assert_eq!(bob.name, "bob");
     let squatter =
@@ -327,7 +327,7 @@ async fn after_restarts_the_name_stays_with_its_last_holder() {
 #[tokio::test]
 async fn a_copied_ticket_cannot_push_a_live_owner_out() {
     use futures_util::StreamExt;
-    let s = TestServer::with(|c| c.resume_grace_secs = 5.0).await;
+    let s = TestServer::with(|c| c.signaling.resume_grace_secs = 5.0).await;
     let (_alice, bob) = in_call(&s).await;
     let copied = bob.resume.clone();
     // bob's client reads on, and so answers the server's pings.
@@ -348,7 +348,7 @@ async fn a_copied_ticket_cannot_push_a_live_owner_out() {
 async fn a_signed_out_session_s_ticket_wins_nothing_after_a_restart() {
     let key = std::env::temp_dir().join(format!("duet-signout-key-{}", std::process::id()));
     std::fs::write(&key, "a-shared-secret-of-at-least-thirty-two-bytes").unwrap();
-    let boot1 = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let boot1 = TestServer::with(|c| c.auth.secret_file = Some(key.clone())).await;
     let mut bob = boot1.duet_user("bob").await;
     let kept = bob.resume.clone();
     // "Sign out": the app closes its socket without the leaving code.
@@ -360,7 +360,7 @@ async fn a_signed_out_session_s_ticket_wins_nothing_after_a_restart() {
     }
     boot1.shutdown.cancel();
 
-    let boot2 = TestServer::with(|c| c.secret_file = Some(key.clone())).await;
+    let boot2 = TestServer::with(|c| c.auth.secret_file = Some(key.clone())).await;
     let mut robert = boot2.duet_user("bob").await;
     assert_eq!(robert.name, "bob", "the name was free after the restart");
     let back = boot2.duet_login(json!({"type": "username", "name": "bob", "duet": 1, "resume": kept})).await;

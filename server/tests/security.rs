@@ -44,11 +44,11 @@ const KEY: &str = "correct-horse-battery-staple";
 async fn key_mode_lets_in_key_holders_only_and_limits_guessing() {
     let keys = temp_file("keys", &format!("# rotated monthly\n{KEY}\n"));
     let s = TestServer::with(|c| {
-        c.access = Some(duet_server::access::AccessMode::Key);
-        c.access_key_file = Some(keys.clone());
-        c.auth_failures_per_minute = 4;
-        c.turn_urls = vec!["turn:127.0.0.1:3478?transport=udp".into()];
-        c.turn_secret = Some("relay-secret".parse().unwrap());
+        c.auth.access = Some(duet_server::access::AccessMode::Key);
+        c.auth.access_key_file = Some(keys.clone());
+        c.limits.auth_failures_per_minute = 4;
+        c.turn.turn_urls = vec!["turn:127.0.0.1:3478?transport=udp".into()];
+        c.turn.turn_secret = Some("relay-secret".parse().unwrap());
     })
     .await;
 
@@ -84,8 +84,8 @@ async fn key_mode_lets_in_key_holders_only_and_limits_guessing() {
 async fn access_keys_rotate_on_sighup() {
     let keys = temp_file("rotate", "old-key-0123456789abcdef\n");
     let s = TestServer::with(|c| {
-        c.access = Some(duet_server::access::AccessMode::Key);
-        c.access_key_file = Some(keys.clone());
+        c.auth.access = Some(duet_server::access::AccessMode::Key);
+        c.auth.access_key_file = Some(keys.clone());
     })
     .await;
     let mut old =
@@ -119,8 +119,8 @@ async fn jwt_mode_names_the_user_from_the_token_and_enforces_expiry() {
     let secret = "a-site-secret-of-at-least-thirty-two-bytes";
     let file = temp_file("jwt", secret);
     let s = TestServer::with(|c| {
-        c.access = Some(duet_server::access::AccessMode::Jwt);
-        c.jwt_secret_file = Some(file.clone());
+        c.auth.access = Some(duet_server::access::AccessMode::Jwt);
+        c.auth.jwt_secret_file = Some(file.clone());
     })
     .await;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
@@ -227,8 +227,8 @@ async fn lobby_chat_has_a_small_budget_of_its_own() {
 #[tokio::test]
 async fn mdn_clients_get_at_most_one_full_list_per_presence_interval() {
     let s = TestServer::with(|c| {
-        c.presence_interval_ms = 3_600_000;
-        c.logins_per_minute = 0;
+        c.signaling.presence_interval_ms = 3_600_000;
+        c.limits.logins_per_minute = 0;
     })
     .await;
     let mut watcher = s.mdn_user("watcher").await;
@@ -253,7 +253,7 @@ async fn mdn_clients_get_at_most_one_full_list_per_presence_interval() {
 
 #[tokio::test]
 async fn logins_are_limited_per_address() {
-    let s = TestServer::with(|c| c.logins_per_minute = 3).await;
+    let s = TestServer::with(|c| c.limits.logins_per_minute = 3).await;
     for i in 0..3 {
         s.duet_user(&format!("u{i}")).await;
     }
@@ -288,7 +288,7 @@ async fn answer_once_counted(addr: std::net::SocketAddr, status: &str) -> (Strin
 
 #[tokio::test]
 async fn sockets_count_against_the_address_cap_before_they_upgrade() {
-    let s = TestServer::with(|c| c.max_conns_per_ip = 3).await;
+    let s = TestServer::with(|c| c.limits.max_conns_per_ip = 3).await;
     // Three sockets that never finish a request hold the address's share.
     let mut held = Vec::new();
     for _ in 0..3 {
@@ -307,7 +307,7 @@ async fn sockets_count_against_the_address_cap_before_they_upgrade() {
 
 #[tokio::test]
 async fn a_half_sent_request_is_dropped_after_the_header_timeout() {
-    let s = TestServer::with(|c| c.header_timeout_secs = 1.0).await;
+    let s = TestServer::with(|c| c.edge.header_timeout_secs = 1.0).await;
     let (_, took) = raw_answer(s.server.addr, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ").await;
     assert!(took < Duration::from_secs(4), "held {took:?}");
     assert!(took >= Duration::from_millis(900), "closed before the timeout: {took:?}");
@@ -316,8 +316,8 @@ async fn a_half_sent_request_is_dropped_after_the_header_timeout() {
 #[tokio::test]
 async fn the_global_cap_counts_sockets_that_have_not_upgraded() {
     let s = TestServer::with(|c| {
-        c.max_connections = 2;
-        c.max_conns_per_ip = 0;
+        c.limits.max_connections = 2;
+        c.limits.max_conns_per_ip = 0;
     })
     .await;
     let _a = TcpStream::connect(s.server.addr).await.unwrap();
@@ -329,9 +329,9 @@ async fn the_global_cap_counts_sockets_that_have_not_upgraded() {
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_cap() {
     let s = TestServer::with(|c| {
-        c.max_conns_per_ip = 2;
-        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
-        c.access = Some(duet_server::access::AccessMode::Open);
+        c.limits.max_conns_per_ip = 2;
+        c.edge.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.auth.access = Some(duet_server::access::AccessMode::Open);
     })
     .await;
     let from = |ip: &'static str| [("X-Forwarded-For", ip)];
@@ -345,7 +345,7 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_cap() {
 
 #[tokio::test]
 async fn without_a_trusted_proxy_forwarded_headers_are_ignored() {
-    let s = TestServer::with(|c| c.max_conns_per_ip = 2).await;
+    let s = TestServer::with(|c| c.limits.max_conns_per_ip = 2).await;
     let _a = connect_offering(&s, &[("X-Forwarded-For", "203.0.113.1")]).await.unwrap();
     let _b = connect_offering(&s, &[("X-Forwarded-For", "203.0.113.2")]).await.unwrap();
     let third = connect_offering(&s, &[("X-Forwarded-For", "203.0.113.3")]).await;
@@ -367,7 +367,7 @@ fn fake_dist(tag: &str) -> std::path::PathBuf {
 async fn every_response_carries_the_security_headers() {
     use sha2::Digest;
     let dist = fake_dist("headers");
-    let s = TestServer::with(|c| c.static_dir = dist.clone()).await;
+    let s = TestServer::with(|c| c.edge.static_dir = dist.clone()).await;
     let (head, _) = http_get(&s.http("/")).await;
     let head = head.to_lowercase();
     let inline = "import init from '/duet.js';await init();";
@@ -388,8 +388,8 @@ async fn every_response_carries_the_security_headers() {
     assert!(head.to_lowercase().contains("x-content-type-options: nosniff"));
 
     let framed = TestServer::with(|c| {
-        c.static_dir = dist.clone();
-        c.frame_ancestors = "https://intranet.example".into();
+        c.edge.static_dir = dist.clone();
+        c.edge.frame_ancestors = "https://intranet.example".into();
     })
     .await;
     let (head, _) = http_get(&framed.http("/")).await;
@@ -399,7 +399,7 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn metrics_are_not_on_the_public_listener() {
-    let s = TestServer::with(|c| c.static_dir = fake_dist("metrics")).await;
+    let s = TestServer::with(|c| c.edge.static_dir = fake_dist("metrics")).await;
     let (head, body) = http_get(&s.http("/metrics")).await;
     assert!(head.starts_with("HTTP/1.1 404"), "{head}");
     assert!(!body.contains("duet_"));
@@ -408,7 +408,7 @@ async fn metrics_are_not_on_the_public_listener() {
 
 #[tokio::test]
 async fn a_loopback_server_refuses_rebound_host_names() {
-    let s = TestServer::with(|c| c.static_dir = fake_dist("host")).await;
+    let s = TestServer::with(|c| c.edge.static_dir = fake_dist("host")).await;
     let req = format!(
         "GET /healthz HTTP/1.1\r\nHost: rebind.evil.example:{}\r\nConnection: close\r\n\r\n",
         s.server.addr.port()
@@ -417,8 +417,8 @@ async fn a_loopback_server_refuses_rebound_host_names() {
     assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
     assert!(answer.contains("--allowed-host"));
     let named = TestServer::with(|c| {
-        c.allowed_hosts = vec!["duet.example".into()];
-        c.access = Some(duet_server::access::AccessMode::Open);
+        c.edge.allowed_hosts = vec!["duet.example".into()];
+        c.auth.access = Some(duet_server::access::AccessMode::Open);
     })
     .await;
     let req = "GET /healthz HTTP/1.1\r\nHost: duet.example\r\nConnection: close\r\n\r\n";
@@ -428,7 +428,7 @@ async fn a_loopback_server_refuses_rebound_host_names() {
 
 #[tokio::test]
 async fn origins_compare_scheme_host_and_port() {
-    let s = TestServer::with(|c| c.allowed_origins = vec!["https://app.example".into()]).await;
+    let s = TestServer::with(|c| c.edge.allowed_origins = vec!["https://app.example".into()]).await;
     let ok = connect_offering(&s, &[("Origin", "https://app.example")]).await;
     assert!(ok.is_ok());
     for bad in ["http://app.example", "https://app.example:8443", "https://evil.example"] {
@@ -447,7 +447,7 @@ async fn no_file_is_served_through_a_symlink_out_of_the_static_folder() {
     let _ = std::fs::remove_file(dist.join("leak.txt"));
     std::os::unix::fs::symlink(&outside, dist.join("leak.txt")).unwrap();
     std::fs::write(dist.join("inside.txt"), "fine\n").unwrap();
-    let s = TestServer::with(|c| c.static_dir = dist.clone()).await;
+    let s = TestServer::with(|c| c.edge.static_dir = dist.clone()).await;
     let (head, body) = http_get(&s.http("/leak.txt")).await;
     assert!(head.starts_with("HTTP/1.1 404") && !body.contains("top secret"), "{head}\n{body}");
     let (head, body) = http_get(&s.http("/inside.txt")).await;
@@ -466,14 +466,14 @@ async fn the_open_files_limit_is_raised_to_the_hard_limit() {
 
 #[tokio::test]
 async fn a_socket_that_sends_nothing_is_dropped_after_the_header_timeout() {
-    let s = TestServer::with(|c| c.header_timeout_secs = 1.0).await;
+    let s = TestServer::with(|c| c.edge.header_timeout_secs = 1.0).await;
     let (_, took) = raw_answer(s.server.addr, b"").await;
     assert!(took < Duration::from_secs(4), "held {took:?}");
 }
 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_dropped_after_the_header_timeout() {
-    let s = TestServer::with(|c| c.header_timeout_secs = 1.0).await;
+    let s = TestServer::with(|c| c.edge.header_timeout_secs = 1.0).await;
     let t = Instant::now();
     let mut tcp = TcpStream::connect(s.server.addr).await.unwrap();
     tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await.unwrap();
@@ -499,8 +499,8 @@ async fn a_key_set_lets_a_site_rotate_its_signing_key_by_kid() {
     };
     let file = temp_file("jwks", &set(&[("2026-11", old)]));
     let s = TestServer::with(|c| {
-        c.access = Some(duet_server::access::AccessMode::Jwt);
-        c.jwt_jwks_file = Some(file.clone());
+        c.auth.access = Some(duet_server::access::AccessMode::Jwt);
+        c.auth.jwt_jwks_file = Some(file.clone());
     })
     .await;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();

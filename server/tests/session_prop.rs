@@ -3,7 +3,7 @@
 //! stay paired, gauges stay true, and nobody receives a message in someone
 //! else's name.
 
-use duet_server::sim::{Sim, Step};
+use duet_server::signaling::sim::{Sim, Step};
 use proptest::prelude::*;
 use serde_json::json;
 

@@ -47,8 +47,8 @@ async fn certificate_files_serve_https_with_hsts_and_wss() {
     std::fs::write(dir.join("cert.pem"), made.cert.pem()).unwrap();
     std::fs::write(dir.join("key.pem"), made.key_pair.serialize_pem()).unwrap();
     let s = TestServer::with(|c| {
-        c.tls_cert = Some(dir.join("cert.pem"));
-        c.tls_key = Some(dir.join("key.pem"));
+        c.edge.tls_cert = Some(dir.join("cert.pem"));
+        c.edge.tls_key = Some(dir.join("key.pem"));
     })
     .await;
     let answer = https_get(s.server.addr, &made.cert.pem(), "/healthz").await;
@@ -73,7 +73,7 @@ async fn the_lan_quick_start_needs_no_access_flag_and_prints_an_invite_key() {
     let state = temp_dir("lan");
     let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
     let mut config = duet_server::Config::defaults();
-    config.tls_self_signed = true;
+    config.edge.tls_self_signed = true;
     config.state_dir = Some(state.clone());
     let (server, _task) = duet_server::spawn(listener, config, Default::default()).unwrap();
     let key = server.invite_key.clone().expect("a generated key for the invite link");
@@ -99,8 +99,8 @@ async fn the_lan_quick_start_needs_no_access_flag_and_prints_an_invite_key() {
 #[tokio::test]
 async fn plain_http_is_redirected_to_https() {
     let s = TestServer::with(|c| {
-        c.tls_self_signed = true;
-        c.redirect_http = Some("127.0.0.1:0".parse().unwrap());
+        c.edge.tls_self_signed = true;
+        c.edge.redirect_http = Some("127.0.0.1:0".parse().unwrap());
     })
     .await;
     let from = s.server.redirect_addr.unwrap();

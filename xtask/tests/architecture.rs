@@ -1,6 +1,8 @@
 //! The rules of docs/architecture.md that a machine can check: dependencies
-//! between the top-level modules of each crate run one way (no cycles), the
-//! agent never looks the DOM up by id, and no server file grows past 500 lines.
+//! between the top-level modules of each crate run one way (no cycles); the
+//! server's folders sit in layers, each using only those below it, none
+//! importing through the crate root, whose file only wires; the agent never
+//! looks the DOM up by id; and no server file grows past 500 lines.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -72,14 +74,19 @@ fn first_segments(rest: &str) -> Vec<String> {
 }
 
 /// Which top-level module each `use`d name of the crate root comes from
-/// (`pub use hub::Hub;` in lib.rs: Hub → hub).
+/// (`pub use hub::Hub;` in lib.rs: Hub → hub; `pub use a::{b::C, D};`: C
+/// and D → a).
 fn root_reexports(root_file: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for line in code(root_file).lines() {
         let Some(rest) = line.trim().strip_prefix("pub use ") else { continue };
         let module = ident(rest).to_owned();
-        let name = rest.trim_end_matches(';').rsplit("::").next().unwrap_or("");
-        out.insert(ident(name).to_owned(), module);
+        for leaf in rest[module.len()..].split(['{', '}', ',', ';']) {
+            let name = ident(leaf.trim().rsplit("::").next().unwrap_or(""));
+            if !name.is_empty() {
+                out.insert(name.to_owned(), module.clone());
+            }
+        }
     }
     out
 }
@@ -187,6 +194,107 @@ fn the_cycle_check_sees_a_cycle() {
     let cycle = find_cycle(&top_level_edges(&dir));
     fs::remove_dir_all(&dir).unwrap();
     assert_eq!(cycle, Some(vec!["a".into(), "b".into(), "a".into()]));
+}
+
+/// The server's top-level modules from the top down: each may use only
+/// modules of the layers below its own (docs/architecture.md).
+const SERVER_LAYERS: &[&[&str]] = &[
+    &["server"],
+    &["edge"],
+    &["signaling"],
+    &["config"],
+    &["access", "cluster", "limits"],
+    &["address", "ids", "metrics", "private_file", "testing"],
+];
+
+/// Edges that do not point to a lower layer, and modules in no layer.
+fn layer_violations(
+    edges: &BTreeMap<String, BTreeSet<String>>,
+    tops: &BTreeSet<String>,
+    layers: &[&[&str]],
+) -> Vec<String> {
+    let layer = |m: &str| layers.iter().position(|l| l.contains(&m));
+    let mut out: Vec<String> =
+        tops.iter().filter(|m| layer(m).is_none()).map(|m| format!("{m} is in no layer")).collect();
+    for (from, tos) in edges {
+        for to in tos {
+            if let (Some(a), Some(b)) = (layer(from), layer(to)) {
+                if b <= a {
+                    out.push(format!("{from} uses {to}, which is not below it"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `crate::X` paths below the crate root whose `X` is no module: names
+/// reached through the root's re-exports, an arrow pointing up.
+fn root_imports(root: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(root, &mut files);
+    let tops: BTreeSet<String> = files.iter().filter_map(|f| module_path(root, f).first().cloned()).collect();
+    let mut out = Vec::new();
+    for file in files.iter().filter(|f| !module_path(root, f).is_empty()) {
+        let text = code(&fs::read_to_string(file).unwrap());
+        for (i, _) in text.match_indices("crate::") {
+            if text[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            for seg in first_segments(&text[i + "crate::".len()..]) {
+                if !tops.contains(&seg) {
+                    out.push(format!("{}: crate::{seg}", file.strip_prefix(root).unwrap().display()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn top_modules(root: &Path) -> BTreeSet<String> {
+    let mut files = Vec::new();
+    rust_files(root, &mut files);
+    files.iter().filter_map(|f| module_path(root, f).first().cloned()).collect()
+}
+
+#[test]
+fn the_server_s_folders_use_only_the_layers_below_them() {
+    let root = workspace().join("server/src");
+    let violations = layer_violations(&top_level_edges(&root), &top_modules(&root), SERVER_LAYERS);
+    assert!(violations.is_empty(), "server/src: {violations:#?}\nlayers: {SERVER_LAYERS:?}");
+}
+
+#[test]
+fn nothing_in_the_server_imports_through_its_crate_root() {
+    let found = root_imports(&workspace().join("server/src"));
+    assert!(found.is_empty(), "use the module's own path, not the crate root's re-export: {found:#?}");
+}
+
+#[test]
+fn the_server_s_crate_root_only_declares_and_re_exports() {
+    let lib = fs::read_to_string(workspace().join("server/src/lib.rs")).unwrap();
+    assert!(lib.lines().count() <= 100, "server/src/lib.rs has {} lines", lib.lines().count());
+    for line in code(&lib).lines().map(str::trim).filter(|l| !l.is_empty()) {
+        assert!(
+            line.starts_with("pub mod ") || line.starts_with("mod ") || line.starts_with("pub use "),
+            "server/src/lib.rs only declares modules and re-exports: {line:?} belongs in a module"
+        );
+    }
+}
+
+#[test]
+fn the_layer_checks_see_an_upward_arrow() {
+    // A crate made for it: `low` reaches `high` through a root re-export.
+    let dir = std::env::temp_dir().join(format!("duet-layers-{}", std::process::id()));
+    fs::create_dir_all(dir.join("high")).unwrap();
+    fs::write(dir.join("lib.rs"), "pub mod high;\npub mod low;\npub use high::Thing;\n").unwrap();
+    fs::write(dir.join("high/mod.rs"), "use crate::low::Leaf;\npub struct Thing;\n").unwrap();
+    fs::write(dir.join("low.rs"), "pub struct Leaf;\nfn f() -> crate::Thing { todo!() }\n").unwrap();
+    let edges = top_level_edges(&dir);
+    let (layers, imports) = (layer_violations(&edges, &top_modules(&dir), &[&["high"], &["low"]]), root_imports(&dir));
+    fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(layers, ["low uses high, which is not below it"]);
+    assert_eq!(imports, ["low.rs: crate::Thing"]);
 }
 
 #[test]

@@ -34,10 +34,10 @@ impl TestServer {
 
     pub async fn with(tweak: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::defaults();
-        config.static_dir = std::env::temp_dir().join("duet-test-no-dist");
+        config.edge.static_dir = std::env::temp_dir().join("duet-test-no-dist");
         // Most tests drop clients to make them leave; resume.rs turns the grace on.
-        config.resume_grace_secs = 0.0;
-        config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+        config.signaling.resume_grace_secs = 0.0;
+        config.edge.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
         config.state_dir = Some(std::env::temp_dir().join(format!("duet-test-state-{}", std::process::id())));
         tweak(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
