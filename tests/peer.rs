@@ -60,7 +60,7 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
     let a = PeerSession::new(false, &direct, Some(Clone::clone(&a_media)), reporter(sa.clone())).unwrap();
     let b = PeerSession::new(true, &direct, Some(Clone::clone(&b_media)), reporter(sb.clone())).unwrap();
     a.open_chat();
-    a.add_local_tracks(true, true, true); // negotiationneeded → offer
+    a.add_local_tracks(true, true, true, true); // negotiationneeded → offer
 
     // Relay signaling between the two until media flows.
     let video: HtmlVideoElement = document().create_element("video").unwrap().unchecked_into();
@@ -79,7 +79,7 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
                     let answer = {
                         b.apply_remote(&sdp).await.unwrap();
                         b.open_chat();
-                        b.add_local_tracks(true, true, false);
+                        b.add_local_tracks(true, true, false, true);
                         b.answer().await.unwrap()
                     };
                     answered = true;
@@ -175,7 +175,7 @@ async fn an_offer_right_behind_the_answer_is_applied_after_it() {
     // The caller impolite: the side that ignores a real collision.
     let a = PeerSession::new(false, &direct, Some(Clone::clone(&a_media)), reporter(sa.clone())).unwrap();
     let b = PeerSession::new(true, &direct, Some(Clone::clone(&b_media)), reporter(sb.clone())).unwrap();
-    a.add_local_tracks(true, true, true);
+    a.add_local_tracks(true, true, true, true);
     let offer = wait_for("a's offer", Duration::from_secs(5), || {
         sa.outbox.borrow().iter().find_map(|m| match m {
             ToPeer::Offer(sdp) => Some(sdp.clone()),
@@ -186,7 +186,7 @@ async fn an_offer_right_behind_the_answer_is_applied_after_it() {
     // b answers without media, then adds it: a renegotiation offer follows.
     b.apply_remote(&offer).await.unwrap();
     let answer = b.answer().await.unwrap();
-    b.add_local_tracks(true, true, false);
+    b.add_local_tracks(true, true, false, true);
     let reoffer = wait_for("b's renegotiation offer", Duration::from_secs(5), || {
         sb.outbox.borrow().iter().find_map(|m| match m {
             ToPeer::Offer(sdp) => Some(sdp.clone()),

@@ -63,6 +63,35 @@ async fn b01_call_setup_first_load_and_heap() {
         assert!(instant.iter().all(|ms| *ms > 0.0 && *ms < 60_000.0), "{instant:?}");
         println!("bench: caller's click → first remote frame, instant Accept: {}", stats(instant));
 
+        // Accept after a realistic ring (1.5 s: the call connects meanwhile)
+        // → the first remote frame on each side.
+        let arm = "window.__firstFrame = null; \
+                   const arm = () => { const v = document.getElementById('received_video'); if (!v) return false; \
+                     v.requestVideoFrameCallback(() => { window.__firstFrame = performance.timeOrigin + performance.now(); }); return true; }; \
+                   if (!arm()) new MutationObserver((_, o) => { if (arm()) o.disconnect(); }).observe(document.body, {childList: true, subtree: true});";
+        let (mut to_caller, mut to_callee) = (Vec::new(), Vec::new());
+        for i in 0..calls {
+            alice.wait_button("Call bob").await;
+            alice.click("Call bob").await;
+            bob.wait_button("Accept").await;
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            alice.js(arm).await;
+            bob.js(arm).await;
+            let accepted = bob.click_timed("Accept").await;
+            for (b, out) in [(&alice, &mut to_caller), (&bob, &mut to_callee)] {
+                let first = wait_until(&format!("ringing call {i}: {}'s first remote frame", b.user), WAIT, || async {
+                    b.js("return window.__firstFrame").await.as_f64()
+                })
+                .await;
+                out.push(first - accepted);
+            }
+            alice.click("Hang up").await;
+            bob.wait_no_button("Hang up").await;
+        }
+        assert!(to_caller.iter().chain(&to_callee).all(|ms| *ms > 0.0 && *ms < 60_000.0), "{to_caller:?} {to_callee:?}");
+        println!("bench: Accept after a 1.5 s ring → caller's first remote frame: {}", stats(to_caller));
+        println!("bench: Accept after a 1.5 s ring → callee's first remote frame: {}", stats(to_callee));
+
         let (mut ring, mut setup, mut gap, mut whole) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for i in 0..calls {
             alice.wait_button("Call bob").await;

@@ -46,6 +46,11 @@ pub enum ClientMessage {
         name: Option<String>,
         target: String,
         sdp: SessionDescription,
+        /// Duet addition: the caller sends no media until the call is
+        /// accepted, so the callee may answer at once (`ringing`) and connect
+        /// while it rings. Absent means false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        preconnect: bool,
     },
     #[serde(rename = "video-answer")]
     VideoAnswer {
@@ -53,6 +58,20 @@ pub enum ClientMessage {
         name: Option<String>,
         target: String,
         sdp: SessionDescription,
+        /// Duet addition: an answer to a `preconnect` offer while the call
+        /// still rings; `call-accepted` follows if the callee accepts. A
+        /// plain answer (absent, false) accepts the call.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        ringing: bool,
+    },
+    /// Duet addition: the callee accepted a call it answered while ringing.
+    #[serde(rename = "call-accepted")]
+    CallAccepted {
+        /// The sender, as MDN's client writes it on its messages: a baseline
+        /// server passes messages on verbatim.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        target: String,
     },
     #[serde(rename = "new-ice-candidate")]
     NewIceCandidate { target: String, candidate: IceCandidate },
@@ -73,8 +92,16 @@ pub enum ClientMessage {
     MediaState { target: String, audio: bool, video: bool },
 }
 
-const KNOWN: &[&str] =
-    &["username", "message", "video-offer", "video-answer", "new-ice-candidate", "hang-up", "media-state"];
+const KNOWN: &[&str] = &[
+    "username",
+    "message",
+    "video-offer",
+    "video-answer",
+    "call-accepted",
+    "new-ice-candidate",
+    "hang-up",
+    "media-state",
+];
 
 fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
@@ -94,6 +121,7 @@ impl ClientMessage {
         match self {
             ClientMessage::VideoOffer { target, .. }
             | ClientMessage::VideoAnswer { target, .. }
+            | ClientMessage::CallAccepted { target, .. }
             | ClientMessage::NewIceCandidate { target, .. }
             | ClientMessage::HangUp { target, .. }
             | ClientMessage::MediaState { target, .. } => Some(target),

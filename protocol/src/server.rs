@@ -43,9 +43,28 @@ pub enum ServerMessage {
         /// without asking (a reload); absent means false.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         linked: bool,
+        /// Duet addition: see the client's `video-offer.preconnect`; the
+        /// server clears it when the operator turned pre-connecting off.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        preconnect: bool,
     },
     #[serde(rename = "video-answer")]
-    VideoAnswer { name: String, target: String, sdp: SessionDescription },
+    VideoAnswer {
+        name: String,
+        target: String,
+        sdp: SessionDescription,
+        /// Duet addition: answered while ringing (see the client's).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        ringing: bool,
+    },
+    /// Duet addition: the callee accepted a call it answered while ringing.
+    #[serde(rename = "call-accepted")]
+    CallAccepted {
+        /// A baseline server passes on what the client wrote, which may lack it.
+        #[serde(default)]
+        name: String,
+        target: String,
+    },
     #[serde(rename = "new-ice-candidate")]
     NewIceCandidate {
         /// Duet addition: who sent the candidate. A baseline server relays
@@ -206,6 +225,7 @@ const KNOWN: &[&str] = &[
     "message",
     "video-offer",
     "video-answer",
+    "call-accepted",
     "new-ice-candidate",
     "hang-up",
     "media-state",

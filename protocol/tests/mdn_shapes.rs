@@ -79,6 +79,7 @@ fn server_baseline_messages_use_mdn_field_names() {
         json!({"type": "message", "name": "bob", "text": "hi", "date": 5.0, "id": 2})
     );
     let offer = ServerMessage::VideoOffer {
+        preconnect: false,
         name: "alice".into(),
         target: "bob".into(),
         sdp: SessionDescription { kind: "offer".into(), sdp: "v=0\r\n".into() },

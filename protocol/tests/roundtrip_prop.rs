@@ -33,8 +33,19 @@ fn client_message() -> impl Strategy<Value = ClientMessage> {
                 call
             }),
         text().prop_map(|text| ClientMessage::Message { text, date: None, id: None }),
-        (text(), sdp()).prop_map(|(target, sdp)| ClientMessage::VideoOffer { name: None, target, sdp }),
-        (text(), sdp()).prop_map(|(target, sdp)| ClientMessage::VideoAnswer { name: None, target, sdp }),
+        (text(), sdp(), any::<bool>()).prop_map(|(target, sdp, preconnect)| ClientMessage::VideoOffer {
+            name: None,
+            target,
+            sdp,
+            preconnect
+        }),
+        (text(), sdp(), any::<bool>()).prop_map(|(target, sdp, ringing)| ClientMessage::VideoAnswer {
+            name: None,
+            target,
+            sdp,
+            ringing
+        }),
+        text().prop_map(|target| ClientMessage::CallAccepted { name: None, target }),
         (text(), cand).prop_map(|(target, candidate)| ClientMessage::NewIceCandidate { target, candidate }),
         (text(), prop_oneof![Just(None), Just(Some(HangupReason::Busy)), Just(Some(HangupReason::Declined))])
             .prop_map(|(target, reason)| ClientMessage::HangUp { name: None, target, reason }),
@@ -68,8 +79,16 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-const KNOWN_TYPES: &[&str] =
-    &["username", "message", "video-offer", "video-answer", "new-ice-candidate", "hang-up", "media-state"];
+const KNOWN_TYPES: &[&str] = &[
+    "username",
+    "message",
+    "video-offer",
+    "video-answer",
+    "call-accepted",
+    "new-ice-candidate",
+    "hang-up",
+    "media-state",
+];
 
 /// The fields a message cannot do without (the rest default when absent).
 fn required(kind: &str) -> &'static [&'static str] {
@@ -78,6 +97,7 @@ fn required(kind: &str) -> &'static [&'static str] {
         "message" => &["text"],
         "video-offer" | "video-answer" => &["target", "sdp"],
         "new-ice-candidate" => &["target", "candidate"],
+        "call-accepted" => &["target"],
         "media-state" => &["target", "audio", "video"],
         _ => &[],
     }

@@ -32,6 +32,9 @@ pub struct CallSession {
     stats: Option<Interval>,
     /// The screen we send instead of the camera.
     pub screen: Option<ScreenShare>,
+    /// Accepted before the answer made while it rang was ready: the media
+    /// goes on as soon as it is.
+    send_when_answered: bool,
 }
 
 impl CallSession {
@@ -40,13 +43,15 @@ impl CallSession {
     pub fn streams(&self) -> (Option<MediaStream>, Option<MediaStream>) {
         let Some(s) = &self.session else { return (None, None) };
         // Clone::clone shares a stream; MediaStream::clone() would copy it.
-        let local = self.screen.as_ref().map(|x| Clone::clone(&x.stream)).or_else(|| s.local.clone());
+        let local = self.screen.as_ref().map(|x| Clone::clone(&x.stream)).or_else(|| s.local_stream());
         (local, Some(Clone::clone(&s.remote)))
     }
 }
 
 impl Agent {
-    pub(super) fn start_call(self: &Rc<Self>, polite: bool) {
+    /// Opens our media and offers it to the peer; `send`: on the wire at
+    /// once, otherwise only when the call is accepted ([`Agent::send_media`]).
+    pub(super) fn start_call(self: &Rc<Self>, polite: bool, send: bool) {
         self.drop_session();
         let generation = self.begin();
         let me = self.clone();
@@ -61,7 +66,7 @@ impl Agent {
                 Ok(s) => {
                     // Adding tracks fires negotiationneeded, which sends the offer.
                     s.open_chat();
-                    s.add_local_tracks(audio, video, true);
+                    s.add_local_tracks(audio, video, true, send);
                     me.install(s);
                 }
                 Err(e) => me.dispatch.dispatch(Action::CallError(Msg::CallStartFailed(e))),
@@ -101,6 +106,75 @@ impl Agent {
                 Ok(_) => {}
                 Err(e) => me.dispatch.dispatch(Action::CallError(Msg::AnswerFailed(e))),
             }
+        });
+    }
+
+    /// Answers a call while it rings, without our camera: the connection
+    /// comes up, and nothing is sent on it until Accept ([`Agent::send_media`]).
+    pub(super) fn pre_answer(self: &Rc<Self>, offer: SessionDescription, polite: bool) {
+        self.drop_session();
+        let generation = self.begin();
+        let (ice, ..) = self.prefs();
+        let session = match PeerSession::new(polite, &ice, None, self.reporter(generation)) {
+            Ok(s) => s,
+            Err(e) => return gloo::console::warn!(format!("could not connect while ringing: {e}")),
+        };
+        self.install(session.clone());
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match session.answer_ringing(&offer).await {
+                Ok(answer) if me.generation() == generation => {
+                    me.dispatch.dispatch(Action::Signal(ToPeer::Answer(answer)));
+                    let accepted = std::mem::take(&mut me.call.borrow_mut().send_when_answered);
+                    if accepted {
+                        me.send_media();
+                    }
+                }
+                Ok(_) => {}
+                // Accept still answers: the connect timer bounds it.
+                Err(e) => gloo::console::warn!(format!("could not connect while ringing: {e}")),
+            }
+        });
+    }
+
+    /// The call is accepted: our camera and microphone go on the connection
+    /// that carried nothing so far (the callee's are opened now, warmed up
+    /// while it rang).
+    pub(super) fn send_media(self: &Rc<Self>) {
+        let Some(s) = self.session() else { return };
+        if s.pc.get_transceivers().length() == 0 {
+            // The offer we answer while it rings is not applied yet: the
+            // answer sends the media when it is ready.
+            self.call.borrow_mut().send_when_answered = true;
+            return;
+        }
+        let (_, audio, video) = self.prefs();
+        let generation = self.generation();
+        let me = self.clone();
+        // Every millisecond here is a millisecond of Accept → picture: the
+        // tracks go on in this tick when they are at hand (ours, or the
+        // camera warmed up while it rang), before the views re-render.
+        let warm_ready = !s.has_local() && self.local.borrow().preview().is_some();
+        if s.has_local() || warm_ready {
+            let local = if warm_ready { self.local.borrow_mut().take_warm().and_then(|w| w.ready()) } else { None };
+            let sent = s.send_media(local, audio, video);
+            self.publish_media();
+            return wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = sent.await {
+                    me.dispatch.dispatch(Action::CallError(Msg::SetupFailed(e)));
+                }
+            });
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            let local = me.local_media().await;
+            if me.generation() != generation {
+                local.as_ref().map(media::stop);
+                return;
+            }
+            if let Err(e) = s.send_media(local, audio, video).await {
+                me.dispatch.dispatch(Action::CallError(Msg::SetupFailed(e)));
+            }
+            me.publish_media();
         });
     }
 
@@ -247,6 +321,7 @@ impl Agent {
             let mut call = self.call.borrow_mut();
             call.early_candidates.clear();
             call.stats = None;
+            call.send_when_answered = false;
             (call.screen.take(), call.session.take())
         };
         drop(old);
@@ -263,10 +338,7 @@ impl Agent {
 /// Takes the local stream out of a session that is being replaced, so its
 /// drop does not stop the tracks.
 fn reuse_local(s: Rc<PeerSession>) -> Option<MediaStream> {
-    match Rc::try_unwrap(s) {
-        Ok(mut s) => s.local.take(),
-        Err(_) => None,
-    }
+    s.take_local()
 }
 
 async fn answer_offer(
@@ -278,6 +350,7 @@ async fn answer_offer(
     // The remote offer first, so our tracks fill its transceivers.
     s.apply_remote(offer).await?;
     s.open_chat();
-    s.add_local_tracks(audio, video, false);
+    // Accepted already: our media goes on at once.
+    s.add_local_tracks(audio, video, false, true);
     s.answer().await
 }

@@ -81,6 +81,9 @@ pub fn call_agent() -> Html {
             if storage::relay_only() {
                 dispatch.dispatch(Action::SetRelayOnly(true));
             }
+            if storage::connect_after_accept() {
+                dispatch.dispatch(Action::SetConnectAfterAccept(true));
+            }
             dispatch.dispatch(Action::DetectedLang(storage::lang().unwrap_or_else(js::browser_lang)));
             if storage::shortcuts_off() {
                 dispatch.dispatch(Action::TurnShortcuts(false));
@@ -221,8 +224,11 @@ impl Agent {
                     s.send(&msg);
                 }
             }
-            Effect::StartCall { polite, .. } => self.start_call(polite),
+            // In a call already: we rejoin it after a reload, accepted long ago.
+            Effect::StartCall { polite, .. } => self.start_call(polite, state.call.is_in_call()),
             Effect::Answer { offer, polite, .. } => self.answer(offer, polite),
+            Effect::PreAnswer { offer, polite, .. } => self.pre_answer(offer, polite),
+            Effect::SendMedia => self.send_media(),
             Effect::RemoteOffer(sdp) => self.remote_offer(sdp),
             Effect::RemoteAnswer(sdp) => self.remote_answer(sdp),
             Effect::RemoteCandidate(c) => self.remote_candidate(c),
@@ -242,6 +248,7 @@ impl Agent {
                 }
             }
             Effect::RememberRelayOnly(on) => storage::set_relay_only(on),
+            Effect::RememberConnectAfterAccept(on) => storage::set_connect_after_accept(on),
             Effect::RememberShortcuts(on) => storage::set_shortcuts(on),
             Effect::StartConnectTimer { generation } => {
                 let t = self.after(self.config.connect_ms, Action::ConnectTimeout { generation });

@@ -66,7 +66,12 @@ fn rtc_configuration(servers: &[IceServer], relay_only: bool) -> RtcConfiguratio
 pub struct PeerSession {
     pub pc: RtcPeerConnection,
     polite: bool,
-    pub local: Option<MediaStream>,
+    /// Our camera and microphone: none yet for a call answered while it
+    /// rings (they join on Accept).
+    local: RefCell<Option<MediaStream>>,
+    /// Our media is on the connection: the call was accepted. Until then
+    /// every sender carries nothing, whatever the local stream holds.
+    sending: Cell<bool>,
     pub remote: MediaStream,
     pending: RefCell<Vec<IceCandidate>>,
     making_offer: Rc<Cell<bool>>,
@@ -139,7 +144,8 @@ impl PeerSession {
         let session = PeerSession {
             pc,
             polite,
-            local,
+            local: RefCell::new(local),
+            sending: Cell::new(false),
             remote,
             pending: RefCell::default(),
             making_offer,
@@ -161,22 +167,30 @@ impl PeerSession {
         self.pc.remote_description().and_then(|d| duet_protocol::dtls_fingerprint(&d.sdp()).map(str::to_owned))
     }
 
-    /// Sends our media, enabled as the user last chose. The caller (`offering`)
-    /// also asks to receive whatever it does not send, so the offer always
-    /// carries audio and video; the callee adds its tracks after the remote
-    /// offer, so they reuse the offer's transceivers.
-    pub fn add_local_tracks(&self, audio_on: bool, video_on: bool, offering: bool) {
+    /// Adds our media, enabled as the user last chose; `send` puts it on
+    /// the wire at once, otherwise the senders carry nothing until
+    /// [`PeerSession::send_media`] (a call not accepted yet). The caller
+    /// (`offering`) also asks to receive whatever it does not send, so the
+    /// offer always carries audio and video; the callee adds its tracks
+    /// after the remote offer, so they reuse the offer's transceivers.
+    pub fn add_local_tracks(&self, audio_on: bool, video_on: bool, offering: bool, send: bool) {
         let (mut has_audio, mut has_video) = (false, false);
-        if let Some(stream) = &self.local {
+        if let Some(stream) = &*self.local.borrow() {
             for t in stream.get_tracks().iter() {
                 let track = MediaStreamTrack::from(t);
                 let audio = track.kind() == "audio";
                 has_audio |= audio;
                 has_video |= !audio;
                 track.set_enabled(if audio { audio_on } else { video_on });
-                self.pc.add_track_0(&track, stream);
+                // Added with its stream, so the offer names it (MDN's client
+                // shows `streams[0]`), then taken off until accepted.
+                let sender = self.pc.add_track_0(&track, stream);
+                if !send {
+                    let _ = sender.replace_track(None);
+                }
             }
         }
+        self.sending.set(send);
         if offering {
             let init = web_sys::RtcRtpTransceiverInit::new();
             init.set_direction(web_sys::RtcRtpTransceiverDirection::Recvonly);
@@ -186,6 +200,77 @@ impl PeerSession {
                 }
             }
         }
+    }
+
+    /// Answers `offer` while the call still rings: every transceiver may
+    /// send later (so Accept needs no renegotiation) but carries nothing now.
+    pub async fn answer_ringing(&self, offer: &SessionDescription) -> Result<SessionDescription, String> {
+        self.apply_remote(offer).await?;
+        self.open_chat();
+        for t in self.pc.get_transceivers().iter().map(RtcRtpTransceiver::from) {
+            t.set_direction(web_sys::RtcRtpTransceiverDirection::Sendrecv);
+        }
+        self.answer().await
+    }
+
+    /// Whether our media is on the connection (the call was accepted).
+    pub fn sending(&self) -> bool {
+        self.sending.get()
+    }
+
+    /// Puts our media on the connection: `local` (opened on Accept) joins
+    /// a session that had none, and each track replaces the nothing its
+    /// sender carried — no renegotiation, and the encoder starts with a
+    /// keyframe. Every replacement starts before this returns; the future
+    /// says whether they all took (a missing transceiver fails).
+    pub fn send_media(
+        &self,
+        local: Option<MediaStream>,
+        audio_on: bool,
+        video_on: bool,
+    ) -> impl std::future::Future<Output = Result<(), String>> {
+        if let Some(stream) = local {
+            let mut slot = self.local.borrow_mut();
+            match &*slot {
+                Some(_) => super::media::stop(&stream),
+                None => *slot = Some(stream),
+            }
+        }
+        let tracks: Vec<MediaStreamTrack> = match &*self.local.borrow() {
+            Some(s) => s.get_tracks().iter().map(MediaStreamTrack::from).collect(),
+            None => vec![],
+        };
+        let mut replaced = Vec::new();
+        for track in &tracks {
+            let kind = track.kind();
+            track.set_enabled(if kind == "audio" { audio_on } else { video_on });
+            replaced.push(match self.sender(&kind) {
+                Some(sender) => Ok(JsFuture::from(sender.replace_track(Some(track)))),
+                None => Err(format!("the call has no {kind}")),
+            });
+        }
+        self.sending.set(true);
+        async move {
+            for r in replaced {
+                r?.await.map_err(describe)?;
+            }
+            Ok(())
+        }
+    }
+
+    /// Whether a local stream is held (the camera and microphone of the call).
+    pub fn has_local(&self) -> bool {
+        self.local.borrow().is_some()
+    }
+
+    /// Our local stream, shared (for the views).
+    pub fn local_stream(&self) -> Option<MediaStream> {
+        self.local.borrow().clone()
+    }
+
+    /// Takes the local stream out, so dropping the session leaves it running.
+    pub fn take_local(&self) -> Option<MediaStream> {
+        self.local.borrow_mut().take()
     }
 
     /// Applies an offer (perfect negotiation: the impolite side ignores one
@@ -270,7 +355,7 @@ impl PeerSession {
     }
 
     pub fn set_tracks(&self, audio: bool, video: bool) {
-        if let Some(stream) = &self.local {
+        if let Some(stream) = &*self.local.borrow() {
             for t in stream.get_tracks().iter() {
                 let t = MediaStreamTrack::from(t);
                 t.set_enabled(if t.kind() == "audio" { audio } else { video });
@@ -341,10 +426,10 @@ impl PeerSession {
     /// screen is what we send).
     pub async fn switch_device(&self, track: MediaStreamTrack, send: bool) -> Result<(), String> {
         let kind = track.kind();
-        if send {
+        if send && self.sending.get() {
             self.replace_track(&kind, Some(&track)).await?;
         }
-        if let Some(local) = &self.local {
+        if let Some(local) = &*self.local.borrow() {
             for old in local.get_tracks().iter().map(MediaStreamTrack::from).filter(|t| t.kind() == kind) {
                 track.set_enabled(old.enabled());
                 local.remove_track(&old);
@@ -357,8 +442,8 @@ impl PeerSession {
 
     /// The local track of `kind`, if any.
     pub fn local_track(&self, kind: &str) -> Option<MediaStreamTrack> {
-        let local = self.local.as_ref()?;
-        local.get_tracks().iter().map(MediaStreamTrack::from).find(|t| t.kind() == kind)
+        let local = self.local.borrow();
+        local.as_ref()?.get_tracks().iter().map(MediaStreamTrack::from).find(|t| t.kind() == kind)
     }
 
     /// New ICE credentials and candidates; negotiationneeded sends the offer.
@@ -389,7 +474,7 @@ impl Drop for PeerSession {
         self.chat.take();
         self.pc.close();
         super::diagnostics::peer_closed(&self.pc);
-        if let Some(s) = &self.local {
+        if let Some(s) = self.local.get_mut() {
             super::media::stop(s);
         }
         for t in self.remote.get_tracks().iter() {

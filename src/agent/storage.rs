@@ -15,6 +15,17 @@ pub fn set_relay_only(on: bool) {
     let _ = LocalStorage::set(RELAY_ONLY, on);
 }
 
+const CONNECT_AFTER_ACCEPT: &str = "duet.connectAfterAccept";
+
+/// The user turned off connecting while a call rings.
+pub fn connect_after_accept() -> bool {
+    LocalStorage::get::<bool>(CONNECT_AFTER_ACCEPT).unwrap_or(false)
+}
+
+pub fn set_connect_after_accept(on: bool) {
+    let _ = LocalStorage::set(CONNECT_AFTER_ACCEPT, on);
+}
+
 fn device_key(kind: DeviceKind) -> &'static str {
     match kind {
         DeviceKind::Camera => "duet.camera",

@@ -178,11 +178,12 @@ pub fn call_view() -> Html {
             <div class="stage" ref={stage_ref.clone()}>
                 <Video id="received_video" class={classes!("remote", fill.then_some("fill"))} stream={remote} label={(t.video_from)(&peer)}
                        sink={shown.speaker.clone()} node_ref={refs.remote_video.clone()} />
-                // Their camera is off (or nothing came yet): who it is, not a black box.
-                if !media.remote_media || !media.remote_camera_on {
+                // Their camera is off (or nothing came yet, or it still rings
+                // on a connection made early): who it is, not a black box.
+                if !in_call || !media.remote_media || !media.remote_camera_on {
                     <div class="peer-card">
                         { avatar(&peer, "xl") }
-                        <span>{ if media.remote_media { peer.clone() } else { t.waiting_for_video.to_owned() } }</span>
+                        <span>{ if in_call && media.remote_media { peer.clone() } else { t.waiting_for_video.to_owned() } }</span>
                     </div>
                 }
                 <div class="top">

@@ -7,8 +7,10 @@ use crate::{
     store::Action,
 };
 
-/// The "Relay only" setting: calls go through the TURN relay, so the other
-/// person never learns your IP address (at some cost in quality).
+/// The privacy settings: "Relay only" (calls go through the TURN relay, so
+/// the other person never learns your IP address, at some cost in quality)
+/// and "Connect while it rings" (faster calls; a caller learns candidates
+/// before they are accepted).
 #[styled_component(Privacy)]
 pub fn privacy() -> Html {
     let store = use_store();
@@ -18,6 +20,13 @@ pub fn privacy() -> Html {
         Callback::from(move |e: Event| {
             let on = e.target_unchecked_into::<HtmlInputElement>().checked();
             store.dispatch(Action::SetRelayOnly(on));
+        })
+    };
+    let on_ring = {
+        let store = store.clone();
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            store.dispatch(Action::SetConnectAfterAccept(!on));
         })
     };
     let class = css!(
@@ -34,6 +43,11 @@ pub fn privacy() -> Html {
                 { t.relay_only }
             </label>
             <p id="relay-help">{ t.relay_help }</p>
+            <label>
+                <input type="checkbox" checked={!store.connect_after_accept} onchange={on_ring} aria-describedby="ring-help" />
+                { t.connect_while_ringing }
+            </label>
+            <p id="ring-help">{ t.connect_while_ringing_help }</p>
         </div>
     }
 }

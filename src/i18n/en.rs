@@ -33,6 +33,8 @@ pub static TEXTS: Texts = Texts {
     nobody_online: "Nobody else is online yet. Share this page's address with someone to call them.",
     relay_only: "Relay only",
     relay_help: "Calls go through the relay server, so the other person never learns your IP address.",
+    connect_while_ringing: "Connect while it rings",
+    connect_while_ringing_help: "Calls start the moment they are accepted. While a call rings, the caller's app learns your network addresses (only the relay's with Relay only); no sound or video flows before you accept.",
 
     lobby_chat: "Lobby chat",
     chat_messages: "Chat messages",

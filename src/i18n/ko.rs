@@ -33,6 +33,8 @@ pub static TEXTS: Texts = Texts {
     nobody_online: "아직 접속한 사람이 없습니다. 이 페이지 주소를 보내 함께 통화하세요.",
     relay_only: "중계 서버만 사용",
     relay_help: "통화가 중계 서버를 거치므로 상대방은 내 IP 주소를 알 수 없습니다.",
+    connect_while_ringing: "벨이 울리는 동안 연결",
+    connect_while_ringing_help: "통화를 받는 즉시 시작됩니다. 벨이 울리는 동안 건 사람의 앱이 내 네트워크 주소를 알게 됩니다(중계 서버만 사용 시 중계 서버 주소만). 받기 전에는 소리도 영상도 전달되지 않습니다.",
 
     lobby_chat: "대기실 채팅",
     chat_messages: "채팅 메시지",

@@ -65,6 +65,8 @@ pub struct Texts {
     pub nobody_online: &'static str,
     pub relay_only: &'static str,
     pub relay_help: &'static str,
+    pub connect_while_ringing: &'static str,
+    pub connect_while_ringing_help: &'static str,
 
     pub lobby_chat: &'static str,
     pub chat_messages: &'static str,

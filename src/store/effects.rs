@@ -32,6 +32,17 @@ pub enum Effect {
         offer: SessionDescription,
         polite: bool,
     },
+    /// Answer `offer` while it still rings, so the connection comes up
+    /// before the user decides. Nothing is sent on it (and no camera opened
+    /// for it) until [`Effect::SendMedia`].
+    PreAnswer {
+        peer: String,
+        offer: SessionDescription,
+        polite: bool,
+    },
+    /// The call is accepted: put our camera and microphone on the
+    /// connection (without renegotiating); until now it carried nothing.
+    SendMedia,
     /// Apply an offer from the peer of the current call (renegotiation).
     RemoteOffer(SessionDescription),
     /// Apply the peer's answer to our offer.
@@ -53,6 +64,8 @@ pub enum Effect {
     RememberShortcuts(bool),
     /// Remember the relay-only setting for the next visit.
     RememberRelayOnly(bool),
+    /// Remember the "connect while it rings" setting (`true`: off).
+    RememberConnectAfterAccept(bool),
     /// Give up on a call that has not connected in time.
     StartConnectTimer {
         generation: u64,

@@ -120,6 +120,12 @@ pub struct CallState {
     pub duet_server: bool,
     /// Connect through the TURN relay only, so the peer never learns our address.
     pub relay_only: bool,
+    /// The user turned off connecting while a call rings: calls connect
+    /// only after Accept (slower, but a caller learns no candidates before).
+    pub connect_after_accept: bool,
+    /// The peer connection came up while the call still rang: it is
+    /// connected the moment it is accepted.
+    pub ringing_connected: bool,
     /// The page was reloaded in a call: once logged back in, our end of the
     /// call is built anew (a new peer connection, offered to the peer).
     pub rejoining: bool,
@@ -178,6 +184,8 @@ pub enum Action {
     DismissNotice,
     /// The "Relay only" privacy setting (also restored from storage at start).
     SetRelayOnly(bool),
+    /// The "connect while it rings" setting, off when `true` (also restored from storage).
+    SetConnectAfterAccept(bool),
     /// Share the screen instead of the camera, or go back to the camera.
     ToggleShare,
     ToggleStats,

@@ -26,8 +26,10 @@ pub enum CallPhase {
     Idle,
     /// We rang `peer` and wait for an answer.
     Outgoing { peer: String },
-    /// `peer` rings us with `offer`; the user decides.
-    Incoming { peer: String, offer: SessionDescription },
+    /// `peer` rings us with `offer`; the user decides. `preconnected`: we
+    /// answered it at once (the caller asked, and we allow it), so the
+    /// connection comes up while it rings and Accept only sends our media.
+    Incoming { peer: String, offer: SessionDescription, preconnected: bool },
     /// Accepted (or answered); `connected` once media can flow,
     /// `reconnecting` while ICE is disconnected within its grace period.
     InCall { peer: String, connected: bool, reconnecting: bool },

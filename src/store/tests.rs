@@ -7,6 +7,7 @@ use duet_protocol::{
 use super::*;
 
 mod media;
+mod preconnect;
 
 fn sdp(kind: &str) -> SessionDescription {
     SessionDescription { kind: kind.into(), sdp: format!("v=0 {kind}") }
@@ -172,16 +173,25 @@ fn calls_that_cannot_be_placed_say_why() {
 }
 
 #[test]
-fn the_answer_moves_the_caller_into_the_call() {
+fn a_plain_answer_moves_the_caller_into_the_call_and_sends_its_media() {
     let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
     let (s, fx) = effects_of(
         &s,
-        srv(ServerMessage::VideoAnswer { name: "bob".into(), target: "alice".into(), sdp: sdp("answer") }),
+        srv(ServerMessage::VideoAnswer {
+            ringing: false,
+            name: "bob".into(),
+            target: "alice".into(),
+            sdp: sdp("answer"),
+        }),
     );
     assert_eq!(s.call, CallPhase::InCall { peer: "bob".into(), connected: false, reconnecting: false });
     assert_eq!(
         fx,
-        vec![Effect::StartConnectTimer { generation: s.ice_generation }, Effect::RemoteAnswer(sdp("answer"))]
+        vec![
+            Effect::StartConnectTimer { generation: s.ice_generation },
+            Effect::RemoteAnswer(sdp("answer")),
+            Effect::SendMedia
+        ]
     );
     let s = s.reduce(Action::PeerConnected);
     assert_eq!(s.call, CallPhase::InCall { peer: "bob".into(), connected: true, reconnecting: false });
@@ -192,9 +202,15 @@ fn an_incoming_offer_asks_the_user_and_accept_answers_it() {
     let s = logged_in("bob", &["alice"]);
     let (s, fx) = effects_of(
         &s,
-        srv(ServerMessage::VideoOffer { name: "alice".into(), target: "bob".into(), sdp: sdp("offer"), linked: false }),
+        srv(ServerMessage::VideoOffer {
+            preconnect: false,
+            name: "alice".into(),
+            target: "bob".into(),
+            sdp: sdp("offer"),
+            linked: false,
+        }),
     );
-    assert_eq!(s.call, CallPhase::Incoming { peer: "alice".into(), offer: sdp("offer") });
+    assert_eq!(s.call, CallPhase::Incoming { preconnected: false, peer: "alice".into(), offer: sdp("offer") });
     assert_eq!(
         fx,
         vec![Effect::PrepareMedia, Effect::StartRingTimer { peer: "alice".into() }],
@@ -215,6 +231,7 @@ fn an_incoming_offer_asks_the_user_and_accept_answers_it() {
 #[test]
 fn decline_tells_the_caller_and_releases_everything() {
     let s = logged_in("bob", &["alice"]).reduce(srv(ServerMessage::VideoOffer {
+        preconnect: false,
         name: "alice".into(),
         target: "bob".into(),
         sdp: sdp("offer"),
@@ -249,6 +266,7 @@ fn cancel_while_ringing_tells_the_callee_whose_dialog_closes() {
 
     let callee = logged_in("bob", &["alice"])
         .reduce(srv(ServerMessage::VideoOffer {
+            preconnect: false,
             name: "alice".into(),
             target: "bob".into(),
             sdp: sdp("offer"),
@@ -264,7 +282,12 @@ fn an_answer_after_cancel_is_ignored() {
     let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into())).reduce(Action::Cancel);
     let (s, fx) = effects_of(
         &s,
-        srv(ServerMessage::VideoAnswer { name: "bob".into(), target: "alice".into(), sdp: sdp("answer") }),
+        srv(ServerMessage::VideoAnswer {
+            ringing: false,
+            name: "bob".into(),
+            target: "alice".into(),
+            sdp: sdp("answer"),
+        }),
     );
     assert!(s.call.is_idle());
     assert!(fx.is_empty());
@@ -285,6 +308,7 @@ fn the_ring_times_out_on_both_sides_but_only_for_the_current_call() {
     assert_eq!(s.notice.unwrap().msg, Msg::NoAnswer("bob".into()));
 
     let callee = logged_in("bob", &["alice"]).reduce(srv(ServerMessage::VideoOffer {
+        preconnect: false,
         name: "alice".into(),
         target: "bob".into(),
         sdp: sdp("offer"),
@@ -296,6 +320,7 @@ fn the_ring_times_out_on_both_sides_but_only_for_the_current_call() {
     // A timer firing after the call was accepted does nothing.
     let accepted = logged_in("bob", &["alice"])
         .reduce(srv(ServerMessage::VideoOffer {
+            preconnect: false,
             name: "alice".into(),
             target: "bob".into(),
             sdp: sdp("offer"),
@@ -310,6 +335,7 @@ fn the_ring_times_out_on_both_sides_but_only_for_the_current_call() {
 fn an_offer_while_busy_is_refused_as_busy_without_disturbing_the_call() {
     let in_call = logged_in("bob", &["alice", "carol"])
         .reduce(srv(ServerMessage::VideoOffer {
+            preconnect: false,
             name: "alice".into(),
             target: "bob".into(),
             sdp: sdp("offer"),
@@ -318,7 +344,13 @@ fn an_offer_while_busy_is_refused_as_busy_without_disturbing_the_call() {
         .reduce(Action::Accept);
     let (s, fx) = effects_of(
         &in_call,
-        srv(ServerMessage::VideoOffer { name: "carol".into(), target: "bob".into(), sdp: sdp("offer"), linked: false }),
+        srv(ServerMessage::VideoOffer {
+            preconnect: false,
+            name: "carol".into(),
+            target: "bob".into(),
+            sdp: sdp("offer"),
+            linked: false,
+        }),
     );
     assert_eq!(fx.len(), 1);
     assert_eq!(sent_hangup(&fx), Some(("carol".into(), HangupReason::Busy)));
@@ -326,6 +358,7 @@ fn an_offer_while_busy_is_refused_as_busy_without_disturbing_the_call() {
 
     // Also while our own dialog is showing for someone else.
     let ringing = logged_in("bob", &["alice", "carol"]).reduce(srv(ServerMessage::VideoOffer {
+        preconnect: false,
         name: "alice".into(),
         target: "bob".into(),
         sdp: sdp("offer"),
@@ -333,7 +366,13 @@ fn an_offer_while_busy_is_refused_as_busy_without_disturbing_the_call() {
     }));
     let (s, fx) = effects_of(
         &ringing,
-        srv(ServerMessage::VideoOffer { name: "carol".into(), target: "bob".into(), sdp: sdp("offer"), linked: false }),
+        srv(ServerMessage::VideoOffer {
+            preconnect: false,
+            name: "carol".into(),
+            target: "bob".into(),
+            sdp: sdp("offer"),
+            linked: false,
+        }),
     );
     assert_eq!(sent_hangup(&fx), Some(("carol".into(), HangupReason::Busy)));
     assert_eq!(s.call, ringing.call);
@@ -342,6 +381,7 @@ fn an_offer_while_busy_is_refused_as_busy_without_disturbing_the_call() {
 #[test]
 fn hang_up_during_ringing_from_the_callers_side_or_ours() {
     let s = logged_in("bob", &["alice"]).reduce(srv(ServerMessage::VideoOffer {
+        preconnect: false,
         name: "alice".into(),
         target: "bob".into(),
         sdp: sdp("offer"),
@@ -358,7 +398,13 @@ fn hang_up_during_ringing_from_the_callers_side_or_ours() {
 #[test]
 fn glare_the_polite_side_answers_and_the_impolite_side_waits() {
     let offer = |from: &str, to: &str| {
-        srv(ServerMessage::VideoOffer { name: from.into(), target: to.into(), sdp: sdp("offer"), linked: false })
+        srv(ServerMessage::VideoOffer {
+            preconnect: false,
+            name: from.into(),
+            target: to.into(),
+            sdp: sdp("offer"),
+            linked: false,
+        })
     };
     // alice < bob: alice is polite.
     let alice = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
@@ -376,8 +422,12 @@ fn glare_the_polite_side_answers_and_the_impolite_side_waits() {
     let (bob2, fx) = effects_of(&bob, offer("alice", "bob"));
     assert!(fx.is_empty(), "the impolite side ignores the colliding offer");
     assert_eq!(bob2.call, bob.call);
-    let bob2 =
-        bob2.reduce(srv(ServerMessage::VideoAnswer { name: "alice".into(), target: "bob".into(), sdp: sdp("answer") }));
+    let bob2 = bob2.reduce(srv(ServerMessage::VideoAnswer {
+        ringing: false,
+        name: "alice".into(),
+        target: "bob".into(),
+        sdp: sdp("answer"),
+    }));
     assert!(matches!(bob2.call, CallPhase::InCall { .. }));
 }
 
@@ -402,6 +452,7 @@ fn candidates_reach_the_agent_only_for_the_current_peer() {
     assert_eq!(effects_of(&s, c("")).1, vec![Effect::RemoteCandidate(cand())]);
     // While the dialog shows too, so they can be buffered for the answer.
     let ringing = logged_in("bob", &["alice"]).reduce(srv(ServerMessage::VideoOffer {
+        preconnect: false,
         name: "alice".into(),
         target: "bob".into(),
         sdp: sdp("offer"),
@@ -413,7 +464,12 @@ fn candidates_reach_the_agent_only_for_the_current_peer() {
 fn in_call(me: &str, peer: &str) -> CallState {
     logged_in(me, &[peer])
         .reduce(Action::Call(peer.into()))
-        .reduce(srv(ServerMessage::VideoAnswer { name: peer.into(), target: me.into(), sdp: sdp("answer") }))
+        .reduce(srv(ServerMessage::VideoAnswer {
+            ringing: false,
+            name: peer.into(),
+            target: me.into(),
+            sdp: sdp("answer"),
+        }))
         .reduce(Action::PeerConnected)
 }
 
@@ -498,6 +554,7 @@ fn a_disconnect_gets_a_grace_period_and_a_reconnect_cancels_it() {
 /// A call whose media path never came up.
 fn accepted_not_connected(me: &str, peer: &str) -> CallState {
     logged_in(me, &[peer]).reduce(Action::Call(peer.into())).reduce(srv(ServerMessage::VideoAnswer {
+        ringing: false,
         name: peer.into(),
         target: me.into(),
         sdp: sdp("answer"),
@@ -589,6 +646,7 @@ fn stats_are_rates_between_samples_of_this_call_only() {
     assert_eq!(s.stats, None);
     // The next call starts from scratch rather than from the old counters.
     let s = s.reduce(Action::Call("bob".into())).reduce(srv(ServerMessage::VideoAnswer {
+        ringing: false,
         name: "bob".into(),
         target: "alice".into(),
         sdp: sdp("answer"),
@@ -653,6 +711,7 @@ fn the_lobby_preview_is_only_for_an_idle_logged_in_user_and_goes_into_the_call()
     let (s, fx) = effects_of(&logged_in("alice", &["bob"]), Action::ToggleDeviceCheck);
     assert_eq!(fx, vec![Effect::DeviceCheck(true)]);
     let s = s.reduce(Action::Call("bob".into())).reduce(srv(ServerMessage::VideoAnswer {
+        ringing: false,
         name: "bob".into(),
         target: "alice".into(),
         sdp: sdp("answer"),
@@ -729,6 +788,7 @@ fn effects_keep_their_order_until_taken() {
 #[test]
 fn calling_the_person_who_rings_us_accepts_their_call() {
     let s = logged_in("bob", &["alice"]).reduce(srv(ServerMessage::VideoOffer {
+        preconnect: false,
         name: "alice".into(),
         target: "bob".into(),
         sdp: sdp("offer"),
@@ -742,6 +802,7 @@ fn calling_the_person_who_rings_us_accepts_their_call() {
 #[test]
 fn a_call_that_does_not_connect_in_time_fails_with_the_turn_hint() {
     let s = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into())).reduce(srv(ServerMessage::VideoAnswer {
+        ringing: false,
         name: "bob".into(),
         target: "alice".into(),
         sdp: sdp("answer"),
@@ -948,6 +1009,8 @@ fn the_peer_connection_s_signals_go_to_the_peer_under_our_name() {
     assert_eq!(
         fx,
         vec![Effect::Send(ClientMessage::VideoOffer {
+            // Our first offer asks to be answered while it rings.
+            preconnect: true,
             name: Some("alice".into()),
             target: "bob".into(),
             sdp: sdp("offer")
@@ -1093,6 +1156,7 @@ fn a_new_connection_in_the_partners_name_is_answered_only_when_linked() {
     let s = logged_in("carol", &["dave"])
         .reduce(Action::Call("dave".into()))
         .reduce(srv(ServerMessage::VideoAnswer {
+            ringing: false,
             name: "dave".into(),
             target: "carol".into(),
             sdp: sdp_from("answer", "AA"),
@@ -1100,6 +1164,7 @@ fn a_new_connection_in_the_partners_name_is_answered_only_when_linked() {
         .reduce(Action::PeerConnected);
     let offer = |cert: &str, linked: bool| {
         srv(ServerMessage::VideoOffer {
+            preconnect: false,
             name: "dave".into(),
             target: "carol".into(),
             sdp: sdp_from("offer", cert),
@@ -1118,7 +1183,10 @@ fn a_new_connection_in_the_partners_name_is_answered_only_when_linked() {
     let (stranger, fx) = effects_of(&s, offer("EE", false));
     assert!(fx.contains(&Effect::EndCall), "{fx:?}");
     assert!(!fx.iter().any(|e| matches!(e, Effect::RemoteOffer(_) | Effect::Answer { .. })), "{fx:?}");
-    assert_eq!(stranger.call, CallPhase::Incoming { peer: "dave".into(), offer: sdp_from("offer", "EE") });
+    assert_eq!(
+        stranger.call,
+        CallPhase::Incoming { preconnected: false, peer: "dave".into(), offer: sdp_from("offer", "EE") }
+    );
     // Answering it is the user's choice, as for any call.
     let (_, fx) = effects_of(&stranger, Action::Accept);
     assert!(fx.iter().any(|e| matches!(e, Effect::Answer { .. })), "{fx:?}");

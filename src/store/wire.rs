@@ -11,9 +11,14 @@ use duet_protocol::{ClientMessage, HangupReason, IceCandidate, SessionDescriptio
 pub enum ToPeer {
     Offer(SessionDescription),
     Answer(SessionDescription),
+    /// We accept the call we answered while it rang.
+    Accepted,
     Candidate(IceCandidate),
     HangUp(HangupReason),
-    MediaState { audio: bool, video: bool },
+    MediaState {
+        audio: bool,
+        video: bool,
+    },
 }
 
 /// `m` for `peer`, sent as `me`.
@@ -21,8 +26,11 @@ pub fn to_peer(me: Option<&str>, peer: &str, m: ToPeer) -> ClientMessage {
     let name = me.map(str::to_owned);
     let target = peer.to_owned();
     match m {
-        ToPeer::Offer(sdp) => ClientMessage::VideoOffer { name, target, sdp },
-        ToPeer::Answer(sdp) => ClientMessage::VideoAnswer { name, target, sdp },
+        // The reducer marks an offer `preconnect` and an answer `ringing`
+        // when the call is still ringing (it knows the phase).
+        ToPeer::Offer(sdp) => ClientMessage::VideoOffer { name, target, sdp, preconnect: false },
+        ToPeer::Answer(sdp) => ClientMessage::VideoAnswer { name, target, sdp, ringing: false },
+        ToPeer::Accepted => ClientMessage::CallAccepted { name, target },
         ToPeer::Candidate(candidate) => ClientMessage::NewIceCandidate { target, candidate },
         ToPeer::HangUp(reason) => ClientMessage::HangUp { name, target, reason: Some(reason) },
         ToPeer::MediaState { audio, video } => ClientMessage::MediaState { target, audio, video },

@@ -284,8 +284,16 @@ fn browser(quick: bool) -> Result<String, String> {
 
 /// The measurements whose medians are compared with BENCHMARKS.md's: the
 /// words that start the `bench:` line and the row of the browser table.
-const WATCHED: [(&str, &str); 2] = [
+const WATCHED: [(&str, &str); 4] = [
     ("callee's Accept → caller's first remote frame", "| callee's Accept → caller's first remote frame"),
+    (
+        "Accept after a 1.5 s ring → caller's first remote frame",
+        "| Accept after a 1.5 s ring → caller's first remote frame",
+    ),
+    (
+        "Accept after a 1.5 s ring → callee's first remote frame",
+        "| Accept after a 1.5 s ring → callee's first remote frame",
+    ),
     ("caller's click → first remote frame, instant Accept", "| caller's click → first remote frame, instant Accept"),
 ];
 

@@ -1,5 +1,5 @@
 //! The clocks of a signaling session: login deadline, heartbeat, resume
-//! graces and presence batching.
+//! graces, presence batching, and whether calls connect while they ring.
 
 use std::time::Duration;
 
@@ -30,6 +30,13 @@ pub struct Signaling {
     /// looks the same, so this is how long its partner waits to hear.
     #[arg(long, env = "DUET_RELOAD_GRACE_SECS", default_value_t = 3.0)]
     pub reload_grace_secs: f64,
+
+    /// Let a Duet callee answer while it rings (`true`), so Accept only
+    /// switches media on; no media flows before Accept either way. `false`
+    /// makes every call connect after Accept, so a caller learns nothing
+    /// of the callee's network (candidates) before they accept.
+    #[arg(long, env = "DUET_PRECONNECT", default_value_t = true, action = clap::ArgAction::Set)]
+    pub preconnect: bool,
 }
 
 impl Signaling {

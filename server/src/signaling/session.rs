@@ -57,6 +57,8 @@ pub struct Session {
     abuse: TokenBucket,
     admission: Admission,
     resume_grace: std::time::Duration,
+    /// Offers may ask to be answered while they ring (--preconnect).
+    preconnect: bool,
     /// The connection dropped in a way a reconnect may resume.
     park: bool,
 }
@@ -85,6 +87,7 @@ impl Session {
             // Refusals refill at a tenth of the rate: honest clients rarely cause any.
             abuse: TokenBucket::new(config.limits.rate_per_sec / 10.0, config.limits.abuse_burst),
             resume_grace: config.signaling.resume_grace(),
+            preconnect: config.signaling.preconnect,
             park: false,
         };
         s.send(&ServerMessage::Id { id });
@@ -189,6 +192,10 @@ impl Session {
                     }
                 }
                 self.hub.chat(name, &text, date, id)
+            }
+            ClientMessage::VideoOffer { name: n, target, sdp, preconnect } => {
+                let preconnect = preconnect && self.preconnect;
+                self.hub.relay(name, ClientMessage::VideoOffer { name: n, target, sdp, preconnect })
             }
             relayed => self.hub.relay(name, relayed),
         }

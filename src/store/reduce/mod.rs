@@ -66,12 +66,19 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             }
         }
         Action::Accept => {
-            if let CallPhase::Incoming { peer, offer } = &s.call {
-                let (peer, offer) = (peer.clone(), offer.clone());
+            if let CallPhase::Incoming { peer, offer, preconnected } = &s.call {
+                let (peer, offer, preconnected) = (peer.clone(), offer.clone(), *preconnected);
                 let polite = is_polite(s, &peer);
                 enter_call(s, &peer);
                 s.partner_fingerprint = offer.fingerprint().map(str::to_owned);
-                s.effects.push(Effect::Answer { peer, offer, polite });
+                if preconnected {
+                    // Answered while it rang: only the media is left to
+                    // switch on, the caller's first (it has further to go).
+                    s.effects.push(Effect::Send(to_peer(s.me.as_deref(), &peer, ToPeer::Accepted)));
+                    s.effects.push(Effect::SendMedia);
+                } else {
+                    s.effects.push(Effect::Answer { peer, offer, polite });
+                }
             }
         }
         Action::Decline => {
@@ -110,6 +117,12 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.effects.push(Effect::RememberRelayOnly(on));
             }
         }
+        Action::SetConnectAfterAccept(on) => {
+            if s.connect_after_accept != on {
+                s.connect_after_accept = on;
+                s.effects.push(Effect::RememberConnectAfterAccept(on));
+            }
+        }
         Action::ConnectTimeout { generation } => {
             if let CallPhase::InCall { peer, connected: false, .. } = &s.call {
                 if generation == s.ice_generation {
@@ -126,14 +139,17 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             }
         }
         Action::Server(msg) => server(s, msg),
-        Action::PeerConnected => {
-            if let CallPhase::InCall { connected, reconnecting, .. } = &mut s.call {
+        Action::PeerConnected => match &mut s.call {
+            CallPhase::InCall { connected, reconnecting, .. } => {
                 *connected = true;
                 *reconnecting = false;
                 s.ice_restarts = 0;
             }
-        }
+            CallPhase::Outgoing { .. } | CallPhase::Incoming { .. } => s.ringing_connected = true,
+            CallPhase::Idle => {}
+        },
         Action::PeerDisconnected => {
+            s.ringing_connected = false;
             if let CallPhase::InCall { reconnecting, .. } = &mut s.call {
                 *reconnecting = true;
                 s.ice_generation += 1;
@@ -154,8 +170,11 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             if matches!(s.call, CallPhase::InCall { connected: true, .. }) && restart_ice(s) {
                 return;
             }
+            s.ringing_connected = false;
             if let Some(peer) = s.peer().map(str::to_owned) {
-                if !matches!(s.call, CallPhase::Incoming { .. }) {
+                // A connection made while it rings that fails is no reason
+                // to stop ringing: after Accept the connect timer decides.
+                if matches!(s.call, CallPhase::InCall { .. }) {
                     let msg = connection_failed(s, &peer);
                     end_call(s, &peer, Some(HangupReason::Failed), Notice::error(msg));
                 }
@@ -223,7 +242,8 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.peer_chat.unread += 1;
             }
         }
-        Action::PeerChatReady(ready) => s.peer_chat.ready = ready && s.call.is_in_call(),
+        // The channel may open while it rings (the call connects early).
+        Action::PeerChatReady(ready) => s.peer_chat.ready = ready && !s.call.is_idle(),
         Action::Stats(sample) => {
             if s.call.is_in_call() {
                 s.stats = Some(CallStats::between(s.last_sample.as_ref(), &sample));
@@ -233,7 +253,17 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::Signal(m) => {
             // A late signal from a call that has ended goes nowhere.
             if let Some(peer) = s.peer() {
-                let msg = to_peer(s.me.as_deref(), peer, m);
+                let mut msg = to_peer(s.me.as_deref(), peer, m);
+                match (&mut msg, &s.call) {
+                    // Our first offer asks to be answered while it rings,
+                    // unless the user turned that off.
+                    (ClientMessage::VideoOffer { preconnect, .. }, CallPhase::Outgoing { .. }) => {
+                        *preconnect = !s.connect_after_accept
+                    }
+                    // Any answer before Accept only connects.
+                    (ClientMessage::VideoAnswer { ringing, .. }, CallPhase::Incoming { .. }) => *ringing = true,
+                    _ => {}
+                }
                 s.effects.push(Effect::Send(msg));
             }
         }
@@ -368,6 +398,7 @@ pub(super) fn call(s: &mut CallState, peer: String) {
     }
     let polite = is_polite(s, &peer);
     s.call = CallPhase::Outgoing { peer: peer.clone() };
+    s.ringing_connected = false;
     s.device_check = false;
     s.media.remote_media = false;
     s.media.local_issue = None;
@@ -379,10 +410,14 @@ pub(super) fn call(s: &mut CallState, peer: String) {
 
 /// The call is accepted: media should connect within the setup time.
 pub(super) fn enter_call(s: &mut CallState, peer: &str) {
-    s.call = CallPhase::InCall { peer: peer.to_owned(), connected: false, reconnecting: false };
+    // What the connection made while it rang already has stays.
+    let connected = std::mem::take(&mut s.ringing_connected);
+    let chat_ready = s.peer_chat.ready;
+    s.call = CallPhase::InCall { peer: peer.to_owned(), connected, reconnecting: false };
     // The preview's stream goes into the call (the agent keeps it).
     s.device_check = false;
     forget_call_extras(s);
+    s.peer_chat.ready = chat_ready;
     s.notice = None;
     s.ice_generation += 1;
     s.effects.push(Effect::StartConnectTimer { generation: s.ice_generation });
@@ -422,6 +457,7 @@ pub(super) fn end_call(s: &mut CallState, peer: &str, reason: Option<HangupReaso
     }
     s.effects.push(Effect::EndCall);
     s.call = CallPhase::Idle;
+    s.ringing_connected = false;
     forget_call_extras(s);
     // Ending a call releases the camera, the preview's included.
     s.device_check = false;

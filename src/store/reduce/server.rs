@@ -107,12 +107,19 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
             }
         }
         ServerMessage::Message { name, text, .. } => push_line(&mut s.chat, ChatLine { from: name, text }),
-        ServerMessage::VideoOffer { name, sdp, linked, .. } => offer(s, name, sdp, linked),
-        ServerMessage::VideoAnswer { name, sdp, .. } => match &mut s.call {
+        ServerMessage::VideoOffer { name, sdp, linked, preconnect, .. } => offer(s, name, sdp, linked, preconnect),
+        ServerMessage::VideoAnswer { name, sdp, ringing, .. } => match &mut s.call {
+            // Answered while it rings: connect now, send once accepted.
+            CallPhase::Outgoing { peer } if *peer == name && ringing => {
+                s.partner_fingerprint = sdp.fingerprint().map(str::to_owned);
+                s.effects.push(Effect::RemoteAnswer(sdp));
+            }
+            // A plain answer accepts the call (MDN's client, or no pre-connect).
             CallPhase::Outgoing { peer } if *peer == name => {
                 enter_call(s, &name);
                 s.partner_fingerprint = sdp.fingerprint().map(str::to_owned);
                 s.effects.push(Effect::RemoteAnswer(sdp));
+                s.effects.push(Effect::SendMedia);
             }
             CallPhase::InCall { peer, .. } if *peer == name => {
                 s.partner_fingerprint = sdp.fingerprint().map(str::to_owned);
@@ -120,6 +127,18 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
             }
             _ => {}
         },
+        ServerMessage::CallAccepted { name, .. } => {
+            // A baseline server passes on the callee's message, which names
+            // it; ours stamps it. Either way only the one we ring counts.
+            if let CallPhase::Outgoing { peer } = &s.call {
+                if !(name.is_empty() || *peer == name) {
+                    return;
+                }
+                let peer = peer.clone();
+                enter_call(s, &peer);
+                s.effects.push(Effect::SendMedia);
+            }
+        }
         ServerMessage::NewIceCandidate { name, candidate, .. } => {
             // A baseline server does not say who sent it: it can only be our peer.
             let ours = s.peer().is_some_and(|p| name.is_empty() || p == name);
@@ -140,11 +159,18 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
     }
 }
 
-fn offer(s: &mut CallState, from: String, sdp: SessionDescription, linked: bool) {
+fn offer(s: &mut CallState, from: String, sdp: SessionDescription, linked: bool, preconnect: bool) {
     let polite = is_polite(s, &from);
     match &mut s.call {
         CallPhase::Idle => {
-            s.call = CallPhase::Incoming { peer: from.clone(), offer: sdp };
+            // The caller sends nothing before Accept, so answering at once
+            // only connects (see docs/security.md for what it reveals).
+            let preconnected = preconnect && !s.connect_after_accept;
+            if preconnected {
+                s.effects.push(Effect::PreAnswer { peer: from.clone(), offer: sdp.clone(), polite });
+            }
+            s.call = CallPhase::Incoming { peer: from.clone(), offer: sdp, preconnected };
+            s.ringing_connected = false;
             s.media.remote_media = false;
             s.media.local_issue = None;
             // The ringing dialog says who is calling (and is announced itself).
@@ -153,7 +179,12 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription, linked: bool)
             s.effects.push(Effect::StartRingTimer { peer: from });
         }
         // The caller renegotiated before we answered: keep the newest offer.
-        CallPhase::Incoming { peer, offer } if *peer == from => *offer = sdp,
+        CallPhase::Incoming { peer, offer, preconnected } if *peer == from => {
+            if *preconnected {
+                s.effects.push(Effect::RemoteOffer(sdp.clone()));
+            }
+            *offer = sdp;
+        }
         // Glare: we rang each other. The polite side gives way and answers;
         // the impolite side ignores the offer and waits for that answer.
         CallPhase::Outgoing { peer } if *peer == from => {
@@ -170,7 +201,7 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription, linked: bool)
                 // Someone in the partner's name on a connection the server
                 // does not vouch for: not our call. It rings like any call.
                 end_call(s, &from, None, Notice::info(Msg::HungUp(from.clone())));
-                return offer(s, from, sdp, linked);
+                return offer(s, from, sdp, linked, preconnect);
             }
             s.partner_fingerprint = theirs;
             s.effects.push(Effect::RemoteOffer(sdp));

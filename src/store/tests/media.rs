@@ -67,6 +67,7 @@ fn either_side_hanging_up_its_own_call_tells_the_other() {
     // The callee, once it accepted.
     let callee = logged_in("bob", &["alice"])
         .reduce(srv(ServerMessage::VideoOffer {
+            preconnect: false,
             name: "alice".into(),
             target: "bob".into(),
             sdp: sdp("offer"),

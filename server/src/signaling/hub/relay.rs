@@ -48,7 +48,7 @@ impl Hub {
         let linked = link.as_ref().is_some_and(|l| l.partner == target && l.answered);
         let name = from.to_owned();
         let out = match msg {
-            ClientMessage::VideoOffer { sdp, .. } => {
+            ClientMessage::VideoOffer { sdp, preconnect, .. } => {
                 if let Some(l) = link.as_ref().filter(|l| l.partner != target) {
                     return Err(Refusal::new(
                         ErrorCode::AlreadyInCall,
@@ -68,19 +68,25 @@ impl Hub {
                     );
                     st.note_status(&name, UserStatus::Busy);
                 }
-                ServerMessage::VideoOffer { name, target, sdp, linked }
+                ServerMessage::VideoOffer { name, target, sdp, linked, preconnect }
             }
-            ClientMessage::VideoAnswer { sdp, .. } => {
+            ClientMessage::VideoAnswer { sdp, ringing, .. } => {
                 if !link.as_ref().is_some_and(|l| l.partner == target && l.offered_by_partner) {
                     return Err(not_in_call(&target));
                 }
-                if let Some(l) = st.calls.get_mut(&name).filter(|l| !l.answered) {
-                    l.answered = true;
-                    l.counted = true;
-                    self.metrics.active_calls.fetch_add(1, Relaxed);
-                    self.push_ticket(&st, &name);
+                // An answer while it rings only connects: the call is taken
+                // up (counted, its ticket issued) when it is accepted.
+                if !ringing {
+                    self.take_up(&mut st, &name);
                 }
-                ServerMessage::VideoAnswer { name, target, sdp }
+                ServerMessage::VideoAnswer { name, target, sdp, ringing }
+            }
+            ClientMessage::CallAccepted { .. } => {
+                if !link.as_ref().is_some_and(|l| l.partner == target && l.offered_by_partner) {
+                    return Err(not_in_call(&target));
+                }
+                self.take_up(&mut st, &name);
+                ServerMessage::CallAccepted { name, target }
             }
             ClientMessage::NewIceCandidate { candidate, .. } => {
                 if !in_call_with_target {
@@ -107,6 +113,17 @@ impl Hub {
         self.deliver(&mut st, out, linked);
         self.metrics.messages_relayed_total.fetch_add(1, Relaxed);
         Ok(())
+    }
+
+    /// Local user `name` took up the call it was offered: counted, and its
+    /// ticket (which names the call) issued.
+    fn take_up(&self, st: &mut State, name: &str) {
+        if let Some(l) = st.calls.get_mut(name).filter(|l| !l.answered) {
+            l.answered = true;
+            l.counted = true;
+            self.metrics.active_calls.fetch_add(1, Relaxed);
+            self.push_ticket(st, name);
+        }
     }
 
     /// Takes a call message to its target, here or on its node. `linked`:
@@ -172,7 +189,7 @@ impl Hub {
             // The rest belong to the call the target has with the sender; once
             // the target has left that call, its hang-up is on the way back.
             _ if !with_sender => return,
-            ServerMessage::VideoAnswer { .. } => {
+            ServerMessage::VideoAnswer { ringing: false, .. } | ServerMessage::CallAccepted { .. } => {
                 if let Some(l) = st.calls.get_mut(&target).filter(|l| !l.answered) {
                     l.answered = true;
                     // The answer first, then the ticket that names the call.
@@ -237,6 +254,7 @@ pub(super) fn ends(m: &ServerMessage) -> Option<(&str, &str)> {
     match m {
         ServerMessage::VideoOffer { name, target, .. }
         | ServerMessage::VideoAnswer { name, target, .. }
+        | ServerMessage::CallAccepted { name, target }
         | ServerMessage::NewIceCandidate { name, target, .. }
         | ServerMessage::MediaState { name, target, .. }
         | ServerMessage::HangUp { name, target, .. } => Some((name, target)),
