@@ -4,6 +4,7 @@
 //! Every loop is bounded in count and time; it connects to 127.0.0.0/8 only.
 
 mod abuse;
+mod arrivals;
 mod client;
 mod proc_stats;
 mod scenarios;
@@ -44,6 +45,12 @@ pub enum Scenario {
     },
     /// N clients log in at once: time until every client's list is complete.
     Storm {
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+    },
+    /// N clients connect and log in at the same moment: every one must be
+    /// welcomed, and a newcomer's call must reach one of them.
+    Arrivals {
         #[arg(long, default_value_t = 1000)]
         clients: usize,
     },

@@ -21,6 +21,11 @@ pub enum ServerMessage {
         /// Duet addition: users among `users` who are in a call.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         busy: Vec<String>,
+        /// Duet addition: the list goes on in the `presence` messages that
+        /// follow, up to the one without `more` (a large lobby is sent in
+        /// pages, so no message is list-sized).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        more: bool,
     },
     /// Lobby chat; `name` is the sender's registered name.
     #[serde(rename = "message")]
@@ -128,6 +133,9 @@ pub enum ServerMessage {
         /// Users who left.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         left: Vec<String>,
+        /// A page of the login list with more pages after it (see `userlist`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        more: bool,
     },
     /// Duet addition: the last message could not be acted on. The connection stays open.
     #[serde(rename = "error")]

@@ -71,7 +71,7 @@ fn server_baseline_messages_use_mdn_field_names() {
         json!({"type": "rejectusername", "id": 7, "name": "alice2"})
     );
     assert_eq!(
-        server_json(&ServerMessage::UserList { users: vec!["alice".into(), "bob".into()], busy: vec![] }),
+        server_json(&ServerMessage::UserList { more: false, users: vec!["alice".into(), "bob".into()], busy: vec![] }),
         json!({"type": "userlist", "users": ["alice", "bob"]})
     );
     assert_eq!(
@@ -97,7 +97,7 @@ fn unknown_fields_are_tolerated() {
     let m = client(json!({"type": "hang-up", "target": "bob", "extra": [1, 2], "name": "x"}));
     assert_eq!(m.target(), Some("bob"));
     let s = ServerMessage::parse(r#"{"type":"userlist","users":["a"],"future":true}"#).unwrap();
-    assert_eq!(s, ServerMessage::UserList { users: vec!["a".into()], busy: vec![] });
+    assert_eq!(s, ServerMessage::UserList { more: false, users: vec!["a".into()], busy: vec![] });
 }
 
 #[test]
@@ -146,14 +146,15 @@ fn duet_additions_round_trip() {
             resume: Some("00ff".into()),
         },
         ServerMessage::PresenceUpdate {
+            more: false,
             available: vec!["dave".into()],
             busy: vec!["bob".into()],
             left: vec!["carol".into()],
         },
-        ServerMessage::PresenceUpdate { available: vec![], busy: vec![], left: vec!["carol".into()] },
+        ServerMessage::PresenceUpdate { more: false, available: vec![], busy: vec![], left: vec!["carol".into()] },
         ServerMessage::HangUp { name: "bob".into(), target: "alice".into(), reason: HangupReason::Busy },
         ServerMessage::MediaState { name: "bob".into(), target: "alice".into(), audio: false, video: true },
-        ServerMessage::UserList { users: vec!["a".into(), "b".into()], busy: vec!["b".into()] },
+        ServerMessage::UserList { more: false, users: vec!["a".into(), "b".into()], busy: vec!["b".into()] },
     ];
     for m in msgs {
         assert_eq!(ServerMessage::parse(&m.to_json()).unwrap(), m);
@@ -168,6 +169,7 @@ fn duet_additions_round_trip() {
     );
     assert_eq!(
         server_json(&ServerMessage::PresenceUpdate {
+            more: false,
             available: vec!["a".into()],
             busy: vec!["b".into()],
             left: vec![]

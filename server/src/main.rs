@@ -20,7 +20,7 @@ async fn main() -> std::process::ExitCode {
         tracing::info!(?used, "systemd credentials");
     }
 
-    let listener = match tokio::net::TcpListener::bind(config.edge.listen).await {
+    let listener = match duet_server::edge::listener::bind(config.edge.listen) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("duet-server: cannot listen on {}: {e}", config.edge.listen);

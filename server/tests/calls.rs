@@ -127,3 +127,79 @@ async fn decline_is_relayed_with_its_reason_and_frees_both() {
     alice.expect_nothing_before("sentinel").await;
     bob.expect_nothing_before("sentinel").await;
 }
+
+#[tokio::test]
+async fn a_large_lobby_arrives_whole_in_pages_and_logins_in_one_interval_share_them() {
+    // Flushes by hand, so the snapshot is the one built in this interval.
+    let s = TestServer::with(|c| {
+        c.signaling.presence_interval_ms = 3_600_000;
+        c.limits.max_conns_per_ip = 0;
+        c.limits.logins_per_minute = 0;
+    })
+    .await;
+    let hub = &s.server.hub;
+    // Long names, so ~13 KB of them: more than one page (and few enough
+    // sockets for a test process's 1024 open files).
+    let name = |i: usize| format!("member-{i:03}-{}", "x".repeat(21));
+    let mut crowd = Vec::new();
+    for i in 0..400 {
+        crowd.push(s.duet_user(&name(i)).await);
+    }
+    let (_a, _b) = s.in_call(&name(400), &name(401)).await;
+    hub.flush_presence();
+
+    // Two newcomers in the same interval: the second is served the first's
+    // snapshot, and the next flush brings both up to date.
+    let mut first = s.client().await;
+    first.send(json!({"type": "username", "name": "first", "duet": 1})).await;
+    first.recv_type("welcome").await;
+    let mut second = s.client().await;
+    second.send(json!({"type": "username", "name": "second", "duet": 1})).await;
+    second.recv_type("welcome").await;
+    hub.flush_presence();
+    for c in [&mut first, &mut second] {
+        c.say("end").await;
+        let (mut online, mut busy) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+        let mut frames = 0;
+        loop {
+            let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t))) =
+                futures_util::StreamExt::next(&mut c.ws).await
+            else {
+                panic!("connection ended")
+            };
+            assert!(t.len() <= 9 * 1024, "no presence frame is list-sized: {} bytes", t.len());
+            let m: serde_json::Value = serde_json::from_str(&t).unwrap();
+            let names = |k: &str| {
+                m[k].as_array().cloned().unwrap_or_default().into_iter().map(|v| v.as_str().unwrap().to_owned())
+            };
+            match m["type"].as_str().unwrap() {
+                "userlist" => {
+                    assert_eq!(frames, 0, "the list comes first");
+                    online = names("users").collect();
+                    busy = names("busy").collect();
+                }
+                "presence" => {
+                    for n in names("available") {
+                        busy.remove(&n);
+                        online.insert(n);
+                    }
+                    for n in names("busy") {
+                        online.insert(n.clone());
+                        busy.insert(n);
+                    }
+                    for n in names("left") {
+                        online.remove(&n);
+                    }
+                }
+                "message" if m["text"] == "end" => break,
+                other => panic!("unexpected {other}"),
+            }
+            frames += 1;
+        }
+        assert!(frames >= 3, "a list of ~13 KB comes in pages, then the flush: not {frames} frames");
+        let mut everyone: std::collections::BTreeSet<String> = (0..402).map(name).collect();
+        everyone.extend(["first".to_owned(), "second".to_owned()]);
+        assert_eq!(online, everyone, "every name online, the newcomers included");
+        assert_eq!(busy, [name(400), name(401)].into_iter().collect(), "and who is busy");
+    }
+}

@@ -232,3 +232,27 @@ async fn large_descriptions_and_offer_floods_are_refused() {
     }
     bob.expect_nothing_before("sentinel").await;
 }
+
+#[tokio::test]
+async fn a_connection_that_keeps_talking_but_never_logs_in_is_still_closed_at_the_deadline() {
+    // The deadline is judged after reading what the socket holds (so a
+    // login that waited behind a busy server counts); a stream of frames
+    // that are not a login must not keep it from being judged.
+    let s = TestServer::with(|c| c.signaling.login_timeout_secs = 0.3).await;
+    let mut chatty = s.client().await;
+    let started = std::time::Instant::now();
+    let closed = loop {
+        match chatty.ws.send(Message::Ping(vec![1].into())).await {
+            Ok(()) => {}
+            Err(_) => break chatty.expect_close().await,
+        }
+        if let Some(Ok(Message::Close(f))) =
+            futures_util::FutureExt::now_or_never(futures_util::StreamExt::next(&mut chatty.ws)).flatten()
+        {
+            break f.map(|f| f.code);
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "never closed");
+        tokio::task::yield_now().await;
+    };
+    assert_eq!(closed, Some(CloseCode::Policy));
+}

@@ -132,6 +132,9 @@ pub struct CallState {
     /// Whom to call once logged in: the page was opened on a `/call/<name>`
     /// link. Taken once, so logging in again does not ring them again.
     pub dial: Option<String>,
+    /// A login list is arriving in pages (`userlist` with `more`); the
+    /// dial waits for its last page.
+    pub listing: bool,
     /// Bumped by each ICE disconnection so a stale grace timer is ignored.
     pub ice_generation: u64,
     /// The DTLS fingerprint of the partner's peer connection in this call,

@@ -37,7 +37,7 @@ fn logged_in(me: &str, others: &[&str]) -> CallState {
             Action::Login(me.into()),
             srv(ServerMessage::Id { id: 1 }),
             srv(ServerMessage::Welcome { name: me.into(), ice_servers: vec![], resume: None }),
-            srv(ServerMessage::UserList { users, busy: vec![] }),
+            srv(ServerMessage::UserList { more: false, users, busy: vec![] }),
         ],
     )
 }
@@ -108,7 +108,11 @@ fn on_a_baseline_server_the_userlist_confirms_login_and_a_rename_is_announced() 
     );
     assert!(!s.is_logged_in());
     assert_eq!(s.notice.as_ref().unwrap().msg, Msg::NameTaken { requested: "alice".into(), given: "alice1".into() });
-    let s = s.reduce(srv(ServerMessage::UserList { users: vec!["alice".into(), "alice1".into()], busy: vec![] }));
+    let s = s.reduce(srv(ServerMessage::UserList {
+        more: false,
+        users: vec!["alice".into(), "alice1".into()],
+        busy: vec![],
+    }));
     assert!(s.is_logged_in());
     assert_eq!(s.me.as_deref(), Some("alice1"));
     assert!(!s.duet_server);
@@ -129,6 +133,7 @@ fn the_server_refusing_the_name_returns_to_login_with_the_reason() {
 fn presence_updates_the_list_incrementally() {
     let s = logged_in("alice", &["bob", "dave"]);
     let s = s.reduce(srv(ServerMessage::PresenceUpdate {
+        more: false,
         available: vec!["carol".into()],
         busy: vec!["bob".into()],
         left: vec!["dave".into()],
@@ -163,8 +168,12 @@ fn calls_that_cannot_be_placed_say_why() {
     let (s2, fx) = effects_of(&s, Action::Call("zed".into()));
     assert!(fx.is_empty());
     assert_eq!(s2.notice.unwrap().msg, Msg::NotOnline("zed".into()));
-    let busy =
-        s.reduce(srv(ServerMessage::PresenceUpdate { available: vec![], busy: vec!["bob".into()], left: vec![] }));
+    let busy = s.reduce(srv(ServerMessage::PresenceUpdate {
+        more: false,
+        available: vec![],
+        busy: vec!["bob".into()],
+        left: vec![],
+    }));
     let (s3, fx) = effects_of(&busy, Action::Call("bob".into()));
     assert!(fx.is_empty() && s3.call.is_idle());
     assert_eq!(s3.notice.unwrap().msg, Msg::Busy("bob".into()));
@@ -838,6 +847,7 @@ fn ice_servers_and_the_relay_setting_reach_the_agent() {
 #[test]
 fn after_a_call_the_peer_can_be_called_again_at_once() {
     let s = in_call("alice", "bob").reduce(srv(ServerMessage::PresenceUpdate {
+        more: false,
         available: vec![],
         busy: vec!["bob".into()],
         left: vec![],
@@ -1052,15 +1062,19 @@ fn a_call_link_rings_once_after_login() {
     let s = CallState::default().reduce(Action::OpenedCallLink("bob".into()));
     let s = run(s, [Action::Login("alice".into()), srv(ServerMessage::Id { id: 1 })]);
     assert_eq!(s.dial.as_deref(), Some("bob"), "not before we are in");
-    let (s, fx) =
-        effects_of(&s, srv(ServerMessage::UserList { users: vec!["alice".into(), "bob".into()], busy: vec![] }));
+    let (s, fx) = effects_of(
+        &s,
+        srv(ServerMessage::UserList { more: false, users: vec!["alice".into(), "bob".into()], busy: vec![] }),
+    );
     assert_eq!(s.call, CallPhase::Outgoing { peer: "bob".into() });
     assert!(fx.iter().any(|e| matches!(e, Effect::StartCall { peer, .. } if peer == "bob")), "{fx:?}");
     assert_eq!(s.dial, None);
     // A later list (presence, a reconnect) does not ring again.
     let s = s.reduce(Action::Cancel);
-    let (s, fx) =
-        effects_of(&s, srv(ServerMessage::UserList { users: vec!["alice".into(), "bob".into()], busy: vec![] }));
+    let (s, fx) = effects_of(
+        &s,
+        srv(ServerMessage::UserList { more: false, users: vec!["alice".into(), "bob".into()], busy: vec![] }),
+    );
     assert!(s.call.is_idle() && !fx.iter().any(|e| matches!(e, Effect::StartCall { .. })), "{fx:?}");
 }
 
@@ -1190,4 +1204,24 @@ fn a_new_connection_in_the_partners_name_is_answered_only_when_linked() {
     // Answering it is the user's choice, as for any call.
     let (_, fx) = effects_of(&stranger, Action::Accept);
     assert!(fx.iter().any(|e| matches!(e, Effect::Answer { .. })), "{fx:?}");
+}
+
+#[test]
+fn a_call_link_waits_for_the_last_page_of_a_large_lobby() {
+    let s = CallState::default().reduce(Action::OpenedCallLink("zoe".into()));
+    let s = run(s, [Action::Login("alice".into()), srv(ServerMessage::Id { id: 1 })]);
+    let s = s.reduce(srv(ServerMessage::Welcome { name: "alice".into(), ice_servers: vec![], resume: None }));
+    // zoe is on the second page: the first must not say she is offline.
+    let (s, fx) = effects_of(
+        &s,
+        srv(ServerMessage::UserList { users: vec!["alice".into(), "bob".into()], busy: vec![], more: true }),
+    );
+    assert!(s.call.is_idle() && s.notice.is_none() && fx.is_empty(), "{:?} {fx:?}", s.notice);
+    let (s, fx) = effects_of(
+        &s,
+        srv(ServerMessage::PresenceUpdate { available: vec!["zoe".into()], busy: vec![], left: vec![], more: false }),
+    );
+    assert_eq!(s.call, CallPhase::Outgoing { peer: "zoe".into() });
+    assert!(fx.iter().any(|e| matches!(e, Effect::StartCall { peer, .. } if peer == "zoe")), "{fx:?}");
+    assert!(s.users.contains("bob") && s.users.contains("zoe"), "both pages make the list");
 }

@@ -187,6 +187,14 @@ fn server(quick: bool) -> Result<String, String> {
     s += &load("Held connections", "", &format!("--duet --deadline-secs 250 connect --clients {held}"))?;
     s += &load("Join storm, Duet presence", "", &format!("--duet --deadline-secs 250 storm --clients {storm}"))?;
     s += &load("Join storm, MDN userlist", "", &format!("storm --clients {}", if quick { 100 } else { 200 }))?;
+    // People arriving at once (connect and log in together, no gate): every
+    // one must be welcomed; duet-load fails the run if anyone is not.
+    let arrivals = if quick { 300 } else { 15_000.min(fd_limit.saturating_sub(500)) };
+    s += &load(
+        "Login storm, everyone arriving at once",
+        "",
+        &format!("--duet --deadline-secs 250 arrivals --clients {arrivals}"),
+    )?;
     let rates: &[u32] = if quick { &[500] } else { &[1_000, 5_000, 10_000, 20_000, 40_000] };
     let secs = if quick { 1 } else { 5 };
     for &rate in rates {

@@ -21,7 +21,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::{
     io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf},
-    net::{TcpListener, TcpStream},
+    net::{TcpListener, TcpSocket, TcpStream},
 };
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -43,6 +43,21 @@ pub struct Limits {
     pub tls: Option<Arc<crate::edge::tls::Tls>>,
 }
 
+/// Connections the kernel completes and holds for `accept` (Linux caps it
+/// at net.core.somaxconn, 4096 by default). Tokio's default of 1024
+/// overflows when thousands arrive at once: the kernel then drops their
+/// handshakes, and each client waits 1, 3, 7, 15… seconds to retry.
+const BACKLOG: u32 = 4096;
+
+/// Listens on `addr` with room for a storm of arrivals.
+pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
 /// Raises the open-files soft limit to the hard limit, so accept() does not
 /// fail long before `--max-connections`.
 pub fn raise_open_files_limit() {
@@ -60,8 +75,24 @@ pub async fn serve(
     limits: Limits,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
-    let limits = Arc::new(limits);
     let http = TaskTracker::new();
+    // Accepting is cheap and everything else waits on it: the loop never
+    // yields between ready connections (cooperative budgeting would put it
+    // behind thousands of busy connection tasks in a storm, while the
+    // kernel's queue overflows).
+    tokio::task::unconstrained(accept(listener, router, Arc::new(limits), &http, shutdown)).await;
+    http.close();
+    let _ = tokio::time::timeout(Duration::from_secs(5), http.wait()).await;
+    Ok(())
+}
+
+async fn accept(
+    listener: TcpListener,
+    router: Router,
+    limits: Arc<Limits>,
+    http: &TaskTracker,
+    shutdown: CancellationToken,
+) {
     loop {
         let (tcp, peer) = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -91,9 +122,6 @@ pub async fn serve(
             }
         });
     }
-    http.close();
-    let _ = tokio::time::timeout(Duration::from_secs(5), http.wait()).await;
-    Ok(())
 }
 
 /// One HTTP/1.1 connection (upgradable to a WebSocket) until it ends or the

@@ -4,7 +4,7 @@
 
 use std::{sync::atomic::Ordering::Relaxed, sync::Arc, time::Duration};
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{
     stream::{SplitSink, SplitStream},
     SinkExt, StreamExt,
@@ -162,7 +162,7 @@ async fn pump(
                 // Say why before going: the queued messages (an error
                 // explaining it) are sent first, within the write timeout.
                 while let Some(out) = rx.try_recv() {
-                    let write = sink.send(Message::Text(Utf8Bytes::from(&*out)));
+                    let write = sink.send(Message::Text(out));
                     if !matches!(tokio::time::timeout(config.limits.write_timeout(), write).await, Ok(Ok(()))) {
                         break;
                     }
@@ -180,7 +180,6 @@ async fn pump(
                     break Ended::Dead;
                 }
             }
-            _ = &mut login_deadline, if session.name().is_none() => break Ended::LoginTimeout,
             // A resume asks whether this client is still there.
             _ = liveness.probed() => {
                 let write = sink.send(Message::Ping(Default::default()));
@@ -204,10 +203,21 @@ async fn pump(
                 if let Err(closing) = handled {
                     break closing.into();
                 }
+                // Still no login past the deadline, and this frame was not
+                // one: the client had its time (a stream of other frames
+                // must not keep the deadline below from being polled).
+                if session.name().is_none() && login_deadline.is_elapsed() {
+                    break Ended::LoginTimeout;
+                }
             }
+            // After the socket: a login that waited in the socket while this
+            // server was busy (a storm) is read before the deadline is
+            // judged, so the timeout measures the client's silence, not
+            // the server's backlog.
+            _ = &mut login_deadline, if session.name().is_none() => break Ended::LoginTimeout,
             _ = refresh.tick() => session.refresh_ice(),
             out = rx.recv() => {
-                let write = sink.send(Message::Text(Utf8Bytes::from(&*out)));
+                let write = sink.send(Message::Text(out));
                 match tokio::time::timeout(config.limits.write_timeout(), write).await {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => break Ended::Socket(e),

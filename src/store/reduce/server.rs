@@ -78,7 +78,7 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
         }
         ServerMessage::IceServers { ice_servers } => set_ice_servers(s, ice_servers),
         ServerMessage::ResumeTicket { ticket } => s.resume_token = Some(ticket),
-        ServerMessage::UserList { users, busy } => {
+        ServerMessage::UserList { users, busy, more } => {
             s.users.replace(&users, &busy);
             // A baseline server confirms a login only by listing us.
             if let ConnectionState::LoggingIn { requested } = &s.connection {
@@ -88,14 +88,12 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
                     s.connection = ConnectionState::LoggedIn;
                 }
             }
-            // A /call/<name> link: ring them once we know who is online.
-            if s.is_logged_in() && s.call.is_idle() {
-                if let Some(peer) = s.dial.take() {
-                    call(s, peer);
-                }
+            s.listing = more;
+            if !more {
+                dial_listed(s);
             }
         }
-        ServerMessage::PresenceUpdate { available, busy, left } => {
+        ServerMessage::PresenceUpdate { available, busy, left, more } => {
             for name in available {
                 s.users.set(&name, UserStatus::Available);
             }
@@ -104,6 +102,11 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
             }
             for name in left {
                 s.users.remove(&name);
+            }
+            // The last page of a login list that came in pages.
+            if s.listing && !more {
+                s.listing = false;
+                dial_listed(s);
             }
         }
         ServerMessage::Message { name, text, .. } => push_line(&mut s.chat, ChatLine { from: name, text }),
@@ -317,4 +320,13 @@ pub(super) fn socket_closed(s: &mut CallState, code: u16, reason: String) {
         (None, _) => Msg::CouldNotReach(reason),
     };
     s.notice = Some(Notice::error(msg));
+}
+
+/// A /call/<name> link: ring them once we know who is online.
+fn dial_listed(s: &mut CallState) {
+    if s.is_logged_in() && s.call.is_idle() {
+        if let Some(peer) = s.dial.take() {
+            call(s, peer);
+        }
+    }
 }

@@ -138,9 +138,11 @@ impl Hub {
         if let Some(ice) = ice {
             let resume = Some(self.ticket_for(&st, &name));
             own(&ServerMessage::Welcome { name: name.clone(), ice_servers: ice.servers_for(&name), resume });
-            own(&st.userlist(true));
+            for page in st.snapshot().iter() {
+                outbox.push(page, &self.metrics);
+            }
         } else {
-            own(&st.userlist(false));
+            own(&st.userlist());
         }
         st.note_status(&name, UserStatus::Available);
         // Only a ticket naming the partner relinks a call: a bare claim

@@ -157,6 +157,8 @@ struct State {
     /// Bumped whenever someone joins or leaves: MDN clients whose last full
     /// list is older get a new one at the next flush.
     list_version: u64,
+    /// The Duet login snapshot built in this presence interval, if any.
+    snapshot: Option<Arc<[Frame]>>,
 }
 
 #[derive(Debug)]

@@ -19,14 +19,17 @@ use std::{
     },
 };
 
+use axum::extract::ws::Utf8Bytes;
 use duet_protocol::ServerMessage;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::Metrics;
 
-/// A serialized message, shared by every recipient of a fan-out.
-pub type Frame = Arc<str>;
+/// A serialized message, shared by every recipient of a fan-out: a clone
+/// is a reference count, and the socket writes these very bytes (no copy
+/// per recipient).
+pub type Frame = Utf8Bytes;
 
 /// What may happen to a frame when its reader falls behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +214,7 @@ impl Liveness {
 
 /// Serializes `m` once, to be shared by every recipient.
 pub fn frame(m: &ServerMessage) -> Frame {
-    Arc::from(m.to_json())
+    Utf8Bytes::from(m.to_json())
 }
 
 #[cfg(test)]
@@ -219,7 +222,7 @@ mod tests {
     use super::*;
 
     fn f(n: usize) -> Frame {
-        Arc::from("x".repeat(n))
+        Frame::from("x".repeat(n))
     }
 
     #[test]

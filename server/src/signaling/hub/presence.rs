@@ -1,9 +1,11 @@
 //! Who is online: presence changes batched for Duet clients and announced to
 //! other nodes, full lists for MDN's client, and confusable-name checks.
 
+use std::sync::Arc;
+
 use duet_protocol::{ServerMessage, UserStatus};
 
-use super::{frame, Entry, Home, Hub, State};
+use super::{frame, Entry, Frame, Home, Hub, State};
 use crate::{access::names, cluster::Broadcast, metrics::Metrics};
 
 impl Hub {
@@ -22,16 +24,23 @@ impl Hub {
         }
         let pending = std::mem::take(&mut st.pending);
         let n = pending.len();
-        let (mut available, mut busy, mut left) = (Vec::new(), Vec::new(), Vec::new());
-        for (name, status) in pending {
-            match status {
-                Some(UserStatus::Available) => available.push(name),
-                Some(UserStatus::Busy) => busy.push(name),
-                None => left.push(name),
+        // Changes after this point are in the next flush; a snapshot built
+        // before it would lack them for newcomers who did not get this one.
+        st.snapshot = None;
+        for update in pages(pending.into_iter(), |page, _| {
+            let (mut available, mut busy, mut left) = (Vec::new(), Vec::new(), Vec::new());
+            for (name, status) in page {
+                match status {
+                    Some(UserStatus::Available) => available.push(name),
+                    Some(UserStatus::Busy) => busy.push(name),
+                    None => left.push(name),
+                }
             }
+            // Each page of changes stands on its own.
+            ServerMessage::PresenceUpdate { available, busy, left, more: false }
+        }) {
+            st.send_to_duet(&update, &self.metrics);
         }
-        let update = frame(&ServerMessage::PresenceUpdate { available, busy, left });
-        st.send_to_duet(&update, &self.metrics);
         n
     }
 }
@@ -63,14 +72,42 @@ impl State {
         }
     }
 
-    pub(super) fn userlist(&self, with_busy: bool) -> ServerMessage {
-        let users: Vec<String> = self.everyone.keys().cloned().collect();
-        let busy = if with_busy {
-            self.everyone.iter().filter(|(_, e)| e.status == UserStatus::Busy).map(|(n, _)| n.clone()).collect()
-        } else {
-            vec![]
-        };
-        ServerMessage::UserList { users, busy }
+    /// MDN's full list: every name online, one message.
+    pub(super) fn userlist(&self) -> ServerMessage {
+        ServerMessage::UserList { users: self.everyone.keys().cloned().collect(), busy: vec![], more: false }
+    }
+
+    /// What a Duet client is sent at login: everyone online with their
+    /// status, as a `userlist` and then `presence` pages, none over
+    /// [`PAGE_BYTES`]. Built at most once per presence interval and shared
+    /// by every login in it (a storm of N logins would otherwise build and
+    /// copy N lists of up to N names under the lock). Whatever changed
+    /// since it was built is in `pending`, which every Duet client,
+    /// newcomers included, gets at the next flush.
+    pub(super) fn snapshot(&mut self) -> Arc<[Frame]> {
+        if let Some(s) = &self.snapshot {
+            return s.clone();
+        }
+        let mut first = true;
+        let built: Arc<[Frame]> =
+            pages(self.everyone.iter().map(|(n, e)| (n.clone(), Some(e.status))), |page, more| {
+                let (mut all, mut busy) = (Vec::new(), Vec::new());
+                for (name, status) in page {
+                    if status == Some(UserStatus::Busy) {
+                        busy.push(name.clone());
+                    }
+                    all.push(name);
+                }
+                if std::mem::take(&mut first) {
+                    ServerMessage::UserList { users: all, busy, more }
+                } else {
+                    all.retain(|n| !busy.contains(n));
+                    ServerMessage::PresenceUpdate { available: all, busy, left: vec![], more }
+                }
+            })
+            .collect();
+        self.snapshot = Some(built.clone());
+        built
     }
 
     pub(super) fn roster(&self) -> Vec<(String, UserStatus)> {
@@ -94,10 +131,41 @@ impl State {
         if self.mdn_clients == 0 || !self.local.values().any(|u| !u.duet && u.list_seen < version) {
             return;
         }
-        let list = frame(&self.userlist(false));
+        let list = frame(&self.userlist());
         for u in self.local.values_mut().filter(|u| !u.duet && u.list_seen < version) {
             u.outbox.push(&list, metrics);
             u.list_seen = version;
         }
     }
+}
+
+/// The largest presence frame. Every connection's socket writer keeps a
+/// buffer as large as the largest frame it ever sent, so a list sent whole
+/// would cost each Duet client O(users) bytes for as long as it stays.
+const PAGE_BYTES: usize = 8 * 1024;
+
+/// Serializes `entries` as messages of at most about [`PAGE_BYTES`] each
+/// (at least one, if empty), `make` turning one page of entries, and
+/// whether more pages follow it, into its message.
+fn pages<I, F>(entries: I, mut make: F) -> impl Iterator<Item = Frame>
+where
+    I: Iterator<Item = (String, Option<UserStatus>)>,
+    F: FnMut(Vec<(String, Option<UserStatus>)>, bool) -> ServerMessage,
+{
+    let mut entries = entries.peekable();
+    let mut first = true;
+    std::iter::from_fn(move || {
+        if !std::mem::take(&mut first) {
+            entries.peek()?;
+        }
+        let (mut page, mut bytes) = (Vec::new(), 0);
+        // A name's JSON costs its length, quotes and a comma (escapes are
+        // rare in names), so the estimate stays near the truth.
+        while let Some(entry) = entries.next_if(|(n, _)| page.is_empty() || bytes + n.len() + 3 <= PAGE_BYTES) {
+            bytes += entry.0.len() + 3;
+            page.push(entry);
+        }
+        let more = entries.peek().is_some();
+        Some(frame(&make(page, more)))
+    })
 }
