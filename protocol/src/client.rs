@@ -14,7 +14,7 @@ pub enum ClientMessage {
     #[serde(rename = "username")]
     Username {
         name: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "whole_ms")]
         date: Option<f64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<u64>,
@@ -35,7 +35,7 @@ pub enum ClientMessage {
     #[serde(rename = "message")]
     Message {
         text: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "whole_ms")]
         date: Option<f64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<u64>,
@@ -127,5 +127,15 @@ impl ClientMessage {
             | ClientMessage::MediaState { target, .. } => Some(target),
             ClientMessage::Username { .. } | ClientMessage::Message { .. } => None,
         }
+    }
+}
+
+/// `date` is `Date.now()`, whole milliseconds: written as an integer, so
+/// the web app carries no float formatting (its tables weigh ~10 KB) for a
+/// field it never sets. Any number is still read.
+fn whole_ms<S: serde::Serializer>(date: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(ms) => s.serialize_i64(*ms as i64),
+        None => s.serialize_none(),
     }
 }

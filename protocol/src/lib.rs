@@ -11,6 +11,7 @@ mod client;
 mod common;
 pub mod limits;
 mod server;
+mod server_read;
 
 pub use client::ClientMessage;
 pub use common::{dtls_fingerprint, HangupReason, IceCandidate, IceServer, Presence, SessionDescription, UserStatus};
@@ -39,7 +40,9 @@ impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ParseError::InvalidJson(d) => write!(f, "not a JSON object: {d}"),
-            ParseError::UnknownType(t) => write!(f, "unknown message type {t:?}"),
+            // Quoted by hand: `{t:?}` would bring Unicode's escaping tables
+            // into the web app for one error text.
+            ParseError::UnknownType(t) => write!(f, "unknown message type \"{t}\""),
             ParseError::InvalidFields { kind, detail } => write!(f, "invalid {kind:?} message: {detail}"),
         }
     }
@@ -54,11 +57,26 @@ pub(crate) fn parse_tagged<T: serde::de::DeserializeOwned>(text: &str, known: &[
     let kind = match value.as_object().map(|o| o.get("type")) {
         None => return Err(ParseError::InvalidJson("expected an object".into())),
         Some(Some(serde_json::Value::String(t))) => t.clone(),
-        Some(Some(other)) => return Err(ParseError::UnknownType(other.to_string())),
+        Some(Some(other)) => return Err(ParseError::UnknownType(not_a_type(other))),
         Some(None) => return Err(ParseError::UnknownType(String::new())),
     };
     if !known.contains(&kind.as_str()) {
         return Err(ParseError::UnknownType(kind));
     }
     serde_json::from_value(value).map_err(|e| ParseError::InvalidFields { kind, detail: e.to_string() })
+}
+
+/// What a `type` that is not a string was, in words (writing the value out
+/// would bring JSON's float formatting into the web app for an error text).
+pub(crate) fn not_a_type(v: &serde_json::Value) -> String {
+    use serde_json::Value as V;
+    let what = match v {
+        V::Null => "null",
+        V::Bool(_) => "a boolean",
+        V::Number(_) => "a number",
+        V::String(_) => "a string",
+        V::Array(_) => "an array",
+        V::Object(_) => "an object",
+    };
+    format!("({what})")
 }

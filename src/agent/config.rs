@@ -22,9 +22,7 @@ impl RuntimeConfig {
         let location = window.location();
         let params = location.search().ok().and_then(|q| UrlSearchParams::new_with_str(&q).ok());
         let param = |k: &str| params.as_ref().and_then(|p| p.get(k)).filter(|v| !v.is_empty());
-        let seconds = |k: &str, default: u32| {
-            param(k).and_then(|v| v.parse::<f64>().ok()).filter(|s| *s > 0.0).map_or(default, |s| (s * 1000.0) as u32)
-        };
+        let seconds = |k: &str, default: u32| param(k).and_then(|v| millis(&v)).unwrap_or(default);
         let meta = window
             .document()
             .and_then(|d| d.query_selector("meta[name=duet-signaling-url]").ok().flatten())
@@ -49,6 +47,38 @@ impl RuntimeConfig {
             ring_timeout_ms: seconds("ring", 30_000),
             grace_ms: seconds("grace", 5_000),
             connect_ms: seconds("connect", 20_000),
+        }
+    }
+}
+
+/// Seconds as written in a query (`30`, `2.5`) in milliseconds, if above
+/// zero. Read by hand: Rust's float parser would bring ~25 KB of tables into
+/// the first load for these three settings.
+fn millis(v: &str) -> Option<u32> {
+    let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let ms = frac.bytes().chain(std::iter::repeat(b'0')).take(3).fold(0, |ms, d| ms * 10 + u32::from(d - b'0'));
+    let whole: u32 = if whole.is_empty() && !frac.is_empty() { 0 } else { whole.parse().ok()? };
+    whole.checked_mul(1000)?.checked_add(ms).filter(|ms| *ms > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::millis;
+
+    #[wasm_bindgen_test]
+    fn seconds_in_a_query_read_as_milliseconds() {
+        assert_eq!(millis("30"), Some(30_000));
+        assert_eq!(millis("2.5"), Some(2_500));
+        assert_eq!(millis("0.25"), Some(250));
+        assert_eq!(millis(".5"), Some(500));
+        assert_eq!(millis("1.23456"), Some(1_234), "below a millisecond is dropped");
+        for bad in ["0", "0.0", "-1", "abc", "1e3", "1.x", "", ".", "99999999"] {
+            assert_eq!(millis(bad), None, "{bad}");
         }
     }
 }

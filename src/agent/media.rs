@@ -1,12 +1,11 @@
 //! Camera, microphone and screen: ask for what the user chose, fall back to
 //! less, and say why.
 
-use serde_json::json;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DisplayMediaStreamConstraints, MediaDeviceInfo, MediaStream, MediaStreamConstraints, MediaStreamTrack};
 
-use super::js::{error_name, to_js};
+use super::js::error_name;
 use crate::store::{Device, DeviceKind, Devices, LocalMediaIssue};
 
 /// The devices the user picked (`None`: the system default).
@@ -74,10 +73,15 @@ pub async fn open_track(kind: DeviceKind, id: Option<&str>) -> Result<MediaStrea
 
 /// That device (`None`: any).
 fn constraint(id: Option<&str>) -> JsValue {
-    match id {
-        Some(id) => to_js(&json!({ "deviceId": { "exact": id } })),
-        None => JsValue::TRUE,
-    }
+    let Some(id) = id else { return JsValue::TRUE };
+    // `{deviceId: {exact: id}}` built in place: through serde_json's Value
+    // it brought float formatting and its tables into the first load.
+    let object = |key: &str, value: &JsValue| {
+        let o = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&o, &key.into(), value);
+        JsValue::from(o)
+    };
+    object("deviceId", &object("exact", &id.into()))
 }
 
 async fn get_user_media(audio: Option<&JsValue>, video: Option<&JsValue>) -> Result<MediaStream, JsValue> {

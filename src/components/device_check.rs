@@ -36,9 +36,15 @@ pub fn device_check() -> Html {
             if on {
                 <Video id="preview_video" stream={preview} muted=true label={t.camera_preview} />
                 <label for="mic-level">{ t.mic_level }</label>
-                <meter id="mic-level" min="0" max="1" low="0.1" high="0.8" optimum="0.5" value={level.to_string()}></meter>
+                <meter id="mic-level" min="0" max="100" low="10" high="80" optimum="50" value={percent(level).to_string()}></meter>
             }
             <DevicePicker />
         </section>
     }
+}
+
+/// The level (0–1) in whole percent: an integer, so the first load carries
+/// no float formatting for it.
+fn percent(level: f64) -> u32 {
+    (level.clamp(0.0, 1.0) * 100.0 + 0.5) as u32
 }

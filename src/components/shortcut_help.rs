@@ -47,7 +47,7 @@ pub fn shortcut_help() -> Html {
                 <h2 id="help-title">{ t.keyboard_shortcuts }</h2>
                 <dl>
                     { for shortcuts::all().iter().map(|s| html! {
-                        <><dt><kbd>{ s.key.to_uppercase() }</kbd></dt><dd>{ describe(t, &s.action) }</dd></>
+                        <><dt><kbd>{ s.key.to_ascii_uppercase() }</kbd></dt><dd>{ describe(t, &s.action) }</dd></>
                     }) }
                     <dt><kbd>{ "Esc" }</kbd></dt><dd>{ t.shortcut_escape }</dd>
                 </dl>

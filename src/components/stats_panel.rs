@@ -54,7 +54,18 @@ pub fn quality_badge() -> Html {
 }
 
 fn video(f: &Option<VideoFormat>) -> String {
-    f.map_or_else(|| "–".into(), |f| format!("{}×{} @ {:.0} fps", f.width, f.height, f.fps))
+    f.map_or_else(|| "–".into(), |f| format!("{}×{} @ {} fps", f.width, f.height, whole(f.fps)))
+}
+
+// Rounded by hand: `{:.0}` and `{:.1}` would bring core's float formatting
+// (several KB) into the first load for these few numbers, all ≥ 0.
+fn whole(x: f64) -> i64 {
+    (x + 0.5).floor() as i64
+}
+
+fn tenths(x: f64) -> String {
+    let t = (x * 10.0 + 0.5).floor() as i64;
+    format!("{}.{}", t / 10, t % 10)
 }
 
 /// The numbers behind the quality indicator, refreshed every second.
@@ -72,10 +83,10 @@ pub fn stats_panel() -> Html {
     );
     // `data-stat` keys stay English whatever the language: tools read them.
     let rows = [
-        ("Round trip", t.round_trip, rtt_ms.map_or_else(|| "–".into(), |r| format!("{r:.0} ms"))),
-        ("Receiving", t.receiving, format!("{inbound_kbps:.0} kbit/s")),
-        ("Sending", t.sending, format!("{outbound_kbps:.0} kbit/s")),
-        ("Packet loss", t.packet_loss, format!("{loss_percent:.1} %")),
+        ("Round trip", t.round_trip, rtt_ms.map_or_else(|| "–".into(), |r| format!("{} ms", whole(r)))),
+        ("Receiving", t.receiving, format!("{} kbit/s", whole(inbound_kbps))),
+        ("Sending", t.sending, format!("{} kbit/s", whole(outbound_kbps))),
+        ("Packet loss", t.packet_loss, format!("{} %", tenths(loss_percent))),
         ("Video in", t.video_in, video(&s.inbound_video)),
         ("Video out", t.video_out, video(&s.outbound_video)),
         (

@@ -84,10 +84,13 @@ fn media(issue: &LocalMediaIssue) -> String {
     }
 }
 
+/// The server writes its texts in English: an ASCII first letter is all
+/// there is to capitalise (and Unicode's case tables would cost the first
+/// load ~20 KB).
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
+        Some(f) => std::iter::once(f.to_ascii_uppercase()).chain(c).collect(),
         None => String::new(),
     }
 }

@@ -32,7 +32,8 @@ pub fn action_for(key: &str, ctrl_alt_or_meta: bool) -> Option<Action> {
     if key == "Escape" {
         return Some(Action::CloseOverlays);
     }
-    let key = key.to_lowercase();
+    // Shortcut keys are ASCII letters.
+    let key = key.to_ascii_lowercase();
     all().into_iter().find(|s| s.key == key).map(|s| s.action)
 }
 
