@@ -40,3 +40,16 @@ pub async fn serve() -> String {
     });
     url
 }
+
+/// An MDN client logged in as `name` in its own Chromium, through the
+/// harness's duet-server.
+pub async fn login(h: &crate::Harness, page: &str, name: &str) -> crate::Browser {
+    let server = format!("ws://{}/", h.addr());
+    let b = h.browser_with(name, &format!("{page}?server={server}"), &[]).await;
+    b.js(&format!("window.mdn.connect({name:?}); return 0")).await;
+    crate::wait_until(&format!("{name}: logged in"), crate::WAIT, || async {
+        b.js("return window.mdn.users()").await.as_array().is_some_and(|u| u.iter().any(|n| n == name)).then_some(())
+    })
+    .await;
+    b
+}

@@ -5,18 +5,6 @@
 
 use duet_e2e::{mdn_client, scenario, wait_until, Browser, Harness, WAIT};
 
-/// An MDN client logged in as `name` in its own Chromium.
-async fn mdn_user(h: &Harness, page: &str, name: &str) -> Browser {
-    let server = format!("ws://{}/", h.addr());
-    let b = h.browser_with(name, &format!("{page}?server={server}"), &[]).await;
-    b.js(&format!("window.mdn.connect({name:?}); return 0")).await;
-    wait_until(&format!("{name}: logged in"), WAIT, || async {
-        b.js("return window.mdn.users()").await.as_array().is_some_and(|u| u.iter().any(|n| n == name)).then_some(())
-    })
-    .await;
-    b
-}
-
 /// The MDN client's remote video plays and keeps playing.
 async fn mdn_sees_video(b: &Browser) {
     let first = wait_until(&format!("{}: remote video", b.user), WAIT, || async {
@@ -52,7 +40,7 @@ async fn mc01_mdn_calls_duet_and_either_hangs_up_ten_times() {
         "mc01",
         |_| {},
         |h| async move {
-            let carol = mdn_user(&h, &page, "carol").await;
+            let carol = mdn_client::login(&h, &page, "carol").await;
             let bob = h.user("bob").await;
             for round in 0..10 {
                 carol.js("window.mdn.invite('bob'); return 0").await;
@@ -84,7 +72,7 @@ async fn mc02_duet_calls_mdn_which_renegotiates_behind_its_answer_twenty_times()
         "mc02",
         |_| {},
         |h| async move {
-            let carol = mdn_user(&h, &page, "carol").await;
+            let carol = mdn_client::login(&h, &page, "carol").await;
             let alice = h.user("alice").await;
             for round in 0..20 {
                 alice.click("Call carol").await;
@@ -112,8 +100,8 @@ async fn mc03_two_mdn_clients_call_each_other_ten_times_and_hang_up_cleanly() {
         "mc03",
         |_| {},
         |h| async move {
-            let carol = mdn_user(&h, &page, "carol").await;
-            let dave = mdn_user(&h, &page, "dave").await;
+            let carol = mdn_client::login(&h, &page, "carol").await;
+            let dave = mdn_client::login(&h, &page, "dave").await;
             for round in 0..10 {
                 let (caller, callee) = if round % 2 == 0 { (&carol, &dave) } else { (&dave, &carol) };
                 caller.js(&format!("window.mdn.invite({:?}); return 0", callee.user)).await;

@@ -11,7 +11,6 @@ mod client;
 mod common;
 pub mod limits;
 mod server;
-mod server_read;
 
 pub use client::ClientMessage;
 pub use common::{dtls_fingerprint, HangupReason, IceCandidate, IceServer, Presence, SessionDescription, UserStatus};

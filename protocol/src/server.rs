@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{HangupReason, IceCandidate, IceServer, ParseError, SessionDescription};
 
+mod read;
+
 // The web app reads these with `server_read` instead of the derive (much
 // smaller code); native builds keep the derive to check the two agree.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -250,7 +252,7 @@ const KNOWN: &[&str] = &[
 
 impl ServerMessage {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        crate::server_read::server_message(text)
+        read::server_message(text)
     }
 
     /// The same through serde's derive, which `parse` must agree with

@@ -98,8 +98,20 @@ fn bundle() -> Result<String, String> {
         gz as f64 / 1000.0,
         br as f64 / 1000.0
     );
+    let kb = gz as f64 / 1000.0;
+    let _ = writeln!(s, "First load: {kb:.1} KB gzip against a budget of {BUDGET_KB} KB (goal {GOAL_KB} KB).\n");
+    if kb > BUDGET_KB {
+        // Said loudly, not failed: the change that grew it says so in its note.
+        eprintln!("\nFIRST LOAD OVER BUDGET: {kb:.1} KB gzip > {BUDGET_KB} KB (BENCHMARKS.md, Bundle)\n");
+        let _ = writeln!(s, "**Over budget by {:.1} KB.**\n", kb - BUDGET_KB);
+    }
     Ok(s)
 }
+
+/// The first load's gzip size a change may not exceed without saying so
+/// (lowered as the app shrinks; BENCHMARKS.md has the plan to the goal).
+const BUDGET_KB: f64 = 285.0;
+const GOAL_KB: f64 = 150.0;
 
 /// The biggest functions of the app's wasm, a map for size work. Read from
 /// cargo's output (before wasm-bindgen and wasm-opt), which still has names.

@@ -11,7 +11,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::{ParseError, ServerMessage};
+use super::ServerMessage;
+use crate::ParseError;
 
 struct Fields {
     kind: String,
