@@ -49,6 +49,9 @@ pub struct Limits {
 /// handshakes, and each client waits 1, 3, 7, 15… seconds to retry.
 const BACKLOG: u32 = 4096;
 
+/// Sockets the accept loop takes before letting other tasks run.
+const ACCEPT_BATCH: u64 = 256;
+
 /// Listens on `addr` with room for a storm of arrivals.
 pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
@@ -76,10 +79,11 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> io::Result<()> {
     let http = TaskTracker::new();
-    // Accepting is cheap and everything else waits on it: the loop never
-    // yields between ready connections (cooperative budgeting would put it
-    // behind thousands of busy connection tasks in a storm, while the
-    // kernel's queue overflows).
+    // Accepting is cheap and everything else waits on it: cooperative
+    // budgeting would put this loop behind thousands of busy connection
+    // tasks in a storm, while the kernel's queue overflows. It yields on its
+    // own terms instead (every ACCEPT_BATCH sockets), so a flood of sockets
+    // cannot hold a worker thread either.
     tokio::task::unconstrained(accept(listener, router, Arc::new(limits), &http, shutdown)).await;
     http.close();
     let _ = tokio::time::timeout(Duration::from_secs(5), http.wait()).await;
@@ -93,7 +97,10 @@ async fn accept(
     http: &TaskTracker,
     shutdown: CancellationToken,
 ) {
-    loop {
+    for accepted in 1u64.. {
+        if accepted % ACCEPT_BATCH == 0 {
+            tokio::task::yield_now().await;
+        }
         let (tcp, peer) = tokio::select! {
             _ = shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
