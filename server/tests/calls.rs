@@ -167,7 +167,7 @@ async fn a_large_lobby_arrives_whole_in_pages_and_logins_in_one_interval_share_t
             else {
                 panic!("connection ended")
             };
-            assert!(t.len() <= 5 * 1024, "no presence frame is list-sized: {} bytes", t.len());
+            assert!(t.len() <= 3 * 1024, "no presence frame is list-sized: {} bytes", t.len());
             let m: serde_json::Value = serde_json::from_str(&t).unwrap();
             let names = |k: &str| {
                 m[k].as_array().cloned().unwrap_or_default().into_iter().map(|v| v.as_str().unwrap().to_owned())

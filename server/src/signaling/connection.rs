@@ -195,7 +195,9 @@ async fn pump(
                     Some(Ok(Message::Close(_))) => break Ended::ClientClosed,
                     None => break Ended::Lost,
                     Some(Err(e)) => break too_big_or(e, config.limits.max_message_bytes),
-                    Some(Ok(Message::Text(t))) => session.on_text(t.as_str()).await,
+                    // Boxed: the login path's future is large, and kept
+                    // inline it would sit in every idle connection's task.
+                    Some(Ok(Message::Text(t))) => Box::pin(session.on_text(t.as_str())).await,
                     Some(Ok(Message::Binary(_))) => session.on_binary(),
                     // Pings are answered by the library; pongs only prove liveness.
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),

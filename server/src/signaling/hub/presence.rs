@@ -142,7 +142,7 @@ impl State {
 /// The largest presence frame. Every connection's socket writer keeps a
 /// buffer as large as the largest frame it ever sent, so a list sent whole
 /// would cost each Duet client O(users) bytes for as long as it stays.
-const PAGE_BYTES: usize = 4 * 1024;
+const PAGE_BYTES: usize = 2 * 1024;
 
 /// Serializes `entries` as messages of at most about [`PAGE_BYTES`] each
 /// (at least one, if empty), `make` turning one page of entries, and
