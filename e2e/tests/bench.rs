@@ -11,10 +11,15 @@ fn env_num(key: &str, default: u64) -> u64 {
     std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-fn stats(mut v: Vec<f64>) -> String {
+/// The value below which a share `p` of `v` lies (nearest rank).
+fn percentile(v: &[f64], p: f64) -> f64 {
+    let mut v = v.to_vec();
     v.sort_by(f64::total_cmp);
-    let at = |p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
-    format!("median {:.0} ms, p90 {:.0} ms (n = {})", at(0.5), at(0.9), v.len())
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn stats(v: &[f64]) -> String {
+    format!("median {:.0} ms, p90 {:.0} ms (n = {})", percentile(v, 0.5), percentile(v, 0.9), v.len())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,8 +38,7 @@ async fn b01_call_setup_first_load_and_heap() {
             .await;
             loads.push(t);
         }
-        let loads_checked = loads.clone();
-        println!("bench: navigation → interactive login form: {}", stats(loads));
+        println!("bench: navigation → interactive login form: {}", stats(&loads));
 
         let (alice, bob) = h.alice_and_bob().await;
 
@@ -61,8 +65,7 @@ async fn b01_call_setup_first_load_and_heap() {
             bob.wait_no_button("Hang up").await;
         }
         assert!(instant.iter().all(|ms| *ms > 0.0 && *ms < 60_000.0), "{instant:?}");
-        let instant_checked = instant.clone();
-        println!("bench: caller's click → first remote frame, instant Accept: {}", stats(instant));
+        println!("bench: caller's click → first remote frame, instant Accept: {}", stats(&instant));
 
         // Accept after a realistic ring (1.5 s: the call connects meanwhile)
         // → the first remote frame on each side.
@@ -90,8 +93,8 @@ async fn b01_call_setup_first_load_and_heap() {
             bob.wait_no_button("Hang up").await;
         }
         assert!(to_caller.iter().chain(&to_callee).all(|ms| *ms > 0.0 && *ms < 60_000.0), "{to_caller:?} {to_callee:?}");
-        println!("bench: Accept after a 1.5 s ring → caller's first remote frame: {}", stats(to_caller));
-        println!("bench: Accept after a 1.5 s ring → callee's first remote frame: {}", stats(to_callee));
+        println!("bench: Accept after a 1.5 s ring → caller's first remote frame: {}", stats(&to_caller));
+        println!("bench: Accept after a 1.5 s ring → callee's first remote frame: {}", stats(&to_callee));
 
         let (mut ring, mut setup, mut gap, mut whole) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for i in 0..calls {
@@ -114,11 +117,11 @@ async fn b01_call_setup_first_load_and_heap() {
             }
         }
         // Each reading is a real interval: an event after the click that caused it.
-        assert!(ring.iter().chain(&setup).chain(&loads_checked).all(|ms| *ms > 0.0 && *ms < 60_000.0), "{ring:?} {setup:?}");
-        println!("bench: caller's click → callee's dialog: {}", stats(ring));
-        println!("bench: callee's Accept → caller's first remote frame: {}", stats(setup));
-        println!("bench: dialog shown → the driver's Accept click: {}", stats(gap));
-        println!("bench: caller's click → first remote frame, driver's Accept: {}", stats(whole));
+        assert!(ring.iter().chain(&setup).chain(&loads).all(|ms| *ms > 0.0 && *ms < 60_000.0), "{ring:?} {setup:?}");
+        println!("bench: caller's click → callee's dialog: {}", stats(&ring));
+        println!("bench: callee's Accept → caller's first remote frame: {}", stats(&setup));
+        println!("bench: dialog shown → the driver's Accept click: {}", stats(&gap));
+        println!("bench: caller's click → first remote frame, driver's Accept: {}", stats(&whole));
 
         // JS heap over a call (the last one is still up).
         // (Chromium reports it with --enable-precise-memory-info; a missing
@@ -195,13 +198,8 @@ async fn b01_call_setup_first_load_and_heap() {
         }
         assert!(!mdn.is_empty(), "MDN's sample showed no video in any of {calls} calls");
         assert!(mdn.iter().all(|ms| *ms > 0.0 && *ms < 60_000.0), "{mdn:?}");
-        let median = |v: &[f64]| {
-            let mut v = v.to_vec();
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        };
-        let ratio = median(&instant_checked) / median(&mdn);
-        let shown = format!("{}{}", stats(mdn), if failed > 0 { format!("; {failed} calls showed no video") } else { String::new() });
+        let ratio = percentile(&instant, 0.5) / percentile(&mdn, 0.5);
+        let shown = format!("{}{}", stats(&mdn), if failed > 0 { format!("; {failed} calls showed no video") } else { String::new() });
         println!("bench: MDN's sample client calling itself, invite → first remote frame: {shown}");
         println!("bench: Duet's instant call against MDN's sample: {ratio:.2}× (goal ≤ 0.5×)");
         drop((dave, erin));

@@ -138,9 +138,7 @@ impl Hub {
         if let Some(ice) = ice {
             let resume = Some(self.ticket_for(&st, &name));
             own(&ServerMessage::Welcome { name: name.clone(), ice_servers: ice.servers_for(&name), resume });
-            for page in st.snapshot().iter() {
-                outbox.push(page, &self.metrics);
-            }
+            st.send_snapshot(&outbox, &self.metrics);
         } else {
             own(&st.userlist());
         }

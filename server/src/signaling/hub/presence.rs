@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use duet_protocol::{ServerMessage, UserStatus};
 
-use super::{frame, Entry, Frame, Home, Hub, State};
+use super::{frame, Entry, Frame, Home, Hub, Outbox, State};
 use crate::{access::names, cluster::Broadcast, metrics::Metrics};
 
 impl Hub {
@@ -84,7 +84,14 @@ impl State {
     /// copy N lists of up to N names under the lock). Whatever changed
     /// since it was built is in `pending`, which every Duet client,
     /// newcomers included, gets at the next flush.
-    pub(super) fn snapshot(&mut self) -> Arc<[Frame]> {
+    pub(super) fn send_snapshot(&mut self, to: &Outbox, metrics: &Metrics) {
+        for page in self.snapshot().iter() {
+            to.push(page, metrics);
+        }
+    }
+
+    /// The pages, from this interval's cache or built now.
+    fn snapshot(&mut self) -> Arc<[Frame]> {
         if let Some(s) = &self.snapshot {
             return s.clone();
         }
@@ -160,9 +167,13 @@ where
         }
         let (mut page, mut bytes) = (Vec::new(), 0);
         // A name's JSON costs its length, quotes and a comma (escapes are
-        // rare in names), so the estimate stays near the truth.
-        while let Some(entry) = entries.next_if(|(n, _)| page.is_empty() || bytes + n.len() + 3 <= PAGE_BYTES) {
-            bytes += entry.0.len() + 3;
+        // rare in names); a busy one is counted twice, as a `userlist` page
+        // names it in `users` and in `busy`.
+        let cost = |(n, status): &(String, Option<UserStatus>)| {
+            (n.len() + 3) * if *status == Some(UserStatus::Busy) { 2 } else { 1 }
+        };
+        while let Some(entry) = entries.next_if(|e| page.is_empty() || bytes + cost(e) <= PAGE_BYTES) {
+            bytes += cost(&entry);
             page.push(entry);
         }
         let more = entries.peek().is_some();

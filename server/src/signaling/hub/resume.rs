@@ -41,9 +41,7 @@ impl Hub {
         let own = |m: &ServerMessage| outbox.push(&frame(m), &self.metrics);
         let resume = Some(self.ticket_for(&st, name));
         own(&ServerMessage::Welcome { name: name.to_owned(), ice_servers: ice.servers_for(name), resume });
-        for page in st.snapshot().iter() {
-            outbox.push(page, &self.metrics);
-        }
+        st.send_snapshot(outbox, &self.metrics);
         self.metrics.resumes_total.fetch_add(1, Relaxed);
         tracing::debug!(conn, user = %name, "resumed");
         Some(name.to_owned())
