@@ -10,10 +10,10 @@ use std::{cell::RefCell, rc::Rc, time::Duration};
 
 use duet::{
     agent::{
-        media::{open_local_media, open_track, Choice},
+        media::{open_local_media, open_track},
         peer::{IceSettings, PeerEvent, PeerSession},
     },
-    store::{DeviceKind, ToPeer},
+    store::{AudioProcessing, DeviceKind, Devices, ToPeer},
 };
 use support::*;
 use wasm_bindgen::JsCast;
@@ -47,11 +47,53 @@ fn all_ended(stream: &MediaStream) -> bool {
     stream.get_tracks().iter().all(|t| MediaStreamTrack::from(t).ready_state() == MediaStreamTrackState::Ended)
 }
 
+/// What the browser says it does to `track`'s sound.
+fn processing(track: &MediaStreamTrack) -> (bool, bool, bool) {
+    let settings = js_sys::Reflect::get(track, &"getSettings".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call0(track).ok())
+        .expect("getSettings");
+    let flag = |key: &str| js_sys::Reflect::get(&settings, &key.into()).ok().and_then(|v| v.as_bool()).unwrap();
+    (flag("noiseSuppression"), flag("echoCancellation"), flag("autoGainControl"))
+}
+
+#[wasm_bindgen_test]
+async fn the_microphone_opens_with_the_users_processing_switches() {
+    let (media, _) = open_local_media(&Devices::default()).await;
+    let media = media.unwrap();
+    let mic = MediaStreamTrack::from(media.get_audio_tracks().get(0));
+    let defaults = processing(&mic);
+    duet::agent::media::stop(&media);
+    if defaults == (false, false, false) {
+        // Firefox's fake microphone (the test profile's) has no processing
+        // to switch and says so; the switches must still open it.
+        let off = AudioProcessing { noise_suppression: false, echo_cancellation: false, auto_gain: false };
+        let (media, issue) = open_local_media(&Devices { audio: off, ..Devices::default() }).await;
+        assert_eq!(issue, None);
+        return duet::agent::media::stop(&media.unwrap());
+    }
+    assert_eq!(defaults, (true, true, true), "everything on by default");
+
+    let off = AudioProcessing { noise_suppression: false, echo_cancellation: true, auto_gain: false };
+    let (media, _) = open_local_media(&Devices { audio: off, ..Devices::default() }).await;
+    let media = media.unwrap();
+    let mic = MediaStreamTrack::from(media.get_audio_tracks().get(0));
+    assert_eq!(processing(&mic), (false, true, false));
+    duet::agent::media::stop(&media);
+
+    // Switching mid-call reopens the microphone the same way.
+    let off = AudioProcessing { echo_cancellation: false, ..AudioProcessing::default() };
+    let mic = open_track(DeviceKind::Microphone, None, off).await.unwrap();
+    assert_eq!(processing(&mic), (true, false, true));
+    mic.stop();
+}
+
 #[wasm_bindgen_test]
 async fn two_peer_connections_connect_play_video_and_release_the_camera() {
-    let (a_media, issue) = open_local_media(&Choice::default()).await;
+    let (a_media, issue) = open_local_media(&Devices::default()).await;
     assert_eq!(issue, None, "the fake camera and microphone open");
-    let (b_media, _) = open_local_media(&Choice::default()).await;
+    let (b_media, _) = open_local_media(&Devices::default()).await;
     let (a_media, b_media) = (a_media.unwrap(), b_media.unwrap());
     assert_eq!(a_media.get_video_tracks().length(), 1);
 
@@ -135,7 +177,7 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
     // Switching to another camera replaces the sent track without
     // renegotiating: no new offer, and the far side keeps decoding frames.
     let old = a.local_track("video").unwrap();
-    let other = open_track(DeviceKind::Camera, None).await.unwrap();
+    let other = open_track(DeviceKind::Camera, None, AudioProcessing::default()).await.unwrap();
     let other_id = other.id();
     sa.outbox.borrow_mut().clear();
     a.switch_device(other, true).await.unwrap();
@@ -167,8 +209,8 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
 /// the caller without the callee's video.
 #[wasm_bindgen_test]
 async fn an_offer_right_behind_the_answer_is_applied_after_it() {
-    let (a_media, _) = open_local_media(&Choice::default()).await;
-    let (b_media, _) = open_local_media(&Choice::default()).await;
+    let (a_media, _) = open_local_media(&Devices::default()).await;
+    let (b_media, _) = open_local_media(&Devices::default()).await;
     let (a_media, b_media) = (a_media.unwrap(), b_media.unwrap());
     let (sa, sb) = (Rc::new(Side::default()), Rc::new(Side::default()));
     let direct = IceSettings { servers: vec![], relay_only: false };

@@ -374,11 +374,16 @@ impl Browser {
 
     /// Ticks the "Relay only" privacy setting.
     pub async fn set_relay_only(&self) {
-        let cb = wait_until(&format!("{}: the Relay only checkbox", self.user), WAIT, || async {
-            self.client.find(Locator::XPath("//label[normalize-space(.)='Relay only']/input")).await.ok()
+        self.set_checkbox("Relay only", true).await;
+    }
+
+    /// Ticks (`on`) or clears the checkbox labelled `label`.
+    pub async fn set_checkbox(&self, label: &str, on: bool) {
+        let cb = wait_until(&format!("{}: the {label} checkbox", self.user), WAIT, || async {
+            self.client.find(Locator::XPath(&format!("//label[normalize-space(.)='{label}']/input"))).await.ok()
         })
         .await;
-        if cb.prop("checked").await.ok().flatten().as_deref() != Some("true") {
+        if (cb.prop("checked").await.ok().flatten().as_deref() == Some("true")) != on {
             cb.click().await.unwrap();
         }
     }

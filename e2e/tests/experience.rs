@@ -178,6 +178,21 @@ async fn x03_switching_camera_microphone_and_speaker_and_sharing_the_screen_keep
             })
             .await;
             bob.assert_media_flows().await;
+            // Sound processing off: the microphone is reopened without it.
+            let sent_noise_suppression = || async {
+                alice
+                    .js("const s = window.duetDiagnostics.pc.getSenders().find(s => s.track && s.track.kind === 'audio'); \
+                         return s ? s.track.getSettings().noiseSuppression : null")
+                    .await
+            };
+            assert_eq!(sent_noise_suppression().await, true);
+            alice.set_checkbox("Noise suppression", false).await;
+            wait_until("alice to send her microphone without noise suppression", WAIT, || async {
+                (sent_noise_suppression().await == false).then_some(())
+            })
+            .await;
+            assert_eq!(sent_mic().await.as_deref(), Some("Fake Audio Input 2"), "the chosen microphone stays");
+            bob.assert_media_flows().await;
             // Another speaker: the call's sound plays there.
             alice.select("Speaker", "Fake Audio Output 2").await;
             wait_until("the call's sound to play on the second speaker", WAIT, || async {
@@ -219,6 +234,7 @@ async fn x03_switching_camera_microphone_and_speaker_and_sharing_the_screen_keep
             alice.wait_released().await;
             connect(&alice, &bob).await;
             assert_eq!(alice.sent_camera_label().await, "fake_device_2");
+            assert_eq!(sent_noise_suppression().await, false, "the sound setting is remembered too");
         },
     )
     .await;

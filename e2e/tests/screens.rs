@@ -135,6 +135,15 @@ async fn r01_every_screen_fits_and_passes_axe_in_both_themes() {
                 resize(&alice, (1280, 800)).await;
                 alice.click("Statistics").await;
                 alice.click("Chat").await;
+                // The device panel: pickers and the sound switches.
+                alice.click("Devices").await;
+                alice.wait_text("Noise suppression").await;
+                for size in SIZES {
+                    resize(&alice, size).await;
+                    look(&alice, "call-devices", &tag, size, &mut problems).await;
+                }
+                resize(&alice, (1280, 800)).await;
+                alice.click("Devices").await;
                 alice.click("Hang up").await;
                 alice.wait_status("Call with bob ended").await;
                 for size in SIZES {
@@ -192,6 +201,16 @@ async fn r02_the_korean_screens_fit_and_pass_axe_on_a_phone_and_a_laptop() {
                     resize(&minji, size).await;
                     look(&minji, "lobby-ko", tag, size, &mut problems).await;
                 }
+                // The camera check, with the device pickers and sound switches.
+                minji.click("카메라와 마이크 확인").await;
+                minji.wait_button("확인 끝내기").await;
+                assert!(minji.text().await.contains("잡음 제거"), "the sound switches are there");
+                for size in sizes {
+                    resize(&minji, size).await;
+                    minji.js("document.getElementById('device-check-heading').scrollIntoView(); return 1").await;
+                    look(&minji, "device-check-ko", tag, size, &mut problems).await;
+                }
+                minji.click("확인 끝내기").await;
                 jun.click("민지 님에게 전화").await;
                 minji.wait_button("받기").await;
                 for size in sizes {

@@ -269,9 +269,8 @@ impl Agent {
     }
 
     pub(super) async fn open_media(&self) -> Option<MediaStream> {
-        let devices = &self.state().devices;
-        let choice = media::Choice { camera: devices.camera.clone(), microphone: devices.microphone.clone() };
-        let (stream, issue) = media::open_local_media(&choice).await;
+        let devices = self.state().devices.clone();
+        let (stream, issue) = media::open_local_media(&devices).await;
         if let Some(issue) = issue {
             self.dispatch.dispatch(Action::LocalMedia(issue));
         }

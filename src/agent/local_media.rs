@@ -149,6 +149,24 @@ impl Agent {
         }
     }
 
+    /// The processing switches changed: a live microphone is reopened with
+    /// them. Chromium gives a new track of a device that is still open the
+    /// open one's processing, so the old track ends first (a moment of
+    /// silence, for a setting changed rarely).
+    pub(super) fn reopen_microphone(self: &Rc<Self>) {
+        let live = self.session().and_then(|s| s.local_track("audio"));
+        let preview = self.local.borrow().preview();
+        let previewed = preview.iter().flat_map(|p| p.get_audio_tracks().iter().collect::<Vec<_>>());
+        let mut any = false;
+        for track in live.into_iter().chain(previewed.map(MediaStreamTrack::from)) {
+            track.stop();
+            any = true;
+        }
+        if any {
+            self.use_device(DeviceKind::Microphone, self.state().devices.microphone.clone());
+        }
+    }
+
     /// Switches whatever is live to the camera or microphone `id` (the next
     /// call opens the store's choice anyway).
     pub(super) fn use_device(self: &Rc<Self>, kind: DeviceKind, id: Option<String>) {
@@ -159,8 +177,9 @@ impl Agent {
             return; // nothing live: the next call opens the new choice
         }
         let me = self.clone();
+        let audio = self.state().devices.audio;
         wasm_bindgen_futures::spawn_local(async move {
-            let track = match media::open_track(kind, id.as_deref()).await {
+            let track = match media::open_track(kind, id.as_deref(), audio).await {
                 Ok(t) => t,
                 Err(e) => return me.dispatch.dispatch(Action::MediaProblem(Msg::SwitchFailed(e))),
             };

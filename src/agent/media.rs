@@ -6,17 +6,11 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{DisplayMediaStreamConstraints, MediaDeviceInfo, MediaStream, MediaStreamConstraints, MediaStreamTrack};
 
 use super::js::error_name;
-use crate::store::{Device, DeviceKind, Devices, LocalMediaIssue};
+use crate::store::{AudioProcessing, Device, DeviceKind, Devices, LocalMediaIssue};
 
-/// The devices the user picked (`None`: the system default).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Choice {
-    pub camera: Option<String>,
-    pub microphone: Option<String>,
-}
-
-/// Local media for a call: the stream (if any) and what was missing.
-pub async fn open_local_media(choice: &Choice) -> (Option<MediaStream>, Option<LocalMediaIssue>) {
+/// Local media for a call from the devices the user picked (`None`: the
+/// system default): the stream (if any) and what was missing.
+pub async fn open_local_media(choice: &Devices) -> (Option<MediaStream>, Option<LocalMediaIssue>) {
     let window = web_sys::window().expect("a browser window");
     if !window.is_secure_context() {
         return (None, Some(LocalMediaIssue::InsecureContext));
@@ -24,7 +18,7 @@ pub async fn open_local_media(choice: &Choice) -> (Option<MediaStream>, Option<L
     // `exact`, because Chromium may ignore an `ideal` device; a remembered
     // device that is gone falls back to the default instead of failing.
     if choice.camera.is_some() || choice.microphone.is_some() {
-        let audio = constraint(choice.microphone.as_deref());
+        let audio = microphone(choice.microphone.as_deref(), choice.audio);
         let video = constraint(choice.camera.as_deref());
         match get_user_media(Some(&audio), Some(&video)).await {
             Ok(s) => return (Some(s), None),
@@ -32,7 +26,7 @@ pub async fn open_local_media(choice: &Choice) -> (Option<MediaStream>, Option<L
             Err(e) => return (None, Some(issue(&e))),
         }
     }
-    let (audio, video) = (JsValue::TRUE, JsValue::TRUE);
+    let (audio, video) = (microphone(None, choice.audio), JsValue::TRUE);
     match get_user_media(Some(&audio), Some(&video)).await {
         Ok(s) => (Some(s), None),
         Err(e) => match error_name(&e).as_str() {
@@ -59,11 +53,14 @@ fn issue(e: &JsValue) -> LocalMediaIssue {
 }
 
 /// One new track from the chosen device (`None`: the default), for switching.
-pub async fn open_track(kind: DeviceKind, id: Option<&str>) -> Result<MediaStreamTrack, String> {
-    let c = constraint(id);
+pub async fn open_track(
+    kind: DeviceKind,
+    id: Option<&str>,
+    audio: AudioProcessing,
+) -> Result<MediaStreamTrack, String> {
     let stream = match kind {
-        DeviceKind::Camera => get_user_media(None, Some(&c)).await,
-        DeviceKind::Microphone => get_user_media(Some(&c), None).await,
+        DeviceKind::Camera => get_user_media(None, Some(&constraint(id))).await,
+        DeviceKind::Microphone => get_user_media(Some(&microphone(id, audio)), None).await,
         DeviceKind::Speaker => return Err("a speaker has no track".into()),
     }
     .map_err(super::js::describe)?;
@@ -71,17 +68,33 @@ pub async fn open_track(kind: DeviceKind, id: Option<&str>) -> Result<MediaStrea
     track.dyn_into().map_err(|_| "the device gave no track".to_owned())
 }
 
+// Constraints are built as JS objects in place: through serde_json's Value
+// they brought float formatting and its tables into the first load.
+fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (key, value) in entries {
+        let _ = js_sys::Reflect::set(&o, &(*key).into(), value);
+    }
+    o.into()
+}
+
 /// That device (`None`: any).
 fn constraint(id: Option<&str>) -> JsValue {
     let Some(id) = id else { return JsValue::TRUE };
-    // `{deviceId: {exact: id}}` built in place: through serde_json's Value
-    // it brought float formatting and its tables into the first load.
-    let object = |key: &str, value: &JsValue| {
-        let o = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&o, &key.into(), value);
-        JsValue::from(o)
-    };
-    object("deviceId", &object("exact", &id.into()))
+    object(&[("deviceId", object(&[("exact", id.into())]))])
+}
+
+/// That microphone (`None`: any) with the user's processing switches.
+fn microphone(id: Option<&str>, audio: AudioProcessing) -> JsValue {
+    let mut c = vec![
+        ("noiseSuppression", audio.noise_suppression.into()),
+        ("echoCancellation", audio.echo_cancellation.into()),
+        ("autoGainControl", audio.auto_gain.into()),
+    ];
+    if let Some(id) = id {
+        c.push(("deviceId", object(&[("exact", id.into())])));
+    }
+    object(&c)
 }
 
 async fn get_user_media(audio: Option<&JsValue>, video: Option<&JsValue>) -> Result<MediaStream, JsValue> {

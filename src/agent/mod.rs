@@ -28,7 +28,7 @@ use signaling::Signaling;
 
 use crate::{
     hooks::{use_dispatch, use_media, use_select, Dispatch, Media},
-    store::{Action, CallPhase, CallState, DeviceKind, Effect},
+    store::{Action, AudioSwitch, CallPhase, CallState, DeviceKind, Effect},
 };
 
 /// Non-visual component that owns the session's connections. It runs the
@@ -105,6 +105,10 @@ pub fn call_agent() -> Html {
                 if let Some(id) = storage::device(kind) {
                     dispatch.dispatch(Action::ChooseDevice { kind, id: Some(id) });
                 }
+            }
+            let audio = storage::audio_processing();
+            for switch in AudioSwitch::ALL.into_iter().filter(|&s| !audio.get(s)) {
+                dispatch.dispatch(Action::SetAudioProcessing(switch, false));
             }
             agent.refresh_devices();
             let listener = web_sys::window().and_then(|w| w.navigator().media_devices().ok()).map(|m| {
@@ -274,6 +278,8 @@ impl Agent {
             Effect::UseDevice { kind: DeviceKind::Speaker, .. } => {}
             Effect::UseDevice { kind, id } => self.use_device(kind, id),
             Effect::RememberDevice { kind, id } => storage::set_device(kind, id.as_deref()),
+            Effect::ReopenMicrophone => self.reopen_microphone(),
+            Effect::RememberAudioProcessing(audio) => storage::set_audio_processing(audio),
             Effect::DeviceCheck(on) => self.device_check(on),
             Effect::PrepareMedia => self.prepare_media(),
             Effect::UseLang { lang, remember } => {

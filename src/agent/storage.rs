@@ -2,7 +2,7 @@
 
 use gloo::storage::{LocalStorage, Storage};
 
-use crate::store::{Credential, DeviceKind};
+use crate::store::{AudioProcessing, AudioSwitch, Credential, DeviceKind};
 
 const RELAY_ONLY: &str = "duet.relayOnly";
 
@@ -45,6 +45,34 @@ pub fn set_device(kind: DeviceKind, id: Option<&str>) {
             let _ = LocalStorage::set(device_key(kind), id);
         }
         None => LocalStorage::delete(device_key(kind)),
+    }
+}
+
+fn audio_key(switch: AudioSwitch) -> &'static str {
+    match switch {
+        AudioSwitch::NoiseSuppression => "duet.noiseSuppression",
+        AudioSwitch::EchoCancellation => "duet.echoCancellation",
+        AudioSwitch::AutoGain => "duet.autoGainControl",
+    }
+}
+
+/// The microphone's processing as left on an earlier visit (on if unsaid).
+pub fn audio_processing() -> AudioProcessing {
+    let mut audio = AudioProcessing::default();
+    for switch in AudioSwitch::ALL {
+        audio.set(switch, LocalStorage::get::<bool>(audio_key(switch)).unwrap_or(true));
+    }
+    audio
+}
+
+pub fn set_audio_processing(audio: AudioProcessing) {
+    for switch in AudioSwitch::ALL {
+        match audio.get(switch) {
+            true => LocalStorage::delete(audio_key(switch)),
+            false => {
+                let _ = LocalStorage::set(audio_key(switch), false);
+            }
+        }
     }
 }
 

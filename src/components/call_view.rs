@@ -114,7 +114,7 @@ pub fn call_view() -> Html {
         .panel ol { list-style: none; margin: 0; padding: 0; max-height: 14rem; overflow-y: auto; }
         .panel li { overflow-wrap: anywhere; } .panel b { margin-inline-end: 0.4rem; }
         .panel form { display: flex; gap: 0.5rem; }
-        .panel input { flex: 1; min-width: 0; padding: 0.5rem; }
+        .panel form input { flex: 1; min-width: 0; padding: 0.5rem; }
         .panel .chat-box h2 { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
         .device-picker { display: grid; gap: 0.5rem; }
         .picker { display: grid; gap: 0.15rem; }

@@ -1,9 +1,9 @@
-use web_sys::HtmlSelectElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::{
     hooks::{use_dispatch, use_select, use_texts},
-    store::{Action, DeviceKind},
+    store::{Action, AudioSwitch, DeviceKind},
 };
 
 /// Element ids, the same in every language.
@@ -16,7 +16,8 @@ fn id(kind: DeviceKind) -> &'static str {
 }
 
 /// A labelled choice of camera, microphone and (where the browser can route
-/// audio) speaker; a choice applies at once, mid-call included.
+/// audio) speaker, and the microphone's processing switches; a choice applies
+/// at once, mid-call included.
 #[function_component(DevicePicker)]
 pub fn device_picker() -> Html {
     let devices = use_select(|s| s.devices.clone());
@@ -55,5 +56,28 @@ pub fn device_picker() -> Html {
             </div>
         })
     });
-    html! { <div class="device-picker">{ for pickers }</div> }
+    let switches = AudioSwitch::ALL.into_iter().map(|switch| {
+        let onchange = {
+            let dispatch = dispatch.clone();
+            Callback::from(move |e: Event| {
+                let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+                dispatch.dispatch(Action::SetAudioProcessing(switch, on));
+            })
+        };
+        let label = match switch {
+            AudioSwitch::NoiseSuppression => t.noise_suppression,
+            AudioSwitch::EchoCancellation => t.echo_cancellation,
+            AudioSwitch::AutoGain => t.auto_gain,
+        };
+        html! { <label><input type="checkbox" checked={devices.audio.get(switch)} {onchange} />{ label }</label> }
+    });
+    html! {
+        <div class="device-picker">
+            { for pickers }
+            <fieldset class="audio-processing">
+                <legend>{ t.sound_processing }</legend>
+                { for switches }
+            </fieldset>
+        </div>
+    }
 }

@@ -23,6 +23,54 @@ pub struct Devices {
     pub camera: Option<String>,
     pub microphone: Option<String>,
     pub speaker: Option<String>,
+    /// What the browser does to the microphone's sound.
+    pub audio: AudioProcessing,
+}
+
+/// The browser's processing of the microphone (`getUserMedia` constraints),
+/// each on unless the user turned it off: off can suit music, or a headset
+/// whose own processing is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AudioProcessing {
+    pub noise_suppression: bool,
+    pub echo_cancellation: bool,
+    pub auto_gain: bool,
+}
+
+impl Default for AudioProcessing {
+    fn default() -> Self {
+        AudioProcessing { noise_suppression: true, echo_cancellation: true, auto_gain: true }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioSwitch {
+    NoiseSuppression,
+    EchoCancellation,
+    AutoGain,
+}
+
+impl AudioSwitch {
+    pub const ALL: [AudioSwitch; 3] =
+        [AudioSwitch::NoiseSuppression, AudioSwitch::EchoCancellation, AudioSwitch::AutoGain];
+}
+
+impl AudioProcessing {
+    pub fn get(self, switch: AudioSwitch) -> bool {
+        match switch {
+            AudioSwitch::NoiseSuppression => self.noise_suppression,
+            AudioSwitch::EchoCancellation => self.echo_cancellation,
+            AudioSwitch::AutoGain => self.auto_gain,
+        }
+    }
+
+    pub fn set(&mut self, switch: AudioSwitch, on: bool) {
+        match switch {
+            AudioSwitch::NoiseSuppression => self.noise_suppression = on,
+            AudioSwitch::EchoCancellation => self.echo_cancellation = on,
+            AudioSwitch::AutoGain => self.auto_gain = on,
+        }
+    }
 }
 
 impl Devices {

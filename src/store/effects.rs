@@ -98,6 +98,10 @@ pub enum Effect {
         kind: super::DeviceKind,
         id: Option<String>,
     },
+    /// Reopen a live microphone with the store's processing switches.
+    ReopenMicrophone,
+    /// Keep the microphone's processing switches for the next visit.
+    RememberAudioProcessing(super::AudioProcessing),
     /// Open (and keep for the next call) or release the lobby's preview.
     DeviceCheck(bool),
     /// Open the camera and microphone while the phone rings, so accepting

@@ -24,7 +24,7 @@ mod wire;
 
 pub use access::{AccessRefusal, Credential};
 pub use browser::Lack;
-pub use devices::{Device, DeviceKind, Devices};
+pub use devices::{AudioProcessing, AudioSwitch, Device, DeviceKind, Devices};
 pub use effects::{Effect, Effects};
 pub use lang::Lang;
 pub use msg::Msg;
@@ -207,6 +207,9 @@ pub enum Action {
         kind: DeviceKind,
         id: Option<String>,
     },
+    /// Turn one of the microphone's processing switches on or off, now and
+    /// next time (also restored from storage at start).
+    SetAudioProcessing(AudioSwitch, bool),
     /// Open or close the lobby's camera and microphone check.
     ToggleDeviceCheck,
     /// The user picked a language (remembered for the next visit).

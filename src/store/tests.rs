@@ -714,6 +714,25 @@ fn choosing_a_device_switches_it_and_unplugging_falls_back_to_the_default() {
 }
 
 #[test]
+fn an_audio_switch_reopens_the_microphone_and_is_remembered() {
+    use crate::store::{AudioProcessing, AudioSwitch};
+    let s =
+        in_call("alice", "bob").reduce(Action::ChooseDevice { kind: DeviceKind::Microphone, id: Some("mic2".into()) });
+    assert_eq!(s.devices.audio, AudioProcessing::default(), "everything on until turned off");
+    let (s, fx) = effects_of(&s, Action::SetAudioProcessing(AudioSwitch::NoiseSuppression, false));
+    let off = AudioProcessing { noise_suppression: false, ..AudioProcessing::default() };
+    assert_eq!(fx, vec![Effect::ReopenMicrophone, Effect::RememberAudioProcessing(off)]);
+    let (s, fx) = effects_of(&s, Action::SetAudioProcessing(AudioSwitch::NoiseSuppression, false));
+    assert!(fx.is_empty(), "turning off what is off does nothing");
+    let (s, _) = effects_of(&s, Action::SetAudioProcessing(AudioSwitch::AutoGain, false));
+    assert!(!s.devices.audio.get(AudioSwitch::AutoGain) && s.devices.audio.get(AudioSwitch::EchoCancellation));
+    // A fresh device list keeps the switches.
+    let s = s.reduce(Action::DevicesFound(devices(&["cam1"])));
+    assert!(!s.devices.audio.noise_suppression);
+    assert_eq!(s.devices.microphone.as_deref(), Some("mic2"), "the chosen microphone stays");
+}
+
+#[test]
 fn the_lobby_preview_is_only_for_an_idle_logged_in_user_and_goes_into_the_call() {
     let (_, fx) = effects_of(&CallState::default(), Action::ToggleDeviceCheck);
     assert!(fx.is_empty());

@@ -283,6 +283,13 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.effects.push(Effect::RememberDevice { kind, id });
             }
         }
+        Action::SetAudioProcessing(switch, on) => {
+            if s.devices.audio.get(switch) != on {
+                s.devices.audio.set(switch, on);
+                s.effects.push(Effect::ReopenMicrophone);
+                s.effects.push(Effect::RememberAudioProcessing(s.devices.audio));
+            }
+        }
         Action::SetTheme(theme) => {
             s.theme = theme;
             s.effects.push(Effect::UseTheme { theme, remember: true });
