@@ -388,6 +388,36 @@ impl Browser {
         }
     }
 
+    /// The safety number the "Safety number" panel shows ("" until it does).
+    pub async fn safety_number_shown(&self) -> String {
+        self.js("return Array.from(document.querySelectorAll('.safety-digits span')).map(s => s.textContent).join(' ')")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The safety number worked out here, independently of the app, from the
+    /// DTLS fingerprints in the descriptions the peer connection uses:
+    /// SHA-256 of the sorted, normalised fingerprints, 4 × 5 digits.
+    pub async fn safety_number_expected(&self) -> String {
+        self.js_async(
+            "const done = arguments[arguments.length - 1]; const pc = window.duetDiagnostics.pc; \
+             const fps = sdp => sdp.split(/\\r?\\n/).filter(l => l.startsWith('a=fingerprint:')).map(l => { \
+               const [a, h] = l.slice(14).trim().split(' '); return a.toLowerCase() + ' ' + h.toUpperCase(); }); \
+             const all = [...new Set([...fps(pc.localDescription.sdp), ...fps(pc.remoteDescription.sdp)])].sort(); \
+             crypto.subtle.digest('SHA-256', new TextEncoder().encode(all.join('\\n'))).then(buf => { \
+               const b = new Uint8Array(buf); const groups = []; \
+               for (let g = 0; g < 4; g++) { let n = 0n; for (let i = 0; i < 5; i++) n = (n << 8n) | BigInt(b[g * 5 + i]); \
+                 groups.push(String(n % 100000n).padStart(5, '0')); } \
+               done(groups.join(' ')); });",
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
     /// The candidate type of the selected pair's local side (host, srflx, relay).
     pub async fn selected_local_candidate_type(&self) -> Option<String> {
         let v = self

@@ -484,3 +484,60 @@ async fn x08_a_computer_without_a_camera_calls_with_audio_only() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x09_both_ends_read_the_same_safety_number_and_each_marks_it_verified() {
+    scenario(
+        "x09",
+        |_| {},
+        |h| async move {
+            let (alice, bob) = h.alice_and_bob().await;
+            connect(&alice, &bob).await;
+            for b in [&alice, &bob] {
+                b.click("Verify call").await;
+            }
+            let shown = |b: &duet_e2e::Browser| {
+                let b = b.clone();
+                async move {
+                    wait_until(&format!("{}: the safety number", b.user), WAIT, || async {
+                        Some(b.safety_number_shown().await).filter(|n| !n.is_empty())
+                    })
+                    .await
+                }
+            };
+            let (at_alice, at_bob) = (shown(&alice).await, shown(&bob).await);
+            assert_eq!(at_alice, at_bob, "both ends read the same number");
+            assert!(
+                at_alice.split(' ').map(|g| g.len()).eq([5, 5, 5, 5])
+                    && at_alice.bytes().all(|b| b == b' ' || b.is_ascii_digit()),
+                "{at_alice}"
+            );
+            // It is the certificates' fingerprints this connection really uses.
+            assert_eq!(alice.safety_number_expected().await, at_alice);
+            assert_eq!(bob.safety_number_expected().await, at_bob);
+
+            // "Matches" marks the call verified on that side only.
+            alice.click("Matches").await;
+            let verified = |b: &duet_e2e::Browser| {
+                let b = b.clone();
+                async move { b.js("return !!document.querySelector('[data-indicator=verified]')").await == true }
+            };
+            wait_until("alice: the call marked verified", WAIT, || async { verified(&alice).await.then_some(()) })
+                .await;
+            assert!(!verified(&bob).await, "bob has not said it matches");
+            alice.click("Verify call").await;
+            assert!(alice.safety_number_shown().await.is_empty(), "the panel closes");
+
+            // The next call has another connection, another number, unverified.
+            alice.click("Hang up").await;
+            bob.wait_status("alice hung up").await;
+            connect(&alice, &bob).await;
+            assert!(!verified(&alice).await, "a new call starts unverified");
+            alice.click("Verify call").await;
+            let again = shown(&alice).await;
+            assert_ne!(again, at_alice, "new certificates, a new number");
+            assert_eq!(alice.safety_number_expected().await, again);
+        },
+    )
+    .await;
+}

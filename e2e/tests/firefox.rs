@@ -36,6 +36,22 @@ async fn f01_chromium_and_firefox_call_each_other_both_ways() {
             .await;
             assert!(kbps > 10.0);
             bob.wait_text("Connection: Good").await;
+            // The safety number reads the same in both browsers (Firefox
+            // writes its fingerprint once per description, Chromium per media).
+            alice.click("Verify call").await;
+            bob.click("Verify call").await;
+            let number = |b: &duet_e2e::Browser| {
+                let b = b.clone();
+                async move {
+                    wait_until(&format!("{}: the safety number", b.user), WAIT, || async {
+                        Some(b.safety_number_shown().await).filter(|n| !n.is_empty())
+                    })
+                    .await
+                }
+            };
+            assert_eq!(number(&alice).await, number(&bob).await);
+            bob.click("Matches").await;
+            bob.wait_text("Verified").await;
             bob.click("Mute microphone").await;
             alice.wait_text("bob muted their microphone").await;
             bob.click("Unmute microphone").await;

@@ -144,6 +144,16 @@ async fn r01_every_screen_fits_and_passes_axe_in_both_themes() {
                 }
                 resize(&alice, (1280, 800)).await;
                 alice.click("Devices").await;
+                // The safety number, confirmed.
+                alice.click("Verify call").await;
+                alice.click("Matches").await;
+                alice.wait_text("Verified").await;
+                for size in SIZES {
+                    resize(&alice, size).await;
+                    look(&alice, "call-safety", &tag, size, &mut problems).await;
+                }
+                resize(&alice, (1280, 800)).await;
+                alice.click("Verify call").await;
                 alice.click("Hang up").await;
                 alice.wait_status("Call with bob ended").await;
                 for size in SIZES {

@@ -231,7 +231,10 @@ impl Agent {
             let action = match ev {
                 PeerEvent::Offer(sdp) => Action::Signal(ToPeer::Offer(sdp)),
                 PeerEvent::Candidate(c) => Action::Signal(ToPeer::Candidate(c)),
-                PeerEvent::Connected => Action::PeerConnected,
+                PeerEvent::Connected => {
+                    me.find_safety_number(generation);
+                    Action::PeerConnected
+                }
                 PeerEvent::Disconnected => Action::PeerDisconnected,
                 PeerEvent::Failed => Action::PeerFailed,
                 PeerEvent::RemoteTrack => Action::RemoteMedia,
@@ -240,6 +243,20 @@ impl Agent {
             };
             me.dispatch.dispatch(action);
         })
+    }
+
+    /// Derives the connection's safety number for the "Verify call" panel.
+    fn find_safety_number(self: &Rc<Self>, generation: u64) {
+        let Some(session) = self.session() else { return };
+        let me = Rc::downgrade(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let digits = session.safety_number().await;
+            if let (Some(me), Some(digits)) = (me.upgrade(), digits) {
+                if me.generation() == generation {
+                    me.dispatch.dispatch(Action::SafetyNumberFound(digits));
+                }
+            }
+        });
     }
 
     pub(super) fn session(&self) -> Option<Rc<PeerSession>> {

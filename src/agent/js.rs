@@ -148,3 +148,15 @@ pub fn lacking() -> Vec<crate::store::Lack> {
     }
     lacking
 }
+
+/// SHA-256 of `data` by the browser's SubtleCrypto (secure contexts only,
+/// as calls are).
+pub async fn sha256(data: &[u8]) -> Option<Vec<u8>> {
+    use js_sys::Reflect;
+    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
+    let subtle = Reflect::get(&crypto, &"subtle".into()).ok()?;
+    let digest: js_sys::Function = Reflect::get(&subtle, &"digest".into()).ok()?.dyn_into().ok()?;
+    let promise = digest.call2(&subtle, &"SHA-256".into(), &js_sys::Uint8Array::from(data)).ok()?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await.ok()?;
+    Some(js_sys::Uint8Array::new(&buffer).to_vec())
+}

@@ -167,6 +167,15 @@ impl PeerSession {
         self.pc.remote_description().and_then(|d| duet_protocol::dtls_fingerprint(&d.sdp()).map(str::to_owned))
     }
 
+    /// The call's safety number (see `store::safety`), from the descriptions
+    /// this connection uses now; `None` before both are set, or without DTLS.
+    pub async fn safety_number(&self) -> Option<String> {
+        let (local, remote) = (self.pc.local_description()?, self.pc.remote_description()?);
+        let material = crate::store::safety::material(&local.sdp(), &remote.sdp())?;
+        let digest = super::js::sha256(material.as_bytes()).await?;
+        Some(crate::store::safety::digits(&digest))
+    }
+
     /// Adds our media, enabled as the user last chose; `send` puts it on
     /// the wire at once, otherwise the senders carry nothing until
     /// [`PeerSession::send_media`] (a call not accepted yet). The caller

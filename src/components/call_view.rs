@@ -13,7 +13,7 @@ use crate::{
         CallTimer, Controls, DevicePicker, PeerChat, QualityBadge, StatsPanel, Video,
     },
     hooks::{use_action, use_media, use_media_select, use_select, use_texts},
-    store::{Action, CallPhase, CallState, MediaFlags},
+    store::{Action, CallPhase, CallState, MediaFlags, SafetyNumber},
 };
 
 /// What the call view shows of the state (statistics are the panel's own).
@@ -26,6 +26,8 @@ struct Shown {
     chat_open: bool,
     show_stats: bool,
     show_devices: bool,
+    show_safety: bool,
+    safety: Option<SafetyNumber>,
     speaker: Option<String>,
 }
 
@@ -39,6 +41,8 @@ impl Shown {
             chat_open: s.peer_chat.open,
             show_stats: s.show_stats,
             show_devices: s.show_devices,
+            show_safety: s.show_safety,
+            safety: s.safety.clone(),
             speaker: s.devices.speaker.clone(),
         }
     }
@@ -53,6 +57,8 @@ pub fn call_view() -> Html {
     let close_chat = use_action(Action::TogglePeerChat);
     let close_stats = use_action(Action::ToggleStats);
     let close_devices = use_action(Action::ToggleDevices);
+    let close_safety = use_action(Action::ToggleSafety);
+    let confirm_safety = use_action(Action::ConfirmSafety);
     // How the picture sits and where your tile is are this view's own.
     let fill = use_state_eq(|| false);
     let corner = use_state_eq(|| 3u8);
@@ -160,7 +166,28 @@ pub fn call_view() -> Html {
     };
     let media = &shown.media;
     let in_call = shown.phase.is_in_call();
-    let panel = in_call && (shown.chat_open || shown.show_stats || shown.show_devices);
+    let panel = in_call && (shown.chat_open || shown.show_stats || shown.show_devices || shown.show_safety);
+    let verified = shown.safety.as_ref().is_some_and(|n| n.verified);
+    // Read aloud group by group; each digit its own word for a screen reader.
+    let safety = match &shown.safety {
+        None => html! { <p>{ t.safety_pending }</p> },
+        Some(n) => html! {
+            <>
+                <p class="safety-digits">
+                    { for n.digits.split(' ').map(|g| {
+                        let spaced: String = g.chars().flat_map(|c| [c, ' ']).collect();
+                        html! { <span aria-label={spaced}>{ g }</span> }
+                    }) }
+                </p>
+                <p>{ t.safety_help }</p>
+                if n.verified {
+                    <p class="verified">{ icon(Icon::Shield, false) }{ t.call_verified }</p>
+                } else {
+                    <button class="primary" onclick={confirm_safety}>{ t.safety_matches }</button>
+                }
+            </>
+        },
+    };
     let section = |id: &'static str, title: &'static str, close: Callback<MouseEvent>, body: Html| {
         let close_name = format!("{} — {}", t.close, title);
         html! {
@@ -194,6 +221,7 @@ pub fn call_view() -> Html {
                     if !media.remote_mic_on { <span data-indicator="peer-muted">{ (t.peer_muted)(&peer) }</span> }
                     if !media.remote_camera_on { <span data-indicator="peer-camera-off">{ (t.peer_camera_off)(&peer) }</span> }
                     if shown.sharing { <span data-indicator="sharing">{ t.you_are_sharing }</span> }
+                    if verified { <span data-indicator="verified">{ icon(Icon::Shield, false) }{ t.call_verified }</span> }
                 </div>
                 <div class="tools">
                     <button aria-label={t.fill_video} title={if *fill { t.fit_video } else { t.fill_video }}
@@ -218,6 +246,7 @@ pub fn call_view() -> Html {
                     if shown.chat_open { { section("peer-chat-panel", t.chat, close_chat, html! { <PeerChat /> }) } }
                     if shown.show_stats { { section("stats-panel", t.statistics, close_stats, html! { <StatsPanel /> }) } }
                     if shown.show_devices { { section("devices-panel", t.devices, close_devices, html! { <DevicePicker /> }) } }
+                    if shown.show_safety { { section("safety-panel", t.safety_number, close_safety, safety) } }
                 </aside>
             }
             <div class="bar"><Controls /></div>

@@ -26,6 +26,7 @@ struct Shown {
     unread: u32,
     show_stats: bool,
     show_devices: bool,
+    show_safety: bool,
 }
 
 impl Shown {
@@ -40,6 +41,7 @@ impl Shown {
             unread: s.peer_chat.unread,
             show_stats: s.show_stats,
             show_devices: s.show_devices,
+            show_safety: s.show_safety,
         }
     }
 }
@@ -83,6 +85,7 @@ pub fn controls() -> Html {
     let chat = use_action(Action::TogglePeerChat);
     let stats = use_action(Action::ToggleStats);
     let devices = use_action(Action::ToggleDevices);
+    let safety = use_action(Action::ToggleSafety);
     let pip = use_action(Action::TogglePictureInPicture);
     let fullscreen = use_action(Action::ToggleFullscreen);
     let help = use_action(Action::ToggleHelp);
@@ -147,6 +150,7 @@ pub fn controls() -> Html {
         can_share.then_some((share_label, Icon::Screen, Some(shown.sharing), share)),
         Some((t.statistics, Icon::Stats, Some(shown.show_stats), stats)),
         Some((t.devices, Icon::Devices, Some(shown.show_devices), devices)),
+        Some((t.verify_call, Icon::Shield, Some(shown.show_safety), safety)),
         can_pip.then_some((t.picture_in_picture, Icon::PictureInPicture, None, pip)),
         can_fullscreen.then_some((t.full_screen, Icon::FullScreen, None, fullscreen)),
         (!narrow).then_some((t.keyboard_shortcuts, Icon::Help, None, help)),

@@ -23,6 +23,7 @@ pub enum Icon {
     SignOut,
     Move,
     Fill,
+    Shield,
 }
 
 /// `icon`, struck through when `off` (a muted microphone, a camera turned off).
@@ -60,6 +61,7 @@ pub fn icon(icon: Icon, off: bool) -> Html {
         Icon::Fill => {
             html! { <><rect x="3" y="5" width="18" height="14" rx="2" /><path d="M7 11V9h3M17 11V9h-3M7 13v2h3M17 13v2h-3" /></> }
         }
+        Icon::Shield => html! { <path d="M12 3l7 3v5c0 4.5-3 8-7 10-4-2-7-5.5-7-10V6zM9 12l2 2 4-4" /> },
         Icon::Move => html! { <path d="M12 3v18M3 12h18M9 6l3-3 3 3M9 18l3 3 3-3M6 9l-3 3 3 3M18 9l3 3-3 3" /> },
     };
     html! {

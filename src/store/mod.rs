@@ -16,6 +16,7 @@ mod lang;
 mod msg;
 mod phase;
 mod reduce;
+pub mod safety;
 pub mod shortcuts;
 mod stats;
 mod theme;
@@ -29,6 +30,7 @@ pub use effects::{Effect, Effects};
 pub use lang::Lang;
 pub use msg::Msg;
 pub use phase::{CallPhase, ConnectionState, LocalMediaIssue, MediaFlags, Notice};
+pub use safety::SafetyNumber;
 pub use stats::{format_duration, CallStats, Quality, StatsSample, VideoFormat};
 pub use theme::Theme;
 pub use users::Users;
@@ -88,6 +90,10 @@ pub struct CallState {
     pub show_stats: bool,
     /// The device pickers are open beside the call.
     pub show_devices: bool,
+    /// The "Safety number" panel is open.
+    pub show_safety: bool,
+    /// Derived once the call's connection is up (cleared when it ends).
+    pub safety: Option<SafetyNumber>,
     /// Single-key shortcuts are turned off (WCAG 2.1.4: a speech-input user's
     /// words must not set them off).
     pub shortcuts_off: bool,
@@ -195,6 +201,10 @@ pub enum Action {
     ToggleHelp,
     /// The device pickers beside the call.
     ToggleDevices,
+    /// The "Safety number" panel beside the call ("Verify call").
+    ToggleSafety,
+    /// "Matches": the partner read the same safety number.
+    ConfirmSafety,
     /// Single-key shortcuts on or off (also restored from storage at start).
     TurnShortcuts(bool),
     /// Escape: close the help overlay and the stats panel.
@@ -226,6 +236,9 @@ pub enum Action {
 
     // ---- from the agent ----
     // (The socket opening is no news: the server's `id` that follows is.)
+    /// The connection is up and its safety number derived (again after a
+    /// renegotiation: a new partner certificate gives a new number).
+    SafetyNumberFound(String),
     /// The signaling socket closed (or could not open).
     SocketClosed {
         /// The close code (1006 when it could not open).

@@ -8,6 +8,7 @@ use super::*;
 
 mod media;
 mod preconnect;
+mod safety;
 
 fn sdp(kind: &str) -> SessionDescription {
     SessionDescription { kind: kind.into(), sdp: format!("v=0 {kind}") }

@@ -9,7 +9,7 @@ use server::{server, socket_closed};
 
 use super::{
     to_peer, Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Credential, Effect, MediaFlags, Msg,
-    Notice, PeerChat, ToPeer, CHAT_HISTORY, MAX_ICE_RESTARTS,
+    Notice, PeerChat, SafetyNumber, ToPeer, CHAT_HISTORY, MAX_ICE_RESTARTS,
 };
 
 pub(super) fn apply(s: &mut CallState, action: Action) {
@@ -211,6 +211,20 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::MediaProblem(msg) => s.notice = Some(Notice::error(msg)),
         Action::ToggleStats => s.show_stats = !s.show_stats,
         Action::ToggleDevices => s.show_devices = !s.show_devices,
+        Action::ToggleSafety => s.show_safety = s.call.is_in_call() && !s.show_safety,
+        Action::ConfirmSafety => {
+            if let Some(n) = &mut s.safety {
+                n.verified = true;
+            }
+        }
+        Action::SafetyNumberFound(digits) => {
+            // The same number again (an ICE restart) keeps the verification;
+            // another one is another certificate, unverified. A connection
+            // made while it rang has it before Accept.
+            if !s.call.is_idle() && s.safety.as_ref().is_none_or(|n| n.digits != digits) {
+                s.safety = Some(SafetyNumber { digits, verified: false });
+            }
+        }
         Action::TurnShortcuts(on) => {
             if s.shortcuts_off == on {
                 s.shortcuts_off = !on;
@@ -222,6 +236,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             s.show_help = false;
             s.show_stats = false;
             s.show_devices = false;
+            s.show_safety = false;
         }
         Action::TogglePeerChat => {
             s.peer_chat.open = !s.peer_chat.open;
@@ -419,12 +434,13 @@ pub(super) fn call(s: &mut CallState, peer: String) {
 pub(super) fn enter_call(s: &mut CallState, peer: &str) {
     // What the connection made while it rang already has stays.
     let connected = std::mem::take(&mut s.ringing_connected);
-    let chat_ready = s.peer_chat.ready;
+    let (chat_ready, safety) = (s.peer_chat.ready, s.safety.take());
     s.call = CallPhase::InCall { peer: peer.to_owned(), connected, reconnecting: false };
     // The preview's stream goes into the call (the agent keeps it).
     s.device_check = false;
     forget_call_extras(s);
     s.peer_chat.ready = chat_ready;
+    s.safety = safety;
     s.notice = None;
     s.ice_generation += 1;
     s.effects.push(Effect::StartConnectTimer { generation: s.ice_generation });
@@ -437,6 +453,8 @@ pub(super) fn forget_call_extras(s: &mut CallState) {
     s.last_sample = None;
     s.sharing_screen = false;
     s.show_devices = false;
+    s.show_safety = false;
+    s.safety = None;
     s.ice_restarts = 0;
     s.partner_fingerprint = None;
 }
