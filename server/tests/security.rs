@@ -397,6 +397,35 @@ async fn every_response_carries_the_security_headers() {
     assert!(!head.to_lowercase().contains("x-frame-options"), "{head}");
 }
 
+/// A browser stores a 304's headers over the page it had cached: the policy
+/// there must still allow the page's inline script, or the second reload of
+/// a client route (`/lobby`) showed a blank page; and an asset revalidated
+/// must stay immutable.
+#[tokio::test]
+async fn a_revalidated_page_keeps_its_script_allowed_and_an_asset_stays_immutable() {
+    let dist = fake_dist("revalidate");
+    std::fs::write(dist.join("duet-0123456789abcdef_bg.wasm"), b"\0asm").unwrap();
+    let s = TestServer::with(|c| c.edge.static_dir = dist.clone()).await;
+    for path in ["/lobby", "/duet-0123456789abcdef_bg.wasm"] {
+        let (head, _) = http_get(&s.http(path)).await;
+        let header = |head: &str, name: &str| {
+            let prefix = format!("{name}: ");
+            head.lines()
+                .find(|l| l.to_lowercase().starts_with(&prefix))
+                .map(|l| l[prefix.len()..].to_owned())
+                .unwrap_or_default()
+        };
+        let modified = header(&head, "last-modified");
+        assert!(!modified.is_empty(), "{path}: {head}");
+        let (again, _) = http_get_with(&s.http(path), &[("If-Modified-Since", &modified)]).await;
+        assert!(again.starts_with("HTTP/1.1 304"), "{path}: {again}");
+        if path == "/lobby" {
+            assert_eq!(header(&again, "content-security-policy"), header(&head, "content-security-policy"));
+        }
+        assert_eq!(header(&again, "cache-control"), header(&head, "cache-control"), "{path}");
+    }
+}
+
 #[tokio::test]
 async fn metrics_are_not_on_the_public_listener() {
     let s = TestServer::with(|c| c.edge.static_dir = fake_dist("metrics")).await;

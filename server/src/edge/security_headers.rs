@@ -30,8 +30,11 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     // Trunk starts the app with an inline module script; it is allowed by
-    // its hash rather than by 'unsafe-inline'.
-    let hashes = if html { inline_script_hashes(&state.config.edge.static_dir).await } else { vec![] };
+    // its hash rather than by 'unsafe-inline'. A 304 has no content type,
+    // but a browser stores its headers over the cached page's: without the
+    // hash there, the page it revalidated loads blank the next time.
+    let revalidated = res.status() == StatusCode::NOT_MODIFIED;
+    let hashes = if html || revalidated { inline_script_hashes(&state.config.edge.static_dir).await } else { vec![] };
     let csp = content_security_policy(&state.config, host.as_deref(), &hashes);
     let h = res.headers_mut();
     let mut set = |name: HeaderName, value: &str| {

@@ -38,13 +38,15 @@ async fn serve_file(dir: PathBuf, req: Request<Body>) -> Response {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }
     let hashed = cache::is_hashed_asset(req.uri().path());
+
     let svc = ServeDir::new(&dir).precompressed_gzip().precompressed_br().fallback(ServeFile::new(&index));
     let mut res = match svc.oneshot(req).await {
         Ok(res) => res.into_response(),
         Err(never) => match never {},
     };
-    let cache =
-        if hashed && res.status().is_success() && !is_html(&res) { cache::IMMUTABLE } else { cache::REVALIDATE };
+    // A 304's headers replace the cached copy's: a revalidated asset stays immutable.
+    let fresh = res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED;
+    let cache = if hashed && fresh && !is_html(&res) { cache::IMMUTABLE } else { cache::REVALIDATE };
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }
