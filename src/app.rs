@@ -8,8 +8,8 @@ use crate::{
     agent::CallAgent,
     components::{
         icons::{avatar, icon, Icon},
-        CallView, Chat, DeviceCheck, IncomingCall, Invite, LangSwitch, Login, Privacy, ShortcutHelp, Status,
-        ThemeSwitch, Unsupported, UserList,
+        CallView, Chat, DeviceCheck, IncomingCall, Invite, LangSwitch, Login, Privacy, RecentCalls, ShortcutHelp,
+        Status, ThemeSwitch, Unsupported, UserList,
     },
     hooks::{use_action, use_dispatch, use_select, use_texts, StoreProvider},
     store::{Action, CallState},
@@ -138,7 +138,7 @@ fn shell() -> Html {
     } else {
         html! {
             <div class="lobby">
-                <div><Invite /><UserList /></div>
+                <div><Invite /><UserList /><RecentCalls /></div>
                 <div>
                     <details class="lobby-chat" open=true><summary>{ t.lobby_chat }</summary><Chat /></details>
                     <DeviceCheck />

@@ -541,3 +541,89 @@ async fn x09_both_ends_read_the_same_safety_number_and_each_marks_it_verified() 
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x10_recent_calls_keep_every_call_mark_missed_ones_and_call_back() {
+    scenario(
+        "x10",
+        |_| {},
+        |h| async move {
+            let (alice, bob) = h.alice_and_bob().await;
+            let open_recent = |b: &Browser| {
+                let b = b.clone();
+                async move { b.js("document.querySelector('.recent-calls summary').click(); return 1").await }
+            };
+            let rows = |b: &Browser| {
+                let b = b.clone();
+                async move {
+                    let v = b
+                        .js("return Array.from(document.querySelectorAll('.recent-calls li')).map(li => \
+                             [li.querySelector('.name').textContent, li.querySelector('.what').textContent, \
+                              li.querySelector('button').getAttribute('aria-label'), li.querySelector('button').disabled])")
+                        .await;
+                    serde_json::from_value::<Vec<(String, String, String, bool)>>(v).unwrap()
+                }
+            };
+            let badge = |b: &Browser| {
+                let b = b.clone();
+                async move { b.text_of(".recent-calls .missed-badge").await }
+            };
+
+            // alice rings and gives up: a missed call for bob, badged until he looks.
+            alice.click("Call bob").await;
+            bob.wait_button("Accept").await;
+            alice.click("Cancel").await;
+            bob.wait_status("Missed call from alice").await;
+            wait_until("bob: a missed-call badge", WAIT, || async { (badge(&bob).await == "1 missed").then_some(()) })
+                .await;
+            open_recent(&bob).await;
+            wait_until("bob: the badge to go once he looked", WAIT, || async { badge(&bob).await.is_empty().then_some(()) })
+                .await;
+            assert_eq!(
+                rows(&bob).await,
+                [("alice".into(), "Incoming · Missed".into(), "Call back alice".into(), false)]
+            );
+
+            // bob calls back from the list; they talk for two seconds.
+            bob.click("Call back alice").await;
+            alice.wait_button("Accept").await;
+            alice.click("Accept").await;
+            bob.assert_media_flows().await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            bob.click("Hang up").await;
+            alice.wait_status("bob hung up").await;
+            let bob_rows = rows(&bob).await;
+            assert_eq!(bob_rows.len(), 2);
+            assert!(bob_rows[0].1.starts_with("Outgoing · Answered · 0:0"), "{bob_rows:?}");
+            let seconds: u32 = bob_rows[0].1.rsplit(':').next().unwrap().parse().unwrap();
+            assert!((2..=6).contains(&seconds), "{bob_rows:?}");
+            open_recent(&alice).await;
+            let alice_rows = rows(&alice).await;
+            assert_eq!(alice_rows.iter().map(|r| r.1.split(" · 0:").next().unwrap()).collect::<Vec<_>>(), [
+                "Incoming · Answered",
+                "Outgoing · Cancelled"
+            ]);
+
+            // The list outlives a reload; nothing of it came from the server.
+            bob.client.refresh().await.unwrap();
+            bob.wait_logged_in().await;
+            open_recent(&bob).await;
+            assert_eq!(rows(&bob).await, bob_rows);
+
+            // Offline people cannot be called back.
+            alice.click("Sign out").await;
+            wait_until("bob: call-back greyed while alice is away", WAIT, || async {
+                rows(&bob).await.iter().all(|r| r.3).then_some(())
+            })
+            .await;
+            bob.click("Clear history").await;
+            bob.wait_text("No calls yet.").await;
+            // A second reload (a 304 for the page) still starts the app.
+            bob.client.refresh().await.unwrap();
+            bob.wait_logged_in().await;
+            open_recent(&bob).await;
+            bob.wait_text("No calls yet.").await;
+        },
+    )
+    .await;
+}

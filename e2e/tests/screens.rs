@@ -156,6 +156,9 @@ async fn r01_every_screen_fits_and_passes_axe_in_both_themes() {
                 alice.click("Verify call").await;
                 alice.click("Hang up").await;
                 alice.wait_status("Call with bob ended").await;
+                // The lobby after a call, its recent calls open.
+                alice.js("document.querySelector('.recent-calls summary').click(); return 1").await;
+                alice.wait_text("Outgoing · Answered").await;
                 for size in SIZES {
                     resize(&alice, size).await;
                     look(&alice, "after-call", &tag, size, &mut problems).await;
@@ -237,6 +240,13 @@ async fn r02_the_korean_screens_fit_and_pass_axe_on_a_phone_and_a_laptop() {
                 }
                 minji.click("끊기").await;
                 jun.wait_status("민지 님이 전화를 끊었습니다").await;
+                minji.js("document.querySelector('.recent-calls summary').click(); return 1").await;
+                minji.wait_text("수신 · 통화함").await;
+                for size in sizes {
+                    resize(&minji, size).await;
+                    minji.js("document.getElementById('recent-heading').scrollIntoView(); return 1").await;
+                    look(&minji, "recent-ko", tag, size, &mut problems).await;
+                }
             }
             assert!(problems.is_empty(), "axe-core found:\n{}", problems.join("\n"));
         },

@@ -16,7 +16,10 @@ mod stats;
 mod storage;
 mod tones;
 
-use std::{cell::RefCell, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    rc::Rc,
+};
 
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
@@ -28,7 +31,7 @@ use signaling::Signaling;
 
 use crate::{
     hooks::{use_dispatch, use_media, use_select, Dispatch, Media},
-    store::{Action, AudioSwitch, CallPhase, CallState, DeviceKind, Effect},
+    store::{Action, AudioSwitch, CallPhase, CallRecord, CallState, DeviceKind, Effect, Outcome},
 };
 
 /// Non-visual component that owns the session's connections. It runs the
@@ -106,6 +109,10 @@ pub fn call_agent() -> Html {
                     dispatch.dispatch(Action::ChooseDevice { kind, id: Some(id) });
                 }
             }
+            let history = storage::history();
+            if !history.is_empty() {
+                dispatch.dispatch(Action::HistoryRestored(history));
+            }
             let audio = storage::audio_processing();
             for switch in AudioSwitch::ALL.into_iter().filter(|&s| !audio.get(s)) {
                 dispatch.dispatch(Action::SetAudioProcessing(switch, false));
@@ -134,6 +141,16 @@ pub fn call_agent() -> Html {
         use_effect_with(up, move |up| {
             let listener = up.then(|| keys::listen(dispatch)).flatten();
             move || drop(listener)
+        });
+    }
+    {
+        // When the call in progress connected, for its entry in the recent calls.
+        let agent = agent.clone();
+        let talking = use_select(|s| matches!(s.call, CallPhase::InCall { connected: true, .. }));
+        use_effect_with(talking, move |talking| {
+            if *talking && agent.talk_started.get().is_none() {
+                agent.talk_started.set(Some(js_sys::Date::now() as u64));
+            }
         });
     }
     {
@@ -178,6 +195,8 @@ pub struct Agent {
     local: RefCell<LocalMedia>,
     timers: RefCell<Timers>,
     tone: RefCell<Option<tones::Tone>>,
+    /// When the call in progress connected (ms since 1970).
+    talk_started: Cell<Option<u64>>,
 }
 
 impl PartialEq for Agent {
@@ -197,6 +216,7 @@ impl Agent {
             local: RefCell::default(),
             timers: RefCell::default(),
             tone: RefCell::default(),
+            talk_started: Cell::default(),
         }
     }
 
@@ -278,6 +298,8 @@ impl Agent {
             Effect::UseDevice { kind: DeviceKind::Speaker, .. } => {}
             Effect::UseDevice { kind, id } => self.use_device(kind, id),
             Effect::RememberDevice { kind, id } => storage::set_device(kind, id.as_deref()),
+            Effect::RecordCall { peer, outgoing, outcome } => self.record_call(peer, outgoing, outcome),
+            Effect::SaveHistory(history) => storage::set_history(&history),
             Effect::ReopenMicrophone => self.reopen_microphone(),
             Effect::RememberAudioProcessing(audio) => storage::set_audio_processing(audio),
             Effect::DeviceCheck(on) => self.device_check(on),
@@ -297,6 +319,15 @@ impl Agent {
             Effect::TogglePictureInPicture => js::toggle_picture_in_picture(self.media.remote_video.cast()),
             Effect::ToggleFullscreen => js::toggle_fullscreen(self.media.call_view.cast()),
         }
+    }
+
+    /// Stamps a call that ended with when and how long it was connected.
+    fn record_call(&self, peer: String, outgoing: bool, outcome: Outcome) {
+        let now = js_sys::Date::now() as u64;
+        let started = self.talk_started.take().filter(|_| outcome == Outcome::Answered);
+        let seconds = started.map_or(0, |t| (now.saturating_sub(t) / 1000) as u32);
+        let record = CallRecord { peer, outgoing, outcome, at_ms: started.unwrap_or(now), seconds, seen: false };
+        self.dispatch.dispatch(Action::CallRecorded(record));
     }
 
     /// Dispatches `action` after `ms` milliseconds, unless dropped first.

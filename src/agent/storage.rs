@@ -2,7 +2,7 @@
 
 use gloo::storage::{LocalStorage, Storage};
 
-use crate::store::{AudioProcessing, AudioSwitch, Credential, DeviceKind};
+use crate::store::{decode_history, encode_history, AudioProcessing, AudioSwitch, CallRecord, Credential, DeviceKind};
 
 const RELAY_ONLY: &str = "duet.relayOnly";
 
@@ -72,6 +72,22 @@ pub fn set_audio_processing(audio: AudioProcessing) {
             false => {
                 let _ = LocalStorage::set(audio_key(switch), false);
             }
+        }
+    }
+}
+
+const HISTORY: &str = "duet.history";
+
+/// The recent calls this browser kept.
+pub fn history() -> Vec<CallRecord> {
+    LocalStorage::get::<String>(HISTORY).map(|t| decode_history(&t)).unwrap_or_default()
+}
+
+pub fn set_history(history: &[CallRecord]) {
+    match history {
+        [] => LocalStorage::delete(HISTORY),
+        _ => {
+            let _ = LocalStorage::set(HISTORY, encode_history(history));
         }
     }
 }

@@ -104,6 +104,19 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         safety_matches,
         call_verified,
         safety_pending,
+        recent_calls,
+        no_calls_yet,
+        missed_count,
+        call_back,
+        clear_history,
+        outgoing_call,
+        incoming_call,
+        outcome_answered,
+        outcome_missed,
+        outcome_declined,
+        outcome_no_answer,
+        outcome_cancelled,
+        outcome_failed,
         unnamed_device,
         camera_and_microphone,
         check_devices,
@@ -231,6 +244,19 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         ("safety_matches", safety_matches.to_string()),
         ("call_verified", call_verified.to_string()),
         ("safety_pending", safety_pending.to_string()),
+        ("recent_calls", recent_calls.to_string()),
+        ("no_calls_yet", no_calls_yet.to_string()),
+        ("missed_count", missed_count(7)),
+        ("call_back", call_back("민준")),
+        ("clear_history", clear_history.to_string()),
+        ("outgoing_call", outgoing_call.to_string()),
+        ("incoming_call", incoming_call.to_string()),
+        ("outcome_answered", outcome_answered.to_string()),
+        ("outcome_missed", outcome_missed.to_string()),
+        ("outcome_declined", outcome_declined.to_string()),
+        ("outcome_no_answer", outcome_no_answer.to_string()),
+        ("outcome_cancelled", outcome_cancelled.to_string()),
+        ("outcome_failed", outcome_failed.to_string()),
         ("unnamed_device", unnamed_device(7)),
         ("camera_and_microphone", camera_and_microphone.to_string()),
         ("check_devices", check_devices.to_string()),
@@ -288,11 +314,12 @@ fn every_text_is_there_in_both_languages_and_translated() {
                 | "video_from"
                 | "peer_muted"
                 | "peer_camera_off"
+                | "call_back"
         );
         if templated {
             assert!(text.contains("민준"), "{key} drops its name: {text}");
         }
-        if matches!(*key, "chat_unread" | "unnamed_device") {
+        if matches!(*key, "chat_unread" | "unnamed_device" | "missed_count") {
             assert!(text.contains('7'), "{key} drops its number: {text}");
         }
     }

@@ -98,6 +98,15 @@ pub enum Effect {
         kind: super::DeviceKind,
         id: Option<String>,
     },
+    /// A call ended this way: the agent adds when and how long it was
+    /// connected and reports it back as `Action::CallRecorded`.
+    RecordCall {
+        peer: String,
+        outgoing: bool,
+        outcome: super::Outcome,
+    },
+    /// Keep the recent calls (all of them, newest first) for the next visit.
+    SaveHistory(Vec<super::CallRecord>),
     /// Reopen a live microphone with the store's processing switches.
     ReopenMicrophone,
     /// Keep the microphone's processing switches for the next visit.

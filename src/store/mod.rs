@@ -12,6 +12,7 @@ mod access;
 mod browser;
 mod devices;
 mod effects;
+mod history;
 mod lang;
 mod msg;
 mod phase;
@@ -27,6 +28,7 @@ pub use access::{AccessRefusal, Credential};
 pub use browser::Lack;
 pub use devices::{AudioProcessing, AudioSwitch, Device, DeviceKind, Devices};
 pub use effects::{Effect, Effects};
+pub use history::{decode as decode_history, encode as encode_history, CallRecord, Outcome, HISTORY_KEEP};
 pub use lang::Lang;
 pub use msg::Msg;
 pub use phase::{CallPhase, ConnectionState, LocalMediaIssue, MediaFlags, Notice};
@@ -90,6 +92,10 @@ pub struct CallState {
     pub show_stats: bool,
     /// The device pickers are open beside the call.
     pub show_devices: bool,
+    /// Recent calls, newest first (this browser's; restored at start).
+    pub history: Vec<CallRecord>,
+    /// The call in progress was placed by us (for its history entry).
+    pub call_outgoing: bool,
     /// The "Safety number" panel is open.
     pub show_safety: bool,
     /// Derived once the call's connection is up (cleared when it ends).
@@ -205,6 +211,10 @@ pub enum Action {
     ToggleSafety,
     /// "Matches": the partner read the same safety number.
     ConfirmSafety,
+    /// The person looked at the recent calls: missed ones are seen.
+    SeeMissedCalls,
+    /// "Clear history".
+    ClearHistory,
     /// Single-key shortcuts on or off (also restored from storage at start).
     TurnShortcuts(bool),
     /// Escape: close the help overlay and the stats panel.
@@ -236,6 +246,10 @@ pub enum Action {
 
     // ---- from the agent ----
     // (The socket opening is no news: the server's `id` that follows is.)
+    /// The recent calls this browser kept, at start.
+    HistoryRestored(Vec<CallRecord>),
+    /// A call that ended, timed by the agent (see `Effect::RecordCall`).
+    CallRecorded(CallRecord),
     /// The connection is up and its safety number derived (again after a
     /// renegotiation: a new partner certificate gives a new number).
     SafetyNumberFound(String),

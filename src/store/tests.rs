@@ -6,6 +6,7 @@ use duet_protocol::{
 
 use super::*;
 
+mod history;
 mod media;
 mod preconnect;
 mod safety;
@@ -256,7 +257,8 @@ fn decline_tells_the_caller_and_releases_everything() {
     let caller = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
     let (caller, fx) = effects_of(&caller, hangup("bob", "alice", HangupReason::Declined));
     assert!(caller.call.is_idle());
-    assert_eq!(fx, vec![Effect::EndCall], "no hang-up is sent back");
+    assert!(sent_hangup(&fx).is_none(), "no hang-up is sent back");
+    assert!(fx.contains(&Effect::EndCall));
     assert_eq!(caller.notice.unwrap().msg, Msg::Declined("bob".into()));
 }
 
@@ -492,7 +494,8 @@ fn hanging_up_tells_the_peer_and_ends_locally() {
     assert_eq!(s.notice.unwrap().msg, Msg::CallEnded("bob".into()));
 
     let (s, fx) = effects_of(&in_call("alice", "bob"), hangup("bob", "alice", HangupReason::Hangup));
-    assert_eq!(fx, vec![Effect::EndCall]);
+    let record = Effect::RecordCall { peer: "bob".into(), outgoing: true, outcome: Outcome::Answered };
+    assert_eq!(fx, vec![record, Effect::EndCall]);
     assert_eq!(s.notice.unwrap().msg, Msg::HungUp("bob".into()));
     let (s, _) = effects_of(&in_call("alice", "bob"), hangup("bob", "alice", HangupReason::Disconnected));
     assert_eq!(s.notice.unwrap().msg, Msg::WentOffline("bob".into()));

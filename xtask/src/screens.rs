@@ -8,7 +8,7 @@ use crate::{run::output, tools};
 /// (taken by the end-to-end run, shown in the docs as)
 pub const SHOWN: [(&str, &str); 7] = [
     ("call-dark-1366x768.png", "call-dark.png"),
-    ("lobby-light-1280x800.png", "lobby-light.png"),
+    ("after-call-light-1280x800.png", "lobby-light.png"),
     ("ringing-light-360x740.png", "phone-ringing-light.png"),
     ("call-dark-360x740.png", "phone-call-dark.png"),
     ("lobby-ko-light-360x740.png", "phone-lobby-ko.png"),

@@ -8,8 +8,8 @@ mod server;
 use server::{server, socket_closed};
 
 use super::{
-    to_peer, Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Credential, Effect, MediaFlags, Msg,
-    Notice, PeerChat, SafetyNumber, ToPeer, CHAT_HISTORY, MAX_ICE_RESTARTS,
+    to_peer, Action, CallPhase, CallRecord, CallState, CallStats, ChatLine, ConnectionState, Credential, Effect,
+    MediaFlags, Msg, Notice, Outcome, PeerChat, SafetyNumber, ToPeer, CHAT_HISTORY, HISTORY_KEEP, MAX_ICE_RESTARTS,
 };
 
 pub(super) fn apply(s: &mut CallState, action: Action) {
@@ -211,6 +211,26 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::MediaProblem(msg) => s.notice = Some(Notice::error(msg)),
         Action::ToggleStats => s.show_stats = !s.show_stats,
         Action::ToggleDevices => s.show_devices = !s.show_devices,
+        Action::HistoryRestored(history) => s.history = history,
+        Action::CallRecorded(record) => {
+            s.history.insert(0, record);
+            s.history.truncate(HISTORY_KEEP);
+            save_history(s);
+        }
+        Action::SeeMissedCalls => {
+            if s.history.iter().any(CallRecord::unseen_missed) {
+                for r in &mut s.history {
+                    r.seen = true;
+                }
+                save_history(s);
+            }
+        }
+        Action::ClearHistory => {
+            if !s.history.is_empty() {
+                s.history.clear();
+                save_history(s);
+            }
+        }
         Action::ToggleSafety => s.show_safety = s.call.is_in_call() && !s.show_safety,
         Action::ConfirmSafety => {
             if let Some(n) = &mut s.safety {
@@ -420,6 +440,7 @@ pub(super) fn call(s: &mut CallState, peer: String) {
     }
     let polite = is_polite(s, &peer);
     s.call = CallPhase::Outgoing { peer: peer.clone() };
+    s.call_outgoing = true;
     s.ringing_connected = false;
     s.device_check = false;
     s.media.remote_media = false;
@@ -444,6 +465,28 @@ pub(super) fn enter_call(s: &mut CallState, peer: &str) {
     s.notice = None;
     s.ice_generation += 1;
     s.effects.push(Effect::StartConnectTimer { generation: s.ice_generation });
+}
+
+/// How a call in `phase` ended, as the recent calls say it, from what the
+/// person is told.
+fn outcome(phase: &CallPhase, notice: &Notice) -> Option<Outcome> {
+    Some(match phase {
+        CallPhase::Idle => return None,
+        CallPhase::Incoming { .. } if matches!(notice.msg, Msg::YouDeclined(_)) => Outcome::Declined,
+        CallPhase::Incoming { .. } => Outcome::Missed,
+        CallPhase::Outgoing { .. } => match notice.msg {
+            Msg::Cancelled(_) => Outcome::Cancelled,
+            Msg::NoAnswer(_) => Outcome::NoAnswer,
+            Msg::Declined(_) | Msg::Busy(_) => Outcome::Declined,
+            _ => Outcome::Failed,
+        },
+        CallPhase::InCall { connected: false, reconnecting: false, .. } if notice.error => Outcome::Failed,
+        CallPhase::InCall { .. } => Outcome::Answered,
+    })
+}
+
+fn save_history(s: &mut CallState) {
+    s.effects.push(Effect::SaveHistory(s.history.clone()));
 }
 
 /// What belongs to one call only: its chat, stats, screen share, restarts.
@@ -479,6 +522,11 @@ fn media_changed(s: &mut CallState) {
 pub(super) fn end_call(s: &mut CallState, peer: &str, reason: Option<HangupReason>, notice: Notice) {
     if let Some(reason) = reason {
         s.effects.push(Effect::Send(to_peer(s.me.as_deref(), peer, ToPeer::HangUp(reason))));
+    }
+    // Before EndCall: the agent still knows when this call connected.
+    if let Some(outcome) = outcome(&s.call, &notice) {
+        let outgoing = std::mem::take(&mut s.call_outgoing);
+        s.effects.push(Effect::RecordCall { peer: peer.to_owned(), outgoing, outcome });
     }
     s.effects.push(Effect::EndCall);
     s.call = CallPhase::Idle;
