@@ -106,8 +106,6 @@ fn shell() -> Html {
         header { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; }
         header h1 { margin: 0; font-size: 1.5rem; flex: 1; }
         .me { display: inline-flex; align-items: center; gap: 0.5rem; }
-        .avatar { display: inline-grid; place-items: center; width: 2.25rem; height: 2.25rem; border-radius: 50%;
-                  color: #fff; font-weight: 600; }
         .lang-switch { display: inline-flex; gap: 0.4rem; align-items: center; }
         .lang-switch select { font: inherit; padding: 0.3rem 0.5rem; min-height: 2.75rem; }
         .sign-out { display: inline-flex; gap: 0.4rem; align-items: center; }

@@ -3,7 +3,6 @@
 //! side panel (a sheet over the video on a phone) that never pushes the
 //! toolbar off screen.
 
-use stylist::yew::styled_component;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -48,7 +47,7 @@ impl Shown {
     }
 }
 
-#[styled_component(CallView)]
+#[function_component(CallView)]
 pub fn call_view() -> Html {
     let shown = use_select(Shown::of);
     let refs = use_media();
@@ -73,69 +72,7 @@ pub fn call_view() -> Html {
         _ => (t.in_call_with)(&peer),
     };
     let connected = matches!(shown.phase, CallPhase::InCall { connected: true, reconnecting: false, .. });
-    let class = css!(
-        r#"
-        position: fixed; inset: 0; z-index: 5; background: #000; color: #fff;
-        display: grid; grid-template-columns: minmax(0, 1fr) auto; grid-template-rows: minmax(0, 1fr) auto;
-        .stage { grid-column: 1; grid-row: 1; position: relative; overflow: hidden; }
-        .remote { width: 100%; height: 100%; object-fit: contain; display: block; background: #000; }
-        .peer-card { position: absolute; inset: 0; display: grid; place-content: center; justify-items: center; gap: 0.75rem;
-                     font-size: 1.25rem; background: #161b22; }
-        .remote.fill { object-fit: cover; }
-        .tools { position: absolute; top: 0.75rem; right: 0.75rem; }
-        .tools button, .self button { width: 2.75rem; height: 2.75rem; min-height: 0; padding: 0; border-radius: 50%;
-                 display: grid; place-items: center; background: var(--on-video); color: #fff;
-                 border: 1px solid rgba(255,255,255,0.35); }
-        .tools button[aria-pressed="true"] { background: #e6edf3; color: #1f2328; }
-        .top { position: absolute; top: 0.75rem; left: 0.75rem; right: 4.25rem; display: flex; flex-wrap: wrap;
-               align-items: center; gap: 0.5rem; pointer-events: none; }
-        .top > * { background: var(--on-video); padding: 0.25rem 0.75rem; border-radius: 999px; font-size: 0.9rem; }
-        h1 { margin: 0; font-size: 1rem; font-weight: 600; }
-        .timer { font-variant-numeric: tabular-nums; }
-        .self { position: absolute; width: 24%; max-width: 14rem; min-width: 6.5rem; touch-action: none; cursor: grab;
-                aspect-ratio: 4 / 3; border-radius: var(--radius); overflow: hidden; background: #21262d;
-                border: 2px solid rgba(255,255,255,0.6); }
-        .self.c0 { left: 0.75rem; top: 4rem; } .self.c1 { right: 0.75rem; top: 4rem; }
-        .self.c2 { left: 0.75rem; bottom: 0.75rem; } .self.c3 { right: 0.75rem; bottom: 0.75rem; }
-        .self button { position: absolute; top: 0.25rem; right: 0.25rem; width: 2rem; height: 2rem; opacity: 0.85; }
-        .self button .icon { width: 1rem; height: 1rem; }
-        .self video { width: 100%; height: 100%; object-fit: cover; }
-        .self video.mirrored { transform: scaleX(-1); }
-        .self .avatar, .self .muted-badge { position: absolute; }
-        .self .avatar { inset: 0; margin: auto; }
-        .muted-badge { left: 0.35rem; bottom: 0.35rem; display: grid; place-items: center; width: 1.75rem; height: 1.75rem;
-                       border-radius: 50%; background: var(--danger); color: #fff; }
-        .muted-badge .icon { width: 1rem; height: 1rem; }
-        .avatar { display: inline-grid; place-items: center; border-radius: 50%; color: #fff; font-weight: 600; }
-        .avatar.xl { width: 7rem; height: 7rem; font-size: 2.5rem; }
-        .avatar.md { width: 3rem; height: 3rem; font-size: 1.1rem; }
-        .panel { grid-column: 2; grid-row: 1; width: 22rem; overflow-y: auto; overflow-x: hidden; background: var(--bg); color: var(--text);
-                 display: grid; align-content: start; gap: 0.75rem; padding: 0.75rem; }
-        .panel section { background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius); padding: 0.75rem; }
-        .panel header { display: flex; justify-content: space-between; align-items: center; }
-        .panel header h2 { margin: 0; }
-        .panel header button { min-height: 2.75rem; width: 2.75rem; padding: 0; display: grid; place-items: center; }
-        .panel .chat-box, .panel dl { display: grid; gap: 0.5rem; border: 0; padding: 0; background: none; }
-        .panel dl { grid-template-columns: auto 1fr; gap: 0.2rem 0.75rem; }
-        .panel ol { list-style: none; margin: 0; padding: 0; max-height: 14rem; overflow-y: auto; }
-        .panel li { overflow-wrap: anywhere; } .panel b { margin-inline-end: 0.4rem; }
-        .panel form { display: flex; gap: 0.5rem; }
-        .panel form input { flex: 1; min-width: 0; padding: 0.5rem; }
-        .panel .chat-box h2 { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
-        .device-picker { display: grid; gap: 0.5rem; }
-        .picker { display: grid; gap: 0.15rem; }
-        select { font: inherit; padding: 0.5rem; }
-        .bar { grid-column: 1 / -1; grid-row: 2; background: #0d1117; }
-        &:fullscreen .panel { max-height: 100vh; }
-        /* A phone: the panel is a sheet over the lower video, above the toolbar. */
-        @media (max-width: 40rem) {
-            grid-template-columns: minmax(0, 1fr);
-            .panel { grid-column: 1; grid-row: 1; align-self: end; width: 100%; max-height: 55%; z-index: 2;
-                     border-radius: var(--radius) var(--radius) 0 0; box-shadow: var(--shadow); }
-            .self { width: 30%; }
-        }
-        "#
-    );
+    let class = "call-view";
     // Your tile goes to the corner it is dropped nearest to.
     let grab = {
         let dragging = dragging.clone();

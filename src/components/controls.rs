@@ -3,7 +3,6 @@
 //! the five it needs most and puts the rest under "More"; what this browser
 //! cannot do is not offered.
 
-use stylist::yew::styled_component;
 use wasm_bindgen::JsValue;
 use web_sys::HtmlElement;
 use yew::prelude::*;
@@ -70,7 +69,7 @@ fn button(label: &str, glyph: Html, pressed: Option<bool>, onclick: Callback<Mou
     }
 }
 
-#[styled_component(Controls)]
+#[function_component(Controls)]
 pub fn controls() -> Html {
     let shown = use_select(Shown::of);
     let narrow = use_narrow();
@@ -89,29 +88,7 @@ pub fn controls() -> Html {
     let pip = use_action(Action::TogglePictureInPicture);
     let fullscreen = use_action(Action::ToggleFullscreen);
     let help = use_action(Action::ToggleHelp);
-    let class = css!(
-        r#"
-        display: flex; flex-wrap: wrap; gap: 0.5rem; justify-content: center; align-items: center;
-        padding: 0.75rem; position: relative;
-        button.round { width: 3rem; height: 3rem; min-height: 3rem; padding: 0; border-radius: 50%;
-                       display: inline-grid; place-items: center; position: relative;
-                       background: var(--on-video); color: #fff; border: 1px solid rgba(255,255,255,0.35); }
-        button.round:hover:not(:disabled) { border-color: #fff; }
-        /* Pressed: a filled light button, its icon dark (and struck, for mic and camera). */
-        button.round[aria-pressed="true"] { background: #e6edf3; color: #1f2328; border-color: #e6edf3; }
-        button.round.off[aria-pressed="true"] { background: var(--danger); color: #fff; border-color: var(--danger); }
-        button.end { width: auto; padding: 0 1.25rem; border-radius: 999px; background: var(--danger); border-color: var(--danger);
-                     color: #fff; display: inline-flex; gap: 0.4rem; align-items: center; min-height: 3rem; }
-        .badge { position: absolute; top: -0.25rem; right: -0.25rem; min-width: 1.3rem; padding: 0 0.3rem;
-                 border-radius: 0.65rem; background: var(--danger); color: #fff; font-size: 0.8rem; line-height: 1.3rem; }
-        .menu { position: absolute; bottom: calc(100% + 0.5rem); right: 0.75rem; display: grid; gap: 0.25rem; padding: 0.5rem;
-                background: var(--surface); color: var(--text); border: 1px solid var(--border); border-radius: var(--radius);
-                box-shadow: var(--shadow); z-index: 6; min-width: 14rem; }
-        .menu button { display: flex; gap: 0.75rem; align-items: center; justify-content: flex-start; border: 0;
-                       border-radius: 8px; background: transparent; text-align: start; }
-        .menu button[aria-pressed="true"] { background: var(--surface-2); }
-        "#
-    );
+    let class = "call-controls";
     let can_share = supports(&["navigator", "mediaDevices", "getDisplayMedia"]);
     let can_pip = supports(&["document", "pictureInPictureEnabled"]);
     let can_fullscreen = supports(&["document", "fullscreenEnabled"]);

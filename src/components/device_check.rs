@@ -1,4 +1,3 @@
-use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
@@ -9,7 +8,7 @@ use crate::{
 
 /// The lobby's "green room": see yourself, watch the microphone move, pick
 /// devices. The stream it opens goes into the next call.
-#[styled_component(DeviceCheck)]
+#[function_component(DeviceCheck)]
 pub fn device_check() -> Html {
     let on = use_select(|s| s.device_check);
     // The level moves ten times a second while the check is on; this view is
@@ -17,16 +16,7 @@ pub fn device_check() -> Html {
     let (preview, level) = use_media_select(|m| (m.preview.clone(), m.mic_level));
     let toggle = use_action(Action::ToggleDeviceCheck);
     let t = use_texts();
-    let class = css!(
-        r#"
-        display: grid; gap: 0.5rem; margin-top: 1rem;
-        video { width: 100%; max-width: 20rem; aspect-ratio: 4 / 3; background: #000; border-radius: 0.5rem; transform: scaleX(-1); }
-        meter { width: 100%; max-width: 20rem; height: 0.75rem; }
-        .device-picker { display: grid; gap: 0.4rem; }
-        .picker { display: grid; gap: 0.15rem; }
-        select { font: inherit; padding: 0.4rem; max-width: 20rem; }
-        "#
-    );
+    let class = "device-check";
     html! {
         <section {class} aria-labelledby="device-check-heading">
             <h2 id="device-check-heading">{ t.camera_and_microphone }</h2>

@@ -2,7 +2,6 @@
 //! keyboard inside it and gives the focus back when it closes; the tab's
 //! title says who is calling, for a person looking at another tab.
 
-use stylist::yew::styled_component;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
@@ -27,7 +26,7 @@ fn ringing_icon(doc: &web_sys::Document) -> Option<web_sys::Element> {
 }
 
 /// Asks whether to take a call (MDN's sample answers by itself).
-#[styled_component(IncomingCall)]
+#[function_component(IncomingCall)]
 pub fn incoming_call() -> Html {
     let caller = use_select(|s| match &s.call {
         CallPhase::Incoming { peer, .. } => Some(peer.clone()),
@@ -92,19 +91,7 @@ pub fn incoming_call() -> Html {
             _ => {}
         })
     };
-    let class = css!(
-        r#"
-        position: fixed; inset: 0; display: grid; place-items: center; background: rgba(0,0,0,0.55); z-index: 10;
-        .card { background: var(--surface); color: var(--text); padding: 1.5rem; border-radius: var(--radius);
-                box-shadow: var(--shadow); display: grid; gap: 1rem; justify-items: center;
-                min-width: min(20rem, 90vw); text-align: center; }
-        .card h2 { margin: 0; }
-        .avatar { display: inline-grid; place-items: center; width: 5rem; height: 5rem; border-radius: 50%;
-                  color: #fff; font-weight: 600; font-size: 1.75rem; }
-        .actions { display: flex; gap: 0.75rem; justify-content: center; }
-        .actions button { min-width: 7.5rem; min-height: 3rem; display: inline-flex; gap: 0.5rem; align-items: center; justify-content: center; }
-        "#
-    );
+    let class = "incoming-call";
     html! {
         <div {class} {onkeydown}>
             <div class="card" role="alertdialog" aria-modal="true" aria-labelledby="incoming-title">

@@ -1,5 +1,4 @@
 use duet_protocol::limits::MAX_USERNAME_CHARS;
-use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
@@ -8,7 +7,7 @@ use crate::{
     store::{Action, ConnectionState, Credential},
 };
 
-#[styled_component(Login)]
+#[function_component(Login)]
 pub fn login() -> Html {
     let store = use_store();
     let name_ref = use_node_ref();
@@ -30,20 +29,7 @@ pub fn login() -> Html {
             store.dispatch(Action::Login(value(&name_ref)));
         })
     };
-    let class = css!(
-        r#"
-        display: grid; gap: 0.75rem; max-width: 22rem; margin: 12vh auto 0; padding: 1.5rem;
-        background: var(--surface); border-radius: var(--radius); box-shadow: var(--shadow);
-        h1 { margin: 0; font-size: 1.75rem; }
-        p { margin: 0; color: var(--muted); }
-        label { font-weight: 600; }
-        input { font: inherit; padding: 0.6rem 0.75rem; }
-        .hint { font-size: 0.875rem; }
-        .prefs { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; }
-        .lang-switch { display: inline-flex; gap: 0.4rem; align-items: center; }
-        select { min-height: 2.75rem; padding: 0.3rem 0.5rem; }
-        "#
-    );
+    let class = "login-form";
     html! {
         <form {class} {onsubmit} aria-label={t.log_in}>
             <h1>{ "Duet" }</h1>

@@ -1,4 +1,3 @@
-use stylist::yew::styled_component;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -11,7 +10,7 @@ use crate::{
 /// the other person never learns your IP address, at some cost in quality)
 /// and "Connect while it rings" (faster calls; a caller learns candidates
 /// before they are accepted).
-#[styled_component(Privacy)]
+#[function_component(Privacy)]
 pub fn privacy() -> Html {
     let store = use_store();
     let t = use_texts();
@@ -29,13 +28,7 @@ pub fn privacy() -> Html {
             store.dispatch(Action::SetConnectAfterAccept(!on));
         })
     };
-    let class = css!(
-        r#"
-        display: grid; gap: 0.25rem; margin-top: 1rem;
-        label { display: flex; gap: 0.5rem; align-items: center; font-weight: 600; }
-        p { margin: 0; font-size: 0.9rem; color: var(--muted); }
-        "#
-    );
+    let class = "privacy-settings";
     html! {
         <div {class}>
             <label>

@@ -1,4 +1,3 @@
-use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
@@ -20,7 +19,7 @@ fn describe(t: &Texts, a: &Action) -> &'static str {
 }
 
 /// The "?" overlay: every shortcut, from the same table the keys use.
-#[styled_component(ShortcutHelp)]
+#[function_component(ShortcutHelp)]
 pub fn shortcut_help() -> Html {
     let (show, off) = use_select(|s| (s.show_help, s.shortcuts_off));
     let dispatch = use_dispatch();
@@ -29,18 +28,7 @@ pub fn shortcut_help() -> Html {
     if !show {
         return html! {};
     }
-    let class = css!(
-        r#"
-        position: fixed; inset: 0; display: grid; place-items: center; background: rgba(0,0,0,0.45); z-index: 20;
-        .card { background: var(--surface); padding: 1.25rem 1.5rem; border-radius: var(--radius); box-shadow: var(--shadow);
-                display: grid; gap: 0.75rem; min-width: min(22rem, 92vw); }
-        dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 0.4rem 1rem; }
-        kbd { font: inherit; font-weight: 700; padding: 0.05rem 0.45rem; border: 1px solid var(--border); border-radius: 0.3rem; }
-        dd { margin: 0; }
-        .switch { display: flex; gap: 0.5rem; align-items: center; min-height: 2.75rem; }
-        .switch input { width: 1.25rem; height: 1.25rem; }
-        "#
-    );
+    let class = "shortcut-help";
     html! {
         <div {class}>
             <div class="card" role="dialog" aria-modal="true" aria-labelledby="help-title">

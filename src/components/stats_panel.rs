@@ -1,4 +1,3 @@
-use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
@@ -15,21 +14,12 @@ fn level(q: Quality) -> &'static str {
 }
 
 /// Always on screen during a call: good / fair / poor.
-#[styled_component(QualityBadge)]
+#[function_component(QualityBadge)]
 pub fn quality_badge() -> Html {
     let quality = use_select(|s| s.stats.as_ref().map(CallStats::quality));
     let t = use_texts();
     let Some(q) = quality else { return html! {} };
-    let class = css!(
-        r#"
-        display: inline-flex; align-items: center; gap: 0.4rem;
-        svg { width: 1.1rem; height: 1.1rem; }
-        rect { fill: rgba(255,255,255,0.35); }
-        &.good rect { fill: #3fb950; }
-        &.fair rect.on { fill: #d29922; }
-        &.poor rect.on { fill: #f85149; }
-        "#
-    );
+    let class = "quality-badge";
     let bars = match q {
         Quality::Good => 3,
         Quality::Fair => 2,
@@ -69,18 +59,12 @@ fn tenths(x: f64) -> String {
 }
 
 /// The numbers behind the quality indicator, refreshed every second.
-#[styled_component(StatsPanel)]
+#[function_component(StatsPanel)]
 pub fn stats_panel() -> Html {
     let s = use_select(|s| s.stats.clone().unwrap_or_default());
     let t = use_texts();
     let CallStats { rtt_ms, inbound_kbps, outbound_kbps, loss_percent, .. } = s;
-    let class = css!(
-        r#"
-        margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 0.2rem 0.75rem; font-size: 0.9rem;
-        padding: 0.75rem; background: var(--surface); border: 1px solid var(--border); border-radius: 0.5rem;
-        dt { color: var(--muted); } dd { margin: 0; font-variant-numeric: tabular-nums; }
-        "#
-    );
+    let class = "call-stats";
     // `data-stat` keys stay English whatever the language: tools read them.
     let rows = [
         ("Round trip", t.round_trip, rtt_ms.map_or_else(|| "–".into(), |r| format!("{} ms", whole(r)))),

@@ -3,7 +3,6 @@
 //! call that ended or failed offers to call again.
 
 use gloo::timers::callback::Timeout;
-use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
@@ -32,7 +31,7 @@ fn call_again(m: &Msg) -> Option<&str> {
     }
 }
 
-#[styled_component(Status)]
+#[function_component(Status)]
 pub fn status() -> Html {
     let (notice, issue, lang, idle, over_call, checking) = use_select(|s| {
         // In a call, or while the lobby's device check is open (a refused
@@ -60,20 +59,7 @@ pub fn status() -> Html {
             move || drop(timer)
         });
     }
-    let class = css!(
-        r#"
-        /* Low on the screen, clear of the header's controls; above the toolbar in a call. */
-        position: fixed; z-index: 30; bottom: 1rem; left: 50%; transform: translateX(-50%);
-        &.over-call { bottom: 6rem; }
-        width: min(36rem, calc(100% - 1.5rem)); display: grid; gap: 0.5rem; pointer-events: none;
-        p { margin: 0; padding: 0.5rem 0.5rem 0.5rem 1rem; border-radius: var(--radius); background: var(--info-bg);
-            color: var(--text); display: flex; gap: 0.5rem; align-items: center; box-shadow: var(--shadow); pointer-events: auto; }
-        p.error { background: var(--error-bg); color: var(--error); }
-        p span { flex: 1; }
-        p button { min-height: 2.75rem; }
-        p button.icon-only { width: 2.75rem; padding: 0; display: grid; place-items: center; border: 0; background: transparent; color: inherit; }
-        "#
-    );
+    let class = "status-bar";
     html! {
         <div class={classes!(class, over_call.then_some("over-call"))} role="status" aria-live="polite">
             if let Some(n) = &notice {

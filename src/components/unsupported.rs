@@ -1,4 +1,3 @@
-use stylist::yew::styled_component;
 use yew::prelude::*;
 
 use crate::{
@@ -9,21 +8,11 @@ use crate::{
 
 /// Instead of a login that cannot work: what this browser or page lacks,
 /// why calls need it, and what to do.
-#[styled_component(Unsupported)]
+#[function_component(Unsupported)]
 pub fn unsupported() -> Html {
     let store = use_store();
     let t = use_texts();
-    let class = css!(
-        r#"
-        display: grid; gap: 0.75rem; max-width: 34rem; margin: 8vh auto 0; padding: 1.5rem;
-        background: var(--surface); border-radius: var(--radius); box-shadow: var(--shadow);
-        h1 { margin: 0; font-size: 1.5rem; }
-        section { display: grid; gap: 0.4rem; }
-        h2 { margin: 0.5rem 0 0; font-size: 1.05rem; }
-        p { margin: 0; line-height: 1.5; }
-        code { font-size: 0.95em; }
-        "#
-    );
+    let class = "unsupported-browser";
     let item = |lack: &Lack| {
         let (what, why, fix) = match lack {
             Lack::SecureContext => (t.lack_secure_context, t.lack_secure_context_why, t.lack_secure_context_fix),

@@ -2,7 +2,6 @@
 //! and a button to call them; a search box once the list is long.
 
 use duet_protocol::UserStatus;
-use stylist::yew::styled_component;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -15,30 +14,13 @@ use crate::{
 /// More people than this, and a search box appears.
 const SEARCH_FROM: usize = 8;
 
-#[styled_component(UserList)]
+#[function_component(UserList)]
 pub fn user_list() -> Html {
     let (me, users) = use_select(|s| (s.me.clone().unwrap_or_default(), s.users.clone()));
     let dispatch = use_dispatch();
     let t = use_texts();
     let query = use_state(String::new);
-    let class = css!(
-        r#"
-        display: grid; gap: 0.75rem;
-        ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.25rem; }
-        li { display: flex; align-items: center; gap: 0.75rem; padding: 0.5rem 0.75rem; border-radius: var(--radius);
-             background: var(--surface); border: 1px solid var(--border); }
-        .who { flex: 1; min-width: 0; display: grid; }
-        .name { font-weight: 600; overflow-wrap: anywhere; }
-        .state { font-size: 0.875rem; color: var(--muted); display: inline-flex; align-items: center; gap: 0.35rem; }
-        .dot { width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--success); }
-        .dot.busy { background: var(--warn); }
-        .avatar { display: inline-grid; place-items: center; width: 2.5rem; height: 2.5rem; border-radius: 50%;
-                  color: #fff; font-weight: 600; flex: none; }
-        .call { display: inline-flex; gap: 0.4rem; align-items: center; }
-        input[type=search] { padding: 0.5rem 0.75rem; }
-        .empty { color: var(--muted); margin: 0; }
-        "#
-    );
+    let class = "user-list";
     let others: Vec<(String, UserStatus)> =
         users.iter().filter(|(n, _)| *n != me).map(|(n, s)| (n.to_owned(), s)).collect();
     // ASCII case only: Unicode's tables would cost the first load more than
