@@ -208,7 +208,9 @@ fn build(
     let (hub, every, stop) =
         (state.hub.clone(), Duration::from_millis(state.config.signaling.presence_interval_ms), state.shutdown.clone());
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        // The first batch one interval from now: an interval's immediate
+        // first tick would send MDN clients a list at a moment nobody chose.
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
