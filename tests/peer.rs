@@ -29,6 +29,7 @@ struct Side {
     tracks: RefCell<u32>,
     chat_ready: RefCell<bool>,
     chats: RefCell<Vec<String>>,
+    savers: RefCell<Vec<bool>>,
 }
 
 fn reporter(side: Rc<Side>) -> Rc<dyn Fn(PeerEvent)> {
@@ -40,6 +41,7 @@ fn reporter(side: Rc<Side>) -> Rc<dyn Fn(PeerEvent)> {
         PeerEvent::Disconnected | PeerEvent::Failed => *side.connected.borrow_mut() = false,
         PeerEvent::ChatReady(r) => *side.chat_ready.borrow_mut() = r,
         PeerEvent::Chat(text) => side.chats.borrow_mut().push(text),
+        PeerEvent::DataSaver(on) => side.savers.borrow_mut().push(on),
     })
 }
 
@@ -173,6 +175,21 @@ async fn two_peer_connections_connect_play_video_and_release_the_camera() {
         (sb.chats.borrow().as_slice() == ["hello b"] && sa.chats.borrow().as_slice() == ["hello a"]).then_some(())
     })
     .await;
+
+    // Data saver: the partner hears of it, and the cap brings what a sends
+    // down to 360 lines (and back) without renegotiating.
+    a.send_data_saver(true).unwrap();
+    wait_for("the data saver frame", Duration::from_secs(5), || {
+        (sb.savers.borrow().as_slice() == [true]).then_some(())
+    })
+    .await;
+    let full = video.video_height();
+    a.limit_video(true).await.unwrap();
+    wait_for("a's video at most 360 lines", Duration::from_secs(10), || (video.video_height() <= 360).then_some(()))
+        .await;
+    a.limit_video(false).await.unwrap();
+    wait_for("a's video whole again", Duration::from_secs(10), || (video.video_height() == full).then_some(())).await;
+    assert!(!sa.outbox.borrow().iter().any(|m| matches!(m, ToPeer::Offer(_))), "no renegotiation for the cap");
 
     // Switching to another camera replaces the sent track without
     // renegotiating: no new offer, and the far side keeps decoding frames.

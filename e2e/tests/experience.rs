@@ -627,3 +627,68 @@ async fn x10_recent_calls_keep_every_call_mark_missed_ones_and_call_back() {
     )
     .await;
 }
+
+/// What `b` sends of video over two seconds: kbit/s and the frame height.
+async fn sent_video(b: &Browser) -> (f64, u64) {
+    let v = b
+        .js_async(
+            "const done = arguments[arguments.length - 1]; const pc = window.duetDiagnostics.pc; \
+             const read = () => pc.getStats().then(st => { let bytes = 0, h = 0; st.forEach(r => { \
+               if (r.type === 'outbound-rtp' && r.kind === 'video') { bytes += r.bytesSent; h = r.frameHeight || h; } }); \
+               return [bytes, h, performance.now()]; }); \
+             read().then(a => setTimeout(() => read().then(z => done([(z[0] - a[0]) * 8 / (z[2] - a[2]), z[1]])), 2000));",
+        )
+        .await;
+    let v: (f64, u64) = serde_json::from_value(v).unwrap();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x11_data_saver_caps_both_sides_video_and_lifting_it_restores_it() {
+    scenario(
+        "x11",
+        |_| {},
+        |h| async move {
+            let (alice, bob) = h.alice_and_bob().await;
+            connect(&alice, &bob).await;
+            for b in [&alice, &bob] {
+                let (kbps, height) = sent_video(b).await;
+                assert!(height == 480 && kbps > 200.0, "{}: before, {kbps:.0} kbit/s at {height} lines", b.user);
+            }
+            // alice turns it on mid-call: her video and, at her request, bob's.
+            alice.click("Devices").await;
+            alice.set_checkbox("Data saver", true).await;
+            for b in [&alice, &bob] {
+                wait_until(&format!("{}: video capped", b.user), Duration::from_secs(20), || async {
+                    let (kbps, height) = sent_video(b).await;
+                    (height <= 360 && kbps <= 170.0).then_some(())
+                })
+                .await;
+            }
+            bob.assert_media_flows().await;
+            alice.assert_media_flows().await;
+            // Off again: full height back on both sides, the bitrate free to grow.
+            alice.set_checkbox("Data saver", false).await;
+            for b in [&alice, &bob] {
+                wait_until(&format!("{}: video whole again", b.user), Duration::from_secs(20), || async {
+                    let (kbps, height) = sent_video(b).await;
+                    (height == 480 && kbps > 170.0).then_some(())
+                })
+                .await;
+            }
+            // Remembered, and a call that starts with it on is capped from the start.
+            alice.set_checkbox("Data saver", true).await;
+            alice.click("Hang up").await;
+            bob.wait_status("alice hung up").await;
+            alice.client.refresh().await.unwrap();
+            alice.wait_logged_in().await;
+            connect(&alice, &bob).await;
+            wait_until("bob: capped at alice's request in the new call", Duration::from_secs(20), || async {
+                let (kbps, height) = sent_video(&bob).await;
+                (height <= 360 && kbps <= 170.0).then_some(())
+            })
+            .await;
+        },
+    )
+    .await;
+}

@@ -240,6 +240,7 @@ impl Agent {
                 PeerEvent::RemoteTrack => Action::RemoteMedia,
                 PeerEvent::ChatReady(ready) => Action::PeerChatReady(ready),
                 PeerEvent::Chat(text) => Action::PeerChatReceived(text),
+                PeerEvent::DataSaver(on) => Action::PeerDataSaver(on),
             };
             me.dispatch.dispatch(action);
         })

@@ -160,3 +160,13 @@ pub async fn sha256(data: &[u8]) -> Option<Vec<u8>> {
     let buffer = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await.ok()?;
     Some(js_sys::Uint8Array::new(&buffer).to_vec())
 }
+
+/// A track's height as it is sent now (`getSettings().height`; 0 unknown).
+pub fn track_height(track: &web_sys::MediaStreamTrack) -> f64 {
+    use js_sys::Reflect;
+    let settings = Reflect::get(track, &"getSettings".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call0(track).ok());
+    settings.and_then(|s| Reflect::get(&s, &"height".into()).ok()).and_then(|h| h.as_f64()).unwrap_or(0.0)
+}

@@ -84,6 +84,9 @@ pub fn call_agent() -> Html {
             if storage::relay_only() {
                 dispatch.dispatch(Action::SetRelayOnly(true));
             }
+            if storage::data_saver() {
+                dispatch.dispatch(Action::SetDataSaver(true));
+            }
             if storage::connect_after_accept() {
                 dispatch.dispatch(Action::SetConnectAfterAccept(true));
             }
@@ -301,6 +304,21 @@ impl Agent {
             Effect::RecordCall { peer, outgoing, outcome } => self.record_call(peer, outgoing, outcome),
             Effect::SaveHistory(history) => storage::set_history(&history),
             Effect::ReopenMicrophone => self.reopen_microphone(),
+            Effect::LimitVideo(on) => {
+                if let Some(session) = self.session() {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Err(e) = session.limit_video(on).await {
+                            gloo::console::warn!(format!("video cap not applied: {e}"));
+                        }
+                    });
+                }
+            }
+            Effect::TellPeerDataSaver(on) => {
+                if let Some(Err(e)) = self.session().map(|s| s.send_data_saver(on)) {
+                    gloo::console::warn!(format!("data saver not sent: {e}"));
+                }
+            }
+            Effect::RememberDataSaver(on) => storage::set_data_saver(on),
             Effect::RememberAudioProcessing(audio) => storage::set_audio_processing(audio),
             Effect::DeviceCheck(on) => self.device_check(on),
             Effect::PrepareMedia => self.prepare_media(),

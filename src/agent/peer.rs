@@ -33,6 +33,8 @@ pub enum PeerEvent {
     RemoteTrack,
     /// The chat data channel opened (true) or closed.
     ChatReady(bool),
+    /// The partner's data saver, on or off.
+    DataSaver(bool),
     /// A chat line from the peer.
     Chat(String),
 }
@@ -41,11 +43,19 @@ pub enum PeerEvent {
 /// exists from the first offer without an extra `datachannel` handshake.
 const CHAT_CHANNEL_ID: u16 = 0;
 
-/// A chat line on the data channel; JSON so later fields can be added.
+/// A frame on the data channel: a chat line (`text`) or the sender's data
+/// saver (`saver`); JSON, so later fields can be added (docs/protocol.md).
 #[derive(serde::Serialize, serde::Deserialize)]
-struct ChatFrame {
-    text: String,
+struct PeerFrame {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    saver: Option<bool>,
 }
+
+/// The data saver's cap on the video we send.
+const SAVER_MAX_BITRATE: u32 = 150_000;
+const SAVER_MAX_HEIGHT: f64 = 360.0;
 
 /// How to reach the peer: the servers from duet-server, and whether to use
 /// the relay only (the peer then never learns our address).
@@ -393,8 +403,10 @@ impl PeerSession {
             let Some(data) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) else { return };
             // The store holds the text to the chat limits; a frame that is
             // not ours is the peer's bug, not a reason to end the call.
-            match serde_json::from_str::<ChatFrame>(&data) {
-                Ok(f) => r(PeerEvent::Chat(f.text)),
+            match serde_json::from_str::<PeerFrame>(&data) {
+                Ok(PeerFrame { text: Some(text), .. }) => r(PeerEvent::Chat(text)),
+                Ok(PeerFrame { saver: Some(on), .. }) => r(PeerEvent::DataSaver(on)),
+                Ok(_) => {}
                 Err(e) => gloo::console::warn!(format!("ignored data channel message: {e}")),
             }
         }));
@@ -402,12 +414,50 @@ impl PeerSession {
     }
 
     pub fn send_chat(&self, text: &str) -> Result<(), String> {
+        self.send_frame(&PeerFrame { text: Some(text.to_owned()), saver: None })
+    }
+
+    /// Tells the partner our data saver is on (they cap what they send us).
+    pub fn send_data_saver(&self, on: bool) -> Result<(), String> {
+        self.send_frame(&PeerFrame { text: None, saver: Some(on) })
+    }
+
+    fn send_frame(&self, frame: &PeerFrame) -> Result<(), String> {
         let chat = self.chat.borrow();
         let Some((chat, _)) = chat.as_ref().filter(|(c, _)| c.ready_state() == RtcDataChannelState::Open) else {
             return Err("the chat channel is not open".into());
         };
-        let frame = serde_json::to_string(&ChatFrame { text: text.to_owned() }).map_err(|e| e.to_string())?;
+        let frame = serde_json::to_string(frame).map_err(|e| e.to_string())?;
         chat.send_with_str(&frame).map_err(describe)
+    }
+
+    /// Caps the video we send at 360p and about 150 kbit/s (`on`) or lifts
+    /// the cap, through the sender's parameters: no renegotiation, and it
+    /// holds across camera switches and screen sharing.
+    pub async fn limit_video(&self, on: bool) -> Result<(), String> {
+        use js_sys::{Array, Function, Reflect};
+        let sender = self.sender("video").ok_or("the call has no video")?;
+        let call = |name: &str, args: &Array| -> Result<wasm_bindgen::JsValue, String> {
+            let f: Function = Reflect::get(&sender, &name.into()).map_err(describe)?.dyn_into().map_err(describe)?;
+            f.apply(&sender, args).map_err(describe)
+        };
+        let params = call("getParameters", &Array::new())?;
+        let encodings: Array =
+            Reflect::get(&params, &"encodings".into()).map_err(describe)?.dyn_into().map_err(describe)?;
+        let Some(first) = encodings.iter().next() else { return Err("no encodings yet".into()) };
+        if on {
+            let height = sender.track().map(|t| super::js::track_height(&t)).unwrap_or(0.0);
+            let scale = (height / SAVER_MAX_HEIGHT).max(1.0);
+            Reflect::set(&first, &"maxBitrate".into(), &SAVER_MAX_BITRATE.into()).map_err(describe)?;
+            Reflect::set(&first, &"scaleResolutionDownBy".into(), &scale.into()).map_err(describe)?;
+        } else {
+            Reflect::delete_property(first.unchecked_ref::<js_sys::Object>(), &"maxBitrate".into())
+                .map_err(describe)?;
+            Reflect::set(&first, &"scaleResolutionDownBy".into(), &1.0.into()).map_err(describe)?;
+        }
+        let done = call("setParameters", &Array::of1(&params))?;
+        JsFuture::from(js_sys::Promise::from(done)).await.map_err(describe)?;
+        Ok(())
     }
 
     /// The sender of our `kind` ("audio"/"video") media. Found through the

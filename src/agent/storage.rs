@@ -26,6 +26,16 @@ pub fn set_connect_after_accept(on: bool) {
     let _ = LocalStorage::set(CONNECT_AFTER_ACCEPT, on);
 }
 
+const DATA_SAVER: &str = "duet.dataSaver";
+
+pub fn data_saver() -> bool {
+    LocalStorage::get::<bool>(DATA_SAVER).unwrap_or(false)
+}
+
+pub fn set_data_saver(on: bool) {
+    let _ = LocalStorage::set(DATA_SAVER, on);
+}
+
 fn device_key(kind: DeviceKind) -> &'static str {
     match kind {
         DeviceKind::Camera => "duet.camera",

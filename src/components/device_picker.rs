@@ -16,11 +16,11 @@ fn id(kind: DeviceKind) -> &'static str {
 }
 
 /// A labelled choice of camera, microphone and (where the browser can route
-/// audio) speaker, and the microphone's processing switches; a choice applies
-/// at once, mid-call included.
+/// audio) speaker, the microphone's processing switches and the data saver;
+/// a choice applies at once, mid-call included.
 #[function_component(DevicePicker)]
 pub fn device_picker() -> Html {
-    let devices = use_select(|s| s.devices.clone());
+    let (devices, data_saver) = use_select(|s| (s.devices.clone(), s.data_saver));
     let dispatch = use_dispatch();
     let t = use_texts();
     let pickers = [DeviceKind::Camera, DeviceKind::Microphone, DeviceKind::Speaker].into_iter().filter_map(|kind| {
@@ -78,6 +78,19 @@ pub fn device_picker() -> Html {
                 <legend>{ t.sound_processing }</legend>
                 { for switches }
             </fieldset>
+            <div class="data-saver">
+                <label>
+                    <input type="checkbox" checked={data_saver} aria-describedby="data-saver-help" onchange={
+                        let dispatch = dispatch.clone();
+                        Callback::from(move |e: Event| {
+                            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+                            dispatch.dispatch(Action::SetDataSaver(on));
+                        })
+                    } />
+                    { t.data_saver }
+                </label>
+                <p id="data-saver-help">{ t.data_saver_help }</p>
+            </div>
         </div>
     }
 }

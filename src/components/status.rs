@@ -1,6 +1,7 @@
 //! Announcements as toasts over the page: one at a time, an error looks like
 //! one, information goes away by itself, every one can be dismissed, and a
-//! call that ended or failed offers to call again.
+//! call that ended or failed offers to call again, and a poor connection
+//! offers to turn video off.
 
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
@@ -33,7 +34,7 @@ fn call_again(m: &Msg) -> Option<&str> {
 
 #[function_component(Status)]
 pub fn status() -> Html {
-    let (notice, issue, lang, idle, over_call, checking) = use_select(|s| {
+    let (notice, issue, lang, idle, over_call, checking, camera_on) = use_select(|s| {
         // In a call, or while the lobby's device check is open (a refused
         // camera must not fail silently there either).
         let issue = s.media.local_issue.clone().filter(|_| !s.call.is_idle() || s.device_check);
@@ -44,6 +45,7 @@ pub fn status() -> Html {
             s.call.is_idle() && s.is_logged_in(),
             s.call.shows_call_view(),
             s.device_check,
+            s.media.camera_on,
         )
     });
     let dismiss = use_action(Action::DismissNotice);
@@ -65,6 +67,15 @@ pub fn status() -> Html {
             if let Some(n) = &notice {
                 <p class={classes!(n.error.then_some("error"))}>
                     <span>{ render(lang, &n.msg) }</span>
+                    if n.msg == Msg::PoorConnection && camera_on {
+                        <button class="primary" onclick={
+                            let dispatch = dispatch.clone();
+                            Callback::from(move |_| {
+                                dispatch.dispatch(Action::ToggleCamera);
+                                dispatch.dispatch(Action::DismissNotice);
+                            })
+                        }>{ t.turn_off_video }</button>
+                    }
                     if let Some(peer) = call_again(&n.msg).filter(|_| idle) {
                         <button class="primary" onclick={
                             let (dispatch, peer) = (dispatch.clone(), peer.to_owned());

@@ -98,6 +98,9 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         noise_suppression,
         echo_cancellation,
         auto_gain,
+        data_saver,
+        data_saver_help,
+        turn_off_video,
         verify_call,
         safety_number,
         safety_help,
@@ -238,6 +241,9 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         ("noise_suppression", noise_suppression.to_string()),
         ("echo_cancellation", echo_cancellation.to_string()),
         ("auto_gain", auto_gain.to_string()),
+        ("data_saver", data_saver.to_string()),
+        ("data_saver_help", data_saver_help.to_string()),
+        ("turn_off_video", turn_off_video.to_string()),
         ("verify_call", verify_call.to_string()),
         ("safety_number", safety_number.to_string()),
         ("safety_help", safety_help.to_string()),
@@ -362,6 +368,7 @@ fn announcements() -> Vec<Msg> {
         HungUp(p()),
         WentOffline(p()),
         ConnectionLost(p()),
+        PoorConnection,
         FailedThroughRelay(p()),
         FailedWithoutRelay(p()),
         CallStartFailed("x".into()),
@@ -409,6 +416,7 @@ fn announcements() -> Vec<Msg> {
             | HungUp(_)
             | WentOffline(_)
             | ConnectionLost(_)
+            | PoorConnection
             | FailedThroughRelay(_)
             | FailedWithoutRelay(_)
             | CallStartFailed(_)

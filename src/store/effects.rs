@@ -107,6 +107,12 @@ pub enum Effect {
     },
     /// Keep the recent calls (all of them, newest first) for the next visit.
     SaveHistory(Vec<super::CallRecord>),
+    /// Cap the video we send (360p, ~150 kbit/s) or lift the cap.
+    LimitVideo(bool),
+    /// Tell the partner our data saver is on or off (over the data channel).
+    TellPeerDataSaver(bool),
+    /// Remember the data saver for the next visit.
+    RememberDataSaver(bool),
     /// Reopen a live microphone with the store's processing switches.
     ReopenMicrophone,
     /// Keep the microphone's processing switches for the next visit.

@@ -92,6 +92,15 @@ pub struct CallState {
     pub show_stats: bool,
     /// The device pickers are open beside the call.
     pub show_devices: bool,
+    /// "Data saver": our video capped at 360p and about 150 kbit/s, and the
+    /// partner asked to send the same (remembered).
+    pub data_saver: bool,
+    /// The partner's data saver asks us to cap what we send in this call.
+    pub peer_data_saver: bool,
+    /// Since when (stats clock, ms) the call's quality has read Poor.
+    pub poor_since_ms: Option<f64>,
+    /// This call was already offered "turn off video" once.
+    pub offered_audio_only: bool,
     /// Recent calls, newest first (this browser's; restored at start).
     pub history: Vec<CallRecord>,
     /// The call in progress was placed by us (for its history entry).
@@ -211,6 +220,8 @@ pub enum Action {
     ToggleSafety,
     /// "Matches": the partner read the same safety number.
     ConfirmSafety,
+    /// The "Data saver" switch (also restored from storage at start).
+    SetDataSaver(bool),
     /// The person looked at the recent calls: missed ones are seen.
     SeeMissedCalls,
     /// "Clear history".
@@ -289,6 +300,8 @@ pub enum Action {
     CallError(Msg),
     /// A line from the peer over the data channel.
     PeerChatReceived(String),
+    /// The partner turned their data saver on or off.
+    PeerDataSaver(bool),
     /// The data channel opened or closed.
     PeerChatReady(bool),
     /// A `getStats()` reading of the current call.

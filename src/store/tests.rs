@@ -6,6 +6,7 @@ use duet_protocol::{
 
 use super::*;
 
+mod data_saver;
 mod history;
 mod media;
 mod preconnect;

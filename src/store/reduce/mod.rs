@@ -144,6 +144,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 *connected = true;
                 *reconnecting = false;
                 s.ice_restarts = 0;
+                limit_video(s);
             }
             CallPhase::Outgoing { .. } | CallPhase::Incoming { .. } => s.ringing_connected = true,
             CallPhase::Idle => {}
@@ -278,11 +279,34 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             }
         }
         // The channel may open while it rings (the call connects early).
-        Action::PeerChatReady(ready) => s.peer_chat.ready = ready && !s.call.is_idle(),
+        Action::PeerChatReady(ready) => {
+            s.peer_chat.ready = ready && !s.call.is_idle();
+            if s.peer_chat.ready && s.call.is_in_call() && s.data_saver {
+                s.effects.push(Effect::TellPeerDataSaver(true));
+            }
+        }
         Action::Stats(sample) => {
             if s.call.is_in_call() {
-                s.stats = Some(CallStats::between(s.last_sample.as_ref(), &sample));
+                let stats = CallStats::between(s.last_sample.as_ref(), &sample);
+                offer_audio_only(s, stats.quality(), sample.at_ms);
+                s.stats = Some(stats);
                 s.last_sample = Some(sample);
+            }
+        }
+        Action::SetDataSaver(on) => {
+            if s.data_saver != on {
+                s.data_saver = on;
+                s.effects.push(Effect::RememberDataSaver(on));
+                if s.call.is_in_call() && s.peer_chat.ready {
+                    s.effects.push(Effect::TellPeerDataSaver(on));
+                }
+                limit_video(s);
+            }
+        }
+        Action::PeerDataSaver(on) => {
+            if s.call.is_in_call() && s.peer_data_saver != on {
+                s.peer_data_saver = on;
+                limit_video(s);
             }
         }
         Action::Signal(m) => {
@@ -462,9 +486,38 @@ pub(super) fn enter_call(s: &mut CallState, peer: &str) {
     forget_call_extras(s);
     s.peer_chat.ready = chat_ready;
     s.safety = safety;
+    if chat_ready && s.data_saver {
+        s.effects.push(Effect::TellPeerDataSaver(true));
+    }
+    limit_video(s);
     s.notice = None;
     s.ice_generation += 1;
     s.effects.push(Effect::StartConnectTimer { generation: s.ice_generation });
+}
+
+/// Our video's cap in a connected call: on while either side's data saver
+/// is (the agent applies it idempotently, so it is restated freely).
+fn limit_video(s: &mut CallState) {
+    if matches!(s.call, CallPhase::InCall { connected: true, .. }) {
+        s.effects.push(Effect::LimitVideo(s.data_saver || s.peer_data_saver));
+    }
+}
+
+/// How long the quality must read Poor before "turn off video" is offered.
+pub const POOR_FOR_MS: f64 = 10_000.0;
+
+/// After a while of Poor quality with our camera on, offer (once a call) to
+/// turn video off and keep talking; the camera button brings it back.
+fn offer_audio_only(s: &mut CallState, quality: super::Quality, at_ms: f64) {
+    if quality != super::Quality::Poor || !s.media.camera_on || s.sharing_screen {
+        s.poor_since_ms = None;
+        return;
+    }
+    let since = *s.poor_since_ms.get_or_insert(at_ms);
+    if at_ms - since >= POOR_FOR_MS && !s.offered_audio_only {
+        s.offered_audio_only = true;
+        s.notice = Some(Notice::error(Msg::PoorConnection));
+    }
 }
 
 /// How a call in `phase` ended, as the recent calls say it, from what the
@@ -498,6 +551,9 @@ pub(super) fn forget_call_extras(s: &mut CallState) {
     s.show_devices = false;
     s.show_safety = false;
     s.safety = None;
+    s.peer_data_saver = false;
+    s.poor_since_ms = None;
+    s.offered_audio_only = false;
     s.ice_restarts = 0;
     s.partner_fingerprint = None;
 }
