@@ -418,6 +418,45 @@ impl Browser {
         .to_owned()
     }
 
+    /// Lets (or forbids) this origin to show notifications, as the person
+    /// would in the browser's prompt.
+    pub async fn set_notification_permission(&self, origin: &str, granted: bool) {
+        let setting = if granted { "granted" } else { "denied" };
+        let cmd = Cdp {
+            cmd: "Browser.setPermission",
+            params: json!({"permission": {"name": "notifications"}, "setting": setting, "origin": origin}),
+        };
+        self.client.issue_cmd(cmd).await.unwrap_or_else(|e| panic!("{}: notification permission: {e}", self.user));
+    }
+
+    /// The notifications the page showed: (title, page visibility then, closed since).
+    pub async fn notifications(&self) -> Vec<(String, String, bool)> {
+        let v = self
+            .js("const n = window.__duetNotifications; \
+                 return n ? n.shown.map(s => [s.title, s.visibility, s.closed]) : []")
+            .await;
+        serde_json::from_value(v).unwrap_or_default()
+    }
+
+    /// How often the page asked for the notification permission.
+    pub async fn notification_asks(&self) -> u64 {
+        self.js("const n = window.__duetNotifications; return n ? n.asked : 0").await.as_u64().unwrap_or(0)
+    }
+
+    /// Puts another tab in front of this one (which the page then sees as
+    /// hidden); the returned handle brings it back with [`Browser::to_tab`].
+    pub async fn hide_behind_another_tab(&self) -> fantoccini::wd::WindowHandle {
+        let ours = self.client.window().await.unwrap();
+        let other = self.client.new_window(true).await.unwrap();
+        self.client.switch_to_window(other.handle).await.unwrap();
+        ours
+    }
+
+    /// Back to the tab `handle`, in front again.
+    pub async fn to_tab(&self, handle: fantoccini::wd::WindowHandle) {
+        self.client.switch_to_window(handle).await.unwrap();
+    }
+
     /// The candidate type of the selected pair's local side (host, srflx, relay).
     pub async fn selected_local_candidate_type(&self) -> Option<String> {
         let v = self
@@ -618,6 +657,25 @@ const LEAK_WATCH: &str = r#"(() => {
   if (window.MediaStreamTrack) {
     const clone = MediaStreamTrack.prototype.clone;
     MediaStreamTrack.prototype.clone = function () { const t = clone.call(this); seen.tracks.push(t); return t; };
+  }
+  // Every system notification the page shows (still shown, by the real
+  // API), and every time it asks for the permission.
+  if (window.Notification) {
+    const N = window.Notification;
+    const notes = { shown: [], asked: 0 };
+    Object.defineProperty(window, '__duetNotifications', { value: notes });
+    const W = class extends N {
+      constructor(title, options) {
+        super(title, options);
+        const note = { title, body: (options && options.body) || '', visibility: document.visibilityState, closed: false };
+        notes.shown.push(note);
+        const close = this.close.bind(this);
+        this.close = () => { note.closed = true; close(); };
+      }
+    };
+    W.requestPermission = (...args) => { notes.asked++; return N.requestPermission(...args); };
+    Object.defineProperty(W, 'permission', { get: () => N.permission });
+    window.Notification = W;
   }
 })();"#;
 

@@ -692,3 +692,81 @@ async fn x11_data_saver_caps_both_sides_video_and_lifting_it_restores_it() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x12_calls_ringing_or_missed_in_a_background_tab_are_system_notifications() {
+    scenario(
+        "x12",
+        |_| {},
+        |h| async move {
+            let (alice, bob) = h.alice_and_bob().await;
+            let origin = h.base_url().trim_end_matches('/').to_owned();
+            // Never asked on page load; asked when the person turns it on.
+            assert_eq!(bob.notification_asks().await, 0);
+            bob.set_notification_permission(&origin, true).await;
+            bob.set_checkbox("Call notifications", true).await;
+            wait_until("bob: notifications on", WAIT, || async {
+                let on = bob
+                    .js("return document.evaluate(\"//label[normalize-space(.)='Call notifications']/input\", \
+                                 document, null, 9, null).singleNodeValue.checked")
+                    .await;
+                (on == true).then_some(())
+            })
+            .await;
+            assert_eq!(bob.notification_asks().await, 1);
+
+            // In front, the page says it: no notification.
+            alice.click("Call bob").await;
+            bob.wait_button("Decline").await;
+            bob.click("Decline").await;
+            alice.wait_button("Call bob").await;
+            assert_eq!(bob.notifications().await, vec![]);
+
+            // Behind another tab: the ring is a notification, gone once answered.
+            let duet = bob.hide_behind_another_tab().await;
+            alice.click("Call bob").await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            bob.to_tab(duet.clone()).await;
+            assert_eq!(bob.notifications().await, vec![("alice is calling".to_owned(), "hidden".to_owned(), false)]);
+            bob.click("Accept").await;
+            alice.assert_media_flows().await;
+            wait_until("bob: the ring's notification closed", WAIT, || async {
+                bob.notifications().await.iter().all(|n| n.2).then_some(())
+            })
+            .await;
+            alice.click("Hang up").await;
+            bob.wait_status("alice hung up").await;
+
+            // Missed while away: a notification until the list is looked at.
+            let duet = bob.hide_behind_another_tab().await;
+            alice.click("Call bob").await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            alice.click("Cancel").await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            bob.to_tab(duet).await;
+            let shown = bob.notifications().await;
+            assert_eq!(shown.len(), 3, "{shown:?}");
+            assert_eq!(
+                (shown[2].0.as_str(), shown[2].1.as_str(), shown[2].2),
+                ("Missed call from alice", "hidden", false)
+            );
+            bob.js("document.querySelector('.recent-calls summary').click(); return 1").await;
+            wait_until("bob: the missed call's notification closed", WAIT, || async {
+                bob.notifications().await[2].2.then_some(())
+            })
+            .await;
+
+            // Refused in the browser: the switch stays off and says why.
+            let carol = h.user("carol").await;
+            carol.set_notification_permission(&origin, false).await;
+            carol.set_checkbox("Call notifications", true).await;
+            carol.wait_text("Notifications are blocked for this site").await;
+            let on = carol
+                .js("return document.evaluate(\"//label[normalize-space(.)='Call notifications']/input\", \
+                     document, null, 9, null).singleNodeValue.checked")
+                .await;
+            assert_eq!(on, false);
+        },
+    )
+    .await;
+}

@@ -170,3 +170,10 @@ pub fn track_height(track: &web_sys::MediaStreamTrack) -> f64 {
         .and_then(|f| f.call0(track).ok());
     settings.and_then(|s| Reflect::get(&s, &"height".into()).ok()).and_then(|h| h.as_f64()).unwrap_or(0.0)
 }
+
+/// The browser has notifications and this site may show them (some have no
+/// `Notification` at all: reading its permission there would throw).
+pub fn notifications_granted() -> bool {
+    js_sys::Reflect::has(&js_sys::global(), &"Notification".into()).unwrap_or(false)
+        && web_sys::Notification::permission() == web_sys::NotificationPermission::Granted
+}

@@ -84,6 +84,10 @@ pub fn call_agent() -> Html {
             if storage::relay_only() {
                 dispatch.dispatch(Action::SetRelayOnly(true));
             }
+            // On only while the browser still allows it.
+            if storage::notify_calls() && js::notifications_granted() {
+                dispatch.dispatch(Action::NotifyPermission(true));
+            }
             if storage::data_saver() {
                 dispatch.dispatch(Action::SetDataSaver(true));
             }
@@ -319,6 +323,18 @@ impl Agent {
                 }
             }
             Effect::RememberDataSaver(on) => storage::set_data_saver(on),
+            Effect::AskNotifyPermission => {
+                let d = self.dispatch.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let asked = web_sys::Notification::request_permission().map(wasm_bindgen_futures::JsFuture::from);
+                    let answer = match asked {
+                        Ok(f) => f.await.ok().and_then(|v| v.as_string()),
+                        Err(_) => None,
+                    };
+                    d.dispatch(Action::NotifyPermission(answer.as_deref() == Some("granted")));
+                });
+            }
+            Effect::RememberNotifyCalls(on) => storage::set_notify_calls(on),
             Effect::RememberAudioProcessing(audio) => storage::set_audio_processing(audio),
             Effect::DeviceCheck(on) => self.device_check(on),
             Effect::PrepareMedia => self.prepare_media(),

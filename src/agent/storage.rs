@@ -26,6 +26,16 @@ pub fn set_connect_after_accept(on: bool) {
     let _ = LocalStorage::set(CONNECT_AFTER_ACCEPT, on);
 }
 
+const NOTIFY_CALLS: &str = "duet.notifyCalls";
+
+pub fn notify_calls() -> bool {
+    LocalStorage::get::<bool>(NOTIFY_CALLS).unwrap_or(false)
+}
+
+pub fn set_notify_calls(on: bool) {
+    let _ = LocalStorage::set(NOTIFY_CALLS, on);
+}
+
 const DATA_SAVER: &str = "duet.dataSaver";
 
 pub fn data_saver() -> bool {

@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use crate::{
     components::icons::{avatar, icon, Icon},
-    hooks::{use_action, use_dispatch, use_select, use_texts},
+    hooks::{use_action, use_dispatch, use_select, use_system_notification, use_texts},
     store::{Action, CallPhase},
 };
 
@@ -28,9 +28,12 @@ fn ringing_icon(doc: &web_sys::Document) -> Option<web_sys::Element> {
 /// Asks whether to take a call (MDN's sample answers by itself).
 #[function_component(IncomingCall)]
 pub fn incoming_call() -> Html {
-    let caller = use_select(|s| match &s.call {
-        CallPhase::Incoming { peer, .. } => Some(peer.clone()),
-        _ => None,
+    let (caller, notify) = use_select(|s| {
+        let caller = match &s.call {
+            CallPhase::Incoming { peer, .. } => Some(peer.clone()),
+            _ => None,
+        };
+        (caller, s.notify_calls)
     });
     let dispatch = use_dispatch();
     let accept = use_action(Action::Accept);
@@ -69,6 +72,8 @@ pub fn incoming_call() -> Html {
             }
         });
     }
+    // In the background, the system says it too.
+    use_system_notification(caller.as_ref().map(|c| ((t.is_calling)(c), "Duet".to_owned())), notify);
     let Some(caller) = caller else { return html! {} };
     let onkeydown = {
         let (accept_ref, decline_ref) = (accept_ref.clone(), decline_ref.clone());

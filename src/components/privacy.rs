@@ -9,7 +9,8 @@ use crate::{
 /// The privacy settings: "Relay only" (calls go through the TURN relay, so
 /// the other person never learns your IP address, at some cost in quality)
 /// and "Connect while it rings" (faster calls; a caller learns candidates
-/// before they are accepted).
+/// before they are accepted), and call notifications (asking the browser's
+/// permission only when turned on).
 #[function_component(Privacy)]
 pub fn privacy() -> Html {
     let store = use_store();
@@ -28,6 +29,13 @@ pub fn privacy() -> Html {
             store.dispatch(Action::SetConnectAfterAccept(!on));
         })
     };
+    let on_notify = {
+        let store = store.clone();
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            store.dispatch(Action::SetNotifyCalls(on));
+        })
+    };
     let class = "privacy-settings";
     html! {
         <div {class}>
@@ -41,6 +49,11 @@ pub fn privacy() -> Html {
                 { t.connect_while_ringing }
             </label>
             <p id="ring-help">{ t.connect_while_ringing_help }</p>
+            <label>
+                <input type="checkbox" checked={store.notify_calls} onchange={on_notify} aria-describedby="notify-help" />
+                { t.notify_calls }
+            </label>
+            <p id="notify-help">{ t.notify_calls_help }</p>
         </div>
     }
 }

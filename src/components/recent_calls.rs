@@ -1,6 +1,7 @@
 //! "Recent calls": this browser's list of calls, newest first, with a badge
 //! for missed calls until the list is opened, a "Call back" button each
-//! (greyed while they are offline or busy), and "Clear history".
+//! (greyed while they are offline or busy), and "Clear history". A call
+//! missed while the tab is in the background is a system notification too.
 
 use duet_protocol::UserStatus;
 use wasm_bindgen::JsValue;
@@ -9,7 +10,7 @@ use yew::prelude::*;
 
 use crate::{
     components::icons::{avatar, icon, Icon},
-    hooks::{use_dispatch, use_select, use_texts},
+    hooks::{use_dispatch, use_select, use_system_notification, use_texts},
     store::{format_duration, Action, CallRecord, Lang, Outcome},
 };
 
@@ -26,10 +27,10 @@ fn when(at_ms: u64, lang: Lang) -> String {
 
 #[function_component(RecentCalls)]
 pub fn recent_calls() -> Html {
-    let (rows, lang, free) = use_select(|s| {
+    let (rows, lang, free, notify) = use_select(|s| {
         let rows: Vec<Row> =
             s.history.iter().map(|r| (r.clone(), s.users.status(&r.peer) == Some(UserStatus::Available))).collect();
-        (rows, s.lang, s.call.is_idle())
+        (rows, s.lang, s.call.is_idle(), s.notify_calls)
     });
     let dispatch = use_dispatch();
     let t = use_texts();
@@ -44,6 +45,10 @@ pub fn recent_calls() -> Html {
             }
         });
     }
+    // A call missed while away, until the list is looked at.
+    let missed =
+        rows.iter().find(|(r, _)| r.unseen_missed()).map(|(r, _)| ((t.missed_call_from)(&r.peer), "Duet".to_owned()));
+    use_system_notification(missed, notify);
     let ontoggle = {
         let open = open.clone();
         Callback::from(move |e: Event| open.set(e.target_unchecked_into::<HtmlDetailsElement>().open()))

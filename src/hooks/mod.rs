@@ -3,11 +3,13 @@
 //! shows, and small facade hooks every component uses.
 
 mod media;
+mod notification;
 mod observable;
 mod store;
 mod viewport;
 
 pub use media::{use_media, use_media_select, Media, MediaView};
+pub use notification::use_system_notification;
 pub use store::{use_dispatch, use_select, use_store, Dispatch, EffectRunner, Store, StoreProvider};
 pub use viewport::use_narrow;
 use yew::prelude::*;

@@ -98,6 +98,9 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         noise_suppression,
         echo_cancellation,
         auto_gain,
+        notify_calls,
+        notify_calls_help,
+        missed_call_from,
         data_saver,
         data_saver_help,
         turn_off_video,
@@ -241,6 +244,9 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         ("noise_suppression", noise_suppression.to_string()),
         ("echo_cancellation", echo_cancellation.to_string()),
         ("auto_gain", auto_gain.to_string()),
+        ("notify_calls", notify_calls.to_string()),
+        ("notify_calls_help", notify_calls_help.to_string()),
+        ("missed_call_from", missed_call_from("민준")),
         ("data_saver", data_saver.to_string()),
         ("data_saver_help", data_saver_help.to_string()),
         ("turn_off_video", turn_off_video.to_string()),
@@ -321,6 +327,7 @@ fn every_text_is_there_in_both_languages_and_translated() {
                 | "peer_muted"
                 | "peer_camera_off"
                 | "call_back"
+                | "missed_call_from"
         );
         if templated {
             assert!(text.contains("민준"), "{key} drops its name: {text}");
@@ -369,6 +376,7 @@ fn announcements() -> Vec<Msg> {
         WentOffline(p()),
         ConnectionLost(p()),
         PoorConnection,
+        NotificationsBlocked,
         FailedThroughRelay(p()),
         FailedWithoutRelay(p()),
         CallStartFailed("x".into()),
@@ -417,6 +425,7 @@ fn announcements() -> Vec<Msg> {
             | WentOffline(_)
             | ConnectionLost(_)
             | PoorConnection
+            | NotificationsBlocked
             | FailedThroughRelay(_)
             | FailedWithoutRelay(_)
             | CallStartFailed(_)

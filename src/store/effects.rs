@@ -107,6 +107,10 @@ pub enum Effect {
     },
     /// Keep the recent calls (all of them, newest first) for the next visit.
     SaveHistory(Vec<super::CallRecord>),
+    /// Ask the browser's permission to show notifications.
+    AskNotifyPermission,
+    /// Remember whether call notifications are on.
+    RememberNotifyCalls(bool),
     /// Cap the video we send (360p, ~150 kbit/s) or lift the cap.
     LimitVideo(bool),
     /// Tell the partner our data saver is on or off (over the data channel).

@@ -92,6 +92,9 @@ pub struct CallState {
     pub show_stats: bool,
     /// The device pickers are open beside the call.
     pub show_devices: bool,
+    /// System notifications for calls that ring while the tab is hidden, and
+    /// for missed ones (the browser granted it; remembered).
+    pub notify_calls: bool,
     /// "Data saver": our video capped at 360p and about 150 kbit/s, and the
     /// partner asked to send the same (remembered).
     pub data_saver: bool,
@@ -220,6 +223,8 @@ pub enum Action {
     ToggleSafety,
     /// "Matches": the partner read the same safety number.
     ConfirmSafety,
+    /// The "Call notifications" switch: on asks the browser's permission.
+    SetNotifyCalls(bool),
     /// The "Data saver" switch (also restored from storage at start).
     SetDataSaver(bool),
     /// The person looked at the recent calls: missed ones are seen.
@@ -300,6 +305,8 @@ pub enum Action {
     CallError(Msg),
     /// A line from the peer over the data channel.
     PeerChatReceived(String),
+    /// The browser's answer on notifications (granted or not), also at start.
+    NotifyPermission(bool),
     /// The partner turned their data saver on or off.
     PeerDataSaver(bool),
     /// The data channel opened or closed.

@@ -46,6 +46,8 @@ pub enum Msg {
     HungUp(String),
     WentOffline(String),
     ConnectionLost(String),
+    /// Notifications were asked for and the browser (or the person) refused.
+    NotificationsBlocked,
     /// The call's quality has read Poor for a while: video off may save it.
     PoorConnection,
     FailedThroughRelay(String),

@@ -293,6 +293,14 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.last_sample = Some(sample);
             }
         }
+        Action::SetNotifyCalls(true) => s.effects.push(Effect::AskNotifyPermission),
+        Action::SetNotifyCalls(false) => notify_calls(s, false),
+        Action::NotifyPermission(granted) => {
+            notify_calls(s, granted);
+            if !granted {
+                s.notice = Some(Notice::error(Msg::NotificationsBlocked));
+            }
+        }
         Action::SetDataSaver(on) => {
             if s.data_saver != on {
                 s.data_saver = on;
@@ -493,6 +501,13 @@ pub(super) fn enter_call(s: &mut CallState, peer: &str) {
     s.notice = None;
     s.ice_generation += 1;
     s.effects.push(Effect::StartConnectTimer { generation: s.ice_generation });
+}
+
+fn notify_calls(s: &mut CallState, on: bool) {
+    if s.notify_calls != on {
+        s.notify_calls = on;
+        s.effects.push(Effect::RememberNotifyCalls(on));
+    }
 }
 
 /// Our video's cap in a connected call: on while either side's data saver
