@@ -443,6 +443,20 @@ impl Browser {
         self.js("const n = window.__duetNotifications; return n ? n.asked : 0").await.as_u64().unwrap_or(0)
     }
 
+    /// Takes this page's network away (`true`) or gives it back, as the
+    /// browser's offline mode does.
+    pub async fn set_offline(&self, offline: bool) {
+        for (cmd, params) in [
+            ("Network.enable", json!({})),
+            (
+                "Network.emulateNetworkConditions",
+                json!({"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
+            ),
+        ] {
+            self.client.issue_cmd(Cdp { cmd, params }).await.unwrap_or_else(|e| panic!("{}: {cmd}: {e}", self.user));
+        }
+    }
+
     /// Puts another tab in front of this one (which the page then sees as
     /// hidden); the returned handle brings it back with [`Browser::to_tab`].
     pub async fn hide_behind_another_tab(&self) -> fantoccini::wd::WindowHandle {

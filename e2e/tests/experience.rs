@@ -770,3 +770,91 @@ async fn x12_calls_ringing_or_missed_in_a_background_tab_are_system_notification
     )
     .await;
 }
+
+/// A copy of the app's bundle this test may change (a "new version").
+fn copy_of(dist: &std::path::Path, tag: &str) -> std::path::PathBuf {
+    let to = std::env::temp_dir().join(format!("duet-e2e-dist-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&to);
+    std::fs::create_dir_all(&to).unwrap();
+    for e in std::fs::read_dir(dist).unwrap().filter_map(Result::ok) {
+        if e.path().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+    to
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x13_installable_opens_offline_and_offers_a_new_version() {
+    let dist = std::sync::Arc::new(std::sync::Mutex::new(std::path::PathBuf::new()));
+    let keep = dist.clone();
+    scenario(
+        "x13",
+        move |c| {
+            c.edge.static_dir = copy_of(&c.edge.static_dir, "x13");
+            *keep.lock().unwrap() = c.edge.static_dir.clone();
+        },
+        |h| async move {
+            let dist = dist.lock().unwrap().clone();
+            let alice = h.browser("alice", "/").await;
+            let controlled = || async {
+                alice.js("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)").await == true
+            };
+            wait_until("alice: the service worker in charge", WAIT, || async { controlled().await.then_some(()) }).await;
+            // An installable app: its manifest and icons are served.
+            let manifest = alice
+                .js_async(
+                    "const done = arguments[arguments.length - 1]; fetch('/manifest.webmanifest').then(r => r.json()) \
+                     .then(m => Promise.all(m.icons.map(i => fetch(i.src).then(r => [i.sizes, r.status, r.headers.get('content-type')])))) \
+                     .then(done, e => done(String(e)));",
+                )
+                .await;
+            assert_eq!(
+                manifest,
+                serde_json::json!([["192x192", 200, "image/png"], ["512x512", 200, "image/png"]])
+            );
+
+            // The server gone and the network off: a reload still opens the app, which says why it cannot call.
+            let h2 = h.clone();
+            let restart = tokio::spawn(async move { drop(h2.restart_server(Duration::from_secs(8)).await) });
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            alice.set_offline(true).await;
+            alice.client.refresh().await.unwrap();
+            alice.wait_button("Log in").await;
+            alice.wait_text("You are offline").await;
+            alice.set_offline(false).await;
+            restart.await.unwrap();
+            // (In this test's network namespace the browser may go on saying
+            // it is offline; reaching the server is proof enough.)
+            alice.login("alice").await;
+            alice.wait_logged_in().await;
+            wait_until("alice: the offline note gone once the server answers", WAIT, || async {
+                (!alice.text().await.contains("You are offline")).then_some(())
+            })
+            .await;
+
+            // A new version deployed: offered, and taken on "Reload".
+            let sw = std::fs::read_to_string(dist.join("sw.js")).unwrap();
+            std::fs::write(dist.join("sw.js"), sw.replacen("const VERSION = \"", "const VERSION = \"v2-", 1)).unwrap();
+            alice.js("navigator.serviceWorker.getRegistration().then(r => r.update()); return 1").await;
+            alice.wait_text("A new version of Duet is ready.").await;
+            alice.click("Reload").await;
+            // The page reloads on the new worker (the old page's scripts
+            // cannot be asked anything meanwhile).
+            wait_until("alice: the page reloaded", WAIT, || async {
+                (!alice.text().await.contains("A new version")).then_some(())
+            })
+            .await;
+            alice.wait_logged_in().await;
+            wait_until("alice: on the new version", WAIT, || async {
+                let keys = alice
+                    .js_async("const done = arguments[arguments.length - 1]; caches.keys().then(done, () => done([]));")
+                    .await;
+                let keys: Vec<String> = serde_json::from_value(keys).unwrap_or_default();
+                (keys.len() == 1 && keys[0].starts_with("duet-shell-v2-")).then_some(())
+            })
+            .await;
+        },
+    )
+    .await;
+}

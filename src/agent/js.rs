@@ -177,3 +177,22 @@ pub fn notifications_granted() -> bool {
     js_sys::Reflect::has(&js_sys::global(), &"Notification".into()).unwrap_or(false)
         && web_sys::Notification::permission() == web_sys::NotificationPermission::Granted
 }
+
+/// Loads the script at `src` (same origin) as a module, after the app is up.
+pub fn load_script(src: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    if let Ok(script) = doc.create_element("script") {
+        let _ = script.set_attribute("type", "module");
+        let _ = script.set_attribute("src", src);
+        if let Some(head) = doc.head() {
+            let _ = head.append_child(&script);
+        }
+    }
+}
+
+/// Fires `name` on the window (for web/pwa.js).
+pub fn dispatch_window_event(name: &str) {
+    if let (Some(w), Ok(e)) = (web_sys::window(), web_sys::Event::new(name)) {
+        let _ = w.dispatch_event(&e);
+    }
+}

@@ -129,7 +129,23 @@ pub fn call_agent() -> Html {
                 let agent = agent.clone();
                 gloo::events::EventListener::new(&m, "devicechange", move |_| agent.devices_changed())
             });
-            Box::new(move || drop(listener)) as Box<dyn FnOnce()>
+            // The network coming and going, and a new version of the app
+            // waiting (web/pwa.js installs its worker once the app is up).
+            let window = web_sys::window().expect("a browser window");
+            if !window.navigator().on_line() {
+                dispatch.dispatch(Action::NetworkOnline(false));
+            }
+            let on = |event: &'static str, action: Action| {
+                let d = dispatch.clone();
+                gloo::events::EventListener::new(&window, event, move |_| d.dispatch(action.clone()))
+            };
+            let window_listeners = [
+                on("online", Action::NetworkOnline(true)),
+                on("offline", Action::NetworkOnline(false)),
+                on("duet-update-ready", Action::UpdateReady),
+            ];
+            js::load_script("/pwa.js");
+            Box::new(move || drop((listener, window_listeners))) as Box<dyn FnOnce()>
         });
     }
     {
@@ -335,6 +351,7 @@ impl Agent {
                 });
             }
             Effect::RememberNotifyCalls(on) => storage::set_notify_calls(on),
+            Effect::ApplyUpdate => js::dispatch_window_event("duet-apply-update"),
             Effect::RememberAudioProcessing(audio) => storage::set_audio_processing(audio),
             Effect::DeviceCheck(on) => self.device_check(on),
             Effect::PrepareMedia => self.prepare_media(),

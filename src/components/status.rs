@@ -1,7 +1,8 @@
 //! Announcements as toasts over the page: one at a time, an error looks like
 //! one, information goes away by itself, every one can be dismissed, and a
 //! call that ended or failed offers to call again, and a poor connection
-//! offers to turn video off.
+//! offers to turn video off. Being offline, and a new version waiting, stay
+//! while they are true.
 
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
@@ -34,7 +35,7 @@ fn call_again(m: &Msg) -> Option<&str> {
 
 #[function_component(Status)]
 pub fn status() -> Html {
-    let (notice, issue, lang, idle, over_call, checking, camera_on) = use_select(|s| {
+    let (notice, issue, lang, idle, over_call, checking, camera_on, offline, update) = use_select(|s| {
         // In a call, or while the lobby's device check is open (a refused
         // camera must not fail silently there either).
         let issue = s.media.local_issue.clone().filter(|_| !s.call.is_idle() || s.device_check);
@@ -46,6 +47,8 @@ pub fn status() -> Html {
             s.call.shows_call_view(),
             s.device_check,
             s.media.camera_on,
+            s.offline,
+            s.update_ready && s.call.is_idle(),
         )
     });
     let dismiss = use_action(Action::DismissNotice);
@@ -83,6 +86,18 @@ pub fn status() -> Html {
                         }>{ t.call_again }</button>
                     }
                     <button class="icon-only" onclick={dismiss} aria-label={t.dismiss} title={t.dismiss}>{ icon(Icon::Close, false) }</button>
+                </p>
+            }
+            if offline {
+                <p class="error"><span>{ t.offline }</span></p>
+            }
+            if update {
+                <p>
+                    <span>{ t.update_ready }</span>
+                    <button class="primary" onclick={
+                        let dispatch = dispatch.clone();
+                        Callback::from(move |_| dispatch.dispatch(Action::ApplyUpdate))
+                    }>{ t.reload }</button>
                 </p>
             }
             if let Some(issue) = &issue {

@@ -107,6 +107,8 @@ pub enum Effect {
     },
     /// Keep the recent calls (all of them, newest first) for the next visit.
     SaveHistory(Vec<super::CallRecord>),
+    /// Switch to the waiting new version of the app (the page reloads).
+    ApplyUpdate,
     /// Ask the browser's permission to show notifications.
     AskNotifyPermission,
     /// Remember whether call notifications are on.

@@ -92,6 +92,10 @@ pub struct CallState {
     pub show_stats: bool,
     /// The device pickers are open beside the call.
     pub show_devices: bool,
+    /// The browser says it has no network.
+    pub offline: bool,
+    /// A new version of the app is installed and waits for a reload.
+    pub update_ready: bool,
     /// System notifications for calls that ring while the tab is hidden, and
     /// for missed ones (the browser granted it; remembered).
     pub notify_calls: bool,
@@ -305,6 +309,12 @@ pub enum Action {
     CallError(Msg),
     /// A line from the peer over the data channel.
     PeerChatReceived(String),
+    /// The browser went online or offline.
+    NetworkOnline(bool),
+    /// A new version of the app is ready (its service worker installed).
+    UpdateReady,
+    /// "Reload": switch to the new version.
+    ApplyUpdate,
     /// The browser's answer on notifications (granted or not), also at start.
     NotifyPermission(bool),
     /// The partner turned their data saver on or off.

@@ -1249,3 +1249,23 @@ fn a_call_link_waits_for_the_last_page_of_a_large_lobby() {
     assert!(fx.iter().any(|e| matches!(e, Effect::StartCall { peer, .. } if peer == "zoe")), "{fx:?}");
     assert!(s.users.contains("bob") && s.users.contains("zoe"), "both pages make the list");
 }
+
+#[test]
+fn offline_shows_until_the_network_or_the_server_is_back_and_a_new_version_waits_for_the_call_to_end() {
+    let s = CallState::default().reduce(Action::NetworkOnline(false));
+    assert!(s.offline);
+    assert!(!s.clone().reduce(Action::NetworkOnline(true)).offline);
+    // The browser can be wrong about it: the server answering settles it.
+    assert!(
+        !logged_in("alice", &["bob"])
+            .reduce(Action::NetworkOnline(false))
+            .reduce(srv(ServerMessage::Id { id: 2 }))
+            .offline
+    );
+
+    let s = in_call("alice", "bob").reduce(Action::UpdateReady);
+    let (s, fx) = effects_of(&s, Action::ApplyUpdate);
+    assert!(fx.is_empty(), "never in the middle of a call");
+    let (_, fx) = effects_of(&s.reduce(Action::HangUp), Action::ApplyUpdate);
+    assert_eq!(fx, vec![Effect::ApplyUpdate]);
+}

@@ -69,12 +69,23 @@ fn bundle() -> Result<String, String> {
     let dist = tools::root().join("dist");
     let mut rows = Vec::new();
     let (mut raw, mut gz, mut br) = (0, 0, 0);
+    // What the page loads before it is up: the files index.html names (the
+    // service worker and its script come later, and only once).
+    let index = std::fs::read_to_string(dist.join("index.html")).map_err(|e| e.to_string())?;
     let mut entries: Vec<_> = std::fs::read_dir(&dist).map_err(|e| e.to_string())?.filter_map(Result::ok).collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let name = e.file_name().to_string_lossy().into_owned();
-        let kind = ["wasm", "js", "css"].into_iter().find(|k| name.ends_with(&format!(".{k}")));
-        let Some(kind) = kind else { continue };
+        let first_load =
+            ["wasm", "js", "css"].iter().any(|k| name.ends_with(&format!(".{k}"))) && index.contains(&name);
+        if !first_load {
+            continue;
+        }
+        // "duet-<hash>_bg.wasm" → "duet_bg.wasm"
+        let kind = match name.split_once('-') {
+            Some((stem, rest)) => format!("{stem}{}", &rest[rest.find(['_', '.']).unwrap_or(rest.len())..]),
+            None => name.clone(),
+        };
         let (r, g, b) = sizes(&e.path());
         raw += r;
         gz += g;

@@ -6,12 +6,14 @@
 //! - `dist`   one self-contained release tarball
 //! - `test`   everything CI checks, ending with one summary line
 //! - `bench`  benchmarks (see BENCHMARKS.md)
+//! - `pwa`    Trunk's post-build hook: manifest, icons, service worker
 //! - `screens` copies the docs' screenshots from the last end-to-end run
 //! - `docs-check` the docs name only flags, variables and files that exist
 
 mod bench;
 mod dist;
 mod msrv;
+mod pwa;
 mod run;
 mod screens;
 mod serve;
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         "test" => test::test(rest),
         "bench" => bench::bench(rest),
         "screens" => screens::screens(),
+        "pwa" => pwa::pwa(),
         "docs-check" => run::status(run::cmd("cargo", &["test", "-p", "duet-server", "--test", "docs"])),
         "help" | "-h" | "--help" => {
             println!("{}", HELP);
@@ -62,5 +65,6 @@ const HELP: &str = "usage: cargo xtask <command>
                    and a quick benchmark run so the harness cannot rot
   bench [server|bundle|browser] [--quick]
                    measure (see BENCHMARKS.md); report in target/bench/
+  pwa              (run by Trunk after each build) the web app manifest, icons and service worker
   screens          copy the screenshots README and docs/ show from the last end-to-end run
   docs-check       check that the docs name only flags, variables, files and commands that exist";

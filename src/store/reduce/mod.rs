@@ -293,6 +293,14 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.last_sample = Some(sample);
             }
         }
+        Action::NetworkOnline(on) => s.offline = !on,
+        Action::UpdateReady => s.update_ready = true,
+        // Never in the middle of a call: the button shows only when idle.
+        Action::ApplyUpdate => {
+            if s.update_ready && s.call.is_idle() {
+                s.effects.push(Effect::ApplyUpdate);
+            }
+        }
         Action::SetNotifyCalls(true) => s.effects.push(Effect::AskNotifyPermission),
         Action::SetNotifyCalls(false) => notify_calls(s, false),
         Action::NotifyPermission(granted) => {

@@ -11,6 +11,8 @@ use crate::store::{
 };
 
 pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
+    // The server answers: whatever the browser says, we are online.
+    s.offline = false;
     match msg {
         ServerMessage::Id { id } => match &s.connection {
             ConnectionState::LoggingIn { requested } => {
