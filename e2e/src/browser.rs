@@ -443,6 +443,15 @@ impl Browser {
         self.js("const n = window.__duetNotifications; return n ? n.asked : 0").await.as_u64().unwrap_or(0)
     }
 
+    /// Saves this browser's downloads into `dir`, without asking.
+    pub async fn allow_downloads(&self, dir: &std::path::Path) {
+        let cmd = Cdp {
+            cmd: "Browser.setDownloadBehavior",
+            params: json!({"behavior": "allow", "downloadPath": dir.to_string_lossy()}),
+        };
+        self.client.issue_cmd(cmd).await.unwrap_or_else(|e| panic!("{}: downloads: {e}", self.user));
+    }
+
     /// Takes this page's network away (`true`) or gives it back, as the
     /// browser's offline mode does.
     pub async fn set_offline(&self, offline: bool) {

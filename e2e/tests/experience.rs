@@ -858,3 +858,83 @@ async fn x13_installable_opens_offline_and_offers_a_new_version() {
     )
     .await;
 }
+
+/// The finished `.webm` files in `dir` (a download in progress has another name).
+fn recordings(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut found: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(Result::ok).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".webm"))
+        .map(|n| (n.clone(), std::fs::read(dir.join(&n)).unwrap_or_default()))
+        .collect();
+    found.sort();
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x14_recording_is_announced_on_both_ends_and_saved_when_stopped_or_when_the_call_ends() {
+    scenario(
+        "x14",
+        |_| {},
+        |h| async move {
+            let downloads = std::env::temp_dir().join(format!("duet-e2e-downloads-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&downloads);
+            std::fs::create_dir_all(&downloads).unwrap();
+            let (alice, bob) = h.alice_and_bob().await;
+            alice.allow_downloads(&downloads).await;
+            connect(&alice, &bob).await;
+            let indicator = |b: &Browser, which: &'static str| {
+                let b = b.clone();
+                async move { b.text_of(&format!("[data-indicator={which}]")).await }
+            };
+
+            alice.click("Record").await;
+            alice.wait_button("Stop recording").await;
+            wait_until("bob: told that alice records", WAIT, || async {
+                (indicator(&bob, "peer-recording").await == "alice is recording").then_some(())
+            })
+            .await;
+            assert_eq!(indicator(&alice, "recording").await, "Recording");
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            alice.click("Stop recording").await;
+            wait_until("bob: the notice gone", WAIT, || async {
+                indicator(&bob, "peer-recording").await.is_empty().then_some(())
+            })
+            .await;
+            let files = wait_until("alice: the recording saved", WAIT, || async {
+                Some(recordings(&downloads)).filter(|f| f.len() == 1)
+            })
+            .await;
+            let (name, bytes) = &files[0];
+            assert!(name.starts_with("duet-bob-") && name.ends_with(".webm"), "{name}");
+            assert_eq!(&bytes[..4], [0x1a, 0x45, 0xdf, 0xa3], "a WebM (EBML) file");
+            assert!(bytes.len() > 20_000, "three seconds of sound and video: {} bytes", bytes.len());
+            bob.assert_media_flows().await;
+
+            // Recording again, then bob hangs up: the file is saved all the same.
+            alice.click("Record").await;
+            wait_until("bob: told again", WAIT, || async {
+                (!indicator(&bob, "peer-recording").await.is_empty()).then_some(())
+            })
+            .await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            bob.click("Hang up").await;
+            alice.wait_status("bob hung up").await;
+            // No click started that download, so the browser may hold it
+            // back: the app offers it as a link, which a click saves.
+            alice.wait_text("Recording saved: duet-bob-").await;
+            if recordings(&downloads).len() < 2 {
+                let link = alice.client.find(fantoccini::Locator::LinkText("Save recording")).await.unwrap();
+                link.click().await.unwrap();
+            }
+            wait_until("alice: the second recording saved", WAIT, || async {
+                Some(recordings(&downloads)).filter(|f| f.len() == 2 && f.iter().all(|(_, b)| b.len() > 10_000))
+            })
+            .await;
+            let _ = std::fs::remove_dir_all(&downloads);
+        },
+    )
+    .await;
+}

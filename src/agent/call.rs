@@ -241,6 +241,7 @@ impl Agent {
                 PeerEvent::ChatReady(ready) => Action::PeerChatReady(ready),
                 PeerEvent::Chat(text) => Action::PeerChatReceived(text),
                 PeerEvent::DataSaver(on) => Action::PeerDataSaver(on),
+                PeerEvent::Recording(on) => Action::PeerRecording(on),
             };
             me.dispatch.dispatch(action);
         })

@@ -11,6 +11,7 @@ mod level;
 mod local_media;
 pub mod media;
 pub mod peer;
+mod recorder;
 mod signaling;
 mod stats;
 mod storage;
@@ -220,6 +221,9 @@ pub struct Agent {
     tone: RefCell<Option<tones::Tone>>,
     /// When the call in progress connected (ms since 1970).
     talk_started: Cell<Option<u64>>,
+    /// The call's recording, kept after it stops until the next one (its
+    /// saved file's URL lives as long).
+    recorder: RefCell<Option<recorder::Recorder>>,
 }
 
 impl PartialEq for Agent {
@@ -240,6 +244,7 @@ impl Agent {
             timers: RefCell::default(),
             tone: RefCell::default(),
             talk_started: Cell::default(),
+            recorder: RefCell::default(),
         }
     }
 
@@ -351,6 +356,17 @@ impl Agent {
                 });
             }
             Effect::RememberNotifyCalls(on) => storage::set_notify_calls(on),
+            Effect::StartRecording { peer } => self.start_recording(&peer),
+            Effect::StopRecording => {
+                if let Some(r) = &*self.recorder.borrow() {
+                    r.stop();
+                }
+            }
+            Effect::TellPeerRecording(on) => {
+                if let Some(Err(e)) = self.session().map(|s| s.send_recording(on)) {
+                    gloo::console::warn!(format!("recording notice not sent: {e}"));
+                }
+            }
             Effect::ApplyUpdate => js::dispatch_window_event("duet-apply-update"),
             Effect::RememberAudioProcessing(audio) => storage::set_audio_processing(audio),
             Effect::DeviceCheck(on) => self.device_check(on),
@@ -369,6 +385,26 @@ impl Agent {
             }
             Effect::TogglePictureInPicture => js::toggle_picture_in_picture(self.media.remote_video.cast()),
             Effect::ToggleFullscreen => js::toggle_fullscreen(self.media.call_view.cast()),
+        }
+    }
+
+    fn start_recording(&self, peer: &str) {
+        let d = self.dispatch.clone();
+        let failed = |e: String| Action::RecordingStopped(Some(crate::store::Msg::RecordingFailed(e)));
+        let Some(session) = self.session() else { return d.dispatch(failed("the call has no media".into())) };
+        let name = recorder::file_name(peer);
+        let done = {
+            let (d, name) = (d.clone(), name.clone());
+            move |why: Option<String>, url: Option<String>| {
+                d.dispatch(Action::RecordingStopped(why.map(crate::store::Msg::RecordingFailed)));
+                if let Some(url) = url {
+                    d.dispatch(Action::RecordingSaved(url, name.clone()));
+                }
+            }
+        };
+        match recorder::Recorder::start(session.local_stream().as_ref(), &session.remote, name, done) {
+            Ok(r) => *self.recorder.borrow_mut() = Some(r),
+            Err(e) => d.dispatch(failed(e)),
         }
     }
 

@@ -35,6 +35,8 @@ pub enum PeerEvent {
     ChatReady(bool),
     /// The partner's data saver, on or off.
     DataSaver(bool),
+    /// The partner started or stopped recording.
+    Recording(bool),
     /// A chat line from the peer.
     Chat(String),
 }
@@ -43,14 +45,16 @@ pub enum PeerEvent {
 /// exists from the first offer without an extra `datachannel` handshake.
 const CHAT_CHANNEL_ID: u16 = 0;
 
-/// A frame on the data channel: a chat line (`text`) or the sender's data
-/// saver (`saver`); JSON, so later fields can be added (docs/protocol.md).
+/// A frame on the data channel: a chat line (`text`), the sender's data
+/// saver (`saver`) or its recording (`recording`); JSON, so later fields can be added (docs/protocol.md).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PeerFrame {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     saver: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recording: Option<bool>,
 }
 
 /// The data saver's cap on the video we send.
@@ -406,6 +410,7 @@ impl PeerSession {
             match serde_json::from_str::<PeerFrame>(&data) {
                 Ok(PeerFrame { text: Some(text), .. }) => r(PeerEvent::Chat(text)),
                 Ok(PeerFrame { saver: Some(on), .. }) => r(PeerEvent::DataSaver(on)),
+                Ok(PeerFrame { recording: Some(on), .. }) => r(PeerEvent::Recording(on)),
                 Ok(_) => {}
                 Err(e) => gloo::console::warn!(format!("ignored data channel message: {e}")),
             }
@@ -414,12 +419,17 @@ impl PeerSession {
     }
 
     pub fn send_chat(&self, text: &str) -> Result<(), String> {
-        self.send_frame(&PeerFrame { text: Some(text.to_owned()), saver: None })
+        self.send_frame(&PeerFrame { text: Some(text.to_owned()), saver: None, recording: None })
     }
 
     /// Tells the partner our data saver is on (they cap what they send us).
     pub fn send_data_saver(&self, on: bool) -> Result<(), String> {
-        self.send_frame(&PeerFrame { text: None, saver: Some(on) })
+        self.send_frame(&PeerFrame { text: None, saver: Some(on), recording: None })
+    }
+
+    /// Tells the partner we started or stopped recording (their app shows it).
+    pub fn send_recording(&self, on: bool) -> Result<(), String> {
+        self.send_frame(&PeerFrame { text: None, saver: None, recording: Some(on) })
     }
 
     fn send_frame(&self, frame: &PeerFrame) -> Result<(), String> {

@@ -27,6 +27,8 @@ struct Shown {
     show_devices: bool,
     show_safety: bool,
     safety: Option<SafetyNumber>,
+    recording: bool,
+    peer_recording: bool,
     speaker: Option<String>,
 }
 
@@ -42,6 +44,8 @@ impl Shown {
             show_devices: s.show_devices,
             show_safety: s.show_safety,
             safety: s.safety.clone(),
+            recording: s.recording,
+            peer_recording: s.peer_recording,
             speaker: s.devices.speaker.clone(),
         }
     }
@@ -158,6 +162,8 @@ pub fn call_view() -> Html {
                     if !media.remote_mic_on { <span data-indicator="peer-muted">{ (t.peer_muted)(&peer) }</span> }
                     if !media.remote_camera_on { <span data-indicator="peer-camera-off">{ (t.peer_camera_off)(&peer) }</span> }
                     if shown.sharing { <span data-indicator="sharing">{ t.you_are_sharing }</span> }
+                    if shown.recording { <span data-indicator="recording">{ icon(Icon::Record, false) }{ t.you_are_recording }</span> }
+                    if shown.peer_recording { <span data-indicator="peer-recording">{ icon(Icon::Record, false) }{ (t.peer_recording)(&peer) }</span> }
                     if verified { <span data-indicator="verified">{ icon(Icon::Shield, false) }{ t.call_verified }</span> }
                 </div>
                 <div class="tools">

@@ -26,6 +26,9 @@ struct Shown {
     show_stats: bool,
     show_devices: bool,
     show_safety: bool,
+    recording: bool,
+    /// A partner whose app shows a recording notice (its data channel is open).
+    can_record: bool,
 }
 
 impl Shown {
@@ -41,6 +44,8 @@ impl Shown {
             show_stats: s.show_stats,
             show_devices: s.show_devices,
             show_safety: s.show_safety,
+            recording: s.recording,
+            can_record: s.peer_chat.ready,
         }
     }
 }
@@ -85,6 +90,7 @@ pub fn controls() -> Html {
     let stats = use_action(Action::ToggleStats);
     let devices = use_action(Action::ToggleDevices);
     let safety = use_action(Action::ToggleSafety);
+    let record = use_action(Action::ToggleRecording);
     let pip = use_action(Action::TogglePictureInPicture);
     let fullscreen = use_action(Action::ToggleFullscreen);
     let help = use_action(Action::ToggleHelp);
@@ -128,6 +134,12 @@ pub fn controls() -> Html {
         Some((t.statistics, Icon::Stats, Some(shown.show_stats), stats)),
         Some((t.devices, Icon::Devices, Some(shown.show_devices), devices)),
         Some((t.verify_call, Icon::Shield, Some(shown.show_safety), safety)),
+        (shown.can_record || shown.recording).then_some((
+            if shown.recording { t.stop_recording } else { t.record },
+            Icon::Record,
+            Some(shown.recording),
+            record,
+        )),
         can_pip.then_some((t.picture_in_picture, Icon::PictureInPicture, None, pip)),
         can_fullscreen.then_some((t.full_screen, Icon::FullScreen, None, fullscreen)),
         (!narrow).then_some((t.keyboard_shortcuts, Icon::Help, None, help)),

@@ -24,6 +24,7 @@ pub enum Icon {
     Move,
     Fill,
     Shield,
+    Record,
 }
 
 /// `icon`, struck through when `off` (a muted microphone, a camera turned off).
@@ -60,6 +61,9 @@ pub fn icon(icon: Icon, off: bool) -> Html {
         Icon::SignOut => html! { <path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10" /> },
         Icon::Fill => {
             html! { <><rect x="3" y="5" width="18" height="14" rx="2" /><path d="M7 11V9h3M17 11V9h-3M7 13v2h3M17 13v2h-3" /></> }
+        }
+        Icon::Record => {
+            html! { <><circle cx="12" cy="12" r="9" /><circle cx="12" cy="12" r="4" fill="currentColor" /></> }
         }
         Icon::Shield => html! { <path d="M12 3l7 3v5c0 4.5-3 8-7 10-4-2-7-5.5-7-10V6zM9 12l2 2 4-4" /> },
         Icon::Move => html! { <path d="M12 3v18M3 12h18M9 6l3-3 3 3M9 18l3 3 3-3M6 9l-3 3 3 3M18 9l3 3-3 3" /> },

@@ -35,7 +35,7 @@ fn call_again(m: &Msg) -> Option<&str> {
 
 #[function_component(Status)]
 pub fn status() -> Html {
-    let (notice, issue, lang, idle, over_call, checking, camera_on, offline, update) = use_select(|s| {
+    let (notice, issue, lang, idle, over_call, checking, camera_on, offline, update, saved) = use_select(|s| {
         // In a call, or while the lobby's device check is open (a refused
         // camera must not fail silently there either).
         let issue = s.media.local_issue.clone().filter(|_| !s.call.is_idle() || s.device_check);
@@ -49,6 +49,7 @@ pub fn status() -> Html {
             s.media.camera_on,
             s.offline,
             s.update_ready && s.call.is_idle(),
+            s.saved_recording.clone(),
         )
     });
     let dismiss = use_action(Action::DismissNotice);
@@ -86,6 +87,16 @@ pub fn status() -> Html {
                         }>{ t.call_again }</button>
                     }
                     <button class="icon-only" onclick={dismiss} aria-label={t.dismiss} title={t.dismiss}>{ icon(Icon::Close, false) }</button>
+                </p>
+            }
+            if let Some((url, name)) = &saved {
+                <p>
+                    <span>{ (t.recording_saved)(name) }</span>
+                    <a class="button primary" href={url.clone()} download={name.clone()}>{ t.save_recording }</a>
+                    <button class="icon-only" onclick={
+                        let dispatch = dispatch.clone();
+                        Callback::from(move |_| dispatch.dispatch(Action::DismissSavedRecording))
+                    } aria-label={t.dismiss} title={t.dismiss}>{ icon(Icon::Close, false) }</button>
                 </p>
             }
             if offline {

@@ -45,6 +45,7 @@ pub fn render(m: &Msg) -> String {
         HungUp(peer) => format!("{peer} hung up"),
         WentOffline(peer) => format!("{peer} went offline"),
         ConnectionLost(peer) => format!("The connection to {peer} was lost"),
+        RecordingFailed(why) => format!("The call could not be recorded: {why}"),
         NotificationsBlocked => "Notifications are blocked for this site: allow them in the browser's site settings, then turn them on here.".into(),
         PoorConnection => "The connection is poor. Turn off your video to keep talking? The camera button brings it back.".into(),
         FailedThroughRelay(peer) => format!("The connection to {peer} failed, even through the relay server"),

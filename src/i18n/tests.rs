@@ -98,6 +98,12 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         noise_suppression,
         echo_cancellation,
         auto_gain,
+        recording_saved,
+        save_recording,
+        record,
+        stop_recording,
+        you_are_recording,
+        peer_recording,
         offline,
         update_ready,
         reload,
@@ -247,6 +253,12 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         ("noise_suppression", noise_suppression.to_string()),
         ("echo_cancellation", echo_cancellation.to_string()),
         ("auto_gain", auto_gain.to_string()),
+        ("recording_saved", recording_saved("민준")),
+        ("save_recording", save_recording.to_string()),
+        ("record", record.to_string()),
+        ("stop_recording", stop_recording.to_string()),
+        ("you_are_recording", you_are_recording.to_string()),
+        ("peer_recording", peer_recording("민준")),
         ("offline", offline.to_string()),
         ("update_ready", update_ready.to_string()),
         ("reload", reload.to_string()),
@@ -334,6 +346,8 @@ fn every_text_is_there_in_both_languages_and_translated() {
                 | "peer_camera_off"
                 | "call_back"
                 | "missed_call_from"
+                | "peer_recording"
+                | "recording_saved"
         );
         if templated {
             assert!(text.contains("민준"), "{key} drops its name: {text}");
@@ -383,6 +397,7 @@ fn announcements() -> Vec<Msg> {
         ConnectionLost(p()),
         PoorConnection,
         NotificationsBlocked,
+        RecordingFailed("NotSupportedError".into()),
         FailedThroughRelay(p()),
         FailedWithoutRelay(p()),
         CallStartFailed("x".into()),
@@ -432,6 +447,7 @@ fn announcements() -> Vec<Msg> {
             | ConnectionLost(_)
             | PoorConnection
             | NotificationsBlocked
+            | RecordingFailed(_)
             | FailedThroughRelay(_)
             | FailedWithoutRelay(_)
             | CallStartFailed(_)

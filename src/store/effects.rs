@@ -107,6 +107,15 @@ pub enum Effect {
     },
     /// Keep the recent calls (all of them, newest first) for the next visit.
     SaveHistory(Vec<super::CallRecord>),
+    /// Record the call (both voices and the partner's video) to a file
+    /// named after the partner and the time.
+    StartRecording {
+        peer: String,
+    },
+    /// Stop recording and save the file.
+    StopRecording,
+    /// Tell the partner we started or stopped recording (data channel).
+    TellPeerRecording(bool),
     /// Switch to the waiting new version of the app (the page reloads).
     ApplyUpdate,
     /// Ask the browser's permission to show notifications.

@@ -92,6 +92,13 @@ pub struct CallState {
     pub show_stats: bool,
     /// The device pickers are open beside the call.
     pub show_devices: bool,
+    /// We are recording this call (the partner is told and sees it).
+    pub recording: bool,
+    /// The partner is recording this call.
+    pub peer_recording: bool,
+    /// The last recording's file (blob URL, file name), to save again if
+    /// the browser held back its download (one not started by a click).
+    pub saved_recording: Option<(String, String)>,
     /// The browser says it has no network.
     pub offline: bool,
     /// A new version of the app is installed and waits for a reload.
@@ -309,6 +316,16 @@ pub enum Action {
     CallError(Msg),
     /// A line from the peer over the data channel.
     PeerChatReceived(String),
+    /// "Record" / "Stop recording".
+    ToggleRecording,
+    /// The recording could not start or broke off; the file so far is saved.
+    RecordingStopped(Option<Msg>),
+    /// The partner started or stopped recording.
+    PeerRecording(bool),
+    /// A recording's file is ready (blob URL, file name).
+    RecordingSaved(String, String),
+    /// The person closed the "recording saved" note.
+    DismissSavedRecording,
     /// The browser went online or offline.
     NetworkOnline(bool),
     /// A new version of the app is ready (its service worker installed).

@@ -46,6 +46,8 @@ pub enum Msg {
     HungUp(String),
     WentOffline(String),
     ConnectionLost(String),
+    /// The recording could not be made (the browser's reason).
+    RecordingFailed(String),
     /// Notifications were asked for and the browser (or the person) refused.
     NotificationsBlocked,
     /// The call's quality has read Poor for a while: video off may save it.

@@ -10,6 +10,7 @@ mod data_saver;
 mod history;
 mod media;
 mod preconnect;
+mod recording;
 mod safety;
 
 fn sdp(kind: &str) -> SessionDescription {

@@ -293,6 +293,29 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.last_sample = Some(sample);
             }
         }
+        Action::ToggleRecording => match (&s.call, s.recording) {
+            (_, true) => stop_recording(s),
+            // Only with a partner whose app says so on screen (a Duet app:
+            // the data channel is open), so nobody is recorded unawares.
+            (CallPhase::InCall { peer, connected: true, .. }, false) if s.peer_chat.ready => {
+                s.recording = true;
+                s.saved_recording = None;
+                s.effects.push(Effect::StartRecording { peer: peer.clone() });
+                s.effects.push(Effect::TellPeerRecording(true));
+            }
+            _ => {}
+        },
+        Action::RecordingStopped(why) => {
+            if std::mem::take(&mut s.recording) {
+                s.effects.push(Effect::TellPeerRecording(false));
+            }
+            if let Some(msg) = why {
+                s.notice = Some(Notice::error(msg));
+            }
+        }
+        Action::PeerRecording(on) => s.peer_recording = on && s.call.is_in_call(),
+        Action::RecordingSaved(url, name) => s.saved_recording = Some((url, name)),
+        Action::DismissSavedRecording => s.saved_recording = None,
         Action::NetworkOnline(on) => s.offline = !on,
         Action::UpdateReady => s.update_ready = true,
         // Never in the middle of a call: the button shows only when idle.
@@ -543,6 +566,13 @@ fn offer_audio_only(s: &mut CallState, quality: super::Quality, at_ms: f64) {
     }
 }
 
+fn stop_recording(s: &mut CallState) {
+    if std::mem::take(&mut s.recording) {
+        s.effects.push(Effect::StopRecording);
+        s.effects.push(Effect::TellPeerRecording(false));
+    }
+}
+
 /// How a call in `phase` ended, as the recent calls say it, from what the
 /// person is told.
 fn outcome(phase: &CallPhase, notice: &Notice) -> Option<Outcome> {
@@ -575,6 +605,7 @@ pub(super) fn forget_call_extras(s: &mut CallState) {
     s.show_safety = false;
     s.safety = None;
     s.peer_data_saver = false;
+    s.peer_recording = false;
     s.poor_since_ms = None;
     s.offered_audio_only = false;
     s.ice_restarts = 0;
@@ -601,6 +632,10 @@ fn media_changed(s: &mut CallState) {
 pub(super) fn end_call(s: &mut CallState, peer: &str, reason: Option<HangupReason>, notice: Notice) {
     if let Some(reason) = reason {
         s.effects.push(Effect::Send(to_peer(s.me.as_deref(), peer, ToPeer::HangUp(reason))));
+    }
+    // The file is saved with what there is; the partner's app learns it ended with the call.
+    if std::mem::take(&mut s.recording) {
+        s.effects.push(Effect::StopRecording);
     }
     // Before EndCall: the agent still knows when this call connected.
     if let Some(outcome) = outcome(&s.call, &notice) {
