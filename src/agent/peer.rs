@@ -470,6 +470,19 @@ impl PeerSession {
         Ok(())
     }
 
+    /// The cap on the video we send now: (`maxBitrate`, `scaleResolutionDownBy`)
+    /// of its encoding, as the browser holds them.
+    pub fn video_limit(&self) -> Option<(Option<f64>, f64)> {
+        use js_sys::{Function, Reflect};
+        let sender = self.sender("video")?;
+        let get: Function = Reflect::get(&sender, &"getParameters".into()).ok()?.dyn_into().ok()?;
+        let params = get.call0(&sender).ok()?;
+        let first = Reflect::get(&Reflect::get(&params, &"encodings".into()).ok()?, &0.into()).ok()?;
+        let max = Reflect::get(&first, &"maxBitrate".into()).ok()?.as_f64();
+        let scale = Reflect::get(&first, &"scaleResolutionDownBy".into()).ok()?.as_f64().unwrap_or(1.0);
+        Some((max, scale))
+    }
+
     /// The sender of our `kind` ("audio"/"video") media. Found through the
     /// transceiver's receiver, whose track always exists, because the
     /// sender's may be null (nothing sent yet).
