@@ -41,7 +41,8 @@ fn reporter(side: Rc<Side>) -> Rc<dyn Fn(PeerEvent)> {
         PeerEvent::Disconnected | PeerEvent::Failed => *side.connected.borrow_mut() = false,
         PeerEvent::ChatReady(r) => *side.chat_ready.borrow_mut() = r,
         PeerEvent::Chat(text) => side.chats.borrow_mut().push(text),
-        PeerEvent::DataSaver(on) | PeerEvent::Recording(on) => side.savers.borrow_mut().push(on),
+        PeerEvent::DataSaver(on) => side.savers.borrow_mut().push(on),
+        PeerEvent::Recording(_) | PeerEvent::RecordingSeen => {}
     })
 }
 

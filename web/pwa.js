@@ -4,8 +4,18 @@
 const start = () => {
   if (!("serviceWorker" in navigator)) return;
   navigator.serviceWorker.register("/sw.js").then((reg) => {
+    // A new worker waits. If this page is already its build (page loads come
+    // from the network), it takes over silently; otherwise the app offers
+    // the new version.
     const announce = (worker) => {
-      if (worker && navigator.serviceWorker.controller) dispatchEvent(new CustomEvent("duet-update-ready"));
+      if (!worker || !navigator.serviceWorker.controller) return;
+      const page = document.querySelector("link[rel=modulepreload]");
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (event) => {
+        if (page && event.data.includes(page.getAttribute("href"))) worker.postMessage("skip-waiting");
+        else dispatchEvent(new CustomEvent("duet-update-ready"));
+      };
+      worker.postMessage("shell", [channel.port2]);
     };
     announce(reg.waiting);
     reg.addEventListener("updatefound", () => {

@@ -390,7 +390,7 @@ impl Browser {
 
     /// The safety number the "Safety number" panel shows ("" until it does).
     pub async fn safety_number_shown(&self) -> String {
-        self.js("return Array.from(document.querySelectorAll('.safety-digits span')).map(s => s.textContent).join(' ')")
+        self.js("return Array.from(document.querySelectorAll('.safety-digits [aria-hidden]')).map(s => s.textContent).join(' ')")
             .await
             .as_str()
             .unwrap_or_default()
@@ -405,7 +405,7 @@ impl Browser {
             "const done = arguments[arguments.length - 1]; const pc = window.duetDiagnostics.pc; \
              const fps = sdp => sdp.split(/\\r?\\n/).filter(l => l.startsWith('a=fingerprint:')).map(l => { \
                const [a, h] = l.slice(14).trim().split(' '); return a.toLowerCase() + ' ' + h.toUpperCase(); }); \
-             const all = [...new Set([...fps(pc.localDescription.sdp), ...fps(pc.remoteDescription.sdp)])].sort(); \
+             const all = [fps(pc.localDescription.sdp)[0], fps(pc.remoteDescription.sdp)[0]].sort(); \
              crypto.subtle.digest('SHA-256', new TextEncoder().encode(all.join('\\n'))).then(buf => { \
                const b = new Uint8Array(buf); const groups = []; \
                for (let g = 0; g < 4; g++) { let n = 0n; for (let i = 0; i < 5; i++) n = (n << 8n) | BigInt(b[g * 5 + i]); \

@@ -833,9 +833,13 @@ async fn x13_installable_opens_offline_and_offers_a_new_version() {
             })
             .await;
 
-            // A new version deployed: offered, and taken on "Reload".
+            // A new version deployed while the page runs the old one (its
+            // worker keeps other files): offered, and taken on "Reload".
+            let page_js = alice.js("return document.querySelector('link[rel=modulepreload]').getAttribute('href')").await;
+            let page_js = page_js.as_str().unwrap().to_owned();
             let sw = std::fs::read_to_string(dist.join("sw.js")).unwrap();
-            std::fs::write(dist.join("sw.js"), sw.replacen("const VERSION = \"", "const VERSION = \"v2-", 1)).unwrap();
+            let sw = sw.replacen("const VERSION = \"", "const VERSION = \"v2-", 1).replace(&page_js, "/duet-next.js");
+            std::fs::write(dist.join("sw.js"), sw).unwrap();
             alice.js("navigator.serviceWorker.getRegistration().then(r => r.update()); return 1").await;
             alice.wait_text("A new version of Duet is ready.").await;
             alice.click("Reload").await;
@@ -854,6 +858,21 @@ async fn x13_installable_opens_offline_and_offers_a_new_version() {
                 (keys.len() == 1 && keys[0].starts_with("duet-shell-v2-")).then_some(())
             })
             .await;
+
+            // A worker of the build the page already runs takes over without asking.
+            let sw = std::fs::read_to_string(dist.join("sw.js")).unwrap();
+            let sw = sw.replacen("const VERSION = \"v2-", "const VERSION = \"v3-", 1).replace("/duet-next.js", &page_js);
+            std::fs::write(dist.join("sw.js"), sw).unwrap();
+            alice.js("navigator.serviceWorker.getRegistration().then(r => r.update()); return 1").await;
+            wait_until("alice: the same build's worker in charge", WAIT, || async {
+                let keys = alice
+                    .js_async("const done = arguments[arguments.length - 1]; caches.keys().then(done, () => done([]));")
+                    .await;
+                let keys: Vec<String> = serde_json::from_value(keys).unwrap_or_default();
+                (keys.len() == 1 && keys[0].starts_with("duet-shell-v3-")).then_some(())
+            })
+            .await;
+            assert!(!alice.text().await.contains("A new version"), "nothing to offer: the page is that build");
         },
     )
     .await;

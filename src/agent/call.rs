@@ -242,6 +242,7 @@ impl Agent {
                 PeerEvent::Chat(text) => Action::PeerChatReceived(text),
                 PeerEvent::DataSaver(on) => Action::PeerDataSaver(on),
                 PeerEvent::Recording(on) => Action::PeerRecording(on),
+                PeerEvent::RecordingSeen => Action::PeerSawRecording,
             };
             me.dispatch.dispatch(action);
         })
@@ -252,11 +253,14 @@ impl Agent {
         let Some(session) = self.session() else { return };
         let me = Rc::downgrade(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let digits = session.safety_number().await;
-            if let (Some(me), Some(digits)) = (me.upgrade(), digits) {
-                if me.generation() == generation {
-                    me.dispatch.dispatch(Action::SafetyNumberFound(digits));
+            let found = session.safety_number().await;
+            let Some(me) = me.upgrade().filter(|me| me.generation() == generation) else { return };
+            match found {
+                Some(Ok(digits)) => me.dispatch.dispatch(Action::SafetyNumberFound(digits)),
+                Some(Err(crate::store::Unverifiable::SeveralCertificates)) => {
+                    me.dispatch.dispatch(Action::SafetyUnverifiable)
                 }
+                Some(Err(crate::store::Unverifiable::NoDtls)) | None => {}
             }
         });
     }
@@ -348,6 +352,7 @@ impl Agent {
 
     pub(super) fn end_call(&self) {
         self.begin();
+        self.talk_started.set(None);
         self.drop_session();
         self.release_warm();
     }

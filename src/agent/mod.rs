@@ -117,10 +117,6 @@ pub fn call_agent() -> Html {
                     dispatch.dispatch(Action::ChooseDevice { kind, id: Some(id) });
                 }
             }
-            let history = storage::history();
-            if !history.is_empty() {
-                dispatch.dispatch(Action::HistoryRestored(history));
-            }
             let audio = storage::audio_processing();
             for switch in AudioSwitch::ALL.into_iter().filter(|&s| !audio.get(s)) {
                 dispatch.dispatch(Action::SetAudioProcessing(switch, false));
@@ -168,6 +164,17 @@ pub fn call_agent() -> Html {
         });
     }
     {
+        // Each name's recent calls are its own (a shared computer): read
+        // when logged in under it.
+        let dispatch = dispatch.clone();
+        let me = use_select(|s| s.me.clone());
+        use_effect_with(me, move |me| {
+            if let Some(me) = me {
+                dispatch.dispatch(Action::HistoryRestored(storage::history(me)));
+            }
+        });
+    }
+    {
         // When the call in progress connected, for its entry in the recent calls.
         let agent = agent.clone();
         let talking = use_select(|s| matches!(s.call, CallPhase::InCall { connected: true, .. }));
@@ -197,6 +204,9 @@ pub fn call_agent() -> Html {
     html! {}
 }
 
+/// How long the partner's app has to say it shows our recording.
+const RECORDING_ACK_MS: u32 = 3_000;
+
 /// The timers the store starts. Each kind has one slot: a new one replaces
 /// the old, and the store ignores one that fires for a call or interruption
 /// that is over, so the agent never cancels them on its own.
@@ -206,6 +216,7 @@ struct Timers {
     reconnect: Option<Timeout>,
     grace: Option<Timeout>,
     connect: Option<Timeout>,
+    recording_ack: Option<Timeout>,
 }
 
 pub struct Agent {
@@ -327,7 +338,11 @@ impl Agent {
             Effect::UseDevice { kind, id } => self.use_device(kind, id),
             Effect::RememberDevice { kind, id } => storage::set_device(kind, id.as_deref()),
             Effect::RecordCall { peer, outgoing, outcome } => self.record_call(peer, outgoing, outcome),
-            Effect::SaveHistory(history) => storage::set_history(&history),
+            Effect::SaveHistory(history) => {
+                if let Some(me) = &state.me {
+                    storage::set_history(me, &history);
+                }
+            }
             Effect::ReopenMicrophone => self.reopen_microphone(),
             Effect::LimitVideo(on) => {
                 if let Some(session) = self.session() {
@@ -352,7 +367,12 @@ impl Agent {
                         Ok(f) => f.await.ok().and_then(|v| v.as_string()),
                         Err(_) => None,
                     };
-                    d.dispatch(Action::NotifyPermission(answer.as_deref() == Some("granted")));
+                    d.dispatch(match answer.as_deref() {
+                        Some("granted") => Action::NotifyPermission(true),
+                        // The prompt closed unanswered: not a refusal, just still off.
+                        Some("default") => Action::SetNotifyCalls(false),
+                        _ => Action::NotifyPermission(false),
+                    });
                 });
             }
             Effect::RememberNotifyCalls(on) => storage::set_notify_calls(on),
@@ -361,6 +381,15 @@ impl Agent {
                 if let Some(r) = &*self.recorder.borrow() {
                     r.stop();
                 }
+            }
+            Effect::AckPeerRecording => {
+                if let Some(Err(e)) = self.session().map(|s| s.send_recording_seen()) {
+                    gloo::console::warn!(format!("recording notice not acknowledged: {e}"));
+                }
+            }
+            Effect::StartRecordingAckTimer => {
+                self.timers.borrow_mut().recording_ack =
+                    Some(self.after(RECORDING_ACK_MS, Action::RecordingAckTimeout));
             }
             Effect::TellPeerRecording(on) => {
                 if let Some(Err(e)) = self.session().map(|s| s.send_recording(on)) {
@@ -411,7 +440,9 @@ impl Agent {
     /// Stamps a call that ended with when and how long it was connected.
     fn record_call(&self, peer: String, outgoing: bool, outcome: Outcome) {
         let now = js_sys::Date::now() as u64;
-        let started = self.talk_started.take().filter(|_| outcome == Outcome::Answered);
+        // Only an answered call is the one in progress (a call refused as
+        // busy meanwhile is recorded too, and must not take its start).
+        let started = if outcome == Outcome::Answered { self.talk_started.take() } else { None };
         let seconds = started.map_or(0, |t| (now.saturating_sub(t) / 1000) as u32);
         let record = CallRecord { peer, outgoing, outcome, at_ms: started.unwrap_or(now), seconds, seen: false };
         self.dispatch.dispatch(Action::CallRecorded(record));

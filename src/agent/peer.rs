@@ -37,6 +37,8 @@ pub enum PeerEvent {
     DataSaver(bool),
     /// The partner started or stopped recording.
     Recording(bool),
+    /// The partner's app shows our recording.
+    RecordingSeen,
     /// A chat line from the peer.
     Chat(String),
 }
@@ -47,7 +49,7 @@ const CHAT_CHANNEL_ID: u16 = 0;
 
 /// A frame on the data channel: a chat line (`text`), the sender's data
 /// saver (`saver`) or its recording (`recording`); JSON, so later fields can be added (docs/protocol.md).
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 struct PeerFrame {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     text: Option<String>,
@@ -55,6 +57,9 @@ struct PeerFrame {
     saver: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     recording: Option<bool>,
+    /// "Your recording is shown here": without it, nothing is recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recording_seen: Option<bool>,
 }
 
 /// The data saver's cap on the video we send.
@@ -182,12 +187,15 @@ impl PeerSession {
     }
 
     /// The call's safety number (see `store::safety`), from the descriptions
-    /// this connection uses now; `None` before both are set, or without DTLS.
-    pub async fn safety_number(&self) -> Option<String> {
+    /// this connection uses now; `None` before both are set.
+    pub async fn safety_number(&self) -> Option<Result<String, crate::store::Unverifiable>> {
         let (local, remote) = (self.pc.local_description()?, self.pc.remote_description()?);
-        let material = crate::store::safety::material(&local.sdp(), &remote.sdp())?;
+        let material = match crate::store::safety::material(&local.sdp(), &remote.sdp()) {
+            Ok(m) => m,
+            Err(why) => return Some(Err(why)),
+        };
         let digest = super::js::sha256(material.as_bytes()).await?;
-        Some(crate::store::safety::digits(&digest))
+        Some(Ok(crate::store::safety::digits(&digest)))
     }
 
     /// Adds our media, enabled as the user last chose; `send` puts it on
@@ -411,6 +419,7 @@ impl PeerSession {
                 Ok(PeerFrame { text: Some(text), .. }) => r(PeerEvent::Chat(text)),
                 Ok(PeerFrame { saver: Some(on), .. }) => r(PeerEvent::DataSaver(on)),
                 Ok(PeerFrame { recording: Some(on), .. }) => r(PeerEvent::Recording(on)),
+                Ok(PeerFrame { recording_seen: Some(true), .. }) => r(PeerEvent::RecordingSeen),
                 Ok(_) => {}
                 Err(e) => gloo::console::warn!(format!("ignored data channel message: {e}")),
             }
@@ -419,17 +428,22 @@ impl PeerSession {
     }
 
     pub fn send_chat(&self, text: &str) -> Result<(), String> {
-        self.send_frame(&PeerFrame { text: Some(text.to_owned()), saver: None, recording: None })
+        self.send_frame(&PeerFrame { text: Some(text.to_owned()), ..PeerFrame::default() })
     }
 
     /// Tells the partner our data saver is on (they cap what they send us).
     pub fn send_data_saver(&self, on: bool) -> Result<(), String> {
-        self.send_frame(&PeerFrame { text: None, saver: Some(on), recording: None })
+        self.send_frame(&PeerFrame { saver: Some(on), ..PeerFrame::default() })
     }
 
     /// Tells the partner we started or stopped recording (their app shows it).
     pub fn send_recording(&self, on: bool) -> Result<(), String> {
-        self.send_frame(&PeerFrame { text: None, saver: None, recording: Some(on) })
+        self.send_frame(&PeerFrame { recording: Some(on), ..PeerFrame::default() })
+    }
+
+    /// Tells the partner their recording is shown here.
+    pub fn send_recording_seen(&self) -> Result<(), String> {
+        self.send_frame(&PeerFrame { recording_seen: Some(true), ..PeerFrame::default() })
     }
 
     fn send_frame(&self, frame: &PeerFrame) -> Result<(), String> {
@@ -456,7 +470,9 @@ impl PeerSession {
             Reflect::get(&params, &"encodings".into()).map_err(describe)?.dyn_into().map_err(describe)?;
         let Some(first) = encodings.iter().next() else { return Err("no encodings yet".into()) };
         if on {
-            let height = sender.track().map(|t| super::js::track_height(&t)).unwrap_or(0.0);
+            // What it sends, or (before Accept puts it on) the camera it will.
+            let track = sender.track().or_else(|| self.local_track("video"));
+            let height = track.map(|t| super::js::track_height(&t)).unwrap_or(0.0);
             let scale = (height / SAVER_MAX_HEIGHT).max(1.0);
             Reflect::set(&first, &"maxBitrate".into(), &SAVER_MAX_BITRATE.into()).map_err(describe)?;
             Reflect::set(&first, &"scaleResolutionDownBy".into(), &scale.into()).map_err(describe)?;

@@ -33,6 +33,22 @@ impl Recorder {
         done: impl Fn(Option<String>, Option<String>) + 'static,
     ) -> Result<Recorder, String> {
         let ctx = AudioContext::new().map_err(describe)?;
+        let started = Self::record(&ctx, local, remote, name, done);
+        if started.is_err() {
+            let _ = ctx.close();
+        }
+        let (recorder, saved, listeners) = started?;
+        Ok(Recorder { recorder, ctx, saved, _listeners: listeners })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn record(
+        ctx: &AudioContext,
+        local: Option<&MediaStream>,
+        remote: &MediaStream,
+        name: String,
+        done: impl Fn(Option<String>, Option<String>) + 'static,
+    ) -> Result<(MediaRecorder, Rc<RefCell<Option<String>>>, Vec<EventListener>), String> {
         let mix = ctx.create_media_stream_destination().map_err(describe)?;
         for stream in local.into_iter().chain([remote]).filter(|s| s.get_audio_tracks().length() > 0) {
             let source = ctx.create_media_stream_source(stream).map_err(describe)?;
@@ -64,11 +80,21 @@ impl Recorder {
                 *url.borrow_mut() = saved.clone();
                 done(why.borrow_mut().take(), saved);
             });
-            vec![data, error, stop]
+            // Closing the tab mid-recording loses it: the browser asks first.
+            let live = recorder.clone();
+            let window = web_sys::window().ok_or("no window")?;
+            let options = gloo::events::EventListenerOptions::enable_prevent_default();
+            let leaving = EventListener::new_with_options(&window, "beforeunload", options, move |e| {
+                if live.state() == web_sys::RecordingState::Recording {
+                    e.prevent_default();
+                }
+            });
+            vec![data, error, stop, leaving]
         };
-        // A chunk a second: a tab closed mid-call loses at most that.
+        // Chunks are kept in memory until the file is saved: a tab closed
+        // mid-recording loses it (the page says so before it closes).
         recorder.start_with_time_slice(1000).map_err(describe)?;
-        Ok(Recorder { recorder, ctx, saved, _listeners: listeners })
+        Ok((recorder, saved, listeners))
     }
 
     /// Stops; the file is saved when the browser hands over the last chunk.

@@ -96,18 +96,21 @@ pub fn set_audio_processing(audio: AudioProcessing) {
     }
 }
 
-const HISTORY: &str = "duet.history";
-
-/// The recent calls this browser kept.
-pub fn history() -> Vec<CallRecord> {
-    LocalStorage::get::<String>(HISTORY).map(|t| decode_history(&t)).unwrap_or_default()
+/// Each name's recent calls under their own key.
+fn history_key(me: &str) -> String {
+    format!("duet.history.{me}")
 }
 
-pub fn set_history(history: &[CallRecord]) {
+/// The recent calls this browser kept for `me`.
+pub fn history(me: &str) -> Vec<CallRecord> {
+    LocalStorage::get::<String>(&history_key(me)).map(|t| decode_history(&t)).unwrap_or_default()
+}
+
+pub fn set_history(me: &str, history: &[CallRecord]) {
     match history {
-        [] => LocalStorage::delete(HISTORY),
+        [] => LocalStorage::delete(history_key(me)),
         _ => {
-            let _ = LocalStorage::set(HISTORY, encode_history(history));
+            let _ = LocalStorage::set(history_key(me), encode_history(history));
         }
     }
 }

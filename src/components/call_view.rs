@@ -27,6 +27,7 @@ struct Shown {
     show_devices: bool,
     show_safety: bool,
     safety: Option<SafetyNumber>,
+    safety_unverifiable: bool,
     recording: bool,
     peer_recording: bool,
     speaker: Option<String>,
@@ -44,6 +45,7 @@ impl Shown {
             show_devices: s.show_devices,
             show_safety: s.show_safety,
             safety: s.safety.clone(),
+            safety_unverifiable: s.safety_unverifiable,
             recording: s.recording,
             peer_recording: s.peer_recording,
             speaker: s.devices.speaker.clone(),
@@ -62,6 +64,18 @@ pub fn call_view() -> Html {
     let close_devices = use_action(Action::ToggleDevices);
     let close_safety = use_action(Action::ToggleSafety);
     let confirm_safety = use_action(Action::ConfirmSafety);
+    let verified_ref = use_node_ref();
+    {
+        let verified_ref = verified_ref.clone();
+        let verified = shown.safety.as_ref().is_some_and(|n| n.verified);
+        use_effect_with(verified, move |on| {
+            if *on {
+                if let Some(p) = verified_ref.cast::<web_sys::HtmlElement>() {
+                    let _ = p.focus();
+                }
+            }
+        });
+    }
     // How the picture sits and where your tile is are this view's own.
     let fill = use_state_eq(|| false);
     let corner = use_state_eq(|| 3u8);
@@ -111,18 +125,21 @@ pub fn call_view() -> Html {
     let verified = shown.safety.as_ref().is_some_and(|n| n.verified);
     // Read aloud group by group; each digit its own word for a screen reader.
     let safety = match &shown.safety {
+        None if shown.safety_unverifiable => html! { <p class="error-text">{ t.safety_unverifiable }</p> },
         None => html! { <p>{ t.safety_pending }</p> },
         Some(n) => html! {
             <>
                 <p class="safety-digits">
                     { for n.digits.split(' ').map(|g| {
+                        // Read digit by digit: the group is hidden, its spaced twin is not.
                         let spaced: String = g.chars().flat_map(|c| [c, ' ']).collect();
-                        html! { <span aria-label={spaced}>{ g }</span> }
+                        html! { <span><span aria-hidden="true">{ g }</span><span class="visually-hidden">{ spaced }</span></span> }
                     }) }
                 </p>
                 <p>{ t.safety_help }</p>
                 if n.verified {
-                    <p class="verified">{ icon(Icon::Shield, false) }{ t.call_verified }</p>
+                    // Where the focus goes from "Matches", which this replaces.
+                    <p class="verified" tabindex="-1" ref={verified_ref.clone()}>{ icon(Icon::Shield, false) }{ t.call_verified }</p>
                 } else {
                     <button class="primary" onclick={confirm_safety}>{ t.safety_matches }</button>
                 }

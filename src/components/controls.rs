@@ -44,7 +44,7 @@ impl Shown {
             show_stats: s.show_stats,
             show_devices: s.show_devices,
             show_safety: s.show_safety,
-            recording: s.recording,
+            recording: s.recording || s.recording_asked,
             can_record: s.peer_chat.ready,
         }
     }
@@ -134,10 +134,11 @@ pub fn controls() -> Html {
         Some((t.statistics, Icon::Stats, Some(shown.show_stats), stats)),
         Some((t.devices, Icon::Devices, Some(shown.show_devices), devices)),
         Some((t.verify_call, Icon::Shield, Some(shown.show_safety), safety)),
+        // The name says the state; no aria-pressed besides.
         (shown.can_record || shown.recording).then_some((
             if shown.recording { t.stop_recording } else { t.record },
             Icon::Record,
-            Some(shown.recording),
+            None,
             record,
         )),
         can_pip.then_some((t.picture_in_picture, Icon::PictureInPicture, None, pip)),

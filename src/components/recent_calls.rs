@@ -45,9 +45,13 @@ pub fn recent_calls() -> Html {
             }
         });
     }
-    // A call missed while away, until the list is looked at.
-    let missed =
-        rows.iter().find(|(r, _)| r.unseen_missed()).map(|(r, _)| ((t.missed_call_from)(&r.peer), "Duet".to_owned()));
+    // A call missed while away (since this view was shown: not an old
+    // one still unseen), until the list is looked at.
+    let since = *use_state(|| js_sys::Date::now() as u64);
+    let missed = rows
+        .iter()
+        .find(|(r, _)| r.unseen_missed() && r.at_ms >= since)
+        .map(|(r, _)| ((t.missed_call_from)(&r.peer), "Duet".to_owned()));
     use_system_notification(missed, notify);
     let ontoggle = {
         let open = open.clone();

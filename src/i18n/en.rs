@@ -101,6 +101,7 @@ pub static TEXTS: Texts = Texts {
     noise_suppression: "Noise suppression",
     echo_cancellation: "Echo cancellation",
     auto_gain: "Automatic gain control",
+    safety_unverifiable: "This call cannot be verified: a description of it names more than one certificate, which a browser never does. Someone may be in the middle: hang up and call again.",
     recording_saved: |name| format!("Recording saved: {name}"),
     save_recording: "Save recording",
     record: "Record",

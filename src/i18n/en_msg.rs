@@ -45,6 +45,8 @@ pub fn render(m: &Msg) -> String {
         HungUp(peer) => format!("{peer} hung up"),
         WentOffline(peer) => format!("{peer} went offline"),
         ConnectionLost(peer) => format!("The connection to {peer} was lost"),
+        RecordingNotShown(peer) => format!("{peer}'s app cannot show that you are recording, so nothing was recorded"),
+        PeerRecording(peer) => format!("{peer} is recording this call"),
         RecordingFailed(why) => format!("The call could not be recorded: {why}"),
         NotificationsBlocked => "Notifications are blocked for this site: allow them in the browser's site settings, then turn them on here.".into(),
         PoorConnection => "The connection is poor. Turn off your video to keep talking? The camera button brings it back.".into(),

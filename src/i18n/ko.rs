@@ -101,6 +101,7 @@ pub static TEXTS: Texts = Texts {
     noise_suppression: "잡음 제거",
     echo_cancellation: "에코 제거",
     auto_gain: "자동 음량 조절",
+    safety_unverifiable: "이 통화는 확인할 수 없습니다. 통화 설명에 인증서가 둘 이상 들어 있는데, 브라우저는 그렇게 하지 않습니다. 누군가 중간에 끼어 있을 수 있으니 끊고 다시 거세요.",
     recording_saved: |name| format!("녹화를 저장했습니다: {name}"),
     save_recording: "녹화 저장",
     record: "녹화",

@@ -39,6 +39,8 @@ pub fn render(m: &Msg) -> String {
         HungUp(peer) => format!("{peer} 님이 전화를 끊었습니다"),
         WentOffline(peer) => format!("{peer} 님의 연결이 끊겼습니다"),
         ConnectionLost(peer) => format!("{peer} 님과의 연결이 끊겼습니다"),
+        RecordingNotShown(peer) => format!("{peer} 님의 앱이 녹화 중임을 표시할 수 없어 녹화하지 않았습니다"),
+        PeerRecording(peer) => format!("{peer} 님이 이 통화를 녹화하고 있습니다"),
         RecordingFailed(why) => format!("통화를 녹화할 수 없습니다: {why}"),
         NotificationsBlocked => "이 사이트의 알림이 차단되어 있습니다. 브라우저의 사이트 설정에서 허용한 뒤 여기서 켜 주세요.".into(),
         PoorConnection => "연결 상태가 나쁩니다. 영상을 끄고 음성으로 계속할까요? 카메라 버튼으로 다시 켤 수 있습니다.".into(),

@@ -133,6 +133,7 @@ pub struct Texts {
     pub noise_suppression: &'static str,
     pub echo_cancellation: &'static str,
     pub auto_gain: &'static str,
+    pub safety_unverifiable: &'static str,
     pub recording_saved: Named,
     pub save_recording: &'static str,
     pub record: &'static str,

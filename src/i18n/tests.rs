@@ -98,6 +98,7 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         noise_suppression,
         echo_cancellation,
         auto_gain,
+        safety_unverifiable,
         recording_saved,
         save_recording,
         record,
@@ -253,6 +254,7 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         ("noise_suppression", noise_suppression.to_string()),
         ("echo_cancellation", echo_cancellation.to_string()),
         ("auto_gain", auto_gain.to_string()),
+        ("safety_unverifiable", safety_unverifiable.to_string()),
         ("recording_saved", recording_saved("민준")),
         ("save_recording", save_recording.to_string()),
         ("record", record.to_string()),
@@ -398,6 +400,8 @@ fn announcements() -> Vec<Msg> {
         PoorConnection,
         NotificationsBlocked,
         RecordingFailed("NotSupportedError".into()),
+        RecordingNotShown(p()),
+        PeerRecording(p()),
         FailedThroughRelay(p()),
         FailedWithoutRelay(p()),
         CallStartFailed("x".into()),
@@ -448,6 +452,8 @@ fn announcements() -> Vec<Msg> {
             | PoorConnection
             | NotificationsBlocked
             | RecordingFailed(_)
+            | RecordingNotShown(_)
+            | PeerRecording(_)
             | FailedThroughRelay(_)
             | FailedWithoutRelay(_)
             | CallStartFailed(_)

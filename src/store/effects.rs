@@ -116,6 +116,10 @@ pub enum Effect {
     StopRecording,
     /// Tell the partner we started or stopped recording (data channel).
     TellPeerRecording(bool),
+    /// Tell the partner their recording is shown here.
+    AckPeerRecording,
+    /// Give the partner's app a few seconds to say it shows the recording.
+    StartRecordingAckTimer,
     /// Switch to the waiting new version of the app (the page reloads).
     ApplyUpdate,
     /// Ask the browser's permission to show notifications.

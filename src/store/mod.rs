@@ -32,7 +32,7 @@ pub use history::{decode as decode_history, encode as encode_history, CallRecord
 pub use lang::Lang;
 pub use msg::Msg;
 pub use phase::{CallPhase, ConnectionState, LocalMediaIssue, MediaFlags, Notice};
-pub use safety::SafetyNumber;
+pub use safety::{SafetyNumber, Unverifiable};
 pub use stats::{format_duration, CallStats, Quality, StatsSample, VideoFormat};
 pub use theme::Theme;
 pub use users::Users;
@@ -94,6 +94,9 @@ pub struct CallState {
     pub show_devices: bool,
     /// We are recording this call (the partner is told and sees it).
     pub recording: bool,
+    /// "Record" was pressed: waiting for the partner's app to say it shows
+    /// it, before anything is recorded.
+    pub recording_asked: bool,
     /// The partner is recording this call.
     pub peer_recording: bool,
     /// The last recording's file (blob URL, file name), to save again if
@@ -123,6 +126,9 @@ pub struct CallState {
     pub show_safety: bool,
     /// Derived once the call's connection is up (cleared when it ends).
     pub safety: Option<SafetyNumber>,
+    /// A description of this call named several certificates: no number,
+    /// and the panel warns instead.
+    pub safety_unverifiable: bool,
     /// Single-key shortcuts are turned off (WCAG 2.1.4: a speech-input user's
     /// words must not set them off).
     pub shortcuts_off: bool,
@@ -280,6 +286,8 @@ pub enum Action {
     /// The connection is up and its safety number derived (again after a
     /// renegotiation: a new partner certificate gives a new number).
     SafetyNumberFound(String),
+    /// The connection is up but a description named several certificates.
+    SafetyUnverifiable,
     /// The signaling socket closed (or could not open).
     SocketClosed {
         /// The close code (1006 when it could not open).
@@ -322,6 +330,10 @@ pub enum Action {
     RecordingStopped(Option<Msg>),
     /// The partner started or stopped recording.
     PeerRecording(bool),
+    /// The partner's app shows that we record: the recording starts.
+    PeerSawRecording,
+    /// The partner's app never said it shows it: nothing is recorded.
+    RecordingAckTimeout,
     /// A recording's file is ready (blob URL, file name).
     RecordingSaved(String, String),
     /// The person closed the "recording saved" note.

@@ -48,6 +48,10 @@ pub enum Msg {
     ConnectionLost(String),
     /// The recording could not be made (the browser's reason).
     RecordingFailed(String),
+    /// The partner's app cannot show that we record: so we do not.
+    RecordingNotShown(String),
+    /// The partner started recording (said aloud to screen readers too).
+    PeerRecording(String),
     /// Notifications were asked for and the browser (or the person) refused.
     NotificationsBlocked,
     /// The call's quality has read Poor for a while: video off may save it.

@@ -6,30 +6,39 @@
 //! middle. Then each end derives its number from different fingerprints, so
 //! reading the numbers to each other exposes it.
 //!
-//! Both ends hash the same text: every fingerprint of both descriptions,
-//! normalised, deduplicated and sorted (so the order of "local" and "remote"
-//! does not matter). 20 digits, not 6: nothing commits a middleman to its
+//! Both ends hash the same text: the one certificate fingerprint of each
+//! description, normalised and sorted (so the order of "local" and "remote"
+//! does not matter); a description naming several certificates has none. 20 digits, not 6: nothing commits a middleman to its
 //! certificates before it sees ours, so it can try certificates until both
 //! halves collide; a birthday search over 6 digits (20 bits) takes about a
 //! thousand tries, one over 20 digits (66 bits) is out of reach while a
 //! call connects.
 
-/// The text both ends hash, from the local and remote descriptions; `None`
-/// when either has no fingerprint (no DTLS: nothing to verify).
-pub fn material(local_sdp: &str, remote_sdp: &str) -> Option<String> {
-    let (local, remote) = (fingerprints(local_sdp), fingerprints(remote_sdp));
-    if local.is_empty() || remote.is_empty() {
-        return None;
-    }
-    // Sorted and deduplicated by insertion: a handful of lines, and a sort
-    // of strings would add 3.6 KB to the bundle.
-    let mut all: Vec<String> = Vec::new();
-    for f in local.into_iter().chain(remote) {
-        if let Err(at) = all.binary_search(&f) {
-            all.insert(at, f);
+/// Why a call has no safety number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unverifiable {
+    /// A description has no fingerprint (no DTLS: nothing to verify).
+    NoDtls,
+    /// A description names more than one certificate. A browser uses one per
+    /// connection, and which line it heeds (media or session level) is its
+    /// own rule: hashing them all would let a middleman add its own beside
+    /// the real one and still match. Said as a warning instead.
+    SeveralCertificates,
+}
+
+/// The text both ends hash, from the local and remote descriptions: the
+/// one certificate fingerprint of each, sorted.
+pub fn material(local_sdp: &str, remote_sdp: &str) -> Result<String, Unverifiable> {
+    let one = |sdp: &str| {
+        let mut all = fingerprints(sdp).into_iter();
+        let first = all.next().ok_or(Unverifiable::NoDtls)?;
+        match all.all(|f| f == first) {
+            true => Ok(first),
+            false => Err(Unverifiable::SeveralCertificates),
         }
-    }
-    Some(all.join("\n"))
+    };
+    let (local, remote) = (one(local_sdp)?, one(remote_sdp)?);
+    Ok(if local <= remote { format!("{local}\n{remote}") } else { format!("{remote}\n{local}") })
 }
 
 /// Every `a=fingerprint:` of an SDP (session or media level) as

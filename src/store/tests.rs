@@ -366,7 +366,8 @@ fn an_offer_while_busy_is_refused_as_busy_without_disturbing_the_call() {
             linked: false,
         }),
     );
-    assert_eq!(fx.len(), 1);
+    // Refused, and kept in the recent calls as missed; nothing else.
+    assert_eq!(fx.len(), 2);
     assert_eq!(sent_hangup(&fx), Some(("carol".into(), HangupReason::Busy)));
     assert_eq!(s.call, in_call.call);
 

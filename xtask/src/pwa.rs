@@ -17,8 +17,13 @@ pub fn pwa() -> Result<(), String> {
     write(&dir.join("manifest.webmanifest"), MANIFEST.as_bytes())?;
     let mut shell: Vec<String> = fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|name| name != "sw.js" && !name.ends_with(".gz") && !name.ends_with(".br") && name != "index.html")
+        .filter_map(|e| e.ok().filter(|e| e.path().is_file())?.file_name().into_string().ok())
+        // Not the worker itself, the page (kept as "/") or precompressed
+        // copies. Its loader is kept: an app opened offline still learns of
+        // a new version once back (it talks to the app by events only, so one
+        // of another build still fits).
+        .filter(|name| !["sw.js", "index.html"].contains(&name.as_str()))
+        .filter(|name| !name.ends_with(".gz") && !name.ends_with(".br"))
         .map(|name| format!("/{name}"))
         .collect();
     shell.sort();

@@ -18,9 +18,11 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-// The page asks for the new version once the person said "Reload".
+// The page asks for the new version once the person said "Reload", and
+// asks which files this version keeps (is the page already this build?).
 self.addEventListener("message", (event) => {
   if (event.data === "skip-waiting") self.skipWaiting();
+  if (event.data === "shell" && event.ports[0]) event.ports[0].postMessage(SHELL);
 });
 
 self.addEventListener("fetch", (event) => {

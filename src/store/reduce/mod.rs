@@ -52,6 +52,8 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             }
             s.effects.push(Effect::Disconnect);
             s.me = None;
+            // Theirs stays stored under their name; the next person sees none of it.
+            s.history.clear();
             s.connection = ConnectionState::Disconnected;
             s.users = Default::default();
             s.chat.clear();
@@ -238,6 +240,12 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 n.verified = true;
             }
         }
+        Action::SafetyUnverifiable => {
+            if !s.call.is_idle() {
+                s.safety = None;
+                s.safety_unverifiable = true;
+            }
+        }
         Action::SafetyNumberFound(digits) => {
             // The same number again (an ICE restart) keeps the verification;
             // another one is another certificate, unverified. A connection
@@ -284,6 +292,10 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             if s.peer_chat.ready && s.call.is_in_call() && s.data_saver {
                 s.effects.push(Effect::TellPeerDataSaver(true));
             }
+            // A channel opened again: the partner's app hears it anew.
+            if s.peer_chat.ready && s.recording {
+                s.effects.push(Effect::TellPeerRecording(true));
+            }
         }
         Action::Stats(sample) => {
             if s.call.is_in_call() {
@@ -293,18 +305,35 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.last_sample = Some(sample);
             }
         }
-        Action::ToggleRecording => match (&s.call, s.recording) {
-            (_, true) => stop_recording(s),
-            // Only with a partner whose app says so on screen (a Duet app:
-            // the data channel is open), so nobody is recorded unawares.
-            (CallPhase::InCall { peer, connected: true, .. }, false) if s.peer_chat.ready => {
-                s.recording = true;
-                s.saved_recording = None;
-                s.effects.push(Effect::StartRecording { peer: peer.clone() });
+        Action::ToggleRecording => match &s.call {
+            _ if s.recording => stop_recording(s),
+            _ if s.recording_asked => {
+                s.recording_asked = false;
+                s.effects.push(Effect::TellPeerRecording(false));
+            }
+            // Only once the partner's app says it shows it (their data
+            // channel carries the answer), so nobody is recorded unawares.
+            CallPhase::InCall { connected: true, .. } if s.peer_chat.ready => {
+                s.recording_asked = true;
                 s.effects.push(Effect::TellPeerRecording(true));
+                s.effects.push(Effect::StartRecordingAckTimer);
             }
             _ => {}
         },
+        Action::PeerSawRecording => {
+            if let (true, Some(peer)) = (s.recording_asked, s.call.peer().map(str::to_owned)) {
+                s.recording_asked = false;
+                s.recording = true;
+                s.saved_recording = None;
+                s.effects.push(Effect::StartRecording { peer });
+            }
+        }
+        Action::RecordingAckTimeout => {
+            if let (true, Some(peer)) = (std::mem::take(&mut s.recording_asked), s.call.peer().map(str::to_owned)) {
+                s.effects.push(Effect::TellPeerRecording(false));
+                s.notice = Some(Notice::error(Msg::RecordingNotShown(peer)));
+            }
+        }
         Action::RecordingStopped(why) => {
             if std::mem::take(&mut s.recording) {
                 s.effects.push(Effect::TellPeerRecording(false));
@@ -313,7 +342,17 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.notice = Some(Notice::error(msg));
             }
         }
-        Action::PeerRecording(on) => s.peer_recording = on && s.call.is_in_call(),
+        Action::PeerRecording(on) => {
+            let on = on && s.call.is_in_call();
+            if on {
+                // Shown, and said: the status line is read aloud.
+                s.effects.push(Effect::AckPeerRecording);
+                if let Some(peer) = s.call.peer() {
+                    s.notice = Some(Notice::info(Msg::PeerRecording(peer.to_owned())));
+                }
+            }
+            s.peer_recording = on;
+        }
         Action::RecordingSaved(url, name) => s.saved_recording = Some((url, name)),
         Action::DismissSavedRecording => s.saved_recording = None,
         Action::NetworkOnline(on) => s.offline = !on,
@@ -518,13 +557,14 @@ pub(super) fn call(s: &mut CallState, peer: String) {
 pub(super) fn enter_call(s: &mut CallState, peer: &str) {
     // What the connection made while it rang already has stays.
     let connected = std::mem::take(&mut s.ringing_connected);
-    let (chat_ready, safety) = (s.peer_chat.ready, s.safety.take());
+    let (chat_ready, safety, unverifiable) = (s.peer_chat.ready, s.safety.take(), s.safety_unverifiable);
     s.call = CallPhase::InCall { peer: peer.to_owned(), connected, reconnecting: false };
     // The preview's stream goes into the call (the agent keeps it).
     s.device_check = false;
     forget_call_extras(s);
     s.peer_chat.ready = chat_ready;
     s.safety = safety;
+    s.safety_unverifiable = unverifiable;
     if chat_ready && s.data_saver {
         s.effects.push(Effect::TellPeerDataSaver(true));
     }
@@ -573,6 +613,21 @@ fn stop_recording(s: &mut CallState) {
     }
 }
 
+/// What every ending of a call does before its media goes, however it
+/// ends: the recording is saved with what there is (the partner's app
+/// learns it ended with the call) and the call goes into the recent calls
+/// (the agent still knows when it connected).
+pub(super) fn close_books(s: &mut CallState, peer: &str, notice: &Notice) {
+    if std::mem::take(&mut s.recording) {
+        s.effects.push(Effect::StopRecording);
+    }
+    if let Some(outcome) = outcome(&s.call, notice) {
+        let outgoing = std::mem::take(&mut s.call_outgoing);
+        s.effects.push(Effect::RecordCall { peer: peer.to_owned(), outgoing, outcome });
+    }
+    s.call_outgoing = false;
+}
+
 /// How a call in `phase` ended, as the recent calls say it, from what the
 /// person is told.
 fn outcome(phase: &CallPhase, notice: &Notice) -> Option<Outcome> {
@@ -604,8 +659,11 @@ pub(super) fn forget_call_extras(s: &mut CallState) {
     s.show_devices = false;
     s.show_safety = false;
     s.safety = None;
+    s.safety_unverifiable = false;
     s.peer_data_saver = false;
     s.peer_recording = false;
+    s.recording = false;
+    s.recording_asked = false;
     s.poor_since_ms = None;
     s.offered_audio_only = false;
     s.ice_restarts = 0;
@@ -633,15 +691,7 @@ pub(super) fn end_call(s: &mut CallState, peer: &str, reason: Option<HangupReaso
     if let Some(reason) = reason {
         s.effects.push(Effect::Send(to_peer(s.me.as_deref(), peer, ToPeer::HangUp(reason))));
     }
-    // The file is saved with what there is; the partner's app learns it ended with the call.
-    if std::mem::take(&mut s.recording) {
-        s.effects.push(Effect::StopRecording);
-    }
-    // Before EndCall: the agent still knows when this call connected.
-    if let Some(outcome) = outcome(&s.call, &notice) {
-        let outgoing = std::mem::take(&mut s.call_outgoing);
-        s.effects.push(Effect::RecordCall { peer: peer.to_owned(), outgoing, outcome });
-    }
+    close_books(s, peer, &notice);
     s.effects.push(Effect::EndCall);
     s.call = CallPhase::Idle;
     s.ringing_connected = false;

@@ -5,7 +5,10 @@ use duet_protocol::{
     ClientMessage, ErrorCode, HangupReason, ServerMessage, SessionDescription, UserStatus, PROTOCOL_VERSION,
 };
 
-use super::{call, connection_failed, end_call, enter_call, forget_call_extras, is_polite, push_line, set_ice_servers};
+use super::{
+    call, close_books, connection_failed, end_call, enter_call, forget_call_extras, is_polite, push_line,
+    set_ice_servers,
+};
 use crate::store::{
     to_peer, AccessRefusal, CallPhase, CallState, ChatLine, ConnectionState, Effect, MediaFlags, Msg, Notice, ToPeer,
 };
@@ -211,8 +214,12 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription, linked: bool,
             s.partner_fingerprint = theirs;
             s.effects.push(Effect::RemoteOffer(sdp));
         }
-        // Anyone else while we are busy: refuse for them, without bothering the user.
-        _ => s.effects.push(Effect::Send(to_peer(s.me.as_deref(), &from, ToPeer::HangUp(HangupReason::Busy)))),
+        // Anyone else while we are busy: refuse for them, without bothering
+        // the user now; the recent calls show it was missed.
+        _ => {
+            s.effects.push(Effect::Send(to_peer(s.me.as_deref(), &from, ToPeer::HangUp(HangupReason::Busy))));
+            s.effects.push(Effect::RecordCall { peer: from, outgoing: false, outcome: crate::store::Outcome::Missed });
+        }
     }
 }
 
@@ -304,7 +311,8 @@ pub(super) fn socket_closed(s: &mut CallState, code: u16, reason: String) {
         return;
     }
     let was = std::mem::take(&mut s.connection);
-    if !s.call.is_idle() {
+    if let Some(peer) = s.peer().map(str::to_owned) {
+        close_books(s, &peer, &Notice::error(Msg::CallLostWithServer(peer.clone())));
         s.effects.push(Effect::EndCall);
     }
     s.call = CallPhase::Idle;

@@ -57,6 +57,25 @@ fn every_way_a_call_ends_is_an_entry_on_each_side() {
     let s = s.reduce(Action::PeerConnected);
     assert_eq!(recorded(&s, Action::HangUp).1, entry("alice", false, Outcome::Answered));
 
+    // A call that came while we were in another: refused as busy, and missed.
+    let carol = srv(ServerMessage::VideoOffer {
+        name: "carol".into(),
+        target: "alice".into(),
+        sdp: sdp("offer"),
+        linked: false,
+        preconnect: false,
+    });
+    let mut busy = logged_in("alice", &["bob", "carol"]).reduce(Action::Call("bob".into()));
+    busy = busy.reduce(srv(ServerMessage::VideoAnswer {
+        ringing: false,
+        name: "bob".into(),
+        target: "alice".into(),
+        sdp: sdp("answer"),
+    }));
+    let (busy, missed) = recorded(&busy, carol);
+    assert_eq!(missed, entry("carol", false, Outcome::Missed));
+    assert!(busy.call.is_in_call(), "the call in progress goes on");
+
     // Nothing to record when nothing rang.
     assert_eq!(recorded(&logged_in("alice", &["bob"]), Action::HangUp).1, None);
     // The direction is the call's own: after an outgoing call, an incoming one.

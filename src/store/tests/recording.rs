@@ -1,5 +1,5 @@
-//! Recording with consent: only with a partner whose app shows it, the
-//! partner told at once, and the file saved however the recording ends.
+//! Recording with consent: only once the partner's app says it shows it,
+//! the partner told at once, and the file saved however the recording ends.
 
 use super::*;
 
@@ -7,30 +7,58 @@ fn chatty_call() -> CallState {
     in_call("alice", "bob").reduce(Action::PeerChatReady(true))
 }
 
-#[test]
-fn recording_starts_and_stops_telling_the_partner_each_time() {
-    let (s, fx) = effects_of(&chatty_call(), Action::ToggleRecording);
-    assert!(s.recording);
-    assert_eq!(fx, vec![Effect::StartRecording { peer: "bob".into() }, Effect::TellPeerRecording(true)]);
-    let (s, fx) = effects_of(&s, Action::ToggleRecording);
-    assert!(!s.recording);
-    assert_eq!(fx, vec![Effect::StopRecording, Effect::TellPeerRecording(false)]);
+/// "Record", and bob's app answers that it shows it.
+fn recording() -> CallState {
+    chatty_call().reduce(Action::ToggleRecording).reduce(Action::PeerSawRecording)
 }
 
 #[test]
-fn nobody_is_recorded_unawares() {
-    // No data channel: an MDN client, or one that cannot show it.
+fn recording_starts_only_once_the_partners_app_shows_it() {
+    let (s, fx) = effects_of(&chatty_call(), Action::ToggleRecording);
+    assert!(!s.recording, "nothing recorded before bob's app answers");
+    assert_eq!(fx, vec![Effect::TellPeerRecording(true), Effect::StartRecordingAckTimer]);
+    let (s, fx) = effects_of(&s, Action::PeerSawRecording);
+    assert!(s.recording);
+    assert_eq!(fx, vec![Effect::StartRecording { peer: "bob".into() }]);
+    let (s, fx) = effects_of(&s, Action::ToggleRecording);
+    assert!(!s.recording);
+    assert_eq!(fx, vec![Effect::StopRecording, Effect::TellPeerRecording(false)]);
+    // The timer of an answered ask is nothing.
+    let (_, fx) = effects_of(&s, Action::RecordingAckTimeout);
+    assert!(fx.is_empty());
+}
+
+#[test]
+fn an_app_that_never_answers_is_never_recorded() {
+    // An older Duet app has the channel but cannot show it: it never answers.
+    let s = chatty_call().reduce(Action::ToggleRecording);
+    let (s, fx) = effects_of(&s, Action::RecordingAckTimeout);
+    assert!(!s.recording && !s.recording_asked);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::StartRecording { .. })));
+    assert_eq!(s.notice.unwrap().msg, Msg::RecordingNotShown("bob".into()));
+    // No data channel at all (MDN's client): not even asked.
     let (s, fx) = effects_of(&in_call("alice", "bob"), Action::ToggleRecording);
-    assert!(!s.recording && fx.is_empty());
-    // Not yet connected, or not in a call.
+    assert!(!s.recording_asked && fx.is_empty());
+    // Not yet connected.
     let ringing = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
     let (s, fx) = effects_of(&ringing, Action::ToggleRecording);
-    assert!(!s.recording && fx.is_empty());
+    assert!(!s.recording_asked && fx.is_empty());
+}
+
+#[test]
+fn the_partner_sees_it_hears_it_and_answers() {
+    let (s, fx) = effects_of(&chatty_call(), Action::PeerRecording(true));
+    assert!(s.peer_recording);
+    assert_eq!(fx, vec![Effect::AckPeerRecording]);
+    assert_eq!(s.notice.unwrap().msg, Msg::PeerRecording("bob".into()), "said aloud, not only shown");
+    // A reopened channel hears it again from the recorder's side.
+    let (_, fx) = effects_of(&recording(), Action::PeerChatReady(true));
+    assert!(fx.contains(&Effect::TellPeerRecording(true)));
 }
 
 #[test]
 fn the_call_ending_saves_the_file_and_clears_both_indicators() {
-    let s = chatty_call().reduce(Action::ToggleRecording).reduce(Action::PeerRecording(true));
+    let s = recording().reduce(Action::PeerRecording(true));
     assert!(s.peer_recording);
     let (s, fx) = effects_of(&s, hangup("bob", "alice", duet_protocol::HangupReason::Hangup));
     let stop = fx.iter().position(|e| *e == Effect::StopRecording).expect("stopped");
@@ -43,9 +71,29 @@ fn the_call_ending_saves_the_file_and_clears_both_indicators() {
 
 #[test]
 fn a_recording_that_breaks_off_says_why_and_tells_the_partner() {
-    let s = chatty_call().reduce(Action::ToggleRecording);
-    let (s, fx) = effects_of(&s, Action::RecordingStopped(Some(Msg::RecordingFailed("NotSupportedError".into()))));
+    let (s, fx) =
+        effects_of(&recording(), Action::RecordingStopped(Some(Msg::RecordingFailed("NotSupportedError".into()))));
     assert!(!s.recording);
     assert_eq!(fx, vec![Effect::TellPeerRecording(false)]);
     assert_eq!(s.notice.unwrap().msg, Msg::RecordingFailed("NotSupportedError".into()));
+}
+
+#[test]
+fn a_call_lost_with_the_server_is_saved_and_recorded_like_any_other() {
+    let mut s = recording();
+    // Every reconnect fails: the call is over.
+    s = s.reduce(Action::SocketClosed { code: 1006, reason: "gone".into() });
+    let mut fx = vec![];
+    for _ in 0..20 {
+        let (next, more) = effects_of(&s, Action::SocketClosed { code: 1006, reason: "gone".into() });
+        s = next;
+        fx.extend(more);
+        if s.call.is_idle() {
+            break;
+        }
+    }
+    assert!(s.call.is_idle(), "{:?}", s.call);
+    assert!(fx.contains(&Effect::StopRecording), "{fx:?}");
+    assert!(fx.iter().any(|e| matches!(e, Effect::RecordCall { outcome: Outcome::Answered, outgoing: true, .. })));
+    assert!(!s.recording && !s.call_outgoing);
 }

@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use super::*;
-use crate::store::safety::{digits, material};
+use crate::store::safety::{digits, material, Unverifiable};
 
 const ALICE_FP: &str =
     "sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3E:54:E8:5A:2B:7C:5D:34:E2:A1:9C:01";
@@ -55,7 +55,22 @@ fn a_swapped_fingerprint_changes_the_number_on_both_ends() {
     assert_ne!(at_bob, honest);
     assert_ne!(at_alice, at_bob, "reading them aloud exposes her");
     // No DTLS fingerprint, nothing to verify.
-    assert_eq!(material("v=0\r\n", &chromium_sdp(BOB_FP)), None);
+    assert_eq!(material("v=0\r\n", &chromium_sdp(BOB_FP)), Err(Unverifiable::NoDtls));
+}
+
+#[test]
+fn a_description_naming_a_second_certificate_has_no_number() {
+    // Mallory keeps bob's fingerprint at session level and puts hers on
+    // each media section (which Chromium heeds): hashing every line would
+    // give both ends the same number over {alice, bob, mallory}.
+    let forged = format!("v=0\r\na=fingerprint:{BOB_FP}\r\n{}", chromium_sdp(MALLORY_FP).trim_start_matches("v=0\r\n"));
+    assert_eq!(material(&chromium_sdp(ALICE_FP), &forged), Err(Unverifiable::SeveralCertificates));
+    // The same certificate named twice (per media section) is one.
+    assert!(material(&chromium_sdp(ALICE_FP), &chromium_sdp(BOB_FP)).is_ok());
+    // The app says so instead of showing a number.
+    let s = in_call("alice", "bob").reduce(Action::SafetyUnverifiable);
+    assert!(s.safety_unverifiable && s.safety.is_none());
+    assert!(!s.reduce(Action::HangUp).safety_unverifiable, "per call");
 }
 
 #[test]
