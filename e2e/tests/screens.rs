@@ -154,6 +154,23 @@ async fn r01_every_screen_fits_and_passes_axe_in_both_themes() {
                 }
                 resize(&alice, (1280, 800)).await;
                 alice.click("Verify call").await;
+                // Recording, said on both ends; then the saved file's note.
+                let downloads = std::env::temp_dir().join(format!("duet-screens-{}-{tag}", std::process::id()));
+                std::fs::create_dir_all(&downloads).unwrap();
+                alice.allow_downloads(&downloads).await;
+                alice.click("Record").await;
+                alice.wait_button("Stop recording").await;
+                bob.wait_text("alice is recording").await;
+                for size in SIZES {
+                    resize(&alice, size).await;
+                    look(&alice, "call-recording", &tag, size, &mut problems).await;
+                }
+                look(&bob, "call-peer-recording", &tag, (1000, 800), &mut problems).await;
+                resize(&alice, (1280, 800)).await;
+                alice.click("Stop recording").await;
+                alice.wait_text("Recording saved").await;
+                look(&alice, "call-recording-saved", &tag, (1280, 800), &mut problems).await;
+                let _ = std::fs::remove_dir_all(&downloads);
                 alice.click("Hang up").await;
                 alice.wait_status("Call with bob ended").await;
                 // The lobby after a call, its recent calls open.
