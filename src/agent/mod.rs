@@ -82,17 +82,17 @@ pub fn call_agent() -> Html {
                 dispatch.dispatch(Action::BrowserLacks(lacking));
                 return Box::new(|| ()) as Box<dyn FnOnce()>;
             }
-            if storage::relay_only() {
+            if storage::flag(storage::RELAY_ONLY) {
                 dispatch.dispatch(Action::SetRelayOnly(true));
             }
             // On only while the browser still allows it.
-            if storage::notify_calls() && js::notifications_granted() {
+            if storage::flag(storage::NOTIFY_CALLS) && js::notifications_granted() {
                 dispatch.dispatch(Action::NotifyPermission(true));
             }
-            if storage::data_saver() {
+            if storage::flag(storage::DATA_SAVER) {
                 dispatch.dispatch(Action::SetDataSaver(true));
             }
-            if storage::connect_after_accept() {
+            if storage::flag(storage::CONNECT_AFTER_ACCEPT) {
                 dispatch.dispatch(Action::SetConnectAfterAccept(true));
             }
             dispatch.dispatch(Action::DetectedLang(storage::lang().unwrap_or_else(js::browser_lang)));
@@ -310,8 +310,8 @@ impl Agent {
                     s.set_ice_servers(&state.ice_servers, state.relay_only);
                 }
             }
-            Effect::RememberRelayOnly(on) => storage::set_relay_only(on),
-            Effect::RememberConnectAfterAccept(on) => storage::set_connect_after_accept(on),
+            Effect::RememberRelayOnly(on) => storage::set_flag(storage::RELAY_ONLY, on),
+            Effect::RememberConnectAfterAccept(on) => storage::set_flag(storage::CONNECT_AFTER_ACCEPT, on),
             Effect::RememberShortcuts(on) => storage::set_shortcuts(on),
             Effect::StartConnectTimer { generation } => {
                 let t = self.after(self.config.connect_ms, Action::ConnectTimeout { generation });
@@ -358,7 +358,7 @@ impl Agent {
                     gloo::console::warn!(format!("data saver not sent: {e}"));
                 }
             }
-            Effect::RememberDataSaver(on) => storage::set_data_saver(on),
+            Effect::RememberDataSaver(on) => storage::set_flag(storage::DATA_SAVER, on),
             Effect::AskNotifyPermission => {
                 let d = self.dispatch.clone();
                 wasm_bindgen_futures::spawn_local(async move {
@@ -375,7 +375,7 @@ impl Agent {
                     });
                 });
             }
-            Effect::RememberNotifyCalls(on) => storage::set_notify_calls(on),
+            Effect::RememberNotifyCalls(on) => storage::set_flag(storage::NOTIFY_CALLS, on),
             Effect::StartRecording { peer } => self.start_recording(&peer),
             Effect::StopRecording => {
                 if let Some(r) = &*self.recorder.borrow() {

@@ -4,46 +4,23 @@ use gloo::storage::{LocalStorage, Storage};
 
 use crate::store::{decode_history, encode_history, AudioProcessing, AudioSwitch, CallRecord, Credential, DeviceKind};
 
-const RELAY_ONLY: &str = "duet.relayOnly";
-
-pub fn relay_only() -> bool {
-    LocalStorage::get::<bool>(RELAY_ONLY).unwrap_or(false)
-}
-
-pub fn set_relay_only(on: bool) {
-    // Private browsing may refuse storage; the setting then lasts the visit.
-    let _ = LocalStorage::set(RELAY_ONLY, on);
-}
-
-const CONNECT_AFTER_ACCEPT: &str = "duet.connectAfterAccept";
-
+/// "Relay only" is on.
+pub const RELAY_ONLY: &str = "duet.relayOnly";
 /// The user turned off connecting while a call rings.
-pub fn connect_after_accept() -> bool {
-    LocalStorage::get::<bool>(CONNECT_AFTER_ACCEPT).unwrap_or(false)
+pub const CONNECT_AFTER_ACCEPT: &str = "duet.connectAfterAccept";
+/// Call notifications are on (the browser allowed them).
+pub const NOTIFY_CALLS: &str = "duet.notifyCalls";
+/// The data saver is on.
+pub const DATA_SAVER: &str = "duet.dataSaver";
+
+/// A switch the person left on; off unless stored.
+pub fn flag(key: &str) -> bool {
+    LocalStorage::get::<bool>(key).unwrap_or(false)
 }
 
-pub fn set_connect_after_accept(on: bool) {
-    let _ = LocalStorage::set(CONNECT_AFTER_ACCEPT, on);
-}
-
-const NOTIFY_CALLS: &str = "duet.notifyCalls";
-
-pub fn notify_calls() -> bool {
-    LocalStorage::get::<bool>(NOTIFY_CALLS).unwrap_or(false)
-}
-
-pub fn set_notify_calls(on: bool) {
-    let _ = LocalStorage::set(NOTIFY_CALLS, on);
-}
-
-const DATA_SAVER: &str = "duet.dataSaver";
-
-pub fn data_saver() -> bool {
-    LocalStorage::get::<bool>(DATA_SAVER).unwrap_or(false)
-}
-
-pub fn set_data_saver(on: bool) {
-    let _ = LocalStorage::set(DATA_SAVER, on);
+pub fn set_flag(key: &str, on: bool) {
+    // Private browsing may refuse storage; the setting then lasts the visit.
+    let _ = LocalStorage::set(key, on);
 }
 
 fn device_key(kind: DeviceKind) -> &'static str {

@@ -3,13 +3,17 @@
 
 use duet_protocol::{ClientMessage, HangupReason, UserStatus};
 
+mod data_saver;
+mod history;
+mod recording;
 mod server;
 
+pub(super) use history::close_books;
 use server::{server, socket_closed};
 
 use super::{
-    to_peer, Action, CallPhase, CallRecord, CallState, CallStats, ChatLine, ConnectionState, Credential, Effect,
-    MediaFlags, Msg, Notice, Outcome, PeerChat, SafetyNumber, ToPeer, CHAT_HISTORY, HISTORY_KEEP, MAX_ICE_RESTARTS,
+    to_peer, Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Credential, Effect, MediaFlags, Msg,
+    Notice, PeerChat, SafetyNumber, ToPeer, CHAT_HISTORY, MAX_ICE_RESTARTS,
 };
 
 pub(super) fn apply(s: &mut CallState, action: Action) {
@@ -146,7 +150,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 *connected = true;
                 *reconnecting = false;
                 s.ice_restarts = 0;
-                limit_video(s);
+                data_saver::limit_video(s);
             }
             CallPhase::Outgoing { .. } | CallPhase::Incoming { .. } => s.ringing_connected = true,
             CallPhase::Idle => {}
@@ -215,25 +219,9 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::ToggleStats => s.show_stats = !s.show_stats,
         Action::ToggleDevices => s.show_devices = !s.show_devices,
         Action::HistoryRestored(history) => s.history = history,
-        Action::CallRecorded(record) => {
-            s.history.insert(0, record);
-            s.history.truncate(HISTORY_KEEP);
-            save_history(s);
-        }
-        Action::SeeMissedCalls => {
-            if s.history.iter().any(CallRecord::unseen_missed) {
-                for r in &mut s.history {
-                    r.seen = true;
-                }
-                save_history(s);
-            }
-        }
-        Action::ClearHistory => {
-            if !s.history.is_empty() {
-                s.history.clear();
-                save_history(s);
-            }
-        }
+        Action::CallRecorded(record) => history::recorded(s, record),
+        Action::SeeMissedCalls => history::see_missed(s),
+        Action::ClearHistory => history::clear(s),
         Action::ToggleSafety => s.show_safety = s.call.is_in_call() && !s.show_safety,
         Action::ConfirmSafety => {
             if let Some(n) = &mut s.safety {
@@ -300,59 +288,16 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::Stats(sample) => {
             if s.call.is_in_call() {
                 let stats = CallStats::between(s.last_sample.as_ref(), &sample);
-                offer_audio_only(s, stats.quality(), sample.at_ms);
+                data_saver::offer_audio_only(s, stats.quality(), sample.at_ms);
                 s.stats = Some(stats);
                 s.last_sample = Some(sample);
             }
         }
-        Action::ToggleRecording => match &s.call {
-            _ if s.recording => stop_recording(s),
-            _ if s.recording_asked => {
-                s.recording_asked = false;
-                s.effects.push(Effect::TellPeerRecording(false));
-            }
-            // Only once the partner's app says it shows it (their data
-            // channel carries the answer), so nobody is recorded unawares.
-            CallPhase::InCall { connected: true, .. } if s.peer_chat.ready => {
-                s.recording_asked = true;
-                s.effects.push(Effect::TellPeerRecording(true));
-                s.effects.push(Effect::StartRecordingAckTimer);
-            }
-            _ => {}
-        },
-        Action::PeerSawRecording => {
-            if let (true, Some(peer)) = (s.recording_asked, s.call.peer().map(str::to_owned)) {
-                s.recording_asked = false;
-                s.recording = true;
-                s.saved_recording = None;
-                s.effects.push(Effect::StartRecording { peer });
-            }
-        }
-        Action::RecordingAckTimeout => {
-            if let (true, Some(peer)) = (std::mem::take(&mut s.recording_asked), s.call.peer().map(str::to_owned)) {
-                s.effects.push(Effect::TellPeerRecording(false));
-                s.notice = Some(Notice::error(Msg::RecordingNotShown(peer)));
-            }
-        }
-        Action::RecordingStopped(why) => {
-            if std::mem::take(&mut s.recording) {
-                s.effects.push(Effect::TellPeerRecording(false));
-            }
-            if let Some(msg) = why {
-                s.notice = Some(Notice::error(msg));
-            }
-        }
-        Action::PeerRecording(on) => {
-            let on = on && s.call.is_in_call();
-            if on {
-                // Shown, and said: the status line is read aloud.
-                s.effects.push(Effect::AckPeerRecording);
-                if let Some(peer) = s.call.peer() {
-                    s.notice = Some(Notice::info(Msg::PeerRecording(peer.to_owned())));
-                }
-            }
-            s.peer_recording = on;
-        }
+        Action::ToggleRecording => recording::toggle(s),
+        Action::PeerSawRecording => recording::partner_shows_it(s),
+        Action::RecordingAckTimeout => recording::partner_never_answered(s),
+        Action::RecordingStopped(why) => recording::stopped(s, why),
+        Action::PeerRecording(on) => recording::partner_records(s, on),
         Action::RecordingSaved(url, name) => s.saved_recording = Some((url, name)),
         Action::DismissSavedRecording => s.saved_recording = None,
         Action::NetworkOnline(on) => s.offline = !on,
@@ -371,22 +316,8 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.notice = Some(Notice::error(Msg::NotificationsBlocked));
             }
         }
-        Action::SetDataSaver(on) => {
-            if s.data_saver != on {
-                s.data_saver = on;
-                s.effects.push(Effect::RememberDataSaver(on));
-                if s.call.is_in_call() && s.peer_chat.ready {
-                    s.effects.push(Effect::TellPeerDataSaver(on));
-                }
-                limit_video(s);
-            }
-        }
-        Action::PeerDataSaver(on) => {
-            if s.call.is_in_call() && s.peer_data_saver != on {
-                s.peer_data_saver = on;
-                limit_video(s);
-            }
-        }
+        Action::SetDataSaver(on) => data_saver::set(s, on),
+        Action::PeerDataSaver(on) => data_saver::partner_asks(s, on),
         Action::Signal(m) => {
             // A late signal from a call that has ended goes nowhere.
             if let Some(peer) = s.peer() {
@@ -568,7 +499,7 @@ pub(super) fn enter_call(s: &mut CallState, peer: &str) {
     if chat_ready && s.data_saver {
         s.effects.push(Effect::TellPeerDataSaver(true));
     }
-    limit_video(s);
+    data_saver::limit_video(s);
     s.notice = None;
     s.ice_generation += 1;
     s.effects.push(Effect::StartConnectTimer { generation: s.ice_generation });
@@ -579,75 +510,6 @@ fn notify_calls(s: &mut CallState, on: bool) {
         s.notify_calls = on;
         s.effects.push(Effect::RememberNotifyCalls(on));
     }
-}
-
-/// Our video's cap in a connected call: on while either side's data saver
-/// is (the agent applies it idempotently, so it is restated freely).
-fn limit_video(s: &mut CallState) {
-    if matches!(s.call, CallPhase::InCall { connected: true, .. }) {
-        s.effects.push(Effect::LimitVideo(s.data_saver || s.peer_data_saver));
-    }
-}
-
-/// How long the quality must read Poor before "turn off video" is offered.
-pub const POOR_FOR_MS: f64 = 10_000.0;
-
-/// After a while of Poor quality with our camera on, offer (once a call) to
-/// turn video off and keep talking; the camera button brings it back.
-fn offer_audio_only(s: &mut CallState, quality: super::Quality, at_ms: f64) {
-    if quality != super::Quality::Poor || !s.media.camera_on || s.sharing_screen {
-        s.poor_since_ms = None;
-        return;
-    }
-    let since = *s.poor_since_ms.get_or_insert(at_ms);
-    if at_ms - since >= POOR_FOR_MS && !s.offered_audio_only {
-        s.offered_audio_only = true;
-        s.notice = Some(Notice::error(Msg::PoorConnection));
-    }
-}
-
-fn stop_recording(s: &mut CallState) {
-    if std::mem::take(&mut s.recording) {
-        s.effects.push(Effect::StopRecording);
-        s.effects.push(Effect::TellPeerRecording(false));
-    }
-}
-
-/// What every ending of a call does before its media goes, however it
-/// ends: the recording is saved with what there is (the partner's app
-/// learns it ended with the call) and the call goes into the recent calls
-/// (the agent still knows when it connected).
-pub(super) fn close_books(s: &mut CallState, peer: &str, notice: &Notice) {
-    if std::mem::take(&mut s.recording) {
-        s.effects.push(Effect::StopRecording);
-    }
-    if let Some(outcome) = outcome(&s.call, notice) {
-        let outgoing = std::mem::take(&mut s.call_outgoing);
-        s.effects.push(Effect::RecordCall { peer: peer.to_owned(), outgoing, outcome });
-    }
-    s.call_outgoing = false;
-}
-
-/// How a call in `phase` ended, as the recent calls say it, from what the
-/// person is told.
-fn outcome(phase: &CallPhase, notice: &Notice) -> Option<Outcome> {
-    Some(match phase {
-        CallPhase::Idle => return None,
-        CallPhase::Incoming { .. } if matches!(notice.msg, Msg::YouDeclined(_)) => Outcome::Declined,
-        CallPhase::Incoming { .. } => Outcome::Missed,
-        CallPhase::Outgoing { .. } => match notice.msg {
-            Msg::Cancelled(_) => Outcome::Cancelled,
-            Msg::NoAnswer(_) => Outcome::NoAnswer,
-            Msg::Declined(_) | Msg::Busy(_) => Outcome::Declined,
-            _ => Outcome::Failed,
-        },
-        CallPhase::InCall { connected: false, reconnecting: false, .. } if notice.error => Outcome::Failed,
-        CallPhase::InCall { .. } => Outcome::Answered,
-    })
-}
-
-fn save_history(s: &mut CallState) {
-    s.effects.push(Effect::SaveHistory(s.history.clone()));
 }
 
 /// What belongs to one call only: its chat, stats, screen share, restarts.

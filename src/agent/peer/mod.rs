@@ -12,12 +12,15 @@ use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel, RtcDataChannelInit,
-    RtcDataChannelState, RtcIceCandidateInit, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState,
-    RtcRtpSender, RtcRtpTransceiver, RtcSdpType, RtcSessionDescriptionInit, RtcSignalingState, RtcTrackEvent,
+    MediaStream, MediaStreamTrack, RtcConfiguration, RtcDataChannel, RtcIceCandidateInit, RtcPeerConnection,
+    RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcRtpSender, RtcRtpTransceiver, RtcSdpType,
+    RtcSessionDescriptionInit, RtcSignalingState, RtcTrackEvent,
 };
 
 use super::js::{describe, from_js, to_js};
+
+mod channel;
+mod video_cap;
 
 /// What a peer connection reports back, turned into store actions by the
 /// agent (what it has to tell the peer goes through the store, which writes
@@ -42,29 +45,6 @@ pub enum PeerEvent {
     /// A chat line from the peer.
     Chat(String),
 }
-
-/// Both sides create the chat channel with this id (`negotiated`), so it
-/// exists from the first offer without an extra `datachannel` handshake.
-const CHAT_CHANNEL_ID: u16 = 0;
-
-/// A frame on the data channel: a chat line (`text`), the sender's data
-/// saver (`saver`) or its recording (`recording`); JSON, so later fields can be added (docs/protocol.md).
-#[derive(Default, serde::Serialize, serde::Deserialize)]
-struct PeerFrame {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    saver: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    recording: Option<bool>,
-    /// "Your recording is shown here": without it, nothing is recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    recording_seen: Option<bool>,
-}
-
-/// The data saver's cap on the video we send.
-const SAVER_MAX_BITRATE: u32 = 150_000;
-const SAVER_MAX_HEIGHT: f64 = 360.0;
 
 /// How to reach the peer: the servers from duet-server, and whether to use
 /// the relay only (the peer then never learns our address).
@@ -396,109 +376,6 @@ impl PeerSession {
 }
 
 impl PeerSession {
-    /// Creates the chat channel. The caller does it before its first offer,
-    /// so the offer carries it; the callee after applying that offer, so
-    /// the channel joins the negotiated transport instead of asking for a
-    /// negotiation of its own (which would collide with the answer).
-    pub fn open_chat(&self) {
-        let init = RtcDataChannelInit::new();
-        init.set_negotiated(true);
-        init.set_id(CHAT_CHANNEL_ID);
-        let chat = self.pc.create_data_channel_with_data_channel_dict("chat", &init);
-        let mut listeners = vec![];
-        for (event, ready) in [("open", true), ("close", false)] {
-            let r = self.report.clone();
-            listeners.push(EventListener::new(&chat, event, move |_| r(PeerEvent::ChatReady(ready))));
-        }
-        let r = self.report.clone();
-        listeners.push(EventListener::new(&chat, "message", move |e| {
-            let Some(data) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) else { return };
-            // The store holds the text to the chat limits; a frame that is
-            // not ours is the peer's bug, not a reason to end the call.
-            match serde_json::from_str::<PeerFrame>(&data) {
-                Ok(PeerFrame { text: Some(text), .. }) => r(PeerEvent::Chat(text)),
-                Ok(PeerFrame { saver: Some(on), .. }) => r(PeerEvent::DataSaver(on)),
-                Ok(PeerFrame { recording: Some(on), .. }) => r(PeerEvent::Recording(on)),
-                Ok(PeerFrame { recording_seen: Some(true), .. }) => r(PeerEvent::RecordingSeen),
-                Ok(_) => {}
-                Err(e) => gloo::console::warn!(format!("ignored data channel message: {e}")),
-            }
-        }));
-        *self.chat.borrow_mut() = Some((chat, listeners));
-    }
-
-    pub fn send_chat(&self, text: &str) -> Result<(), String> {
-        self.send_frame(&PeerFrame { text: Some(text.to_owned()), ..PeerFrame::default() })
-    }
-
-    /// Tells the partner our data saver is on (they cap what they send us).
-    pub fn send_data_saver(&self, on: bool) -> Result<(), String> {
-        self.send_frame(&PeerFrame { saver: Some(on), ..PeerFrame::default() })
-    }
-
-    /// Tells the partner we started or stopped recording (their app shows it).
-    pub fn send_recording(&self, on: bool) -> Result<(), String> {
-        self.send_frame(&PeerFrame { recording: Some(on), ..PeerFrame::default() })
-    }
-
-    /// Tells the partner their recording is shown here.
-    pub fn send_recording_seen(&self) -> Result<(), String> {
-        self.send_frame(&PeerFrame { recording_seen: Some(true), ..PeerFrame::default() })
-    }
-
-    fn send_frame(&self, frame: &PeerFrame) -> Result<(), String> {
-        let chat = self.chat.borrow();
-        let Some((chat, _)) = chat.as_ref().filter(|(c, _)| c.ready_state() == RtcDataChannelState::Open) else {
-            return Err("the chat channel is not open".into());
-        };
-        let frame = serde_json::to_string(frame).map_err(|e| e.to_string())?;
-        chat.send_with_str(&frame).map_err(describe)
-    }
-
-    /// Caps the video we send at 360p and about 150 kbit/s (`on`) or lifts
-    /// the cap, through the sender's parameters: no renegotiation, and it
-    /// holds across camera switches and screen sharing.
-    pub async fn limit_video(&self, on: bool) -> Result<(), String> {
-        use js_sys::{Array, Function, Reflect};
-        let sender = self.sender("video").ok_or("the call has no video")?;
-        let call = |name: &str, args: &Array| -> Result<wasm_bindgen::JsValue, String> {
-            let f: Function = Reflect::get(&sender, &name.into()).map_err(describe)?.dyn_into().map_err(describe)?;
-            f.apply(&sender, args).map_err(describe)
-        };
-        let params = call("getParameters", &Array::new())?;
-        let encodings: Array =
-            Reflect::get(&params, &"encodings".into()).map_err(describe)?.dyn_into().map_err(describe)?;
-        let Some(first) = encodings.iter().next() else { return Err("no encodings yet".into()) };
-        if on {
-            // What it sends, or (before Accept puts it on) the camera it will.
-            let track = sender.track().or_else(|| self.local_track("video"));
-            let height = track.map(|t| super::js::track_height(&t)).unwrap_or(0.0);
-            let scale = (height / SAVER_MAX_HEIGHT).max(1.0);
-            Reflect::set(&first, &"maxBitrate".into(), &SAVER_MAX_BITRATE.into()).map_err(describe)?;
-            Reflect::set(&first, &"scaleResolutionDownBy".into(), &scale.into()).map_err(describe)?;
-        } else {
-            Reflect::delete_property(first.unchecked_ref::<js_sys::Object>(), &"maxBitrate".into())
-                .map_err(describe)?;
-            Reflect::set(&first, &"scaleResolutionDownBy".into(), &1.0.into()).map_err(describe)?;
-        }
-        let done = call("setParameters", &Array::of1(&params))?;
-        JsFuture::from(js_sys::Promise::from(done)).await.map_err(describe)?;
-        Ok(())
-    }
-
-    /// The cap on the video we send now: (`maxBitrate`, `scaleResolutionDownBy`)
-    /// of its encoding, as the browser holds them.
-    pub fn video_limit(&self) -> Option<(Option<f64>, f64)> {
-        use js_sys::{Function, Reflect};
-        let sender = self.sender("video")?;
-        let get: Function = Reflect::get(&sender, &"getParameters".into()).ok()?.dyn_into().ok()?;
-        let params = get.call0(&sender).ok()?;
-        let first = Reflect::get(&Reflect::get(&params, &"encodings".into()).ok()?, &0.into()).ok()?;
-        let max = Reflect::get(&first, &"maxBitrate".into()).ok()?.as_f64();
-        let scale = Reflect::get(&first, &"scaleResolutionDownBy".into()).ok()?.as_f64().unwrap_or(1.0);
-        Some((max, scale))
-    }
-
     /// The sender of our `kind` ("audio"/"video") media. Found through the
     /// transceiver's receiver, whose track always exists, because the
     /// sender's may be null (nothing sent yet).
