@@ -915,7 +915,11 @@ async fn x14_recording_is_announced_on_both_ends_and_saved_when_stopped_or_when_
                 (indicator(&bob, "peer-recording").await == "alice is recording").then_some(())
             })
             .await;
-            assert_eq!(indicator(&alice, "recording").await, "Recording");
+            // bob's app answers that it shows it; then alice records.
+            wait_until("alice: recording once bob's app answered", WAIT, || async {
+                (indicator(&alice, "recording").await == "Recording").then_some(())
+            })
+            .await;
             tokio::time::sleep(Duration::from_secs(3)).await;
             alice.click("Stop recording").await;
             wait_until("bob: the notice gone", WAIT, || async {

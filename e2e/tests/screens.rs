@@ -161,6 +161,11 @@ async fn r01_every_screen_fits_and_passes_axe_in_both_themes() {
                 alice.click("Record").await;
                 alice.wait_button("Stop recording").await;
                 bob.wait_text("alice is recording").await;
+                // alice records once bob's app has answered that it shows it.
+                duet_e2e::wait_until("alice: recording", duet_e2e::WAIT, || async {
+                    (alice.text_of("[data-indicator=recording]").await == "Recording").then_some(())
+                })
+                .await;
                 for size in SIZES {
                     resize(&alice, size).await;
                     look(&alice, "call-recording", &tag, size, &mut problems).await;
