@@ -418,31 +418,6 @@ impl Browser {
         .to_owned()
     }
 
-    /// Lets (or forbids) this origin to show notifications, as the person
-    /// would in the browser's prompt.
-    pub async fn set_notification_permission(&self, origin: &str, granted: bool) {
-        let setting = if granted { "granted" } else { "denied" };
-        let cmd = Cdp {
-            cmd: "Browser.setPermission",
-            params: json!({"permission": {"name": "notifications"}, "setting": setting, "origin": origin}),
-        };
-        self.client.issue_cmd(cmd).await.unwrap_or_else(|e| panic!("{}: notification permission: {e}", self.user));
-    }
-
-    /// The notifications the page showed: (title, page visibility then, closed since).
-    pub async fn notifications(&self) -> Vec<(String, String, bool)> {
-        let v = self
-            .js("const n = window.__duetNotifications; \
-                 return n ? n.shown.map(s => [s.title, s.visibility, s.closed]) : []")
-            .await;
-        serde_json::from_value(v).unwrap_or_default()
-    }
-
-    /// How often the page asked for the notification permission.
-    pub async fn notification_asks(&self) -> u64 {
-        self.js("const n = window.__duetNotifications; return n ? n.asked : 0").await.as_u64().unwrap_or(0)
-    }
-
     /// Saves this browser's downloads into `dir`, without asking.
     pub async fn allow_downloads(&self, dir: &std::path::Path) {
         let cmd = Cdp {
@@ -645,9 +620,9 @@ impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
 
 /// A DevTools command through ChromeDriver (`goog/cdp/execute`).
 #[derive(Debug)]
-struct Cdp {
-    cmd: &'static str,
-    params: Value,
+pub(crate) struct Cdp {
+    pub(crate) cmd: &'static str,
+    pub(crate) params: Value,
 }
 
 impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
@@ -682,7 +657,8 @@ const LEAK_WATCH: &str = r#"(() => {
     MediaStreamTrack.prototype.clone = function () { const t = clone.call(this); seen.tracks.push(t); return t; };
   }
   // Every system notification the page shows (still shown, by the real
-  // API), and every time it asks for the permission.
+  // API), its own or through the service worker, and every time it asks
+  // for the permission.
   if (window.Notification) {
     const N = window.Notification;
     const notes = { shown: [], asked: 0 };
@@ -690,7 +666,7 @@ const LEAK_WATCH: &str = r#"(() => {
     const W = class extends N {
       constructor(title, options) {
         super(title, options);
-        const note = { title, body: (options && options.body) || '', visibility: document.visibilityState, closed: false };
+        const note = { title, visibility: document.visibilityState, closed: false, actions: [] };
         notes.shown.push(note);
         const close = this.close.bind(this);
         this.close = () => { note.closed = true; close(); };
@@ -699,6 +675,15 @@ const LEAK_WATCH: &str = r#"(() => {
     W.requestPermission = (...args) => { notes.asked++; return N.requestPermission(...args); };
     Object.defineProperty(W, 'permission', { get: () => N.permission });
     window.Notification = W;
+    if (window.ServiceWorkerRegistration) {
+      const show = ServiceWorkerRegistration.prototype.showNotification;
+      ServiceWorkerRegistration.prototype.showNotification = function (title, options) {
+        const o = options || {};
+        notes.shown.push({ title, visibility: document.visibilityState, tag: o.tag,
+          actions: (o.actions || []).map((a) => a.title), worker: true });
+        return show.call(this, title, options);
+      };
+    }
   }
 })();"#;
 

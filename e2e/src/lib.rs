@@ -15,6 +15,7 @@ pub mod lossy_udp;
 pub mod mdn_client;
 pub mod mdn_server;
 pub mod nginx;
+mod notifications;
 pub mod offer_gate;
 pub mod systemd;
 mod turn;
@@ -23,6 +24,7 @@ pub use browser::Browser;
 pub use caddy::Caddy;
 pub use harness::{scenario, Harness};
 pub use nginx::Nginx;
+pub use notifications::Shown;
 pub use turn::Coturn;
 
 /// `caller` rings `callee`, who accepts; returns once video and audio flow

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use duet_e2e::{connect, scenario, wait_until, Browser, WAIT};
+use duet_e2e::{connect, scenario, wait_until, Browser, Shown, WAIT};
 use fantoccini::key::Key;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -715,6 +715,13 @@ async fn x12_calls_ringing_or_missed_in_a_background_tab_are_system_notification
             .await;
             assert_eq!(bob.notification_asks().await, 1);
 
+            // Once the app's service worker controls the page, it shows them:
+            // phones show no other kind, and only these carry buttons.
+            wait_until("bob: the worker controls the page", WAIT, || async {
+                bob.worker_controls().await.then_some(())
+            })
+            .await;
+
             // In front, the page says it: no notification.
             alice.click("Call bob").await;
             bob.wait_button("Decline").await;
@@ -722,39 +729,86 @@ async fn x12_calls_ringing_or_missed_in_a_background_tab_are_system_notification
             alice.wait_button("Call bob").await;
             assert_eq!(bob.notifications().await, vec![]);
 
-            // Behind another tab: the ring is a notification, gone once answered.
+            // Behind another tab: the ring is a notification with Accept and
+            // Decline, and Accept there answers the call.
             let duet = bob.hide_behind_another_tab().await;
             alice.click("Call bob").await;
+            let ring = || Shown {
+                title: "alice is calling".to_owned(),
+                visibility: "hidden".to_owned(),
+                closed: false,
+                actions: vec!["Accept".to_owned(), "Decline".to_owned()],
+                worker: true,
+            };
+            // (WebDriver reads only the tab in front: give the ring time.)
             tokio::time::sleep(Duration::from_secs(2)).await;
-            bob.to_tab(duet.clone()).await;
-            assert_eq!(bob.notifications().await, vec![("alice is calling".to_owned(), "hidden".to_owned(), false)]);
-            bob.click("Accept").await;
+            bob.choose_in_notification("alice is calling", "accept").await;
             alice.assert_media_flows().await;
-            wait_until("bob: the ring's notification closed", WAIT, || async {
-                bob.notifications().await.iter().all(|n| n.2).then_some(())
-            })
-            .await;
+            bob.to_tab(duet.clone()).await;
+            bob.wait_text("In a call with alice").await;
+            bob.assert_media_flows().await;
+            assert_eq!(bob.notifications().await, vec![Shown { closed: true, ..ring() }]);
             alice.click("Hang up").await;
             bob.wait_status("alice hung up").await;
+
+            // Decline there tells the caller, as the page's button does.
+            let duet = bob.hide_behind_another_tab().await;
+            alice.click("Call bob").await;
+            // (WebDriver reads only the tab in front: give the ring time.)
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            bob.choose_in_notification("alice is calling", "decline").await;
+            alice.wait_status("bob declined the call").await;
+            bob.to_tab(duet).await;
+            bob.wait_no_button("Accept").await;
+            assert_eq!(bob.notifications().await, vec![Shown { closed: true, ..ring() }; 2]);
 
             // Missed while away: a notification until the list is looked at.
             let duet = bob.hide_behind_another_tab().await;
             alice.click("Call bob").await;
             tokio::time::sleep(Duration::from_secs(1)).await;
             alice.click("Cancel").await;
+            let missed = Shown {
+                title: "Missed call from alice".to_owned(),
+                visibility: "hidden".to_owned(),
+                closed: false,
+                actions: vec![],
+                worker: true,
+            };
             tokio::time::sleep(Duration::from_secs(1)).await;
             bob.to_tab(duet).await;
-            let shown = bob.notifications().await;
-            assert_eq!(shown.len(), 3, "{shown:?}");
-            assert_eq!(
-                (shown[2].0.as_str(), shown[2].1.as_str(), shown[2].2),
-                ("Missed call from alice", "hidden", false)
-            );
+            assert_eq!(bob.notifications().await, [vec![Shown { closed: true, ..ring() }; 3], vec![missed]].concat());
             bob.js("document.querySelector('.recent-calls summary').click(); return 1").await;
             wait_until("bob: the missed call's notification closed", WAIT, || async {
-                bob.notifications().await[2].2.then_some(())
+                bob.notifications().await[3].closed.then_some(())
             })
             .await;
+
+            // Without a worker (here: the script installing it blocked) the page shows a
+            // plain one itself, closed when the ring stops.
+            let dave = h.browser_with("dave", "about:blank", &[]).await;
+            dave.block_urls("*/pwa.js").await;
+            dave.goto(&h.base_url()).await;
+            dave.login("dave").await;
+            dave.set_notification_permission(&origin, true).await;
+            dave.set_checkbox("Call notifications", true).await;
+            let duet = dave.hide_behind_another_tab().await;
+            alice.click("Call dave").await;
+            let plain = Shown {
+                title: "alice is calling".to_owned(),
+                visibility: "hidden".to_owned(),
+                closed: false,
+                actions: vec![],
+                worker: false,
+            };
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            dave.to_tab(duet).await;
+            assert_eq!(dave.notifications().await, vec![plain.clone()]);
+            alice.click("Cancel").await;
+            wait_until("dave: the ring's notification closed", WAIT, || async {
+                dave.notifications().await.first().is_some_and(|n| n.closed).then_some(())
+            })
+            .await;
+            assert!(!dave.worker_controls().await);
 
             // Refused in the browser: the switch stays off and says why.
             let carol = h.user("carol").await;

@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use crate::{
     components::icons::{avatar, icon, Icon},
-    hooks::{use_action, use_dispatch, use_select, use_system_notification, use_texts},
+    hooks::{use_action, use_dispatch, use_select, use_system_notification, use_texts, SystemNote},
     store::{Action, CallPhase},
 };
 
@@ -72,8 +72,21 @@ pub fn incoming_call() -> Html {
             }
         });
     }
-    // In the background, the system says it too.
-    use_system_notification(caller.as_ref().map(|c| ((t.is_calling)(c), "Duet".to_owned())), notify);
+    // In the background, the system says it too, with the same two buttons
+    // where it can.
+    let note = caller.as_ref().map(|c| SystemNote {
+        kind: "ring",
+        title: (t.is_calling)(c),
+        body: "Duet".to_owned(),
+        actions: vec![("accept", t.accept), ("decline", t.decline)],
+    });
+    let chosen = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |id: &'static str| {
+            dispatch.dispatch(if id == "accept" { Action::Accept } else { Action::Decline })
+        })
+    };
+    use_system_notification(note, notify, chosen);
     let Some(caller) = caller else { return html! {} };
     let onkeydown = {
         let (accept_ref, decline_ref) = (accept_ref.clone(), decline_ref.clone());

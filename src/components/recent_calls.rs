@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use crate::{
     components::icons::{avatar, icon, Icon},
-    hooks::{use_dispatch, use_select, use_system_notification, use_texts},
+    hooks::{use_dispatch, use_select, use_system_notification, use_texts, SystemNote},
     store::{format_duration, Action, CallRecord, Lang, Outcome},
 };
 
@@ -48,11 +48,13 @@ pub fn recent_calls() -> Html {
     // A call missed while away (since this view was shown: not an old
     // one still unseen), until the list is looked at.
     let since = *use_state(|| js_sys::Date::now() as u64);
-    let missed = rows
-        .iter()
-        .find(|(r, _)| r.unseen_missed() && r.at_ms >= since)
-        .map(|(r, _)| ((t.missed_call_from)(&r.peer), "Duet".to_owned()));
-    use_system_notification(missed, notify);
+    let missed = rows.iter().find(|(r, _)| r.unseen_missed() && r.at_ms >= since).map(|(r, _)| SystemNote {
+        kind: "missed",
+        title: (t.missed_call_from)(&r.peer),
+        body: "Duet".to_owned(),
+        actions: Vec::new(),
+    });
+    use_system_notification(missed, notify, Callback::noop());
     let ontoggle = {
         let open = open.clone();
         Callback::from(move |e: Event| open.set(e.target_unchecked_into::<HtmlDetailsElement>().open()))

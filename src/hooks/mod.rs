@@ -9,7 +9,7 @@ mod store;
 mod viewport;
 
 pub use media::{use_media, use_media_select, Media, MediaView};
-pub use notification::use_system_notification;
+pub use notification::{use_system_notification, SystemNote};
 pub use store::{use_dispatch, use_select, use_store, Dispatch, EffectRunner, Store, StoreProvider};
 pub use viewport::use_narrow;
 use yew::prelude::*;

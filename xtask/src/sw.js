@@ -25,6 +25,26 @@ self.addEventListener("message", (event) => {
   if (event.data === "shell" && event.ports[0]) event.ports[0].postMessage(SHELL);
 });
 
+// A click on a notification, or on one of its buttons, goes to the tab that
+// showed it (only that page knows the call): every Duet tab is asked, the
+// one that says "mine" acts, and comes to the front unless it was "decline".
+self.addEventListener("notificationclick", (event) => {
+  const { tag } = event.notification;
+  const action = event.action;
+  event.notification.close();
+  const ask = (client) => new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (reply) => resolve(reply.data === true);
+    setTimeout(() => resolve(false), 2000);
+    client.postMessage({ duet: "notification", tag, action }, [channel.port2]);
+  });
+  const work = self.clients.matchAll({ type: "window" })
+    .then((windows) => Promise.all(windows.map(ask)).then((mine) => windows.find((_, i) => mine[i])))
+    .then((client) => client && action !== "decline" && client.focus())
+    .catch(() => {});
+  event.waitUntil(work);
+});
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
