@@ -51,7 +51,19 @@ impl Browser {
     /// camera and microphone, ICE on loopback, and a stored permission for
     /// both (without one Firefox gathers only its default-route address,
     /// which the loopback-only namespace does not have).
-    pub async fn launch_firefox(driver: &str, user: &str) -> Browser {
+    /// `extra` preferences are added to those.
+    pub async fn launch_firefox(driver: &str, user: &str, extra: Value) -> Browser {
+        let mut prefs = json!({
+            "media.navigator.streams.fake": true,
+            "media.peerconnection.ice.loopback": true,
+            "permissions.default.camera": 1,
+            "permissions.default.microphone": 1,
+            "media.autoplay.default": 0,
+            "media.autoplay.blocking_policy": 0,
+        });
+        if let (Some(prefs), Value::Object(extra)) = (prefs.as_object_mut(), extra) {
+            prefs.extend(extra);
+        }
         let mut caps = Capabilities::new();
         caps.insert("browserName".into(), json!("firefox"));
         caps.insert(
@@ -59,14 +71,7 @@ impl Browser {
             json!({
                 "binary": "/usr/bin/firefox-esr",
                 "args": ["-headless", "-width", "1000", "-height", "800"],
-                "prefs": {
-                    "media.navigator.streams.fake": true,
-                    "media.peerconnection.ice.loopback": true,
-                    "permissions.default.camera": 1,
-                    "permissions.default.microphone": 1,
-                    "media.autoplay.default": 0,
-                    "media.autoplay.blocking_policy": 0,
-                }
+                "prefs": prefs,
             }),
         );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -416,6 +421,20 @@ impl Browser {
         .as_str()
         .unwrap_or_default()
         .to_owned()
+    }
+
+    /// What this browser sends of video over two seconds: kbit/s and the frame height.
+    pub async fn sent_video(&self) -> (f64, u64) {
+        let v = self
+            .js_async(
+                "const done = arguments[arguments.length - 1]; const pc = window.duetDiagnostics.pc; \
+                 const read = () => pc.getStats().then(st => { let bytes = 0, h = 0; st.forEach(r => { \
+                   if (r.type === 'outbound-rtp' && r.kind === 'video') { bytes += r.bytesSent; h = r.frameHeight || h; } }); \
+                   return [bytes, h, performance.now()]; }); \
+                 read().then(a => setTimeout(() => read().then(z => done([(z[0] - a[0]) * 8 / (z[2] - a[2]), z[1]])), 2000));",
+            )
+            .await;
+        serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{}: sent video {v}: {e}", self.user))
     }
 
     /// Saves this browser's downloads into `dir`, without asking.

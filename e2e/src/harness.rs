@@ -177,6 +177,11 @@ impl Harness {
 
     /// A new Firefox (ESR, headless, fake camera and microphone) showing `path`.
     pub async fn firefox(&self, user: &str, path: &str) -> Browser {
+        self.firefox_with(user, path, serde_json::json!({})).await
+    }
+
+    /// A Firefox with more preferences (e.g. where downloads go).
+    pub async fn firefox_with(&self, user: &str, path: &str, prefs: serde_json::Value) -> Browser {
         let driver_url = {
             let mut gecko = self.gecko.lock().await;
             if gecko.is_none() {
@@ -193,7 +198,7 @@ impl Harness {
             }
             gecko.as_ref().map(|(_, url)| url.clone()).unwrap_or_default()
         };
-        let b = Browser::launch_firefox(&driver_url, user).await;
+        let b = Browser::launch_firefox(&driver_url, user, prefs).await;
         b.goto(&format!("{}{}", self.base_url(), path)).await;
         self.browsers.lock().unwrap().push(b.clone());
         b

@@ -74,3 +74,17 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// The finished `.webm` files in `dir` (a download in progress has another name).
+pub fn recordings(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut found: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(Result::ok).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".webm"))
+        .map(|n| (n.clone(), std::fs::read(dir.join(&n)).unwrap_or_default()))
+        .collect();
+    found.sort();
+    found
+}

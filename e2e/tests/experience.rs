@@ -628,21 +628,6 @@ async fn x10_recent_calls_keep_every_call_mark_missed_ones_and_call_back() {
     .await;
 }
 
-/// What `b` sends of video over two seconds: kbit/s and the frame height.
-async fn sent_video(b: &Browser) -> (f64, u64) {
-    let v = b
-        .js_async(
-            "const done = arguments[arguments.length - 1]; const pc = window.duetDiagnostics.pc; \
-             const read = () => pc.getStats().then(st => { let bytes = 0, h = 0; st.forEach(r => { \
-               if (r.type === 'outbound-rtp' && r.kind === 'video') { bytes += r.bytesSent; h = r.frameHeight || h; } }); \
-               return [bytes, h, performance.now()]; }); \
-             read().then(a => setTimeout(() => read().then(z => done([(z[0] - a[0]) * 8 / (z[2] - a[2]), z[1]])), 2000));",
-        )
-        .await;
-    let v: (f64, u64) = serde_json::from_value(v).unwrap();
-    v
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn x11_data_saver_caps_both_sides_video_and_lifting_it_restores_it() {
     scenario(
@@ -652,7 +637,7 @@ async fn x11_data_saver_caps_both_sides_video_and_lifting_it_restores_it() {
             let (alice, bob) = h.alice_and_bob().await;
             connect(&alice, &bob).await;
             for b in [&alice, &bob] {
-                let (kbps, height) = sent_video(b).await;
+                let (kbps, height) = b.sent_video().await;
                 assert!(height == 480 && kbps > 200.0, "{}: before, {kbps:.0} kbit/s at {height} lines", b.user);
             }
             // alice turns it on mid-call: her video and, at her request, bob's.
@@ -660,7 +645,7 @@ async fn x11_data_saver_caps_both_sides_video_and_lifting_it_restores_it() {
             alice.set_checkbox("Data saver", true).await;
             for b in [&alice, &bob] {
                 wait_until(&format!("{}: video capped", b.user), Duration::from_secs(20), || async {
-                    let (kbps, height) = sent_video(b).await;
+                    let (kbps, height) = b.sent_video().await;
                     (height <= 360 && kbps <= 170.0).then_some(())
                 })
                 .await;
@@ -671,7 +656,7 @@ async fn x11_data_saver_caps_both_sides_video_and_lifting_it_restores_it() {
             alice.set_checkbox("Data saver", false).await;
             for b in [&alice, &bob] {
                 wait_until(&format!("{}: video whole again", b.user), Duration::from_secs(20), || async {
-                    let (kbps, height) = sent_video(b).await;
+                    let (kbps, height) = b.sent_video().await;
                     (height == 480 && kbps > 170.0).then_some(())
                 })
                 .await;
@@ -684,7 +669,7 @@ async fn x11_data_saver_caps_both_sides_video_and_lifting_it_restores_it() {
             alice.wait_logged_in().await;
             connect(&alice, &bob).await;
             wait_until("bob: capped at alice's request in the new call", Duration::from_secs(20), || async {
-                let (kbps, height) = sent_video(&bob).await;
+                let (kbps, height) = bob.sent_video().await;
                 (height <= 360 && kbps <= 170.0).then_some(())
             })
             .await;
@@ -851,10 +836,8 @@ async fn x13_installable_opens_offline_and_offers_a_new_version() {
         |h| async move {
             let dist = dist.lock().unwrap().clone();
             let alice = h.browser("alice", "/").await;
-            let controlled = || async {
-                alice.js("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)").await == true
-            };
-            wait_until("alice: the service worker in charge", WAIT, || async { controlled().await.then_some(()) }).await;
+            wait_until("alice: the service worker in charge", WAIT, || async { alice.worker_controls().await.then_some(()) })
+                .await;
             // An installable app: its manifest and icons are served.
             let manifest = alice
                 .js_async(
@@ -932,20 +915,6 @@ async fn x13_installable_opens_offline_and_offers_a_new_version() {
     .await;
 }
 
-/// The finished `.webm` files in `dir` (a download in progress has another name).
-fn recordings(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut found: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(Result::ok).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".webm"))
-        .map(|n| (n.clone(), std::fs::read(dir.join(&n)).unwrap_or_default()))
-        .collect();
-    found.sort();
-    found
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn x14_recording_is_announced_on_both_ends_and_saved_when_stopped_or_when_the_call_ends() {
     scenario(
@@ -981,7 +950,7 @@ async fn x14_recording_is_announced_on_both_ends_and_saved_when_stopped_or_when_
             })
             .await;
             let files = wait_until("alice: the recording saved", WAIT, || async {
-                Some(recordings(&downloads)).filter(|f| f.len() == 1)
+                Some(duet_e2e::recordings(&downloads)).filter(|f| f.len() == 1)
             })
             .await;
             let (name, bytes) = &files[0];
@@ -1002,12 +971,13 @@ async fn x14_recording_is_announced_on_both_ends_and_saved_when_stopped_or_when_
             // No click started that download, so the browser may hold it
             // back: the app offers it as a link, which a click saves.
             alice.wait_text("Recording saved: duet-bob-").await;
-            if recordings(&downloads).len() < 2 {
+            if duet_e2e::recordings(&downloads).len() < 2 {
                 let link = alice.client.find(fantoccini::Locator::LinkText("Save recording")).await.unwrap();
                 link.click().await.unwrap();
             }
             wait_until("alice: the second recording saved", WAIT, || async {
-                Some(recordings(&downloads)).filter(|f| f.len() == 2 && f.iter().all(|(_, b)| b.len() > 10_000))
+                Some(duet_e2e::recordings(&downloads))
+                    .filter(|f| f.len() == 2 && f.iter().all(|(_, b)| b.len() > 10_000))
             })
             .await;
             let _ = std::fs::remove_dir_all(&downloads);

@@ -1,6 +1,9 @@
-//! Firefox ESR and Chromium call each other through duet-server, both ways.
+//! Firefox ESR and Chromium call each other through duet-server, both ways,
+//! and what Duet adds to a call works in Firefox too.
 
-use duet_e2e::{connect, scenario, wait_until, WAIT};
+use std::time::Duration;
+
+use duet_e2e::{connect, scenario, wait_until, Browser, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn f01_chromium_and_firefox_call_each_other_both_ways() {
@@ -125,4 +128,128 @@ async fn f02_a_relayed_call_with_firefox_survives_a_relay_restart_by_an_ice_rest
         },
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f03_in_firefox_sound_switches_data_saver_recording_recent_calls_notifications_and_the_cached_app() {
+    let downloads = std::env::temp_dir().join(format!("duet-f03-downloads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&downloads);
+    std::fs::create_dir_all(&downloads).unwrap();
+    let prefs = serde_json::json!({
+        "browser.download.folderList": 2,
+        "browser.download.dir": downloads.to_string_lossy(),
+        "browser.download.useDownloadDir": true,
+        "browser.download.always_ask_before_handling_new_types": false,
+        "browser.helperApps.neverAsk.saveToDisk": "video/webm",
+        "browser.download.start_downloads_in_tmp_dir": false,
+        // As if bob had said "Allow" in Firefox's prompt.
+        "permissions.default.desktop-notification": 1,
+        // Firefox's own notification windows (headless has no system's).
+        "alerts.useSystemBackend": false,
+    });
+    let saved_in = downloads.clone();
+    scenario(
+        "f03",
+        |_| {},
+        |h| async move {
+            let alice = h.user("alice").await; // Chromium
+            let bob = h.firefox_with("bob", "/", prefs).await;
+            bob.login("bob").await;
+
+            // Noise suppression off in Firefox's lobby: the call's microphone opens without it.
+            bob.set_checkbox("Noise suppression", false).await;
+            connect(&alice, &bob).await;
+            let sent_noise_suppression = bob
+                .js("const s = window.duetDiagnostics.pc.getSenders().find(s => s.track && s.track.kind === 'audio'); \
+                     return s ? s.track.getSettings().noiseSuppression : null")
+                .await;
+            assert_eq!(sent_noise_suppression, false);
+
+            // Data saver from Firefox: its own video capped, and Chromium's at its request.
+            bob.click("Devices").await;
+            bob.set_checkbox("Data saver", true).await;
+            for b in [&bob, &alice] {
+                wait_until(&format!("{}: video capped", b.user), Duration::from_secs(20), || async {
+                    let (kbps, height) = b.sent_video().await;
+                    (height <= 360 && kbps <= 170.0).then_some(())
+                })
+                .await;
+            }
+            bob.set_checkbox("Data saver", false).await;
+
+            // Firefox records; Chromium is told for as long as it lasts.
+            let indicator = |b: &Browser, which: &'static str| {
+                let b = b.clone();
+                async move { b.text_of(&format!("[data-indicator={which}]")).await }
+            };
+            bob.click("Record").await;
+            wait_until("alice: told that bob records", WAIT, || async {
+                (indicator(&alice, "peer-recording").await == "bob is recording").then_some(())
+            })
+            .await;
+            wait_until("bob: recording once alice's app answered", WAIT, || async {
+                (indicator(&bob, "recording").await == "Recording").then_some(())
+            })
+            .await;
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            bob.click("Stop recording").await;
+            wait_until("alice: the notice gone", WAIT, || async {
+                indicator(&alice, "peer-recording").await.is_empty().then_some(())
+            })
+            .await;
+            let files = wait_until("bob: Firefox saved the recording", WAIT, || async {
+                Some(duet_e2e::recordings(&saved_in)).filter(|f| f.len() == 1 && f[0].1.len() > 20_000)
+            })
+            .await;
+            let (name, bytes) = &files[0];
+            assert!(name.starts_with("duet-alice-"), "{name}");
+            assert_eq!(&bytes[..4], [0x1a, 0x45, 0xdf, 0xa3], "a WebM (EBML) file");
+            alice.click("Hang up").await;
+            bob.wait_status("alice hung up").await;
+
+            // Firefox keeps the call in its recent calls.
+            bob.js("document.querySelector('.recent-calls summary').click(); return 1").await;
+            let what = bob.text_of(".recent-calls li .what").await;
+            assert!(what.starts_with("Incoming · Answered · 0:"), "{what}");
+
+            // A ring while Firefox's tab is behind another: a notification
+            // from its service worker, closed when the ring stops.
+            bob.set_checkbox("Call notifications", true).await;
+            wait_until("bob: the worker controls the page", WAIT, || async { bob.worker_controls().await.then_some(()) })
+                .await;
+            let shown = || async {
+                let v = bob
+                    .js_async(
+                        "const done = arguments[arguments.length - 1]; navigator.serviceWorker.getRegistration() \
+                         .then(r => r.getNotifications()).then(ns => done(ns.map(n => n.title)), e => done([String(e)]))",
+                    )
+                    .await;
+                serde_json::from_value::<Vec<String>>(v).unwrap()
+            };
+            let duet = bob.hide_behind_another_tab().await;
+            alice.click("Call bob").await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            bob.to_tab(duet).await;
+            assert_eq!(shown().await, ["alice is calling"]);
+            alice.click("Cancel").await;
+            wait_until("bob: the notification closed", WAIT, || async { shown().await.is_empty().then_some(()) }).await;
+            // ... and the missed call is there to call back.
+            bob.click("Call back alice").await;
+            alice.wait_button("Accept").await;
+            alice.click("Decline").await;
+
+            // The server gone: opening Duet again starts Firefox's copy of the app.
+            let h2 = h.clone();
+            let restart = tokio::spawn(async move { drop(h2.restart_server(Duration::from_secs(6)).await) });
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            bob.goto(&h.base_url()).await;
+            wait_until("bob: the app started from the worker's copy", WAIT, || async {
+                (bob.js("return !!window.wasmBindings").await == true).then_some(())
+            })
+            .await;
+            restart.await.unwrap();
+        },
+    )
+    .await;
+    let _ = std::fs::remove_dir_all(&downloads);
 }
