@@ -66,6 +66,15 @@ async fn theme(b: &Browser, name: &str) {
     b.select("Theme", name).await;
 }
 
+/// The network gone and a new version waiting, for the notes the page
+/// shows then (the events as the browser and web/pwa.js fire them; the
+/// experience tests make both happen for real); `offline` is the note's
+/// first words.
+async fn offline_with_an_update(b: &Browser, offline: &str) {
+    b.js("dispatchEvent(new Event('offline')); dispatchEvent(new Event('duet-update-ready')); return 1").await;
+    b.wait_text(offline).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r01_every_screen_fits_and_passes_axe_in_both_themes() {
     scenario(
@@ -187,6 +196,15 @@ async fn r01_every_screen_fits_and_passes_axe_in_both_themes() {
                 }
                 resize(&alice, (1000, 800)).await;
             }
+            offline_with_an_update(&alice, "You are offline").await;
+            alice.wait_button("Reload").await;
+            for mode in ["Light", "Dark"] {
+                theme(&alice, mode).await;
+                for size in SIZES {
+                    resize(&alice, size).await;
+                    look(&alice, "offline-update", &mode.to_lowercase(), size, &mut problems).await;
+                }
+            }
             assert!(problems.is_empty(), "axe-core found:\n{}", problems.join("\n"));
 
             // A positive control: the check sees a violation when there is one.
@@ -268,6 +286,15 @@ async fn r02_the_korean_screens_fit_and_pass_axe_on_a_phone_and_a_laptop() {
                     resize(&minji, size).await;
                     minji.js("document.getElementById('recent-heading').scrollIntoView(); return 1").await;
                     look(&minji, "recent-ko", tag, size, &mut problems).await;
+                }
+            }
+            offline_with_an_update(&minji, "오프라인 상태입니다").await;
+            minji.wait_button("새로 고침").await;
+            for (mode, tag) in [("밝게", "light"), ("어둡게", "dark")] {
+                minji.select("테마", mode).await;
+                for size in sizes {
+                    resize(&minji, size).await;
+                    look(&minji, "offline-update-ko", tag, size, &mut problems).await;
                 }
             }
             assert!(problems.is_empty(), "axe-core found:\n{}", problems.join("\n"));
