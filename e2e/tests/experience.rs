@@ -932,6 +932,8 @@ async fn x14_recording_is_announced_on_both_ends_and_saved_when_stopped_or_when_
                 async move { b.text_of(&format!("[data-indicator={which}]")).await }
             };
 
+            // bob is silent, so what the file holds of voices is alice's.
+            bob.click("Mute microphone").await;
             alice.click("Record").await;
             alice.wait_button("Stop recording").await;
             wait_until("bob: told that alice records", WAIT, || async {
@@ -943,6 +945,11 @@ async fn x14_recording_is_announced_on_both_ends_and_saved_when_stopped_or_when_
                 (indicator(&alice, "recording").await == "Recording").then_some(())
             })
             .await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            // Another microphone mid-recording: the recording goes on hearing her.
+            alice.click("Devices").await;
+            alice.select("Microphone", "Fake Audio Input 2").await;
+            alice.click("Devices").await;
             tokio::time::sleep(Duration::from_secs(3)).await;
             alice.click("Stop recording").await;
             wait_until("bob: the notice gone", WAIT, || async {
@@ -956,7 +963,25 @@ async fn x14_recording_is_announced_on_both_ends_and_saved_when_stopped_or_when_
             let (name, bytes) = &files[0];
             assert!(name.starts_with("duet-bob-") && name.ends_with(".webm"), "{name}");
             assert_eq!(&bytes[..4], [0x1a, 0x45, 0xdf, 0xa3], "a WebM (EBML) file");
-            assert!(bytes.len() > 20_000, "three seconds of sound and video: {} bytes", bytes.len());
+            assert!(bytes.len() > 20_000, "five seconds of sound and video: {} bytes", bytes.len());
+            // The loudest sample of the file's last two seconds, decoded by the browser.
+            let loudest = alice
+                .client
+                .execute_async(
+                    "const [bytes, done] = arguments; \
+                     new AudioContext().decodeAudioData(new Uint8Array(bytes).buffer).then(a => { \
+                       const d = a.getChannelData(0), from = Math.max(0, d.length - 2 * a.sampleRate); let m = 0; \
+                       for (let i = from; i < d.length; i++) m = Math.max(m, Math.abs(d[i])); done([m, a.duration]); \
+                     }, e => done(String(e)));",
+                    vec![serde_json::json!(bytes)],
+                )
+                .await
+                .unwrap();
+            let (loudest, seconds): (f64, f64) =
+                serde_json::from_value(loudest.clone()).unwrap_or_else(|e| panic!("{loudest}: {e}"));
+            assert!(seconds > 4.0, "five seconds recorded: {seconds}");
+            assert!(loudest > 0.05, "alice's voice after the switch, in the file: loudest {loudest}");
+            bob.click("Unmute microphone").await;
             bob.assert_media_flows().await;
 
             // Recording again, then bob hangs up: the file is saved all the same.

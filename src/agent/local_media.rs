@@ -186,6 +186,10 @@ impl Agent {
             if let Some(s) = session {
                 // While sharing, the new camera waits behind the screen.
                 let send = !(kind == DeviceKind::Camera && me.call.borrow().screen.is_some());
+                // A recording goes on with the new microphone.
+                if let (DeviceKind::Microphone, Some(r)) = (kind, &*me.recorder.borrow()) {
+                    r.use_voice(&track);
+                }
                 if let Err(e) = s.switch_device(track, send).await {
                     me.dispatch.dispatch(Action::MediaProblem(Msg::SwitchFailed(e)));
                 }

@@ -421,17 +421,17 @@ impl Agent {
         let d = self.dispatch.clone();
         let failed = |e: String| Action::RecordingStopped(Some(crate::store::Msg::RecordingFailed(e)));
         let Some(session) = self.session() else { return d.dispatch(failed("the call has no media".into())) };
-        let name = recorder::file_name(peer);
         let done = {
-            let (d, name) = (d.clone(), name.clone());
-            move |why: Option<String>, url: Option<String>| {
+            let d = d.clone();
+            move |why: Option<String>, saved: Option<(String, String)>| {
                 d.dispatch(Action::RecordingStopped(why.map(crate::store::Msg::RecordingFailed)));
-                if let Some(url) = url {
-                    d.dispatch(Action::RecordingSaved(url, name.clone()));
+                if let Some((url, name)) = saved {
+                    d.dispatch(Action::RecordingSaved(url, name));
                 }
             }
         };
-        match recorder::Recorder::start(session.local_stream().as_ref(), &session.remote, name, done) {
+        let voice = session.local_track("audio");
+        match recorder::Recorder::start(voice, &session.remote, recorder::file_stem(peer), Box::new(done)) {
             Ok(r) => *self.recorder.borrow_mut() = Some(r),
             Err(e) => d.dispatch(failed(e)),
         }

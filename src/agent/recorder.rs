@@ -1,6 +1,6 @@
 //! Recording a call in the browser: both voices mixed with Web Audio and the
-//! partner's video, by MediaRecorder, saved as a `.webm` download when it
-//! stops. The partner's video alone, not a composite with ours: a canvas
+//! partner's video, by MediaRecorder, saved as a download when it stops
+//! (`.webm`, or `.mp4` where the browser records that: Safari). The partner's video alone, not a composite with ours: a canvas
 //! redrawn on a timer stalls in a background tab (timers drop to once a
 //! second there) and costs a core's share per frame; the track itself does
 //! not.
@@ -9,7 +9,10 @@ use std::{cell::RefCell, rc::Rc};
 
 use gloo::events::EventListener;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AudioContext, Blob, BlobPropertyBag, MediaRecorder, MediaStream};
+use web_sys::{
+    AudioContext, Blob, BlobPropertyBag, MediaRecorder, MediaStream, MediaStreamAudioDestinationNode,
+    MediaStreamAudioSourceNode, MediaStreamTrack,
+};
 
 use super::js::describe;
 
@@ -17,42 +20,72 @@ use super::js::describe;
 pub struct Recorder {
     recorder: MediaRecorder,
     ctx: AudioContext,
+    mix: MediaStreamAudioDestinationNode,
+    /// Our voice in the mix, replaced when the microphone changes.
+    voice: RefCell<Option<MediaStreamAudioSourceNode>>,
     /// The saved file's blob URL, given back when the recorder goes.
     saved: Rc<RefCell<Option<String>>>,
     _listeners: Vec<EventListener>,
 }
 
+/// How a recording ended: the browser's reason if it broke, and the saved
+/// file (blob URL, file name).
+pub type Done = dyn Fn(Option<String>, Option<(String, String)>);
+
 impl Recorder {
-    /// Records `local`'s and `remote`'s sound and `remote`'s video into the
-    /// file `name`; `done` hears of it ending (the browser's reason if it
-    /// broke) with the saved file's blob URL.
+    /// Records our `voice`, `remote`'s sound and `remote`'s video into a
+    /// file named `stem` and the container's extension; `done` hears of it
+    /// ending.
     pub fn start(
-        local: Option<&MediaStream>,
+        voice: Option<MediaStreamTrack>,
         remote: &MediaStream,
-        name: String,
-        done: impl Fn(Option<String>, Option<String>) + 'static,
+        stem: String,
+        done: Box<Done>,
     ) -> Result<Recorder, String> {
         let ctx = AudioContext::new().map_err(describe)?;
-        let started = Self::record(&ctx, local, remote, name, done);
-        if started.is_err() {
+        let started = ctx.create_media_stream_destination().map_err(describe).and_then(|mix| {
+            let recording = Self::record(&ctx, &mix, remote, stem, done)?;
+            Ok((mix, recording))
+        });
+        let Ok((mix, (recorder, saved, listeners))) = started else {
             let _ = ctx.close();
+            return Err(started.err().unwrap_or_default());
+        };
+        let r = Recorder { recorder, ctx, mix, voice: RefCell::default(), saved, _listeners: listeners };
+        if let Some(voice) = voice {
+            r.use_voice(&voice);
         }
-        let (recorder, saved, listeners) = started?;
-        Ok(Recorder { recorder, ctx, saved, _listeners: listeners })
+        Ok(r)
+    }
+
+    /// Records `track` as our voice from now on (the microphone changed,
+    /// or its sound processing did: a new track either way).
+    pub fn use_voice(&self, track: &MediaStreamTrack) {
+        let tracks = js_sys::Array::of1(track);
+        let source = MediaStream::new_with_tracks(&tracks)
+            .and_then(|s| self.ctx.create_media_stream_source(&s))
+            .and_then(|source| source.connect_with_audio_node(&self.mix).map(|_| source));
+        match source {
+            Ok(source) => {
+                if let Some(old) = self.voice.replace(Some(source)) {
+                    let _ = old.disconnect();
+                }
+            }
+            Err(e) => gloo::console::warn!(format!("the recording lost our voice: {}", describe(e))),
+        }
     }
 
     #[allow(clippy::type_complexity)]
     fn record(
         ctx: &AudioContext,
-        local: Option<&MediaStream>,
+        mix: &MediaStreamAudioDestinationNode,
         remote: &MediaStream,
-        name: String,
-        done: impl Fn(Option<String>, Option<String>) + 'static,
+        stem: String,
+        done: Box<Done>,
     ) -> Result<(MediaRecorder, Rc<RefCell<Option<String>>>, Vec<EventListener>), String> {
-        let mix = ctx.create_media_stream_destination().map_err(describe)?;
-        for stream in local.into_iter().chain([remote]).filter(|s| s.get_audio_tracks().length() > 0) {
-            let source = ctx.create_media_stream_source(stream).map_err(describe)?;
-            source.connect_with_audio_node(&mix).map_err(describe)?;
+        if remote.get_audio_tracks().length() > 0 {
+            let source = ctx.create_media_stream_source(remote).map_err(describe)?;
+            source.connect_with_audio_node(mix).map_err(describe)?;
         }
         let out = MediaStream::new().map_err(describe)?;
         for track in mix.stream().get_audio_tracks().iter().chain(remote.get_video_tracks().iter()) {
@@ -76,8 +109,8 @@ impl Recorder {
             });
             let (url, why) = (saved.clone(), broke);
             let stop = EventListener::new(&recorder, "stop", move |_| {
-                let saved = save(&name, &chunks.borrow_mut().drain(..).collect::<js_sys::Array>());
-                *url.borrow_mut() = saved.clone();
+                let saved = save(&stem, &chunks.borrow_mut().drain(..).collect::<js_sys::Array>());
+                *url.borrow_mut() = saved.as_ref().map(|(url, _)| url.clone());
                 done(why.borrow_mut().take(), saved);
             });
             // Closing the tab mid-recording loses it: the browser asks first.
@@ -115,29 +148,33 @@ impl Drop for Recorder {
     }
 }
 
-/// Offers `chunks` as the download `name`; the blob URL, to give back later
-/// (revoked at once, some browsers would not finish the download). A
+/// Offers `chunks` as the download `stem` plus the extension of what the
+/// browser recorded; the blob URL (to give back later: revoked at once,
+/// some browsers would not finish the download) and the file's name. A
 /// browser may hold back a download no click started (a call that ended
 /// on the other side): the app then offers the URL as a link.
-fn save(name: &str, chunks: &js_sys::Array) -> Option<String> {
-    let kind = BlobPropertyBag::new();
-    kind.set_type("video/webm");
-    let blob = Blob::new_with_blob_sequence_and_options(chunks, &kind).ok()?;
+fn save(stem: &str, chunks: &js_sys::Array) -> Option<(String, String)> {
+    let recorded = chunks.get(0).dyn_into::<Blob>().map(|b| b.type_()).unwrap_or_default();
+    let (kind, extension) = if recorded.contains("mp4") { ("video/mp4", "mp4") } else { ("video/webm", "webm") };
+    let name = format!("{stem}.{extension}");
+    let options = BlobPropertyBag::new();
+    options.set_type(kind);
+    let blob = Blob::new_with_blob_sequence_and_options(chunks, &options).ok()?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
     let link = web_sys::window()?.document()?.create_element("a").ok()?;
     let _ = link.set_attribute("href", &url);
-    let _ = link.set_attribute("download", name);
+    let _ = link.set_attribute("download", &name);
     link.dyn_ref::<web_sys::HtmlElement>()?.click();
-    Some(url)
+    Some((url, name))
 }
 
-/// "duet-bob-2026-12-04-140512.webm": the partner and the local time.
-pub fn file_name(peer: &str) -> String {
+/// "duet-bob-2026-12-04-140512": the partner and the local time.
+pub fn file_stem(peer: &str) -> String {
     let now = js_sys::Date::new_0();
     let safe: String =
         peer.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     format!(
-        "duet-{safe}-{}-{:02}-{:02}-{:02}{:02}{:02}.webm",
+        "duet-{safe}-{}-{:02}-{:02}-{:02}{:02}{:02}",
         now.get_full_year(),
         now.get_month() + 1,
         now.get_date(),
