@@ -610,12 +610,13 @@ async fn x10_recent_calls_keep_every_call_mark_missed_ones_and_call_back() {
             open_recent(&bob).await;
             assert_eq!(rows(&bob).await, bob_rows);
 
-            // Offline people cannot be called back.
+            // Offline people cannot be called back, and the row says why.
             alice.click("Sign out").await;
             wait_until("bob: call-back greyed while alice is away", WAIT, || async {
                 rows(&bob).await.iter().all(|r| r.3).then_some(())
             })
             .await;
+            assert_eq!(bob.text_of(".recent-calls li .away").await, "Not online");
             bob.click("Clear history").await;
             bob.wait_text("No calls yet.").await;
             // A second reload (a 304 for the page) still starts the app.

@@ -1,6 +1,7 @@
 //! "Recent calls": this browser's list of calls, newest first, with a badge
 //! for missed calls until the list is opened, a "Call back" button each
-//! (greyed while they are offline or busy), and "Clear history". A call
+//! (greyed while they are offline or busy, and the row says which), and
+//! "Clear history". A call
 //! missed while the tab is in the background is a system notification too.
 
 use duet_protocol::UserStatus;
@@ -14,8 +15,8 @@ use crate::{
     store::{format_duration, Action, CallRecord, Lang, Outcome},
 };
 
-/// An entry and whether its person can be called now.
-type Row = (CallRecord, bool);
+/// An entry and where its person is now (`None`: not logged in).
+type Row = (CallRecord, Option<UserStatus>);
 
 /// When, in the reader's language and time zone ("3 Dec 2026, 14:05").
 fn when(at_ms: u64, lang: Lang) -> String {
@@ -28,8 +29,7 @@ fn when(at_ms: u64, lang: Lang) -> String {
 #[function_component(RecentCalls)]
 pub fn recent_calls() -> Html {
     let (rows, lang, free, notify) = use_select(|s| {
-        let rows: Vec<Row> =
-            s.history.iter().map(|r| (r.clone(), s.users.status(&r.peer) == Some(UserStatus::Available))).collect();
+        let rows: Vec<Row> = s.history.iter().map(|r| (r.clone(), s.users.status(&r.peer))).collect();
         (rows, s.lang, s.call.is_idle(), s.notify_calls)
     });
     let dispatch = use_dispatch();
@@ -82,7 +82,7 @@ pub fn recent_calls() -> Html {
                     <p class="empty">{ t.no_calls_yet }</p>
                 } else {
                     <ul>
-                        { for rows.iter().enumerate().map(|(n, (r, callable))| {
+                        { for rows.iter().enumerate().map(|(n, (r, status))| {
                             let call_back = {
                                 let (dispatch, peer) = (dispatch.clone(), r.peer.clone());
                                 Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Call(peer.clone())))
@@ -93,6 +93,13 @@ pub fn recent_calls() -> Html {
                                 what = format!("{what} · {}", format_duration(u64::from(r.seconds)));
                             }
                             let name = (t.call_back)(&r.peer);
+                            // Why the button is greyed, where a person sees it.
+                            let away = match status {
+                                None => Some(t.not_online),
+                                Some(UserStatus::Busy) => Some(t.in_a_call),
+                                Some(UserStatus::Available) => None,
+                            };
+                            let away_id = format!("recent-away-{n}");
                             html! {
                                 <li key={n} class={classes!((r.outcome == Outcome::Missed).then_some("missed"))}>
                                     { avatar(&r.peer, "") }
@@ -100,9 +107,13 @@ pub fn recent_calls() -> Html {
                                         <span class="name">{ &r.peer }</span>
                                         <span class="what">{ what }</span>
                                         <span class="what">{ when(r.at_ms, lang) }</span>
+                                        if let Some(away) = away {
+                                            <span class="what away" id={away_id.clone()}>{ away }</span>
+                                        }
                                     </span>
                                     <button class="call success" aria-label={name.clone()} title={name}
-                                            disabled={!(*callable && free)} onclick={call_back}>
+                                            aria-describedby={away.map(|_| away_id)}
+                                            disabled={!(away.is_none() && free)} onclick={call_back}>
                                         { icon(Icon::Phone, false) }
                                     </button>
                                 </li>

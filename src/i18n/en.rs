@@ -30,6 +30,7 @@ pub static TEXTS: Texts = Texts {
     you: |me| format!("{me} (you)"),
     call_user: |name| format!("Call {name}"),
     in_a_call: "In a call",
+    not_online: "Not online",
     nobody_online: "Nobody else is online yet. Share this page's address with someone to call them.",
     relay_only: "Relay only",
     relay_help: "Calls go through the relay server, so the other person never learns your IP address.",

@@ -30,6 +30,7 @@ pub static TEXTS: Texts = Texts {
     you: |me| format!("{me} (나)"),
     call_user: |name| format!("{name} 님에게 전화"),
     in_a_call: "통화 중",
+    not_online: "접속 안 함",
     nobody_online: "아직 접속한 사람이 없습니다. 이 페이지 주소를 보내 함께 통화하세요.",
     relay_only: "중계 서버만 사용",
     relay_help: "통화가 중계 서버를 거치므로 상대방은 내 IP 주소를 알 수 없습니다.",

@@ -62,6 +62,8 @@ pub struct Texts {
     pub you: Named,
     pub call_user: Named,
     pub in_a_call: &'static str,
+    /// A recent call's person is not logged in now.
+    pub not_online: &'static str,
     pub nobody_online: &'static str,
     pub relay_only: &'static str,
     pub relay_help: &'static str,
