@@ -579,13 +579,30 @@ fn accepted_not_connected(me: &str, peer: &str) -> CallState {
 
 #[test]
 fn failure_says_whether_a_turn_server_was_configured() {
-    let (s, _) = effects_of(&accepted_not_connected("alice", "bob"), Action::PeerFailed);
+    // (The first failure of a path that never worked restarts ICE once.)
+    let failed_twice = |s: CallState| s.reduce(Action::PeerFailed).reduce(Action::PeerFailed);
+    let s = failed_twice(accepted_not_connected("alice", "bob"));
     assert_eq!(s.notice.unwrap().msg, Msg::FailedWithoutRelay("bob".into()));
     let mut with_turn = accepted_not_connected("alice", "bob");
     with_turn.ice_servers =
         vec![IceServer { urls: vec!["turn:127.0.0.1:3478".into()], username: None, credential: None }];
-    let (s, _) = effects_of(&with_turn, Action::PeerFailed);
+    let s = failed_twice(with_turn);
     assert_eq!(s.notice.unwrap().msg, Msg::FailedThroughRelay("bob".into()));
+}
+
+#[test]
+fn a_path_that_never_worked_gets_one_ice_restart_then_the_call_fails() {
+    let s = accepted_not_connected("alice", "bob");
+    let (s, fx) = effects_of(&s, Action::PeerFailed);
+    assert!(fx.contains(&Effect::RestartIce), "{fx:?}");
+    assert!(matches!(s.call, CallPhase::InCall { connected: false, reconnecting: true, .. }));
+    let (gone, fx) = effects_of(&s, Action::PeerFailed);
+    assert!(gone.call.is_idle(), "one restart only");
+    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Failed)));
+    // The restart's grace running out ends it too.
+    let generation = s.ice_generation;
+    let gone = s.reduce(Action::GraceExpired { generation });
+    assert!(gone.call.is_idle());
 }
 
 #[test]

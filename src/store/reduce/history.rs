@@ -53,7 +53,7 @@ fn outcome(phase: &CallPhase, notice: &Notice) -> Option<Outcome> {
             Msg::Declined(_) | Msg::Busy(_) => Outcome::Declined,
             _ => Outcome::Failed,
         },
-        CallPhase::InCall { connected: false, reconnecting: false, .. } if notice.error => Outcome::Failed,
+        CallPhase::InCall { connected: false, .. } if notice.error => Outcome::Failed,
         CallPhase::InCall { .. } => Outcome::Answered,
     })
 }

@@ -172,9 +172,11 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             }
         }
         Action::PeerFailed => {
-            // A path that worked once is worth a restart; one that never did
-            // is bounded by the connect timer instead.
-            if matches!(s.call, CallPhase::InCall { connected: true, .. }) && restart_ice(s) {
+            // A path that worked once is worth restarts; one that never did
+            // is worth one (a relay allocation or the checks lost on a lossy
+            // network: a restart gathers and checks afresh). The grace timer
+            // bounds each.
+            if restart_ice(s) {
                 return;
             }
             s.ringing_connected = false;
@@ -418,9 +420,12 @@ fn send_peer_chat(s: &mut CallState, text: String) {
 
 /// Starts an ICE restart if this interruption has restarts left; the grace
 /// timer starts over for it. Returns false when it is time to give up.
+/// Restarts ICE if the call has restarts left: a path that never worked
+/// has one, a path that did has `MAX_ICE_RESTARTS`.
 fn restart_ice(s: &mut CallState) -> bool {
-    let CallPhase::InCall { reconnecting, .. } = &mut s.call else { return false };
-    if s.ice_restarts >= MAX_ICE_RESTARTS {
+    let CallPhase::InCall { reconnecting, connected, .. } = &mut s.call else { return false };
+    let budget = if *connected { MAX_ICE_RESTARTS } else { 1 };
+    if s.ice_restarts >= budget {
         return false;
     }
     *reconnecting = true;
