@@ -9,6 +9,7 @@
 mod axe;
 mod browser;
 mod caddy;
+mod crowd;
 pub mod door;
 mod harness;
 pub mod lossy_udp;
@@ -22,6 +23,7 @@ mod turn;
 
 pub use browser::Browser;
 pub use caddy::Caddy;
+pub use crowd::Crowd;
 pub use harness::{scenario, Harness};
 pub use nginx::Nginx;
 pub use notifications::Shown;

@@ -302,3 +302,81 @@ async fn r02_the_korean_screens_fit_and_pass_axe_on_a_phone_and_a_laptop() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r03_a_lobby_of_1500_renders_the_rows_on_screen_and_reaches_every_name() {
+    scenario(
+        "r03",
+        |c| {
+            // One test address for everyone: the per-address limits would refuse them.
+            c.limits.max_conns_per_ip = 0;
+            c.limits.logins_per_minute = 0;
+        },
+        |h| async move {
+            let names = (0..1500).map(|i| format!("user{i:04}"));
+            let _crowd = duet_e2e::Crowd::join(&format!("ws://{}/ws", h.addr()), names).await;
+            let alice = h.user("alice").await;
+            let rows = || async {
+                let v = alice
+                    .js("const li = [...document.querySelectorAll('.user-list li')]; \
+                         return [li.length, li.at(-1).getAttribute('aria-setsize'), li.at(-1).querySelector('.name').textContent]")
+                    .await;
+                serde_json::from_value::<(u64, Option<String>, String)>(v).unwrap()
+            };
+            wait_until("alice: all 1,500 in her list", WAIT, || async {
+                (rows().await.1.as_deref() == Some("1501")).then_some(())
+            })
+            .await;
+            let (rendered, _, _) = rows().await;
+            assert!(rendered < 80, "only the rows near the window are in the page: {rendered}");
+            let mut problems = Vec::new();
+            for size in [SIZES[0], SIZES[1]] {
+                resize(&alice, size).await;
+                look(&alice, "lobby-1500", "light", size, &mut problems).await;
+            }
+            assert!(problems.is_empty(), "axe-core found:\n{}", problems.join("\n"));
+
+            // The list scrolls by itself (the rest of the lobby stays near).
+            // Scrolled to its end: the last name is there to call, and the list
+            // is as long as all its rows (the scroll bar tells the truth).
+            let list = "document.querySelector('.user-list ul')";
+            alice.js(&format!("const l = {list}; l.scrollTop = l.scrollHeight; return 1")).await;
+            wait_until("alice: the last name on screen", WAIT, || async {
+                let last = alice.find_button("Call user1499").await?;
+                let on_screen = alice
+                    .client
+                    .execute(
+                        "const r = arguments[0].getBoundingClientRect(), l = arguments[0].closest('ul').getBoundingClientRect(); \
+                         return r.top >= l.top && r.bottom <= l.bottom + 1",
+                        vec![serde_json::to_value(&last).unwrap()],
+                    )
+                    .await
+                    .ok()?;
+                (on_screen == true).then_some(())
+            })
+            .await;
+            assert!(rows().await.0 < 80, "still only the rows near the window");
+            look(&alice, "lobby-1500-end", "light", SIZES[1], &mut problems).await;
+            // Halfway, by the list's own scroll position.
+            alice.js(&format!("const l = {list}; l.scrollTop = l.scrollHeight / 2; return 1")).await;
+            wait_until("alice: names from the middle", WAIT, || async {
+                let t = alice.text().await;
+                (t.contains("user07") && !t.contains("user1499")).then_some(())
+            })
+            .await;
+            // Search finds anyone, from the top.
+            alice.js(&format!("{list}.scrollTop = 0; return 1")).await;
+            let search = alice.client.find(fantoccini::Locator::Css("input[aria-label='Search people']")).await.unwrap();
+            search.send_keys("USER1234").await.unwrap();
+            wait_until("alice: the one match", WAIT, || async {
+                let (n, _, last) = rows().await;
+                (n == 2 && last == "user1234").then_some(())
+            })
+            .await;
+            alice.click("Call user1234").await;
+            alice.wait_text("Calling user1234").await;
+            assert!(problems.is_empty(), "axe-core found:\n{}", problems.join("\n"));
+        },
+    )
+    .await;
+}

@@ -7,11 +7,13 @@ mod notification;
 mod observable;
 mod store;
 mod viewport;
+mod visible_rows;
 
 pub use media::{use_media, use_media_select, Media, MediaView};
 pub use notification::{use_system_notification, SystemNote};
 pub use store::{use_dispatch, use_select, use_store, Dispatch, EffectRunner, Store, StoreProvider};
 pub use viewport::use_narrow;
+pub use visible_rows::{use_visible_rows, VisibleRows};
 use yew::prelude::*;
 
 use crate::store::Action;
