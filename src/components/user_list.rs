@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::{
     components::icons::{avatar, icon, Icon},
     hooks::{use_dispatch, use_select, use_texts, use_visible_rows, VisibleRows},
-    store::Action,
+    store::{name_matches, Action},
 };
 
 /// More people than this, and a search box appears.
@@ -26,11 +26,7 @@ pub fn user_list() -> Html {
     let class = "user-list";
     let others: Vec<(String, UserStatus)> =
         users.iter().filter(|(n, _)| *n != me).map(|(n, s)| (n.to_owned(), s)).collect();
-    // ASCII case only: Unicode's tables would cost the first load more than
-    // Hangul (which has no case) gains from them.
-    let wanted = query.to_ascii_lowercase();
-    let shown: Vec<&(String, UserStatus)> =
-        others.iter().filter(|(n, _)| wanted.is_empty() || n.to_ascii_lowercase().contains(&wanted)).collect();
+    let shown: Vec<&(String, UserStatus)> = others.iter().filter(|(n, _)| name_matches(n, &query)).collect();
     let long = shown.len() > VIRTUAL_FROM;
     let first_row = use_node_ref();
     let VisibleRows { rows, pitch } = use_visible_rows(first_row.clone(), if long { shown.len() } else { 0 });
