@@ -29,8 +29,8 @@ async fn call_pair(args: &Args, p: usize, first_index: usize) -> Result<(Sink, S
     let server = server_addr(&args.url)?;
     let (mut cs, mut cr) = connect(&args.url, server, first_index + 2 * p).await?;
     let (mut es, mut er) = connect_with_window(&args.url, server, first_index + 2 * p + 1, Some(SLOW_WINDOW)).await?;
-    let (caller, _) = login(&mut cs, &mut cr, &format!("caller{p}"), true).await?;
-    let (callee, _) = login(&mut es, &mut er, &format!("callee{p}"), true).await?;
+    let (caller, _) = login(&mut cs, &mut cr, &format!("caller{p}"), 1).await?;
+    let (callee, _) = login(&mut es, &mut er, &format!("callee{p}"), 1).await?;
     let offer = json!({"type": "offer", "sdp": "v=0\r\n"});
     send(&mut cs, json!({"type": "video-offer", "target": callee, "sdp": offer})).await?;
     wait_for(&mut er, "video-offer").await?;
@@ -70,7 +70,7 @@ pub async fn chat_flood(args: &Args, flooders: usize, seconds: u64) -> Result<()
     let mut sinks = Vec::new();
     for i in 0..flooders {
         let (mut sink, mut stream) = connect(&args.url, server, 310_000).await?;
-        login(&mut sink, &mut stream, &format!("flood{i}"), true).await?;
+        login(&mut sink, &mut stream, &format!("flood{i}"), 1).await?;
         let (refused, mut stop) = (refused.clone(), stop.clone());
         tokio::spawn(async move {
             loop {

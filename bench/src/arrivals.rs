@@ -32,7 +32,7 @@ pub async fn arrivals(args: &Args, clients: usize) -> Result<(), String> {
     let start = Instant::now();
     for i in 0..clients {
         let (url, duet, done_tx, mut stop, offered) =
-            (args.url.clone(), args.duet, done_tx.clone(), stop.clone(), offered.clone());
+            (args.url.clone(), args.version(), done_tx.clone(), stop.clone(), offered.clone());
         tokio::spawn(async move {
             let name = format!("arrival{i}");
             let opened = tokio::time::timeout(PATIENCE, async {
@@ -89,7 +89,7 @@ pub async fn arrivals(args: &Args, clients: usize) -> Result<(), String> {
     // A newcomer calls someone in the crowd.
     if welcomed > 0 {
         let (mut sink, mut stream) = connect(&args.url, server, clients).await?;
-        login(&mut sink, &mut stream, "newcomer", args.duet).await?;
+        login(&mut sink, &mut stream, "newcomer", args.version()).await?;
         let target = format!("arrival{}", clients / 2);
         let offer = json!({"type": "video-offer", "name": "newcomer", "target": target,
                            "sdp": {"type": "offer", "sdp": "v=0\r\n"}});

@@ -54,11 +54,13 @@ pub async fn next_json(stream: &mut Stream) -> Result<Value, String> {
 
 /// Logs in as `name`; returns the name the server registered, once the
 /// login is confirmed (MDN: our name in a userlist; Duet: welcome).
-pub async fn login(sink: &mut Sink, stream: &mut Stream, name: &str, duet: bool) -> Result<(String, Value), String> {
+/// `version` is the Duet protocol version to announce, 0 for none (MDN).
+pub async fn login(sink: &mut Sink, stream: &mut Stream, name: &str, version: u32) -> Result<(String, Value), String> {
+    let duet = version > 0;
     let id = next_json(stream).await?;
     let mut msg = json!({"type": "username", "name": name, "date": 0, "id": id["id"]});
     if duet {
-        msg["duet"] = json!(1);
+        msg["duet"] = json!(version);
     }
     sink.send(Message::text(msg.to_string())).await.map_err(|e| e.to_string())?;
     let mut registered = name.to_owned();

@@ -29,11 +29,26 @@ pub struct Args {
     /// Log in with Duet's opt-in (batched presence) instead of as MDN's client.
     #[arg(long)]
     pub duet: bool,
+    /// With --duet: ask for the directory (protocol 2: the count and a page
+    /// of names at login, not the whole list).
+    #[arg(long, requires = "duet")]
+    pub directory: bool,
     /// Give up after this many seconds whatever happens.
     #[arg(long, default_value_t = 120)]
     pub deadline_secs: u64,
     #[command(subcommand)]
     pub scenario: Scenario,
+}
+
+impl Args {
+    /// What the clients announce in `username.duet` (0: nothing, MDN's client).
+    pub fn version(&self) -> u32 {
+        match (self.duet, self.directory) {
+            (false, _) => 0,
+            (true, false) => duet_protocol::PROTOCOL_VERSION,
+            (true, true) => duet_protocol::DIRECTORY_VERSION,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug, Clone)]

@@ -51,7 +51,7 @@ async fn crowd(
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
         let (url, duet, name, gate, mut stop) =
-            (args.url.clone(), args.duet, format!("{prefix}{i}"), gate.clone(), stop.clone());
+            (args.url.clone(), args.version(), format!("{prefix}{i}"), gate.clone(), stop.clone());
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
             let permit = gate.acquire_owned().await.expect("semaphore open");
@@ -124,6 +124,9 @@ fn apply(known: &mut HashSet<String>, m: &Value) {
 }
 
 async fn storm(args: &Args, clients: usize) -> Result<(), String> {
+    if args.directory {
+        return Err("the storm waits for every client's whole list; directory clients have none (use arrivals)".into());
+    }
     let server = server_addr(&args.url)?;
     // Connect everyone first; then all log in at the same moment.
     let (go_tx, go) = watch::channel(false);
@@ -230,7 +233,7 @@ async fn relay(args: &Args, rate: u32, seconds: u64, background: usize) -> Resul
 
     let mut ready = Vec::new();
     for p in 0..pairs {
-        let (url, callee_url, duet) = (args.url.clone(), callee_url.clone(), args.duet);
+        let (url, callee_url, duet) = (args.url.clone(), callee_url.clone(), args.version());
         let (samples, sent, stop) = (samples.clone(), sent.clone(), stop.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
         tokio::spawn(async move {

@@ -319,7 +319,7 @@ async fn r03_a_lobby_of_1500_renders_the_rows_on_screen_and_reaches_every_name()
             let rows = || async {
                 let v = alice
                     .js("const li = [...document.querySelectorAll('.user-list li')]; \
-                         return [li.length, li.at(-1).getAttribute('aria-setsize'), li.at(-1).querySelector('.name').textContent]")
+                         return [li.length, li.at(-1).getAttribute('aria-setsize'), li.at(-1).querySelector('.name')?.textContent ?? '']")
                     .await;
                 serde_json::from_value::<(u64, Option<String>, String)>(v).unwrap()
             };

@@ -90,6 +90,23 @@ pub enum ClientMessage {
     /// Duet addition: the sender muted/unmuted its microphone or camera.
     #[serde(rename = "media-state")]
     MediaState { target: String, audio: bool, video: bool },
+    /// Duet addition (directory clients): the rows this client shows, from
+    /// row `from` of everyone online sorted by name, or of those whose name
+    /// matches `query` when it is not empty. The server answers with a
+    /// `directory` at once and again whenever those rows change.
+    #[serde(rename = "view")]
+    View {
+        from: u32,
+        count: u32,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        query: String,
+    },
+    /// Duet addition (directory clients): the names whose presence this
+    /// client follows wherever they are in the list (its recent contacts,
+    /// its call partner); replaces the last set. Answered with a `presence`
+    /// at once, and later ones as they change.
+    #[serde(rename = "watch")]
+    Watch { names: Vec<String> },
 }
 
 const KNOWN: &[&str] = &[
@@ -101,6 +118,8 @@ const KNOWN: &[&str] = &[
     "new-ice-candidate",
     "hang-up",
     "media-state",
+    "view",
+    "watch",
 ];
 
 fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -125,7 +144,10 @@ impl ClientMessage {
             | ClientMessage::NewIceCandidate { target, .. }
             | ClientMessage::HangUp { target, .. }
             | ClientMessage::MediaState { target, .. } => Some(target),
-            ClientMessage::Username { .. } | ClientMessage::Message { .. } => None,
+            ClientMessage::Username { .. }
+            | ClientMessage::Message { .. }
+            | ClientMessage::View { .. }
+            | ClientMessage::Watch { .. } => None,
         }
     }
 }

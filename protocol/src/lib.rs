@@ -10,6 +10,7 @@
 mod client;
 mod common;
 pub mod limits;
+pub mod search;
 mod server;
 
 pub use client::ClientMessage;
@@ -19,6 +20,12 @@ pub use server::{ErrorCode, ServerMessage};
 /// The version Duet clients announce in `username.duet`; a server that sees it
 /// sends them Duet's additions (incremental presence, ICE servers, errors).
 pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The version a client announces in `username.duet` to get the directory
+/// instead of the whole list: the online count and the rows it shows
+/// (`view`), presence for the names it follows (`watch`), and server-side
+/// search. Everything of version 1 still holds.
+pub const DIRECTORY_VERSION: u32 = 2;
 
 /// The WebSocket subprotocol MDN's client asks for.
 pub const SUBPROTOCOL: &str = "json";

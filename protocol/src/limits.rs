@@ -3,6 +3,18 @@
 /// Longest username, in characters, after trimming.
 pub const MAX_USERNAME_CHARS: usize = 32;
 
+/// Most rows one `view` may ask for: a screenful or two, never the list.
+pub const MAX_VIEW_ROWS: u32 = 120;
+
+/// The rows a directory client is sent at login, before it asks for others.
+pub const FIRST_VIEW_ROWS: u32 = 50;
+
+/// Most names one `watch` may follow (recent contacts and a call partner).
+pub const MAX_WATCHED: usize = 100;
+
+/// Longest search query, in characters (a name is no longer).
+pub const MAX_QUERY_CHARS: usize = MAX_USERNAME_CHARS;
+
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 2000;
 

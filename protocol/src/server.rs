@@ -142,6 +142,21 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         more: bool,
     },
+    /// Duet addition (directory clients): rows of the list of everyone
+    /// online, sorted by name, as the client's `view` asked: `users` from
+    /// row `from` on, of `total` in the list (or of those matching `query`).
+    /// It replaces what the client showed of those rows.
+    #[serde(rename = "directory")]
+    Directory {
+        total: u32,
+        from: u32,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        query: String,
+        users: Vec<String>,
+        /// Users among `users` who are in a call.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        busy: Vec<String>,
+    },
     /// Duet addition: the last message could not be acted on. The connection stays open.
     #[serde(rename = "error")]
     Error { code: ErrorCode, text: String },
@@ -247,6 +262,7 @@ const KNOWN: &[&str] = &[
     "ice-servers",
     "resume-ticket",
     "presence",
+    "directory",
     "error",
 ];
 

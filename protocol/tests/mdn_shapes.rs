@@ -155,6 +155,13 @@ fn duet_additions_round_trip() {
         ServerMessage::HangUp { name: "bob".into(), target: "alice".into(), reason: HangupReason::Busy },
         ServerMessage::MediaState { name: "bob".into(), target: "alice".into(), audio: false, video: true },
         ServerMessage::UserList { more: false, users: vec!["a".into(), "b".into()], busy: vec!["b".into()] },
+        ServerMessage::Directory {
+            total: 1500,
+            from: 40,
+            query: "ㅁㅈ".into(),
+            users: vec!["김민지".into(), "박민준".into()],
+            busy: vec!["박민준".into()],
+        },
     ];
     for m in msgs {
         assert_eq!(ServerMessage::parse(&m.to_json()).unwrap(), m);

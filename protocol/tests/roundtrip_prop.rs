@@ -54,6 +54,12 @@ fn client_message() -> impl Strategy<Value = ClientMessage> {
             audio,
             video
         }),
+        (any::<u32>(), any::<u32>(), text()).prop_map(|(from, count, query)| ClientMessage::View {
+            from,
+            count,
+            query
+        }),
+        proptest::collection::vec(text(), 0..4).prop_map(|names| ClientMessage::Watch { names }),
     ]
 }
 
@@ -88,6 +94,8 @@ const KNOWN_TYPES: &[&str] = &[
     "new-ice-candidate",
     "hang-up",
     "media-state",
+    "view",
+    "watch",
 ];
 
 /// The fields a message cannot do without (the rest default when absent).
@@ -99,6 +107,8 @@ fn required(kind: &str) -> &'static [&'static str] {
         "new-ice-candidate" => &["target", "candidate"],
         "call-accepted" => &["target"],
         "media-state" => &["target", "audio", "video"],
+        "view" => &["from", "count"],
+        "watch" => &["names"],
         _ => &[],
     }
 }

@@ -65,6 +65,9 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
         text().prop_map(|ticket| ServerMessage::ResumeTicket { ticket }),
         (names(), names(), names(), any::<bool>())
             .prop_map(|(available, busy, left, more)| ServerMessage::PresenceUpdate { available, busy, left, more }),
+        (any::<u32>(), any::<u32>(), text(), names(), names()).prop_map(|(total, from, query, users, busy)| {
+            ServerMessage::Directory { total, from, query, users, busy }
+        }),
         (proptest::sample::select(ErrorCode::ALL.to_vec()), text())
             .prop_map(|(code, text)| ServerMessage::Error { code, text }),
     ]

@@ -512,3 +512,51 @@ async fn messages_written_into_redis_by_anyone_else_are_dropped() {
     alice.expect_nothing_before("real").await;
     assert_eq!(n1.server.hub.users_online(), ["alice", "bob"], "nobody was added");
 }
+
+#[tokio::test]
+async fn the_directory_rows_search_and_followed_presence_span_the_nodes() {
+    let redis = RedisServer::start().await;
+    let (n1, n2) = (node(&redis, "n1").await, node(&redis, "n2").await);
+    let _alice = n1.duet_user("alice").await;
+    let mut minji = n1.duet_user("김민지").await;
+    let mut me = n2.client().await;
+    me.send(json!({"type": "username", "name": "me", "duet": 2})).await;
+    me.recv_type("welcome").await;
+    converged(&[&n1, &n2], &["alice", "me", "김민지"]).await;
+
+    // Rows, a search and a followed name, all of users on the other node.
+    me.send(json!({"type": "view", "from": 0, "count": 10})).await;
+    let rows = loop {
+        let rows = me.recv_type("directory").await;
+        if rows["total"] == 3 {
+            break rows;
+        }
+    };
+    assert_eq!(rows["users"], json!(["alice", "me", "김민지"]));
+    me.send(json!({"type": "view", "from": 0, "count": 10, "query": "ㅁㅈ"})).await;
+    let found = loop {
+        // Rows of the last view may still come from a flush in between.
+        let rows = me.recv_type("directory").await;
+        if rows["query"] == "ㅁㅈ" {
+            break rows;
+        }
+    };
+    assert_eq!(found["users"], json!(["김민지"]));
+    me.send(json!({"type": "watch", "names": ["alice"]})).await;
+    assert_eq!(me.recv_type("presence").await, json!({"type": "presence", "available": ["alice"]}));
+
+    // A call on the other node: the followed name's change arrives, and the
+    // search's rows show the other one busy.
+    minji.send(json!({"type": "video-offer", "target": "alice", "sdp": sdp("offer")})).await;
+    let (mut alice_busy, mut minji_busy) = (false, false);
+    while !(alice_busy && minji_busy) {
+        let m = me.recv().await;
+        match m["type"].as_str() {
+            Some("presence") => alice_busy |= m["busy"] == json!(["alice"]),
+            Some("directory") => minji_busy |= m["query"] == "ㅁㅈ" && m["busy"] == json!(["김민지"]),
+            _ => {}
+        }
+        assert!(m["left"].is_null() && m["available"].is_null(), "nothing of anyone it does not follow: {m}");
+    }
+    minji.say("done").await;
+}

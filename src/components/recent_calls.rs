@@ -29,7 +29,7 @@ fn when(at_ms: u64, lang: Lang) -> String {
 #[function_component(RecentCalls)]
 pub fn recent_calls() -> Html {
     let (rows, lang, free, notify) = use_select(|s| {
-        let rows: Vec<Row> = s.history.iter().map(|r| (r.clone(), s.users.status(&r.peer))).collect();
+        let rows: Vec<Row> = s.history.iter().map(|r| (r.clone(), s.status_of(&r.peer))).collect();
         (rows, s.lang, s.call.is_idle(), s.notify_calls)
     });
     let dispatch = use_dispatch();

@@ -1,6 +1,10 @@
 //! The people online: a row each, with their initials, whether they are free,
 //! and a button to call them; a search box once the list is long, and only
-//! the rows near the window rendered once it is very long.
+//! the rows near the window rendered once it is very long. A server that
+//! keeps the list (protocol 2) sends only the rows near the window, and
+//! searches itself.
+
+use std::collections::BTreeMap;
 
 use duet_protocol::UserStatus;
 use web_sys::HtmlInputElement;
@@ -9,7 +13,7 @@ use yew::prelude::*;
 use crate::{
     components::icons::{avatar, icon, Icon},
     hooks::{use_dispatch, use_select, use_texts, use_visible_rows, VisibleRows},
-    store::{name_matches, Action},
+    store::{name_matches, request_for, Action, Directory, Users},
 };
 
 /// More people than this, and a search box appears.
@@ -17,21 +21,60 @@ const SEARCH_FROM: usize = 8;
 /// More rows than this, and only those near the window are rendered.
 const VIRTUAL_FROM: usize = 100;
 
+/// The list as it can be shown: its length, and each row that is here.
+struct Listed {
+    total: usize,
+    rows: BTreeMap<usize, (String, UserStatus)>,
+}
+
+impl Listed {
+    /// The people other than `me`: from the whole list (filtered here) or
+    /// the rows the server keeps for us (searched there).
+    fn new(me: &str, users: &Users, directory: Option<&Directory>, query: &str) -> Self {
+        match directory {
+            Some(d) => {
+                Listed { total: d.others(me), rows: d.other_rows(me).map(|(i, n, s)| (i, (n.to_owned(), s))).collect() }
+            }
+            None => {
+                let rows: BTreeMap<usize, (String, UserStatus)> = users
+                    .iter()
+                    .filter(|(n, _)| *n != me && name_matches(n, query))
+                    .enumerate()
+                    .map(|(i, (n, s))| (i, (n.to_owned(), s)))
+                    .collect();
+                Listed { total: rows.len(), rows }
+            }
+        }
+    }
+}
+
 #[function_component(UserList)]
 pub fn user_list() -> Html {
-    let (me, users) = use_select(|s| (s.me.clone().unwrap_or_default(), s.users.clone()));
+    let (me, users, directory) =
+        use_select(|s| (s.me.clone().unwrap_or_default(), s.users.clone(), s.directory.clone()));
     let dispatch = use_dispatch();
     let t = use_texts();
     let query = use_state(String::new);
     let class = "user-list";
-    let others: Vec<(String, UserStatus)> =
-        users.iter().filter(|(n, _)| *n != me).map(|(n, s)| (n.to_owned(), s)).collect();
-    let shown: Vec<&(String, UserStatus)> = others.iter().filter(|(n, _)| name_matches(n, &query)).collect();
-    let long = shown.len() > VIRTUAL_FROM;
+    let listed = Listed::new(&me, &users, directory.as_ref(), &query);
+    let total = listed.total;
+    let long = total > VIRTUAL_FROM;
     let first_row = use_node_ref();
-    let VisibleRows { rows, pitch } = use_visible_rows(first_row.clone(), if long { shown.len() } else { 0 });
-    let rows = if long { rows } else { 0..shown.len() };
-    let total = shown.len();
+    let VisibleRows { rows, pitch } = use_visible_rows(first_row.clone(), if long { total } else { 0 });
+    let rows = if long { rows } else { 0..total };
+    // A server that keeps the list sends the rows on screen, and a search's.
+    let wanted = directory.is_some().then(|| request_for(rows.clone(), &query));
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with(wanted, move |wanted| {
+            if let Some(wanted) = wanted {
+                dispatch.dispatch(Action::ShowRows(wanted.clone()));
+            }
+        });
+    }
+    // Searching keeps the box even when few match.
+    let searchable = total > SEARCH_FROM || !query.trim().is_empty();
+    let nobody = total == 0 && query.trim().is_empty();
     let oninput = {
         let query = query.clone();
         Callback::from(move |e: InputEvent| query.set(e.target_unchecked_into::<HtmlInputElement>().value()))
@@ -39,7 +82,7 @@ pub fn user_list() -> Html {
     html! {
         <section {class} aria-labelledby="users-heading">
             <h2 id="users-heading">{ t.online }</h2>
-            if others.len() > SEARCH_FROM {
+            if searchable {
                 <input type="search" aria-label={t.search_people} placeholder={t.search_people} {oninput} />
             }
             <ul aria-label={t.online_users} class={classes!(long.then_some("long"))}>
@@ -47,9 +90,7 @@ pub fn user_list() -> Html {
                     { avatar(&me, "") }
                     <span class="who"><span class="name">{ (t.you)(&me) }</span></span>
                 </li>
-                { for shown[rows.clone()].iter().enumerate().map(|(k, (name, status))| {
-                    let i = rows.start + k;
-                    let busy = *status == UserStatus::Busy;
+                { for rows.clone().enumerate().map(|(k, i)| {
                     // The rows not rendered keep their place: the first and
                     // last rendered rows stand in for them with margins.
                     // (Whole pixels: formatting floats costs the first load.)
@@ -59,16 +100,28 @@ pub fn user_list() -> Html {
                         let after = if i + 1 == rows.end { px(total - rows.end) } else { 0 };
                         format!("margin-top:{before}px;margin-bottom:{after}px")
                     });
+                    let node = if k == 0 { first_row.clone() } else { NodeRef::default() };
+                    let posinset = long.then(|| (i + 2).to_string());
+                    let setsize = long.then(|| (total + 1).to_string());
+                    let Some((name, status)) = listed.rows.get(&i) else {
+                        // Still on its way from the server.
+                        return html! {
+                            <li key={format!("row:{i}")} {style} data-row={i.to_string()} ref={node}
+                                class="loading" aria-posinset={posinset} aria-setsize={setsize}>
+                                <span class="avatar" aria-hidden="true"></span>
+                                <span class="who"><span class="state">{ t.loading }</span></span>
+                            </li>
+                        };
+                    };
+                    let busy = *status == UserStatus::Busy;
                     let onclick = {
                         let dispatch = dispatch.clone();
                         let name = name.clone();
                         Callback::from(move |_| dispatch.dispatch(Action::Call(name.clone())))
                     };
                     html! {
-                        <li key={format!("user:{name}")} {style} data-row={i.to_string()}
-                            ref={if k == 0 { first_row.clone() } else { NodeRef::default() }}
-                            aria-posinset={long.then(|| (i + 2).to_string())}
-                            aria-setsize={long.then(|| (total + 1).to_string())}>
+                        <li key={format!("user:{name}")} {style} data-row={i.to_string()} ref={node}
+                            aria-posinset={posinset} aria-setsize={setsize}>
                             { avatar(name, "") }
                             <span class="who">
                                 <span class="name" title={long.then(|| name.clone())}>{ name }</span>
@@ -83,7 +136,7 @@ pub fn user_list() -> Html {
                     }
                 }) }
             </ul>
-            if others.is_empty() { <p class="empty">{ t.nobody_online }</p> }
+            if nobody { <p class="empty">{ t.nobody_online }</p> }
         </section>
     }
 }

@@ -159,6 +159,7 @@ pub static TEXTS: Texts = Texts {
     invite: "Copy my call link",
     link_copied: "Link copied: whoever opens it can call you",
     search_people: "Search people",
+    loading: "Loading…",
     available: "Available",
     more: "More",
     call_again: "Call again",

@@ -159,6 +159,7 @@ pub static TEXTS: Texts = Texts {
     invite: "내 통화 링크 복사",
     link_copied: "링크를 복사했어요. 링크를 연 사람이 바로 전화할 수 있어요",
     search_people: "사람 찾기",
+    loading: "불러오는 중…",
     available: "통화 가능",
     more: "더 보기",
     call_again: "다시 걸기",

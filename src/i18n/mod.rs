@@ -194,6 +194,8 @@ pub struct Texts {
     pub invite: &'static str,
     pub link_copied: &'static str,
     pub search_people: &'static str,
+    /// A row of the list on its way from the server.
+    pub loading: &'static str,
     pub available: &'static str,
     /// The phone toolbar's menu of the less used controls.
     pub more: &'static str,

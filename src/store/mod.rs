@@ -11,6 +11,7 @@
 mod access;
 mod browser;
 mod devices;
+mod directory;
 mod effects;
 mod history;
 mod lang;
@@ -18,7 +19,6 @@ mod msg;
 mod phase;
 mod reduce;
 pub mod safety;
-mod search;
 pub mod shortcuts;
 mod stats;
 mod theme;
@@ -28,19 +28,20 @@ mod wire;
 pub use access::{AccessRefusal, Credential};
 pub use browser::Lack;
 pub use devices::{AudioProcessing, AudioSwitch, Device, DeviceKind, Devices};
+pub use directory::{request_for, Directory, RowRequest};
+pub use duet_protocol::search::name_matches;
 pub use effects::{Effect, Effects};
 pub use history::{decode as decode_history, encode as encode_history, CallRecord, Outcome, HISTORY_KEEP};
 pub use lang::Lang;
 pub use msg::Msg;
 pub use phase::{CallPhase, ConnectionState, LocalMediaIssue, MediaFlags, Notice};
 pub use safety::{SafetyNumber, Unverifiable};
-pub use search::name_matches;
 pub use stats::{format_duration, CallStats, Quality, StatsSample, VideoFormat};
 pub use theme::Theme;
 pub use users::Users;
 pub use wire::{to_peer, ToPeer};
 
-use duet_protocol::{IceServer, ServerMessage};
+use duet_protocol::{IceServer, ServerMessage, UserStatus};
 
 /// A chat line in the lobby.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +83,18 @@ pub struct CallState {
     pub connection: ConnectionState,
     /// Our registered name once logged in.
     pub me: Option<String>,
+    /// Statuses of the people the app knows of: everyone when the server
+    /// sends the whole list, else the names it follows (`watching`).
     pub users: Users,
+    /// The lobby's rows, when the server keeps the list (protocol 2).
+    pub directory: Option<Directory>,
+    /// The rows last asked of the server, asked again after a new login.
+    pub rows_asked: RowRequest,
+    /// The names whose presence the server was asked to follow.
+    pub watching: Vec<String>,
+    /// This login's first `directory` came: the rows and names asked of an
+    /// earlier login were asked again.
+    pub directory_synced: bool,
     pub call: CallPhase,
     pub media: MediaFlags,
     pub chat: Vec<ChatLine>,
@@ -283,6 +295,8 @@ pub enum Action {
     // (The socket opening is no news: the server's `id` that follows is.)
     /// The recent calls this browser kept, at start.
     HistoryRestored(Vec<CallRecord>),
+    /// The lobby shows these rows of the list (when the server keeps it).
+    ShowRows(RowRequest),
     /// A call that ended, timed by the agent (see `Effect::RecordCall`).
     CallRecorded(CallRecord),
     /// The connection is up and its safety number derived (again after a
@@ -373,6 +387,12 @@ impl CallState {
     /// Logged in, or reconnecting to stay so: the lobby or call stays on screen.
     pub fn has_session(&self) -> bool {
         self.me.is_some() && matches!(self.connection, ConnectionState::LoggedIn | ConnectionState::Reconnecting { .. })
+    }
+
+    /// Whether `name` is online and free, as far as this app knows: from
+    /// the whole list, the names it follows or the rows it shows.
+    pub fn status_of(&self, name: &str) -> Option<UserStatus> {
+        self.users.status(name).or_else(|| self.directory.as_ref()?.status(name))
     }
 
     /// The user we are calling, being called by, or talking to.

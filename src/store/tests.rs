@@ -7,6 +7,7 @@ use duet_protocol::{
 use super::*;
 
 mod data_saver;
+mod directory;
 mod history;
 mod media;
 mod preconnect;
@@ -79,7 +80,7 @@ fn login_connects_then_sends_the_username_with_the_duet_opt_in() {
             name: "alice".into(),
             date: None,
             id: Some(9),
-            duet: Some(1),
+            duet: Some(duet_protocol::DIRECTORY_VERSION),
             resume: None,
             call: None
         })]
@@ -935,7 +936,7 @@ fn a_dropped_socket_keeps_the_call_and_logs_back_in_with_the_token_and_the_call(
             name: "alice".into(),
             date: None,
             id: Some(9),
-            duet: Some(duet_protocol::PROTOCOL_VERSION),
+            duet: Some(duet_protocol::DIRECTORY_VERSION),
             resume: Some("t0k3n".into()),
             call: Some("bob".into()),
         })]
@@ -1166,7 +1167,7 @@ fn a_reloaded_page_logs_back_in_and_offers_the_call_again() {
             name: "alice".into(),
             date: None,
             id: Some(3),
-            duet: Some(duet_protocol::PROTOCOL_VERSION),
+            duet: Some(duet_protocol::DIRECTORY_VERSION),
             resume: Some("t0k3n".into()),
             call: Some("bob".into()),
         })]

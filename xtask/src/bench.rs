@@ -218,6 +218,12 @@ fn server(quick: bool) -> Result<String, String> {
         "",
         &format!("--duet --deadline-secs 250 arrivals --clients {arrivals}"),
     )?;
+    // The same with directory clients (protocol 2): a page at login, not everyone.
+    s += &load(
+        "Login storm, everyone arriving at once, directory clients",
+        "",
+        &format!("--duet --directory --deadline-secs 250 arrivals --clients {arrivals}"),
+    )?;
     let rates: &[u32] = if quick { &[500] } else { &[1_000, 5_000, 10_000, 20_000, 40_000] };
     let secs = if quick { 1 } else { 5 };
     for &rate in rates {

@@ -90,6 +90,13 @@ pub(crate) fn server_message(text: &str) -> Result<ServerMessage, ParseError> {
             left: f.opt("left")?,
             more: f.opt("more")?,
         },
+        "directory" => S::Directory {
+            total: f.req("total")?,
+            from: f.req("from")?,
+            query: f.opt("query")?,
+            users: f.req("users")?,
+            busy: f.opt("busy")?,
+        },
         "error" => S::Error { code: f.req("code")?, text: f.req("text")? },
         _ => return Err(ParseError::UnknownType(f.kind)),
     })

@@ -158,6 +158,7 @@ impl Session {
                         fixed: self.admission.identity.is_some(),
                         name: self.admission.identity.as_deref().unwrap_or(&name),
                         duet: duet.is_some(),
+                        directory: duet >= Some(duet_protocol::DIRECTORY_VERSION),
                         resume: resume.as_deref(),
                         call: call.as_deref(),
                     };
@@ -197,6 +198,8 @@ impl Session {
                 let preconnect = preconnect && self.preconnect;
                 self.hub.relay(name, ClientMessage::VideoOffer { name: n, target, sdp, preconnect })
             }
+            ClientMessage::View { from, count, query } => self.hub.view(name, from, count, &query),
+            ClientMessage::Watch { names } => self.hub.watch(name, names),
             relayed => self.hub.relay(name, relayed),
         }
     }

@@ -60,4 +60,24 @@ fn outcome(phase: &CallPhase, notice: &Notice) -> Option<Outcome> {
 
 fn save(s: &mut CallState) {
     s.effects.push(Effect::SaveHistory(s.history.clone()));
+    follow_contacts(s);
+}
+
+/// Asks a server that keeps the list to follow the people in the recent
+/// calls, so each entry says whether they are online.
+pub(in crate::store) fn follow_contacts(s: &mut CallState) {
+    if s.directory.is_none() {
+        return;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for r in &s.history {
+        if !names.contains(&r.peer) {
+            names.push(r.peer.clone());
+        }
+    }
+    names.truncate(duet_protocol::limits::MAX_WATCHED);
+    if names != s.watching {
+        s.watching = names.clone();
+        s.effects.push(Effect::Send(duet_protocol::ClientMessage::Watch { names }));
+    }
 }

@@ -8,12 +8,12 @@ mod history;
 mod recording;
 mod server;
 
-pub(super) use history::close_books;
+pub(super) use history::{close_books, follow_contacts};
 use server::{server, socket_closed};
 
 use super::{
     to_peer, Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Credential, Effect, MediaFlags, Msg,
-    Notice, PeerChat, SafetyNumber, ToPeer, CHAT_HISTORY, MAX_ICE_RESTARTS,
+    Notice, PeerChat, RowRequest, SafetyNumber, ToPeer, CHAT_HISTORY, MAX_ICE_RESTARTS,
 };
 
 pub(super) fn apply(s: &mut CallState, action: Action) {
@@ -220,7 +220,19 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::MediaProblem(msg) => s.notice = Some(Notice::error(msg)),
         Action::ToggleStats => s.show_stats = !s.show_stats,
         Action::ToggleDevices => s.show_devices = !s.show_devices,
-        Action::HistoryRestored(history) => s.history = history,
+        Action::HistoryRestored(history) => {
+            s.history = history;
+            follow_contacts(s);
+        }
+        Action::ShowRows(rows) => {
+            if s.rows_asked != rows {
+                s.rows_asked = rows.clone();
+                if s.directory.is_some() {
+                    let RowRequest { from, count, query } = rows;
+                    s.effects.push(Effect::Send(ClientMessage::View { from, count, query }));
+                }
+            }
+        }
         Action::CallRecorded(record) => history::recorded(s, record),
         Action::SeeMissedCalls => history::see_missed(s),
         Action::ClearHistory => history::clear(s),
@@ -468,13 +480,18 @@ pub(super) fn call(s: &mut CallState, peer: String) {
         s.notice = Some(Notice::error(Msg::CannotCallYourself));
         return;
     }
-    if !s.users.contains(&peer) {
-        s.notice = Some(Notice::error(Msg::NotOnline(peer)));
-        return;
-    }
-    if s.users.status(&peer) == Some(UserStatus::Busy) {
-        s.notice = Some(Notice::info(Msg::Busy(peer)));
-        return;
+    match s.status_of(&peer) {
+        // A server that keeps the list knows of people this app does not
+        // (a `/call/<name>` link): it says if they are not online.
+        None if s.directory.is_none() => {
+            s.notice = Some(Notice::error(Msg::NotOnline(peer)));
+            return;
+        }
+        Some(UserStatus::Busy) => {
+            s.notice = Some(Notice::info(Msg::Busy(peer)));
+            return;
+        }
+        _ => {}
     }
     let polite = is_polite(s, &peer);
     s.call = CallPhase::Outgoing { peer: peer.clone() };

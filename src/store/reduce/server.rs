@@ -2,15 +2,16 @@
 //! presence, relayed call messages, refusals, and losing the connection.
 
 use duet_protocol::{
-    ClientMessage, ErrorCode, HangupReason, ServerMessage, SessionDescription, UserStatus, PROTOCOL_VERSION,
+    ClientMessage, ErrorCode, HangupReason, ServerMessage, SessionDescription, UserStatus, DIRECTORY_VERSION,
 };
 
 use super::{
-    call, close_books, connection_failed, end_call, enter_call, forget_call_extras, is_polite, push_line,
-    set_ice_servers,
+    call, close_books, connection_failed, end_call, enter_call, follow_contacts, forget_call_extras, is_polite,
+    push_line, set_ice_servers,
 };
 use crate::store::{
-    to_peer, AccessRefusal, CallPhase, CallState, ChatLine, ConnectionState, Effect, MediaFlags, Msg, Notice, ToPeer,
+    to_peer, AccessRefusal, CallPhase, CallState, ChatLine, ConnectionState, Directory, Effect, MediaFlags, Msg,
+    Notice, RowRequest, ToPeer,
 };
 
 pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
@@ -23,7 +24,7 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
                     name: requested.clone(),
                     date: None,
                     id: Some(id),
-                    duet: Some(PROTOCOL_VERSION),
+                    duet: Some(DIRECTORY_VERSION),
                     resume: None,
                     call: None,
                 };
@@ -40,7 +41,7 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
                     name: s.me.clone().unwrap_or_default(),
                     date: None,
                     id: Some(id),
-                    duet: Some(PROTOCOL_VERSION),
+                    duet: Some(DIRECTORY_VERSION),
                     resume: s.resume_token.clone(),
                     call,
                 };
@@ -59,6 +60,9 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
             let was = s.me.replace(name.clone());
             s.duet_server = true;
             s.resume_token = resume;
+            // A new session: its server follows nobody and shows the top rows.
+            s.watching.clear();
+            s.directory_synced = false;
             s.connection = ConnectionState::LoggedIn;
             set_ice_servers(s, ice_servers);
             let rejoining = std::mem::take(&mut s.rejoining);
@@ -95,6 +99,24 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
             }
             s.listing = more;
             if !more {
+                dial_listed(s);
+            }
+        }
+        ServerMessage::Directory { total, from, query, users, busy } => {
+            let rows = users
+                .into_iter()
+                .map(|n| {
+                    let status = if busy.contains(&n) { UserStatus::Busy } else { UserStatus::Available };
+                    (n, status)
+                })
+                .collect();
+            s.directory = Some(Directory { total, from, query, rows });
+            if !std::mem::replace(&mut s.directory_synced, true) {
+                if s.rows_asked.count > 0 {
+                    let RowRequest { from, count, query } = s.rows_asked.clone();
+                    s.effects.push(Effect::Send(ClientMessage::View { from, count, query }));
+                }
+                follow_contacts(s);
                 dial_listed(s);
             }
         }
@@ -320,6 +342,7 @@ pub(super) fn socket_closed(s: &mut CallState, code: u16, reason: String) {
     s.device_check = false;
     s.me = None;
     s.users.clear();
+    s.directory = None;
     s.duet_server = false;
     s.media = MediaFlags::default();
     s.resume_token = None;

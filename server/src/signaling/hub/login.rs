@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use duet_protocol::{limits::MAX_USERNAME_CHARS, ErrorCode, HangupReason, ServerMessage, UserStatus};
 
-use super::{frame, CallLink, ConnId, Entry, Home, Hub, LoginRequest, Outbox, Refusal, State, User};
+use super::{directory, frame, CallLink, ConnId, Entry, Home, Hub, LoginRequest, Outbox, Refusal, State, User};
 use crate::{access::names, access::ticket::Ticket};
 
 /// Renames tried before a login is refused.
@@ -124,6 +124,7 @@ impl Hub {
                 since,
                 parked: false,
                 list_seen,
+                directory: (duet && req.directory).then(directory::Interest::new),
             },
         );
         self.metrics.users.fetch_add(1, Relaxed);
@@ -138,7 +139,7 @@ impl Hub {
         if let Some(ice) = ice {
             let resume = Some(self.ticket_for(&st, &name));
             own(&ServerMessage::Welcome { name: name.clone(), ice_servers: ice.servers_for(&name), resume });
-            st.send_snapshot(&outbox, &self.metrics);
+            st.send_list(&name, &outbox, &self.metrics);
         } else {
             own(&st.userlist());
         }

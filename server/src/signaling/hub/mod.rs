@@ -31,6 +31,7 @@ use crate::{
 
 mod chat;
 mod cluster;
+mod directory;
 mod invariants;
 mod login;
 mod outbox;
@@ -87,6 +88,9 @@ struct User {
     parked: bool,
     /// The presence version of the last full list sent (MDN clients).
     list_seen: u64,
+    /// What a directory client (protocol 2) shows and follows; others get
+    /// the whole list.
+    directory: Option<Box<directory::Interest>>,
 }
 
 /// What a client asks for when it logs in.
@@ -94,6 +98,8 @@ struct User {
 pub struct LoginRequest<'a> {
     pub name: &'a str,
     pub duet: bool,
+    /// Wants the directory (protocol 2) rather than the whole list.
+    pub directory: bool,
     /// The token of an earlier session to take over.
     pub resume: Option<&'a str>,
     /// The partner of a call the client is still in.
@@ -159,6 +165,8 @@ struct State {
     list_version: u64,
     /// The Duet login snapshot built in this presence interval, if any.
     snapshot: Option<Arc<[Frame]>>,
+    /// The top rows of the directory built in this presence interval, if any.
+    first_rows: Option<Frame>,
 }
 
 #[derive(Debug)]
@@ -237,8 +245,9 @@ impl State {
         }
     }
 
-    fn send_to_duet(&self, f: &Frame, metrics: &Metrics) {
-        for u in self.local.values().filter(|u| u.duet) {
+    /// Sends `f` to every Duet client that gets the whole list (not the directory).
+    fn send_to_listed(&self, f: &Frame, metrics: &Metrics) {
+        for u in self.local.values().filter(|u| u.duet && u.directory.is_none()) {
             u.outbox.push(f, metrics);
         }
     }

@@ -24,6 +24,7 @@ impl Hub {
         }
         let pending = std::mem::take(&mut st.pending);
         let n = pending.len();
+        st.flush_directory(&pending, &self.metrics);
         // Changes after this point are in the next flush; a snapshot built
         // before it would lack them for newcomers who did not get this one.
         st.snapshot = None;
@@ -39,7 +40,7 @@ impl Hub {
             // Each page of changes stands on its own.
             ServerMessage::PresenceUpdate { available, busy, left, more: false }
         }) {
-            st.send_to_duet(&update, &self.metrics);
+            st.send_to_listed(&update, &self.metrics);
         }
         n
     }
@@ -77,6 +78,16 @@ impl State {
         ServerMessage::UserList { users: self.everyone.keys().cloned().collect(), busy: vec![], more: false }
     }
 
+    /// What a Duet client is sent of who is online when it logs in or
+    /// resumes: its directory rows, or the whole list.
+    pub(super) fn send_list(&mut self, name: &str, to: &Outbox, metrics: &Metrics) {
+        if self.local.get(name).is_some_and(|u| u.directory.is_some()) {
+            self.send_directory(name, metrics);
+        } else {
+            self.send_snapshot(to, metrics);
+        }
+    }
+
     /// What a Duet client is sent at login: everyone online with their
     /// status, as a `userlist` and then `presence` pages, none over
     /// [`PAGE_BYTES`]. Built at most once per presence interval and shared
@@ -84,7 +95,7 @@ impl State {
     /// copy N lists of up to N names under the lock). Whatever changed
     /// since it was built is in `pending`, which every Duet client,
     /// newcomers included, gets at the next flush.
-    pub(super) fn send_snapshot(&mut self, to: &Outbox, metrics: &Metrics) {
+    fn send_snapshot(&mut self, to: &Outbox, metrics: &Metrics) {
         for page in self.snapshot().iter() {
             to.push(page, metrics);
         }

@@ -108,7 +108,10 @@ impl Hub {
                 st.note_status(&name, UserStatus::Available);
                 ServerMessage::HangUp { name, target, reason: reason.unwrap_or_default() }
             }
-            ClientMessage::Username { .. } | ClientMessage::Message { .. } => unreachable!("has no target"),
+            ClientMessage::Username { .. }
+            | ClientMessage::Message { .. }
+            | ClientMessage::View { .. }
+            | ClientMessage::Watch { .. } => unreachable!("has no target"),
         };
         self.deliver(&mut st, out, linked);
         self.metrics.messages_relayed_total.fetch_add(1, Relaxed);

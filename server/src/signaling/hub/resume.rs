@@ -29,6 +29,12 @@ impl Hub {
         let mut st = self.lock();
         let user = st.local.get_mut(name).filter(|u| u.session.as_deref() == Some(ticket.session.as_str()))?;
         let old = std::mem::replace(&mut user.outbox, outbox.clone());
+        // The returning client may speak another version than the one it left.
+        match (req.directory, &user.directory) {
+            (true, None) => user.directory = Some(super::directory::Interest::new()),
+            (false, Some(_)) => user.directory = None,
+            _ => {}
+        }
         user.conn = conn;
         user.parked = false;
         // A resume proves this session, not a claim from before a restart:
@@ -41,7 +47,7 @@ impl Hub {
         let own = |m: &ServerMessage| outbox.push(&frame(m), &self.metrics);
         let resume = Some(self.ticket_for(&st, name));
         own(&ServerMessage::Welcome { name: name.to_owned(), ice_servers: ice.servers_for(name), resume });
-        st.send_snapshot(outbox, &self.metrics);
+        st.send_list(name, outbox, &self.metrics);
         self.metrics.resumes_total.fetch_add(1, Relaxed);
         tracing::debug!(conn, user = %name, "resumed");
         Some(name.to_owned())

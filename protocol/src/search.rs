@@ -6,12 +6,38 @@
 
 /// Whether `name` contains `query` in the ways above.
 pub fn name_matches(name: &str, query: &str) -> bool {
-    let query: Vec<char> = query.trim().chars().map(fold).collect();
-    if query.is_empty() {
-        return true;
+    Query::new(query).matches(name)
+}
+
+/// A query folded once, to test many names against it without allocating
+/// (the server tests every name online against a search).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query(Vec<char>);
+
+impl Query {
+    pub fn new(query: &str) -> Self {
+        Query(query.trim().chars().map(fold).collect())
     }
-    let name: Vec<char> = name.chars().map(fold).collect();
-    name.windows(query.len()).any(|w| w.iter().zip(&query).all(|(&n, &q)| n == q || initial(n) == Some(q)))
+
+    /// Nothing typed (or only spaces): every name matches.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn matches(&self, name: &str) -> bool {
+        let mut rest = name;
+        loop {
+            let mut here = rest.chars().map(fold);
+            if self.0.iter().all(|&q| here.next().is_some_and(|n| n == q || initial(n) == Some(q))) {
+                return true;
+            }
+            let mut next = rest.chars();
+            if next.next().is_none() {
+                return false;
+            }
+            rest = next.as_str();
+        }
+    }
 }
 
 /// One form per letter: ASCII lower case, full-width ASCII as ASCII.

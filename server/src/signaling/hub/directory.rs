@@ -1,0 +1,214 @@
+//! The directory, for clients of protocol 2 ([`DIRECTORY_VERSION`]): not
+//! everyone online, but the rows a client shows (its `view` of the sorted
+//! list, or of a search) and the presence of the names it follows
+//! (`watch`). What a client is sent is bounded by what it shows, so a login
+//! costs O(1) bytes instead of O(users), and a storm of N logins O(N) in all.
+//!
+//! At each presence flush where anything changed, every directory client's
+//! rows are built again — once per distinct view, shared by every client
+//! with that view (most newcomers look at the top of the list) — and sent
+//! only if they differ from what that client was sent last.
+//!
+//! [`DIRECTORY_VERSION`]: duet_protocol::DIRECTORY_VERSION
+
+use std::collections::{BTreeMap, HashMap};
+
+use duet_protocol::{
+    limits::{FIRST_VIEW_ROWS, MAX_QUERY_CHARS, MAX_USERNAME_CHARS, MAX_VIEW_ROWS, MAX_WATCHED},
+    search::Query,
+    ErrorCode, ServerMessage, UserStatus,
+};
+
+use super::{frame, Entry, Frame, Hub, Refusal, State};
+use crate::metrics::Metrics;
+
+/// Rows of the sorted list of everyone online, or of the names matching a search.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct View {
+    from: u32,
+    count: u32,
+    query: Box<str>,
+}
+
+/// What a directory client shows and follows.
+#[derive(Debug)]
+pub(super) struct Interest {
+    view: View,
+    /// Names whose presence the client follows wherever they are in the list.
+    watch: Vec<String>,
+    /// The rows last sent for `view`: sent again only when they change.
+    sent: Option<Frame>,
+}
+
+impl View {
+    /// What a client sees at login: the top rows.
+    fn first() -> Self {
+        View { from: 0, count: FIRST_VIEW_ROWS, query: "".into() }
+    }
+}
+
+impl Interest {
+    pub(super) fn new() -> Box<Self> {
+        Box::new(Interest { view: View::first(), watch: vec![], sent: None })
+    }
+}
+
+impl Hub {
+    /// `name` shows `count` rows from row `from` (of the matches of `query`):
+    /// sends them now, and again whenever they change.
+    pub fn view(&self, name: &str, from: u32, count: u32, query: &str) -> Result<(), Refusal> {
+        if count > MAX_VIEW_ROWS {
+            return Err(Refusal::new(
+                ErrorCode::InvalidMessage,
+                format!("a view shows at most {MAX_VIEW_ROWS} rows; ask for the rows on screen"),
+            ));
+        }
+        if query.chars().count() > MAX_QUERY_CHARS {
+            return Err(Refusal::new(
+                ErrorCode::InvalidMessage,
+                format!("a search is at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        let mut st = self.lock();
+        let State { local, everyone, .. } = &mut *st;
+        let user = local.get_mut(name).ok_or_else(not_logged_in)?;
+        let interest = user.directory.as_mut().ok_or_else(not_a_directory_client)?;
+        interest.view = View { from, count, query: query.trim().into() };
+        let rows = frame(&rows(everyone, &interest.view));
+        user.outbox.push(&rows, &self.metrics);
+        interest.sent = Some(rows);
+        Ok(())
+    }
+
+    /// `name` follows the presence of `names` (replacing whom it followed):
+    /// where each is now comes at once, changes at each flush.
+    pub fn watch(&self, name: &str, mut names: Vec<String>) -> Result<(), Refusal> {
+        if names.len() > MAX_WATCHED {
+            return Err(Refusal::new(ErrorCode::InvalidMessage, format!("follow at most {MAX_WATCHED} names")));
+        }
+        if names.iter().any(|n| n.chars().count() > MAX_USERNAME_CHARS) {
+            return Err(Refusal::new(ErrorCode::InvalidMessage, "a followed name is longer than any username"));
+        }
+        names.sort_unstable();
+        names.dedup();
+        let mut st = self.lock();
+        let State { local, everyone, .. } = &mut *st;
+        let user = local.get_mut(name).ok_or_else(not_logged_in)?;
+        let interest = user.directory.as_mut().ok_or_else(not_a_directory_client)?;
+        let now = names.iter().map(|n| (n.clone(), everyone.get(n).map(|e| e.status)));
+        user.outbox.push(&frame(&presence(now)), &self.metrics);
+        interest.watch = names;
+        Ok(())
+    }
+}
+
+fn not_logged_in() -> Refusal {
+    Refusal::new(ErrorCode::NotLoggedIn, "log in with a username message first")
+}
+
+fn not_a_directory_client() -> Refusal {
+    Refusal::new(
+        ErrorCode::InvalidMessage,
+        format!("view and watch need `username.duet` {} or later", duet_protocol::DIRECTORY_VERSION),
+    )
+}
+
+impl State {
+    /// Sends a directory client what it shows (after a login or a resume):
+    /// its rows, and where the names it follows are.
+    pub(super) fn send_directory(&mut self, name: &str, metrics: &Metrics) {
+        let State { local, everyone, first_rows, .. } = self;
+        let Some(user) = local.get_mut(name) else { return };
+        let Some(interest) = user.directory.as_mut() else { return };
+        // Every login of a storm sees the top of the list: built once per
+        // presence interval, like the whole list for version 1.
+        let first = interest.view == View::first();
+        let rows = match first_rows {
+            Some(cached) if first => cached.clone(),
+            _ => {
+                let built = frame(&rows(everyone, &interest.view));
+                if first {
+                    *first_rows = Some(built.clone());
+                }
+                built
+            }
+        };
+        user.outbox.push(&rows, metrics);
+        interest.sent = Some(rows);
+        if !interest.watch.is_empty() {
+            let now = interest.watch.iter().map(|n| (n.clone(), everyone.get(n).map(|e| e.status)));
+            user.outbox.push(&frame(&presence(now)), metrics);
+        }
+    }
+
+    /// After the changes in `pending`: each directory client's rows where
+    /// they changed, and the changes of the names it follows.
+    pub(super) fn flush_directory(&mut self, pending: &BTreeMap<String, Option<UserStatus>>, metrics: &Metrics) {
+        self.first_rows = None;
+        let State { local, everyone, .. } = self;
+        let mut built: HashMap<View, Frame> = HashMap::new();
+        for user in local.values_mut() {
+            let Some(interest) = user.directory.as_mut() else { continue };
+            let rows = match built.get(&interest.view) {
+                Some(f) => f.clone(),
+                None => {
+                    let f = frame(&rows(everyone, &interest.view));
+                    built.insert(interest.view.clone(), f.clone());
+                    f
+                }
+            };
+            if interest.sent.as_ref() != Some(&rows) {
+                user.outbox.push(&rows, metrics);
+                interest.sent = Some(rows);
+            }
+            let mut followed = interest.watch.iter().filter_map(|n| Some((n.clone(), *pending.get(n)?))).peekable();
+            if followed.peek().is_some() {
+                user.outbox.push(&frame(&presence(followed)), metrics);
+            }
+        }
+    }
+}
+
+/// The rows `view` shows: one pass over everyone online, counting the
+/// matches and keeping those in the view's range.
+fn rows(everyone: &BTreeMap<String, Entry>, view: &View) -> ServerMessage {
+    let (from, count) = (view.from as usize, view.count as usize);
+    let (mut users, mut busy) = (Vec::new(), Vec::new());
+    let total = if view.query.is_empty() {
+        for (name, entry) in everyone.iter().skip(from).take(count) {
+            if entry.status == UserStatus::Busy {
+                busy.push(name.clone());
+            }
+            users.push(name.clone());
+        }
+        everyone.len()
+    } else {
+        let query = Query::new(&view.query);
+        let mut total = 0;
+        for (name, entry) in everyone.iter().filter(|(name, _)| query.matches(name)) {
+            if (from..from + count).contains(&total) {
+                if entry.status == UserStatus::Busy {
+                    busy.push(name.clone());
+                }
+                users.push(name.clone());
+            }
+            total += 1;
+        }
+        total
+    };
+    let total = u32::try_from(total).unwrap_or(u32::MAX);
+    ServerMessage::Directory { total, from: view.from, query: view.query.to_string(), users, busy }
+}
+
+/// Where each of some names is now: `None` is not online.
+fn presence(names: impl Iterator<Item = (String, Option<UserStatus>)>) -> ServerMessage {
+    let (mut available, mut busy, mut left) = (Vec::new(), Vec::new(), Vec::new());
+    for (name, status) in names {
+        match status {
+            Some(UserStatus::Available) => available.push(name),
+            Some(UserStatus::Busy) => busy.push(name),
+            None => left.push(name),
+        }
+    }
+    ServerMessage::PresenceUpdate { available, busy, left, more: false }
+}
