@@ -109,7 +109,9 @@ pub fn user_list() -> Html {
                             <li key={format!("row:{i}")} {style} data-row={i.to_string()} ref={node}
                                 class="loading" aria-posinset={posinset} aria-setsize={setsize}>
                                 <span class="avatar" aria-hidden="true"></span>
-                                <span class="who"><span class="state">{ t.loading }</span></span>
+                                // Two lines, as a name and its state: every row is as tall.
+                                <span class="who"><span class="name">{ "\u{a0}" }</span>
+                                    <span class="state">{ t.loading }</span></span>
                             </li>
                         };
                     };
