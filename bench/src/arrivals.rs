@@ -23,7 +23,18 @@ use crate::{
 /// How long a client waits for its welcome before it counts as refused.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-pub async fn arrivals(args: &Args, clients: usize) -> Result<(), String> {
+/// Who calls the crowd once it is in.
+pub struct Newcomer<'a> {
+    /// Where the newcomer logs in (another node), if not where the crowd did.
+    pub url: Option<&'a str>,
+    /// How many its node must count online before it calls (directory clients).
+    pub expect_online: Option<u32>,
+}
+
+pub async fn arrivals(args: &Args, clients: usize, prefix: &str, newcomer: Newcomer<'_>) -> Result<(), String> {
+    if newcomer.expect_online.is_some() && !args.directory {
+        return Err("--expect-online reads the directory's count: use it with --directory".into());
+    }
     let server = server_addr(&args.url)?;
     let cpu0 = args.server_pid.and_then(proc_stats::cpu_seconds);
     let (stop_tx, stop) = watch::channel(false);
@@ -33,8 +44,8 @@ pub async fn arrivals(args: &Args, clients: usize) -> Result<(), String> {
     for i in 0..clients {
         let (url, duet, done_tx, mut stop, offered) =
             (args.url.clone(), args.version(), done_tx.clone(), stop.clone(), offered.clone());
+        let name = format!("{prefix}{i}");
         tokio::spawn(async move {
-            let name = format!("arrival{i}");
             let opened = tokio::time::timeout(PATIENCE, async {
                 let (mut sink, mut stream) = connect(&url, server, i).await?;
                 login(&mut sink, &mut stream, &name, duet).await?;
@@ -88,16 +99,34 @@ pub async fn arrivals(args: &Args, clients: usize) -> Result<(), String> {
 
     // A newcomer calls someone in the crowd.
     if welcomed > 0 {
-        let (mut sink, mut stream) = connect(&args.url, server, clients).await?;
-        login(&mut sink, &mut stream, "newcomer", args.version()).await?;
-        let target = format!("arrival{}", clients / 2);
+        let url = newcomer.url.unwrap_or(&args.url);
+        let (mut sink, mut stream) = connect(url, server_addr(url)?, clients).await?;
+        let (_, mut list) = login(&mut sink, &mut stream, "newcomer", args.version()).await?;
+        if let Some(n) = newcomer.expect_online {
+            let deadline = start + Duration::from_secs(args.deadline_secs);
+            while list["total"].as_u64().unwrap_or(0) < u64::from(n) {
+                list = tokio::time::timeout_at(deadline.into(), crate::client::next_json(&mut stream))
+                    .await
+                    .map_err(|_| format!("the newcomer's node never counted {n} online"))??;
+            }
+            println!(
+                "the newcomer's node: counts {} online after {:.2} s",
+                list["total"],
+                start.elapsed().as_secs_f64()
+            );
+        }
+        let target = format!("{prefix}{}", clients / 2);
         let offer = json!({"type": "video-offer", "name": "newcomer", "target": target,
                            "sdp": {"type": "offer", "sdp": "v=0\r\n"}});
         let t = Instant::now();
         sink.send(Message::text(offer.to_string())).await.map_err(|e| e.to_string())?;
         match tokio::time::timeout(Duration::from_secs(10), offered.notified()).await {
-            Ok(()) => println!("a newcomer's call reached {target} after {:.1} ms", t.elapsed().as_secs_f64() * 1e3),
-            Err(_) => println!("a newcomer's call did NOT reach {target} within 10 s"),
+            Ok(()) => println!(
+                "a newcomer's call{}: reached {target} after {:.1} ms",
+                if newcomer.url.is_some() { " from the other node" } else { "" },
+                t.elapsed().as_secs_f64() * 1e3
+            ),
+            Err(_) => println!("a newcomer's call: did NOT reach {target} within 10 s"),
         }
     }
 
@@ -113,10 +142,10 @@ pub async fn arrivals(args: &Args, clients: usize) -> Result<(), String> {
             prev = now;
         };
         let cpu = proc_stats::cpu_seconds(pid).unwrap_or(c0) - c0;
-        println!("server settled (CPU < 10 %) after {:.2} s; server CPU {cpu:.1} s", settled.as_secs_f64());
+        println!("server settled (CPU < 10 %): after {:.2} s; server CPU {cpu:.1} s", settled.as_secs_f64());
         if let Some(rss) = proc_stats::rss_bytes(pid) {
             println!(
-                "server RSS {:.1} MiB ({:.1} KiB per client)",
+                "server RSS: {:.1} MiB ({:.1} KiB per client)",
                 crate::scenarios::mib(rss),
                 rss as f64 / 1024.0 / clients as f64
             );

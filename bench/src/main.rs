@@ -68,6 +68,18 @@ pub enum Scenario {
     Arrivals {
         #[arg(long, default_value_t = 1000)]
         clients: usize,
+        /// The crowd's names: <prefix>0, <prefix>1, … (a second duet-load
+        /// process for another node of a cluster needs other names).
+        #[arg(long, default_value = "arrival")]
+        prefix: String,
+        /// The newcomer who calls one of the crowd logs in here instead
+        /// (another node of a cluster), so the call crosses the nodes.
+        #[arg(long)]
+        newcomer_url: Option<String>,
+        /// Directory clients: before calling, the newcomer waits until its
+        /// node counts this many online (the cluster has converged).
+        #[arg(long)]
+        expect_online: Option<u32>,
     },
     /// Many sockets of one address chat while a call's callee does not
     /// read; the call must still be up afterwards.

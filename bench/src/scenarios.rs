@@ -25,7 +25,10 @@ pub async fn run(args: Args) -> Result<(), String> {
         Scenario::Connect { clients } => held(&args, clients).await,
         Scenario::Storm { clients } => storm(&args, clients).await,
         Scenario::Relay { rate, seconds, background } => relay(&args, rate, seconds, background).await,
-        Scenario::Arrivals { clients } => crate::arrivals::arrivals(&args, clients).await,
+        Scenario::Arrivals { clients, ref prefix, ref newcomer_url, expect_online } => {
+            let newcomer = crate::arrivals::Newcomer { url: newcomer_url.as_deref(), expect_online };
+            crate::arrivals::arrivals(&args, clients, prefix, newcomer).await
+        }
         Scenario::ChatFlood { flooders, seconds } => crate::abuse::chat_flood(&args, flooders, seconds).await,
         Scenario::Stalled { readers, seconds, sdp_kib } => {
             crate::abuse::stalled(&args, readers, seconds, sdp_kib).await

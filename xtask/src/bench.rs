@@ -172,6 +172,44 @@ fn load_cluster(label: &str, load_args: &str) -> Result<String, String> {
     measure(label, load_args, &script)
 }
 
+/// A login storm across two clustered nodes (one redis-server): `per_node`
+/// directory clients arrive at each node at once, from two `duet-load`
+/// processes (each within its open-file limit); each one's newcomer logs in
+/// at the other node, waits until its node counts everyone, and calls one
+/// of the crowd across the nodes.
+fn cluster_arrivals(label: &str, per_node: usize) -> Result<String, String> {
+    let node = |port: u16, id: &str| {
+        format!(
+            "exec target/release/duet-server --listen 127.0.0.1:{port} --static-dir /nonexistent --log error \
+               --max-connections 100000 --redis-url redis://127.0.0.1:9190/ --node-id {id} --secret-file $S"
+        )
+    };
+    let crowd = |port: u16, other: u16, prefix: &str, pid: &str| {
+        format!(
+            "target/release/duet-load --url ws://127.0.0.1:{port}/ws --server-pid {pid} --duet --directory \
+               --deadline-secs 250 arrivals --clients {per_node} --prefix {prefix} \
+               --newcomer-url ws://127.0.0.1:{other}/ws --expect-online {}",
+            2 * per_node + 2
+        )
+    };
+    let script = format!(
+        "ip link set lo up && ulimit -n $(ulimit -Hn) || exit 1; S=$(mktemp); \
+         printf 'a-cluster-secret-of-at-least-thirty-two-bytes' > $S; \
+         redis-server --port 9190 --bind 127.0.0.1 --save '' --appendonly no >/dev/null & RPID=$!; sleep 0.3; \
+         ({}) & PID=$!; ({}) & PID2=$!; sleep 1; \
+         {} > $S.a 2>&1 & A=$!; {} > $S.b 2>&1 & B=$!; \
+         wait $A; RA=$?; wait $B; RB=$?; echo 'node 1:'; cat $S.a; echo 'node 2:'; cat $S.b; \
+         kill $PID $PID2; wait $PID $PID2 2>/dev/null; kill $RPID; wait $RPID 2>/dev/null; rm -f $S $S.a $S.b; \
+         exit $((RA + RB))",
+        node(9100, "n1"),
+        node(9101, "n2"),
+        crowd(9100, 9101, "a", "$PID"),
+        crowd(9101, 9100, "b", "$PID2"),
+    );
+    let args = format!("--duet --directory arrivals --clients {per_node} (on each of two nodes)");
+    measure(label, &args, &script)
+}
+
 /// Set for the quick smoke run `cargo xtask test` makes: its small loads must
 /// all complete, or the harness is what broke.
 static STRICT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -237,11 +275,23 @@ fn server(quick: bool) -> Result<String, String> {
         off,
         &format!("--duet --deadline-secs 250 storm --clients {storm}"),
     )?;
+    // #30's relay target: 10,000 msg/s with 15,000 directory clients online.
+    let (rate, background) = if quick { (500, 100) } else { (10_000, 15_000.min(fd_limit.saturating_sub(1_000))) };
+    s += &load(
+        &format!("Relay at {rate} msg/s with {background} directory clients online"),
+        "",
+        &format!("--duet --directory relay --rate {rate} --seconds {secs} --background {background}"),
+    )?;
     let rate = if quick { 500 } else { 10_000 };
     s += &load(
         &format!("Relay at {rate} msg/s, per-address limits off"),
         off,
         &format!("--duet relay --rate {rate} --seconds {secs}"),
+    )?;
+    let per_node = if quick { 150 } else { 10_000.min(fd_limit.saturating_sub(500)) };
+    s += &cluster_arrivals(
+        &format!("Login storm across two clustered nodes (Redis), {} directory clients", 2 * per_node),
+        per_node,
     )?;
     let cluster_rates: &[u32] = if quick { &[500] } else { &[1_000, 5_000, 10_000] };
     for &rate in cluster_rates {

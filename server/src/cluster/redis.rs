@@ -95,9 +95,12 @@ impl RedisBackplane {
     pub fn new(settings: Settings) -> Result<(Arc<Self>, Links), redis::RedisError> {
         let client = redis::Client::open(settings.url.as_str())?;
         // Fail fast while Redis is away: callers turn errors into answers.
+        // An answer may take longer than a round trip while this node is
+        // busiest (a login storm keeps its runtime from reading it): half
+        // the node timeout, within which our own heartbeat must land anyway.
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
-            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(settings.node_timeout / 2))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
         let commands = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
@@ -130,8 +133,16 @@ impl Backplane for RedisBackplane {
                 return Err(Unreachable::Down);
             }
             let mut c = self.commands.clone();
-            let got: i64 =
-                self.keys.claim(name, conn, self.claim_ttl).query_async(&mut c).await.map_err(|_| Unreachable::Down)?;
+            let got: i64 = self.keys.claim(name, conn, self.claim_ttl).query_async(&mut c).await.map_err(|e| {
+                tracing::debug!(user = %name, timeout = e.is_timeout(), "claim not answered: {e:?}");
+                // A claim not answered in time is a busy moment (a login
+                // storm), worth waiting out; anything else is a lost link.
+                if e.is_timeout() {
+                    Unreachable::Overloaded
+                } else {
+                    Unreachable::Down
+                }
+            })?;
             Ok(got == 1)
         })
     }

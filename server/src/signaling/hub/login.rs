@@ -6,10 +6,13 @@ use std::sync::atomic::Ordering::Relaxed;
 use duet_protocol::{limits::MAX_USERNAME_CHARS, ErrorCode, HangupReason, ServerMessage, UserStatus};
 
 use super::{directory, frame, CallLink, ConnId, Entry, Home, Hub, LoginRequest, Outbox, Refusal, State, User};
-use crate::{access::names, access::ticket::Ticket};
+use crate::{access::names, access::ticket::Ticket, cluster::Unreachable};
 
 /// Renames tried before a login is refused.
 const MAX_RENAMES: u64 = 1000;
+
+/// How long a login waits for a busy cluster to take its name.
+const CLAIM_PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
 
 fn now_ms() -> u64 {
     let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
@@ -72,7 +75,7 @@ impl Hub {
             n += 1;
             // Presence already knows most taken names; the claim settles races.
             let taken = self.lock().taken(&candidate);
-            let mut claimed = if taken { Ok(false) } else { self.backplane.claim(&candidate, conn).await };
+            let mut claimed = if taken { Ok(false) } else { self.claim_patiently(&candidate, conn).await };
             // The name was just taken back from its squatters: their release
             // may still be on its way to the cluster, so the claim waits for it.
             let mut waits = 0;
@@ -155,6 +158,23 @@ impl Hub {
             None => {}
         }
         Ok(name)
+    }
+
+    /// Claims `name` in the cluster, waiting out a backplane too busy to
+    /// answer in time (a login storm across the nodes) instead of refusing
+    /// the person: each try after a longer pause, for up to [`CLAIM_PATIENCE`].
+    async fn claim_patiently(&self, name: &str, conn: ConnId) -> Result<bool, Unreachable> {
+        let started = tokio::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(50);
+        loop {
+            match self.backplane.claim(name, conn).await {
+                Err(Unreachable::Overloaded) if started.elapsed() + pause < CLAIM_PATIENCE => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(1));
+                }
+                claimed => return claimed,
+            }
+        }
     }
 
     /// The connection of `name` dropped without closing: hold the name and
