@@ -4,8 +4,6 @@
 //! keeps the list (protocol 2) sends only the rows near the window, and
 //! searches itself.
 
-use std::collections::BTreeMap;
-
 use duet_protocol::UserStatus;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -21,10 +19,12 @@ const SEARCH_FROM: usize = 8;
 /// More rows than this, and only those near the window are rendered.
 const VIRTUAL_FROM: usize = 100;
 
-/// The list as it can be shown: its length, and each row that is here.
+/// The list as it can be shown: its length, and the rows that are here
+/// (consecutive, from row `first`).
 struct Listed {
     total: usize,
-    rows: BTreeMap<usize, (String, UserStatus)>,
+    first: usize,
+    rows: Vec<(String, UserStatus)>,
 }
 
 impl Listed {
@@ -33,18 +33,24 @@ impl Listed {
     fn new(me: &str, users: &Users, directory: Option<&Directory>, query: &str) -> Self {
         match directory {
             Some(d) => {
-                Listed { total: d.others(me), rows: d.other_rows(me).map(|(i, n, s)| (i, (n.to_owned(), s))).collect() }
+                let mut rows = d.other_rows(me).peekable();
+                let first = rows.peek().map_or(0, |(i, _, _)| *i);
+                let rows = rows.map(|(_, n, s)| (n.to_owned(), s)).collect();
+                Listed { total: d.others(me), first, rows }
             }
             None => {
-                let rows: BTreeMap<usize, (String, UserStatus)> = users
+                let rows: Vec<(String, UserStatus)> = users
                     .iter()
                     .filter(|(n, _)| *n != me && name_matches(n, query))
-                    .enumerate()
-                    .map(|(i, (n, s))| (i, (n.to_owned(), s)))
+                    .map(|(n, s)| (n.to_owned(), s))
                     .collect();
-                Listed { total: rows.len(), rows }
+                Listed { total: rows.len(), first: 0, rows }
             }
         }
+    }
+
+    fn row(&self, i: usize) -> Option<&(String, UserStatus)> {
+        self.rows.get(i.checked_sub(self.first)?)
     }
 }
 
@@ -103,7 +109,7 @@ pub fn user_list() -> Html {
                     let node = if k == 0 { first_row.clone() } else { NodeRef::default() };
                     let posinset = long.then(|| (i + 2).to_string());
                     let setsize = long.then(|| (total + 1).to_string());
-                    let Some((name, status)) = listed.rows.get(&i) else {
+                    let Some((name, status)) = listed.row(i) else {
                         // Still on its way from the server.
                         return html! {
                             <li key={format!("row:{i}")} {style} data-row={i.to_string()} ref={node}
