@@ -165,6 +165,10 @@ async fn search_finds_names_as_the_app_does_and_stays_fresh() {
     me.send(json!({"type": "view", "from": 0, "count": 10, "query": "nobody"})).await;
     let found = me.recv_type("directory").await;
     assert_eq!((found["total"].clone(), names(&found["users"]).len()), (json!(0), 0));
+    // Someone who does not match arrives: nothing for the search.
+    let _dave = s.duet_user("dave").await;
+    hub.flush_presence();
+    assert_eq!(until_sentinel(&mut me).await, Vec::<Value>::new());
 }
 
 #[tokio::test]
@@ -231,6 +235,20 @@ async fn views_and_watches_out_of_bounds_are_refused_and_the_client_goes_on() {
     }
     me.send(json!({"type": "view", "from": 0, "count": 100})).await;
     assert_eq!(names(&me.recv_type("directory").await["users"]), ["me"]);
+
+    // A search reads every name online: a connection may ask ten a second
+    // (a burst of twenty), so a flood of them costs the server little.
+    for i in 0..40 {
+        me.send(json!({"type": "view", "from": 0, "count": 10, "query": format!("q{i}")})).await;
+    }
+    let got = until_sentinel(&mut me).await;
+    let answered = got.iter().filter(|m| m["type"] == "directory").count();
+    let refused = got.iter().filter(|m| m["code"] == "rate-limited").count();
+    assert_eq!(answered + refused, 40, "{got:?}");
+    assert!((10..=22).contains(&answered), "about the burst answered: {answered}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    me.send(json!({"type": "view", "from": 0, "count": 10})).await;
+    assert_eq!(names(&me.recv_type("directory").await["users"]), ["me"], "the budget refills");
 
     // Clients of the whole list cannot ask for a view; they have everyone.
     let mut listed = s.duet_user("listed").await;

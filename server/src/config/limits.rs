@@ -56,6 +56,11 @@ pub struct Limits {
     #[arg(long, env = "DUET_OFFERS_PER_MINUTE", default_value_t = 120.0)]
     pub offers_per_minute: f64,
 
+    /// Directory rows or searches (`view`) asked per second by one
+    /// connection, with a burst of twice that: a search reads every name online.
+    #[arg(long, env = "DUET_VIEWS_PER_SEC", default_value_t = 10.0)]
+    pub views_per_sec: f64,
+
     /// Largest accepted WebSocket message, in bytes; larger ones close the connection with 1009.
     #[arg(long, env = "DUET_MAX_MESSAGE_BYTES", default_value_t = 64 * 1024)]
     pub max_message_bytes: usize,

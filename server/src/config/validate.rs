@@ -19,6 +19,7 @@ impl Config {
             ("--chat-per-address-per-sec", self.limits.chat_per_address_per_sec),
             ("--chat-server-per-sec", self.limits.chat_server_per_sec),
             ("--offers-per-minute", self.limits.offers_per_minute),
+            ("--views-per-sec", self.limits.views_per_sec),
         ];
         for (flag, v) in positive {
             if !(v.is_finite() && v > 0.0) {

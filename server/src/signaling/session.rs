@@ -52,6 +52,8 @@ pub struct Session {
     chat_rate: TokenBucket,
     /// New calls and renegotiations: each makes the partner's browser work.
     offer_rate: TokenBucket,
+    /// `view`s: each may read every name online (a search).
+    view_rate: TokenBucket,
     max_sdp_bytes: usize,
     max_candidate_bytes: usize,
     abuse: TokenBucket,
@@ -81,6 +83,7 @@ impl Session {
                 config.limits.offers_per_minute / 60.0,
                 (config.limits.offers_per_minute / 3.0).max(1.0),
             ),
+            view_rate: TokenBucket::new(config.limits.views_per_sec, 2.0 * config.limits.views_per_sec),
             max_sdp_bytes: config.limits.max_sdp_bytes,
             max_candidate_bytes: config.limits.max_candidate_bytes,
             admission: Admission::default(),
@@ -198,6 +201,10 @@ impl Session {
                 let preconnect = preconnect && self.preconnect;
                 self.hub.relay(name, ClientMessage::VideoOffer { name: n, target, sdp, preconnect })
             }
+            ClientMessage::View { .. } if !self.view_rate.try_take() => Err(Refusal {
+                code: ErrorCode::RateLimited,
+                text: "asking for rows or searching too fast; this one was dropped".into(),
+            }),
             ClientMessage::View { from, count, query } => self.hub.view(name, from, count, &query),
             ClientMessage::Watch { names } => self.hub.watch(name, names),
             relayed => self.hub.relay(name, relayed),

@@ -146,18 +146,27 @@ impl State {
     pub(super) fn flush_directory(&mut self, pending: &BTreeMap<String, Option<UserStatus>>, metrics: &Metrics) {
         self.first_rows = None;
         let State { local, everyone, .. } = self;
-        let mut built: HashMap<View, Frame> = HashMap::new();
+        // The rows of each distinct view, or None where no change touches
+        // them: a search's rows change only if a name that matches it
+        // changed (so a client holding a search costs O(changes), not a
+        // scan of everyone, at each flush).
+        let mut built: HashMap<View, Option<Frame>> = HashMap::new();
         for user in local.values_mut() {
             let Some(interest) = user.directory.as_mut() else { continue };
             let rows = match built.get(&interest.view) {
                 Some(f) => f.clone(),
                 None => {
-                    let f = frame(&rows(everyone, &interest.view));
-                    built.insert(interest.view.clone(), f.clone());
+                    let v = &interest.view;
+                    let touched = v.query.is_empty() || {
+                        let query = Query::new(&v.query);
+                        pending.keys().any(|name| query.matches(name))
+                    };
+                    let f = touched.then(|| frame(&rows(everyone, v)));
+                    built.insert(v.clone(), f.clone());
                     f
                 }
             };
-            if interest.sent.as_ref() != Some(&rows) {
+            if let Some(rows) = rows.filter(|r| interest.sent.as_ref() != Some(r)) {
                 user.outbox.push(&rows, metrics);
                 interest.sent = Some(rows);
             }
