@@ -552,7 +552,10 @@ async fn the_directory_rows_search_and_followed_presence_span_the_nodes() {
     while !(alice_busy && minji_busy) {
         let m = me.recv().await;
         match m["type"].as_str() {
-            Some("presence") => alice_busy |= m["busy"] == json!(["alice"]),
+            Some("presence") => {
+                assert_eq!(m["busy"], json!(["alice"]), "presence of alice only: {m}");
+                alice_busy = true;
+            }
             Some("directory") => minji_busy |= m["query"] == "ㅁㅈ" && m["busy"] == json!(["김민지"]),
             _ => {}
         }

@@ -32,6 +32,9 @@ impl Listed {
     /// the rows the server keeps for us (searched there).
     fn new(me: &str, users: &Users, directory: Option<&Directory>, query: &str) -> Self {
         match directory {
+            // Rows of another search than the one typed are not its results:
+            // they show as on their way until the server answers.
+            Some(d) if d.query != query.trim() => Listed { total: d.others(me), first: 0, rows: Vec::new() },
             Some(d) => {
                 let mut rows = d.other_rows(me).peekable();
                 let first = rows.peek().map_or(0, |(i, _, _)| *i);

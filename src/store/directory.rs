@@ -53,7 +53,9 @@ impl Directory {
     /// The rows other than `me`, each at its place in the list without `me`:
     /// a row after `me` (in the list's byte order, the server's) moves up one.
     pub fn other_rows<'a>(&'a self, me: &'a str) -> impl Iterator<Item = (usize, &'a str, UserStatus)> + 'a {
-        let counted = self.counts(me);
+        // Top rows built before we arrived (shared by the logins of one
+        // presence interval) lack us: nothing to skip until the next ones.
+        let counted = self.counts(me) && (self.from > 0 || self.rows.iter().any(|(n, _)| n == me));
         self.rows.iter().enumerate().filter(move |(_, (n, _))| n != me).map(move |(k, (n, s))| {
             let at = self.from as usize + k;
             let shift = usize::from(counted && me < n.as_str());
@@ -98,6 +100,15 @@ mod tests {
         assert_eq!(d.other_rows("a").map(|(i, _, _)| i).collect::<Vec<_>>(), [39, 40]);
         // Me below them: where the server has them.
         assert_eq!(d.other_rows("zz").map(|(i, _, _)| i).collect::<Vec<_>>(), [40, 41]);
+    }
+
+    #[test]
+    fn top_rows_from_before_i_arrived_start_at_the_top() {
+        // "Aaron" sorts before everyone but is not in rows built before
+        // they logged in: the rows are not shifted up past the top.
+        let d = dir(0, &["alice", "bob"], 2);
+        let rows: Vec<_> = d.other_rows("Aaron").map(|(i, n, _)| (i, n)).collect();
+        assert_eq!(rows, [(0, "alice"), (1, "bob")]);
     }
 
     #[test]

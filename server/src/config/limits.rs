@@ -56,8 +56,9 @@ pub struct Limits {
     #[arg(long, env = "DUET_OFFERS_PER_MINUTE", default_value_t = 120.0)]
     pub offers_per_minute: f64,
 
-    /// Directory rows or searches (`view`) asked per second by one
-    /// connection, with a burst of twice that: a search reads every name online.
+    /// Directory rows or searches (`view`) answered at once per second for
+    /// one connection, with a burst of twice that; more wait for the next
+    /// presence flush (a search reads every name online).
     #[arg(long, env = "DUET_VIEWS_PER_SEC", default_value_t = 10.0)]
     pub views_per_sec: f64,
 

@@ -77,6 +77,10 @@ pub(in crate::store) fn follow_contacts(s: &mut CallState) {
     }
     names.truncate(duet_protocol::limits::MAX_WATCHED);
     if names != s.watching {
+        // Names no longer followed get no more presence: forget their status.
+        for gone in s.watching.iter().filter(|n| !names.contains(n)) {
+            s.users.remove(gone);
+        }
         s.watching = names.clone();
         s.effects.push(Effect::Send(duet_protocol::ClientMessage::Watch { names }));
     }

@@ -112,7 +112,7 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
                 .collect();
             s.directory = Some(Directory { total, from, query, rows });
             if !std::mem::replace(&mut s.directory_synced, true) {
-                if s.rows_asked.count > 0 {
+                if s.rows_asked != RowRequest::default() {
                     let RowRequest { from, count, query } = s.rows_asked.clone();
                     s.effects.push(Effect::Send(ClientMessage::View { from, count, query }));
                 }

@@ -37,7 +37,16 @@ fn view(from: u32, count: u32, query: &str) -> ClientMessage {
 
 #[test]
 fn the_lobby_asks_for_the_rows_it_shows_once_each() {
-    let s = directory_login("alice", &["alice", "bob"]);
+    let welcomed = run(
+        CallState::default(),
+        [
+            Action::Login("alice".into()),
+            srv(ServerMessage::Id { id: 1 }),
+            srv(ServerMessage::Welcome { name: "alice".into(), ice_servers: vec![], resume: None }),
+        ],
+    );
+    let (s, fx) = effects_of(&welcomed, rows(2, 0, &["alice", "bob"], &[]));
+    assert_eq!(sent(&fx), [], "a login's top rows need no asking");
     assert!(s.is_logged_in());
     assert_eq!(s.directory.as_ref().unwrap().others("alice"), 1);
     // The top rows came unasked: asking for them sends nothing.
@@ -108,7 +117,15 @@ fn a_server_of_the_whole_list_is_asked_for_no_rows() {
     let s = logged_in("alice", &["bob"]);
     let (s, fx) = effects_of(&s, Action::ShowRows(request_for(500..530, "")));
     assert_eq!(sent(&fx), []);
-    let (_, fx) = effects_of(&s, Action::HistoryRestored(vec![]));
+    let carol = CallRecord {
+        peer: "carol".into(),
+        outgoing: true,
+        outcome: Outcome::Answered,
+        at_ms: 1,
+        seconds: 5,
+        seen: true,
+    };
+    let (_, fx) = effects_of(&s, Action::HistoryRestored(vec![carol]));
     assert_eq!(sent(&fx), []);
     assert!(s.directory.is_none());
 }

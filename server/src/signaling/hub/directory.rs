@@ -22,6 +22,10 @@ use duet_protocol::{
 use super::{frame, Entry, Frame, Hub, Refusal, State};
 use crate::metrics::Metrics;
 
+/// Searches rebuilt at one presence flush for clients asking faster than
+/// they are answered at once (each reads every name online).
+const SEARCHES_PER_FLUSH: usize = 16;
+
 /// Rows of the sorted list of everyone online, or of the names matching a search.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct View {
@@ -38,6 +42,9 @@ pub(super) struct Interest {
     watch: Vec<String>,
     /// The rows last sent for `view`: sent again only when they change.
     sent: Option<Frame>,
+    /// `view` was asked faster than answered at once: its rows come at the
+    /// next presence flush (only the latest of a burst).
+    waiting: bool,
 }
 
 impl View {
@@ -49,14 +56,15 @@ impl View {
 
 impl Interest {
     pub(super) fn new() -> Box<Self> {
-        Box::new(Interest { view: View::first(), watch: vec![], sent: None })
+        Box::new(Interest { view: View::first(), watch: vec![], sent: None, waiting: false })
     }
 }
 
 impl Hub {
     /// `name` shows `count` rows from row `from` (of the matches of `query`):
-    /// sends them now, and again whenever they change.
-    pub fn view(&self, name: &str, from: u32, count: u32, query: &str) -> Result<(), Refusal> {
+    /// sends them now (or, with `now` false, a client asking faster than its
+    /// budget, at the next flush), and again whenever they change.
+    pub fn view(&self, name: &str, from: u32, count: u32, query: &str, now: bool) -> Result<(), Refusal> {
         if count > MAX_VIEW_ROWS {
             return Err(Refusal::new(
                 ErrorCode::InvalidMessage,
@@ -70,10 +78,15 @@ impl Hub {
             ));
         }
         let mut st = self.lock();
-        let State { local, everyone, .. } = &mut *st;
+        let State { local, everyone, views_waiting, .. } = &mut *st;
         let user = local.get_mut(name).ok_or_else(not_logged_in)?;
         let interest = user.directory.as_mut().ok_or_else(not_a_directory_client)?;
         interest.view = View { from, count, query: query.trim().into() };
+        interest.waiting = !now;
+        if !now {
+            *views_waiting = true;
+            return Ok(());
+        }
         let rows = frame(&rows(everyone, &interest.view));
         user.outbox.push(&rows, &self.metrics);
         interest.sent = Some(rows);
@@ -144,8 +157,14 @@ impl State {
     /// After the changes in `pending`: each directory client's rows where
     /// they changed, and the changes of the names it follows.
     pub(super) fn flush_directory(&mut self, pending: &BTreeMap<String, Option<UserStatus>>, metrics: &Metrics) {
-        self.first_rows = None;
-        let State { local, everyone, .. } = self;
+        if !pending.is_empty() {
+            self.first_rows = None;
+        }
+        let State { local, everyone, views_waiting, .. } = self;
+        *views_waiting = false;
+        // Searches asked faster than answered at once read every name: a
+        // few per flush, the rest at the next ones.
+        let mut scans_left = SEARCHES_PER_FLUSH;
         // The rows of each distinct view, or None where no change touches
         // them: a search's rows change only if a name that matches it
         // changed (so a client holding a search costs O(changes), not a
@@ -154,18 +173,34 @@ impl State {
         for user in local.values_mut() {
             let Some(interest) = user.directory.as_mut() else { continue };
             let rows = match built.get(&interest.view) {
-                Some(f) => f.clone(),
-                None => {
+                Some(Some(f)) => Some(f.clone()),
+                // Untouched by the changes: only a waiting view needs its rows.
+                Some(None) if !interest.waiting => None,
+                _ => {
                     let v = &interest.view;
-                    let touched = v.query.is_empty() || {
-                        let query = Query::new(&v.query);
-                        pending.keys().any(|name| query.matches(name))
-                    };
-                    let f = touched.then(|| frame(&rows(everyone, v)));
-                    built.insert(v.clone(), f.clone());
-                    f
+                    let searching = !v.query.is_empty();
+                    let touched = interest.waiting
+                        || (!pending.is_empty() && !searching)
+                        || (searching && {
+                            let query = Query::new(&v.query);
+                            pending.keys().any(|name| query.matches(name))
+                        });
+                    if touched && searching && scans_left == 0 {
+                        // Its turn comes at a later flush.
+                        interest.waiting = true;
+                        *views_waiting = true;
+                        None
+                    } else {
+                        scans_left -= usize::from(touched && searching);
+                        let f = touched.then(|| frame(&rows(everyone, v)));
+                        built.insert(v.clone(), f.clone());
+                        f
+                    }
                 }
             };
+            if rows.is_some() {
+                interest.waiting = false;
+            }
             if let Some(rows) = rows.filter(|r| interest.sent.as_ref() != Some(r)) {
                 user.outbox.push(&rows, metrics);
                 interest.sent = Some(rows);

@@ -167,6 +167,8 @@ struct State {
     snapshot: Option<Arc<[Frame]>>,
     /// The top rows of the directory built in this presence interval, if any.
     first_rows: Option<Frame>,
+    /// A directory client's view waits for the next flush.
+    views_waiting: bool,
 }
 
 #[derive(Debug)]

@@ -19,12 +19,16 @@ impl Hub {
             let changes = std::mem::take(&mut st.announce).into_iter().collect();
             self.backplane.broadcast(Broadcast::Presence { node: self.node().clone(), changes });
         }
+        if !st.pending.is_empty() || st.views_waiting {
+            let pending = std::mem::take(&mut st.pending);
+            st.flush_directory(&pending, &self.metrics);
+            st.pending = pending;
+        }
         if st.pending.is_empty() {
             return 0;
         }
         let pending = std::mem::take(&mut st.pending);
         let n = pending.len();
-        st.flush_directory(&pending, &self.metrics);
         // Changes after this point are in the next flush; a snapshot built
         // before it would lack them for newcomers who did not get this one.
         st.snapshot = None;
