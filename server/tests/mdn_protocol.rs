@@ -125,3 +125,44 @@ async fn mdn_client_hanging_up_with_a_null_target_ends_its_call_and_the_next_cal
     assert_eq!(alice.recv_type("message").await["text"], "still here");
     s.server.hub.check_invariants().unwrap();
 }
+
+#[tokio::test]
+async fn mdn_clients_get_one_full_list_per_presence_interval_however_many_joined() {
+    // Flushes by hand: the interval is the test's.
+    let s = TestServer::with(|c| {
+        c.signaling.presence_interval_ms = 3_600_000;
+        c.limits.max_conns_per_ip = 0;
+        c.limits.logins_per_minute = 0;
+    })
+    .await;
+    let hub = &s.server.hub;
+    let mut first = s.mdn_user("mdn1").await;
+    let mut second = s.mdn_user("mdn2").await;
+    hub.flush_presence();
+    let mut crowd = Vec::new();
+    for i in 0..5 {
+        crowd.push(s.duet_user(&format!("duet{i}")).await);
+    }
+    hub.flush_presence();
+    let everyone = json!(["duet0", "duet1", "duet2", "duet3", "duet4", "mdn1", "mdn2"]);
+    for c in [&mut first, &mut second] {
+        let end = format!("end of {}", c.name);
+        c.say(&end).await;
+        let mut lists = Vec::new();
+        loop {
+            let m = c.recv().await;
+            match m["type"].as_str() {
+                Some("userlist") => lists.push(m["users"].clone()),
+                Some("message") if m["text"] == end.as_str() => break,
+                _ => {}
+            }
+        }
+        // mdn2's own arrival may come in a list of its own before the flush.
+        assert_eq!(lists.last(), Some(&everyone), "{}: {lists:?}", c.name);
+        assert!(lists.len() <= 2, "{}: one list for five joins, not one each: {lists:?}", c.name);
+    }
+    // Nothing changed: no list at the next flush.
+    hub.flush_presence();
+    first.say("quiet").await;
+    while first.recv_next("message").await["text"] != "quiet" {}
+}
