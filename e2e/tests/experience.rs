@@ -637,15 +637,21 @@ async fn x11_data_saver_caps_both_sides_video_and_lifting_it_restores_it() {
         |h| async move {
             let (alice, bob) = h.alice_and_bob().await;
             connect(&alice, &bob).await;
+            // Uncapped: the camera's full height once the bandwidth estimate
+            // has grown (Chrome sends less for a while when the machine is
+            // busy, as under the whole suite).
             for b in [&alice, &bob] {
-                let (kbps, height) = b.sent_video().await;
-                assert!(height == 480 && kbps > 200.0, "{}: before, {kbps:.0} kbit/s at {height} lines", b.user);
+                wait_until(&format!("{}: whole video before", b.user), Duration::from_secs(30), || async {
+                    let (kbps, height) = b.sent_video().await;
+                    (height == 480 && kbps > 200.0).then_some(())
+                })
+                .await;
             }
             // alice turns it on mid-call: her video and, at her request, bob's.
             alice.click("Devices").await;
             alice.set_checkbox("Data saver", true).await;
             for b in [&alice, &bob] {
-                wait_until(&format!("{}: video capped", b.user), Duration::from_secs(20), || async {
+                wait_until(&format!("{}: video capped", b.user), Duration::from_secs(30), || async {
                     let (kbps, height) = b.sent_video().await;
                     (height <= 360 && kbps <= 170.0).then_some(())
                 })
@@ -656,7 +662,7 @@ async fn x11_data_saver_caps_both_sides_video_and_lifting_it_restores_it() {
             // Off again: full height back on both sides, the bitrate free to grow.
             alice.set_checkbox("Data saver", false).await;
             for b in [&alice, &bob] {
-                wait_until(&format!("{}: video whole again", b.user), Duration::from_secs(20), || async {
+                wait_until(&format!("{}: video whole again", b.user), Duration::from_secs(30), || async {
                     let (kbps, height) = b.sent_video().await;
                     (height == 480 && kbps > 170.0).then_some(())
                 })
@@ -669,7 +675,7 @@ async fn x11_data_saver_caps_both_sides_video_and_lifting_it_restores_it() {
             alice.client.refresh().await.unwrap();
             alice.wait_logged_in().await;
             connect(&alice, &bob).await;
-            wait_until("bob: capped at alice's request in the new call", Duration::from_secs(20), || async {
+            wait_until("bob: capped at alice's request in the new call", Duration::from_secs(30), || async {
                 let (kbps, height) = bob.sent_video().await;
                 (height <= 360 && kbps <= 170.0).then_some(())
             })
