@@ -245,7 +245,7 @@ fn rows(everyone: &BTreeMap<String, Entry>, view: &View) -> ServerMessage {
 }
 
 /// Where each of some names is now: `None` is not online.
-fn presence(names: impl Iterator<Item = (String, Option<UserStatus>)>) -> ServerMessage {
+pub(super) fn presence(names: impl Iterator<Item = (String, Option<UserStatus>)>) -> ServerMessage {
     let (mut available, mut busy, mut left) = (Vec::new(), Vec::new(), Vec::new());
     for (name, status) in names {
         match status {

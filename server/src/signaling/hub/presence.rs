@@ -32,18 +32,8 @@ impl Hub {
         // Changes after this point are in the next flush; a snapshot built
         // before it would lack them for newcomers who did not get this one.
         st.snapshot = None;
-        for update in pages(pending.into_iter(), |page, _| {
-            let (mut available, mut busy, mut left) = (Vec::new(), Vec::new(), Vec::new());
-            for (name, status) in page {
-                match status {
-                    Some(UserStatus::Available) => available.push(name),
-                    Some(UserStatus::Busy) => busy.push(name),
-                    None => left.push(name),
-                }
-            }
-            // Each page of changes stands on its own.
-            ServerMessage::PresenceUpdate { available, busy, left, more: false }
-        }) {
+        // Each page of changes stands on its own.
+        for update in pages(pending.into_iter(), |page, _| super::directory::presence(page.into_iter())) {
             st.send_to_listed(&update, &self.metrics);
         }
         n
