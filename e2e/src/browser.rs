@@ -163,7 +163,7 @@ impl Browser {
     }
 
     /// The page's visible text and call state, for failure reports.
-    pub async fn console_log(&self) -> Option<String> {
+    pub async fn page_text(&self) -> Option<String> {
         let v = self.client.execute("return document.body.innerText", vec![]).await.ok()?;
         Some(v.as_str().unwrap_or_default().to_owned())
     }
@@ -437,6 +437,24 @@ impl Browser {
         serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{}: sent video {v}: {e}", self.user))
     }
 
+    /// From now on the camera and microphone take `ms` longer to open (a
+    /// slow camera, or a busy machine).
+    pub async fn slow_camera(&self, ms: u32) {
+        self.js(&format!("window.__duetSlowCamera = {ms}; return 1")).await;
+    }
+
+    /// The height of the video we send at most, as its sender is told
+    /// (the track's height scaled down by the encoding's
+    /// `scaleResolutionDownBy`), and its `maxBitrate` if any.
+    pub async fn video_cap(&self) -> (f64, Option<f64>) {
+        let v = self
+            .js("const s = window.duetDiagnostics.pc.getSenders().find(s => s.track && s.track.kind === 'video'); \
+                 if (!s) return [0, null]; const e = s.getParameters().encodings[0] || {}; \
+                 return [s.track.getSettings().height / (e.scaleResolutionDownBy || 1), e.maxBitrate ?? null];")
+            .await;
+        serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{}: video cap {v}: {e}", self.user))
+    }
+
     /// Saves this browser's downloads into `dir`, without asking.
     pub async fn allow_downloads(&self, dir: &std::path::Path) {
         let cmd = Cdp {
@@ -668,7 +686,12 @@ const LEAK_WATCH: &str = r#"(() => {
   if (window.MediaDevices) {
     for (const f of ['getUserMedia', 'getDisplayMedia']) {
       const original = MediaDevices.prototype[f];
-      if (original) MediaDevices.prototype[f] = function (...args) { return original.apply(this, args).then(keep); };
+      // `__duetSlowCamera` (ms): a camera that takes that long to open.
+      const late = stream => new Promise(done => setTimeout(() => done(stream), window.__duetSlowCamera || 0));
+      if (original) MediaDevices.prototype[f] = function (...args) {
+        const opened = original.apply(this, args).then(keep);
+        return window.__duetSlowCamera ? opened.then(late) : opened;
+      };
     }
   }
   if (window.MediaStreamTrack) {

@@ -274,11 +274,22 @@ impl Harness {
                 Some(png) if std::fs::write(&path, &png).is_ok() => eprintln!("screenshot: {}", path.display()),
                 _ => eprintln!("screenshot of {} unavailable (browser closed?)", b.user),
             }
-            if let Some(log) = b.console_log().await {
+            if let Some(log) = b.page_text().await {
                 let path = self.artifacts.join(format!("{}-page.txt", b.user));
-                if std::fs::write(&path, log).is_ok() {
+                if std::fs::write(&path, &log).is_ok() {
                     eprintln!("page state: {}", path.display());
                 }
+                // Its end in the test's output too: CI keeps nothing else.
+                let lines: Vec<&str> = log.lines().collect();
+                eprintln!(
+                    "--- {}'s page, last lines ---\n{}",
+                    b.user,
+                    lines[lines.len().saturating_sub(20)..].join("\n")
+                );
+            }
+            let problems = b.console_problems().await;
+            if !problems.is_empty() {
+                eprintln!("--- {}'s console warnings ---\n{}", b.user, problems.join("\n"));
             }
         }
         eprintln!("server log: {}", server_log().display());

@@ -668,8 +668,11 @@ async fn x11_data_saver_caps_both_sides_video_and_lifting_it_restores_it() {
                 })
                 .await;
             }
-            // Remembered, and a call that starts with it on is capped from the start.
+            // Remembered, and a call that starts with it on is capped from
+            // the start, even when bob's camera opens only after alice's
+            // request reached him.
             alice.set_checkbox("Data saver", true).await;
+            bob.slow_camera(3000).await;
             alice.click("Hang up").await;
             bob.wait_status("alice hung up").await;
             alice.client.refresh().await.unwrap();
@@ -680,6 +683,8 @@ async fn x11_data_saver_caps_both_sides_video_and_lifting_it_restores_it() {
                 (height <= 360 && kbps <= 170.0).then_some(())
             })
             .await;
+            // By the cap itself, not by Chrome's own adaptation to 150 kbit/s.
+            assert_eq!(bob.video_cap().await, (360.0, Some(150_000.0)), "bob's camera scaled to 360 lines");
         },
     )
     .await;

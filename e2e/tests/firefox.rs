@@ -197,10 +197,24 @@ async fn f03_in_firefox_sound_switches_data_saver_recording_recent_calls_notific
                 indicator(&alice, "peer-recording").await.is_empty().then_some(())
             })
             .await;
-            let files = wait_until("bob: Firefox saved the recording", WAIT, || async {
-                Some(duet_e2e::recordings(&saved_in)).filter(|f| f.len() == 1 && f[0].1.len() > 20_000)
-            })
-            .await;
+            // A failure says what was saved and what the app said.
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+            let files = loop {
+                let files = duet_e2e::recordings(&saved_in);
+                if files.len() == 1 && files[0].1.len() > 20_000 {
+                    break files;
+                }
+                if tokio::time::Instant::now() > deadline {
+                    let saved: Vec<_> = std::fs::read_dir(&saved_in)
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .map(|e| format!("{:?} {} bytes", e.file_name(), e.metadata().map_or(0, |m| m.len())))
+                        .collect();
+                    panic!("bob: no recording saved in 30 s; downloads: {saved:?}; status: {:?}", bob.status().await);
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            };
             let (name, bytes) = &files[0];
             assert!(name.starts_with("duet-alice-"), "{name}");
             assert_eq!(&bytes[..4], [0x1a, 0x45, 0xdf, 0xa3], "a WebM (EBML) file");

@@ -110,8 +110,9 @@ impl Recorder {
             let (url, why) = (saved.clone(), broke);
             let stop = EventListener::new(&recorder, "stop", move |_| {
                 let saved = save(&stem, &chunks.borrow_mut().drain(..).collect::<js_sys::Array>());
-                *url.borrow_mut() = saved.as_ref().map(|(url, _)| url.clone());
-                done(why.borrow_mut().take(), saved);
+                *url.borrow_mut() = saved.as_ref().ok().map(|(url, _)| url.clone());
+                let why = why.borrow_mut().take().or(saved.as_ref().err().cloned());
+                done(why, saved.ok());
             });
             // Closing the tab mid-recording loses it: the browser asks first.
             let live = recorder.clone();
@@ -152,20 +153,26 @@ impl Drop for Recorder {
 /// browser recorded; the blob URL (to give back later: revoked at once,
 /// some browsers would not finish the download) and the file's name. A
 /// browser may hold back a download no click started (a call that ended
-/// on the other side): the app then offers the URL as a link.
-fn save(stem: &str, chunks: &js_sys::Array) -> Option<(String, String)> {
+/// on the other side): the app then offers the URL as a link. A recorder
+/// that handed over nothing is a failure to say, not an empty file.
+fn save(stem: &str, chunks: &js_sys::Array) -> Result<(String, String), String> {
     let recorded = chunks.get(0).dyn_into::<Blob>().map(|b| b.type_()).unwrap_or_default();
     let (kind, extension) = if recorded.contains("mp4") { ("video/mp4", "mp4") } else { ("video/webm", "webm") };
     let name = format!("{stem}.{extension}");
     let options = BlobPropertyBag::new();
     options.set_type(kind);
-    let blob = Blob::new_with_blob_sequence_and_options(chunks, &options).ok()?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
-    let link = web_sys::window()?.document()?.create_element("a").ok()?;
-    let _ = link.set_attribute("href", &url);
-    let _ = link.set_attribute("download", &name);
-    link.dyn_ref::<web_sys::HtmlElement>()?.click();
-    Some((url, name))
+    let blob = Blob::new_with_blob_sequence_and_options(chunks, &options).map_err(describe)?;
+    if blob.size() == 0.0 {
+        return Err("the browser recorded nothing".into());
+    }
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(describe)?;
+    let link = web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("a").ok());
+    if let Some(link) = link.as_ref().and_then(|l| l.dyn_ref::<web_sys::HtmlElement>()) {
+        let _ = link.set_attribute("href", &url);
+        let _ = link.set_attribute("download", &name);
+        link.click();
+    }
+    Ok((url, name))
 }
 
 /// "duet-bob-2026-12-04-140512": the partner and the local time.

@@ -71,6 +71,8 @@ pub struct PeerSession {
     /// Our media is on the connection: the call was accepted. Until then
     /// every sender carries nothing, whatever the local stream holds.
     sending: Cell<bool>,
+    /// The data saver's cap is on (see `video_cap`).
+    video_capped: Cell<bool>,
     pub remote: MediaStream,
     pending: RefCell<Vec<IceCandidate>>,
     making_offer: Rc<Cell<bool>>,
@@ -145,6 +147,7 @@ impl PeerSession {
             polite,
             local: RefCell::new(local),
             sending: Cell::new(false),
+            video_capped: Cell::new(false),
             remote,
             pending: RefCell::default(),
             making_offer,
@@ -252,11 +255,18 @@ impl PeerSession {
             None => vec![],
         };
         let mut replaced = Vec::new();
+        let mut recap = None;
         for track in &tracks {
             let kind = track.kind();
             track.set_enabled(if kind == "audio" { audio_on } else { video_on });
             replaced.push(match self.sender(&kind) {
-                Some(sender) => Ok(JsFuture::from(sender.replace_track(Some(track)))),
+                Some(sender) => {
+                    let replacing = JsFuture::from(sender.replace_track(Some(track)));
+                    if kind == "video" {
+                        recap = self.restated_cap(sender, track.clone());
+                    }
+                    Ok(replacing)
+                }
                 None => Err(format!("the call has no {kind}")),
             });
         }
@@ -264,6 +274,9 @@ impl PeerSession {
         async move {
             for r in replaced {
                 r?.await.map_err(describe)?;
+            }
+            if let Some(recap) = recap {
+                recap.await;
             }
             Ok(())
         }
@@ -393,6 +406,9 @@ impl PeerSession {
     pub async fn replace_track(&self, kind: &str, track: Option<&MediaStreamTrack>) -> Result<(), String> {
         let sender = self.sender(kind).ok_or_else(|| format!("the call has no {kind}"))?;
         JsFuture::from(sender.replace_track(track)).await.map_err(describe)?;
+        if let Some(recap) = track.filter(|_| kind == "video").and_then(|t| self.restated_cap(sender, t.clone())) {
+            recap.await;
+        }
         Ok(())
     }
 

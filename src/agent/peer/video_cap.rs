@@ -1,8 +1,11 @@
 //! The data saver's cap on the video we send, through the sender's
-//! parameters: no renegotiation, and it holds across camera switches.
+//! parameters: no renegotiation. The session remembers it and restates it
+//! whenever the video track changes (the camera opened on Accept, a camera
+//! switch, the screen), because its scale depends on the track's height.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{MediaStreamTrack, RtcRtpSender};
 
 use super::PeerSession;
 use crate::agent::js::describe;
@@ -13,34 +16,27 @@ const SAVER_MAX_HEIGHT: f64 = 360.0;
 
 impl PeerSession {
     /// Caps the video we send at 360p and about 150 kbit/s (`on`) or lifts
-    /// the cap, through the sender's parameters: no renegotiation, and it
-    /// holds across camera switches and screen sharing.
+    /// the cap; held for the tracks sent later in this call.
     pub async fn limit_video(&self, on: bool) -> Result<(), String> {
-        use js_sys::{Array, Function, Reflect};
+        self.video_capped.set(on);
         let sender = self.sender("video").ok_or("the call has no video")?;
-        let call = |name: &str, args: &Array| -> Result<wasm_bindgen::JsValue, String> {
-            let f: Function = Reflect::get(&sender, &name.into()).map_err(describe)?.dyn_into().map_err(describe)?;
-            f.apply(&sender, args).map_err(describe)
-        };
-        let params = call("getParameters", &Array::new())?;
-        let encodings: Array =
-            Reflect::get(&params, &"encodings".into()).map_err(describe)?.dyn_into().map_err(describe)?;
-        let Some(first) = encodings.iter().next() else { return Err("no encodings yet".into()) };
-        if on {
-            // What it sends, or (before Accept puts it on) the camera it will.
-            let track = sender.track().or_else(|| self.local_track("video"));
-            let height = track.map(|t| crate::agent::js::track_height(&t)).unwrap_or(0.0);
-            let scale = (height / SAVER_MAX_HEIGHT).max(1.0);
-            Reflect::set(&first, &"maxBitrate".into(), &SAVER_MAX_BITRATE.into()).map_err(describe)?;
-            Reflect::set(&first, &"scaleResolutionDownBy".into(), &scale.into()).map_err(describe)?;
-        } else {
-            Reflect::delete_property(first.unchecked_ref::<js_sys::Object>(), &"maxBitrate".into())
-                .map_err(describe)?;
-            Reflect::set(&first, &"scaleResolutionDownBy".into(), &1.0.into()).map_err(describe)?;
-        }
-        let done = call("setParameters", &Array::of1(&params))?;
-        JsFuture::from(js_sys::Promise::from(done)).await.map_err(describe)?;
-        Ok(())
+        // What it sends, or (before Accept puts it on) the camera it will.
+        let track = sender.track().or_else(|| self.local_track("video"));
+        apply(&sender, track.as_ref(), on).await
+    }
+
+    /// After `track` went on `sender`: the cap again, scaled for its height
+    /// (a call accepted before the camera opened was capped with none).
+    pub(super) fn restated_cap(
+        &self,
+        sender: RtcRtpSender,
+        track: MediaStreamTrack,
+    ) -> Option<impl std::future::Future<Output = ()>> {
+        self.video_capped.get().then_some(async move {
+            if let Err(e) = apply(&sender, Some(&track), true).await {
+                gloo::console::warn!(format!("video cap not restated: {e}"));
+            }
+        })
     }
 
     /// The cap on the video we send now: (`maxBitrate`, `scaleResolutionDownBy`)
@@ -55,4 +51,30 @@ impl PeerSession {
         let scale = Reflect::get(&first, &"scaleResolutionDownBy".into()).ok()?.as_f64().unwrap_or(1.0);
         Some((max, scale))
     }
+}
+
+/// Sets (`on`) or lifts the cap on `sender`'s first encoding, scaled for
+/// `track`'s height.
+async fn apply(sender: &RtcRtpSender, track: Option<&MediaStreamTrack>, on: bool) -> Result<(), String> {
+    use js_sys::{Array, Function, Reflect};
+    let call = |name: &str, args: &Array| -> Result<wasm_bindgen::JsValue, String> {
+        let f: Function = Reflect::get(sender, &name.into()).map_err(describe)?.dyn_into().map_err(describe)?;
+        f.apply(sender, args).map_err(describe)
+    };
+    let params = call("getParameters", &Array::new())?;
+    let encodings: Array =
+        Reflect::get(&params, &"encodings".into()).map_err(describe)?.dyn_into().map_err(describe)?;
+    let Some(first) = encodings.iter().next() else { return Err("no encodings yet".into()) };
+    if on {
+        let height = track.map(crate::agent::js::track_height).unwrap_or(0.0);
+        let scale = (height / SAVER_MAX_HEIGHT).max(1.0);
+        Reflect::set(&first, &"maxBitrate".into(), &SAVER_MAX_BITRATE.into()).map_err(describe)?;
+        Reflect::set(&first, &"scaleResolutionDownBy".into(), &scale.into()).map_err(describe)?;
+    } else {
+        Reflect::delete_property(first.unchecked_ref::<js_sys::Object>(), &"maxBitrate".into()).map_err(describe)?;
+        Reflect::set(&first, &"scaleResolutionDownBy".into(), &1.0.into()).map_err(describe)?;
+    }
+    let done = call("setParameters", &Array::of1(&params))?;
+    JsFuture::from(js_sys::Promise::from(done)).await.map_err(describe)?;
+    Ok(())
 }
