@@ -263,7 +263,7 @@ impl PeerSession {
                 Some(sender) => {
                     let replacing = JsFuture::from(sender.replace_track(Some(track)));
                     if kind == "video" {
-                        recap = self.restated_cap(sender, track.clone());
+                        recap = self.restated_cap(sender, track);
                     }
                     Ok(replacing)
                 }
@@ -406,7 +406,7 @@ impl PeerSession {
     pub async fn replace_track(&self, kind: &str, track: Option<&MediaStreamTrack>) -> Result<(), String> {
         let sender = self.sender(kind).ok_or_else(|| format!("the call has no {kind}"))?;
         JsFuture::from(sender.replace_track(track)).await.map_err(describe)?;
-        if let Some(recap) = track.filter(|_| kind == "video").and_then(|t| self.restated_cap(sender, t.clone())) {
+        if let Some(recap) = track.filter(|_| kind == "video").and_then(|t| self.restated_cap(sender, t)) {
             recap.await;
         }
         Ok(())

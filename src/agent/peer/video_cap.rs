@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{MediaStreamTrack, RtcRtpSender};
 
 use super::PeerSession;
-use crate::agent::js::describe;
+use crate::agent::js::{describe, track_height};
 
 /// The data saver's cap on the video we send.
 const SAVER_MAX_BITRATE: u32 = 150_000;
@@ -22,7 +22,7 @@ impl PeerSession {
         let sender = self.sender("video").ok_or("the call has no video")?;
         // What it sends, or (before Accept puts it on) the camera it will.
         let track = sender.track().or_else(|| self.local_track("video"));
-        apply(&sender, track.as_ref(), on).await
+        apply(&sender, track.as_ref().map_or(0.0, track_height), on).await
     }
 
     /// After `track` went on `sender`: the cap again, scaled for its height
@@ -30,10 +30,11 @@ impl PeerSession {
     pub(super) fn restated_cap(
         &self,
         sender: RtcRtpSender,
-        track: MediaStreamTrack,
+        track: &MediaStreamTrack,
     ) -> Option<impl std::future::Future<Output = ()>> {
+        let height = track_height(track);
         self.video_capped.get().then_some(async move {
-            if let Err(e) = apply(&sender, Some(&track), true).await {
+            if let Err(e) = apply(&sender, height, true).await {
                 gloo::console::warn!(format!("video cap not restated: {e}"));
             }
         })
@@ -54,8 +55,8 @@ impl PeerSession {
 }
 
 /// Sets (`on`) or lifts the cap on `sender`'s first encoding, scaled for
-/// `track`'s height.
-async fn apply(sender: &RtcRtpSender, track: Option<&MediaStreamTrack>, on: bool) -> Result<(), String> {
+/// a track `height` lines high.
+async fn apply(sender: &RtcRtpSender, height: f64, on: bool) -> Result<(), String> {
     use js_sys::{Array, Function, Reflect};
     let call = |name: &str, args: &Array| -> Result<wasm_bindgen::JsValue, String> {
         let f: Function = Reflect::get(sender, &name.into()).map_err(describe)?.dyn_into().map_err(describe)?;
@@ -66,7 +67,6 @@ async fn apply(sender: &RtcRtpSender, track: Option<&MediaStreamTrack>, on: bool
         Reflect::get(&params, &"encodings".into()).map_err(describe)?.dyn_into().map_err(describe)?;
     let Some(first) = encodings.iter().next() else { return Err("no encodings yet".into()) };
     if on {
-        let height = track.map(crate::agent::js::track_height).unwrap_or(0.0);
         let scale = (height / SAVER_MAX_HEIGHT).max(1.0);
         Reflect::set(&first, &"maxBitrate".into(), &SAVER_MAX_BITRATE.into()).map_err(describe)?;
         Reflect::set(&first, &"scaleResolutionDownBy".into(), &scale.into()).map_err(describe)?;
