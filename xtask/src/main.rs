@@ -18,6 +18,7 @@ mod run;
 mod screens;
 mod serve;
 mod setup;
+mod shrink;
 mod test;
 mod tools;
 

@@ -2,7 +2,8 @@
 //! Duet an installable app to the build in `TRUNK_STAGING_DIR`: the web app
 //! manifest, its icons (drawn here, so nothing is fetched), and the service
 //! worker, whose list of files to keep is this build's hashed ones, so each
-//! build is a new worker and a running app learns of the new version.
+//! build is a new worker and a running app learns of the new version. A
+//! release build's wasm and glue get short import names first (`shrink`).
 
 use std::{fs, io::Write, path::Path};
 
@@ -11,6 +12,9 @@ const SERVICE_WORKER: &str = include_str!("sw.js");
 pub fn pwa() -> Result<(), String> {
     let dir = std::env::var("TRUNK_STAGING_DIR").map_err(|_| "run by Trunk's post_build hook (TRUNK_STAGING_DIR)")?;
     let dir = Path::new(&dir);
+    if std::env::var("TRUNK_PROFILE").as_deref() == Ok("release") {
+        crate::shrink::shrink(dir)?;
+    }
     for size in [192, 512] {
         write(&dir.join(format!("icon-{size}.png")), &icon_png(size))?;
     }
