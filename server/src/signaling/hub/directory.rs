@@ -11,7 +11,10 @@
 //!
 //! [`DIRECTORY_VERSION`]: duet_protocol::DIRECTORY_VERSION
 
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    ops::Bound,
+};
 
 use duet_protocol::{
     limits::{FIRST_VIEW_ROWS, MAX_QUERY_CHARS, MAX_USERNAME_CHARS, MAX_VIEW_ROWS, MAX_WATCHED},
@@ -25,6 +28,41 @@ use crate::metrics::Metrics;
 /// Searches rebuilt at one presence flush for clients asking faster than
 /// they are answered at once (each reads every name online).
 const SEARCHES_PER_FLUSH: usize = 16;
+
+/// One name in this many of the sorted list is kept in the [`RowIndex`].
+const ROW_STRIDE: usize = 64;
+
+/// Every [`ROW_STRIDE`]th name of the sorted list of everyone online, as it
+/// was when built: a view far down the list starts in O(log n + stride)
+/// instead of walking the list from its top (which, at 10 views a second
+/// per connection, would let a few hundred connections keep a core busy).
+/// Built when a view needs it and dropped at the flush after someone joined
+/// or left; rows built from an older one between flushes are off by the
+/// names that came or went meanwhile, and that flush sends them again.
+#[derive(Debug)]
+pub(super) struct RowIndex {
+    every: Vec<String>,
+    /// `State::list_version` when it was built.
+    version: u64,
+}
+
+impl RowIndex {
+    fn build(everyone: &BTreeMap<String, Entry>, version: u64) -> Self {
+        RowIndex { every: everyone.keys().step_by(ROW_STRIDE).cloned().collect(), version }
+    }
+
+    /// Everyone from about row `from` on (exactly, if nobody came or went since it was built).
+    fn from<'a>(
+        &self,
+        everyone: &'a BTreeMap<String, Entry>,
+        from: usize,
+    ) -> impl Iterator<Item = (&'a String, &'a Entry)> {
+        let start = self.every.get(from / ROW_STRIDE);
+        let skip = if start.is_some() { from % ROW_STRIDE } else { usize::MAX };
+        let start = start.map_or(Bound::Unbounded, |k| Bound::Included(k.as_str()));
+        everyone.range::<str, _>((start, Bound::Unbounded)).skip(skip)
+    }
+}
 
 /// Rows of the sorted list of everyone online, or of the names matching a search.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -78,7 +116,7 @@ impl Hub {
             ));
         }
         let mut st = self.lock();
-        let State { local, everyone, views_waiting, .. } = &mut *st;
+        let State { local, everyone, views_waiting, row_index, list_version, .. } = &mut *st;
         let user = local.get_mut(name).ok_or_else(not_logged_in)?;
         let interest = user.directory.as_mut().ok_or_else(not_a_directory_client)?;
         interest.view = View { from, count, query: query.trim().into() };
@@ -87,7 +125,8 @@ impl Hub {
             *views_waiting = true;
             return Ok(());
         }
-        let rows = frame(&rows(everyone, &interest.view));
+        let index = row_index.get_or_insert_with(|| RowIndex::build(everyone, *list_version));
+        let rows = frame(&rows(everyone, index, &interest.view));
         user.outbox.push(&rows, &self.metrics);
         interest.sent = Some(rows);
         Ok(())
@@ -130,7 +169,7 @@ impl State {
     /// Sends a directory client what it shows (after a login or a resume):
     /// its rows, and where the names it follows are.
     pub(super) fn send_directory(&mut self, name: &str, metrics: &Metrics) {
-        let State { local, everyone, first_rows, .. } = self;
+        let State { local, everyone, first_rows, row_index, list_version, .. } = self;
         let Some(user) = local.get_mut(name) else { return };
         let Some(interest) = user.directory.as_mut() else { return };
         // Every login of a storm sees the top of the list: built once per
@@ -139,7 +178,8 @@ impl State {
         let rows = match first_rows {
             Some(cached) if first => cached.clone(),
             _ => {
-                let built = frame(&rows(everyone, &interest.view));
+                let index = row_index.get_or_insert_with(|| RowIndex::build(everyone, *list_version));
+                let built = frame(&rows(everyone, index, &interest.view));
                 if first {
                     *first_rows = Some(built.clone());
                 }
@@ -160,7 +200,10 @@ impl State {
         if !pending.is_empty() {
             self.first_rows = None;
         }
-        let State { local, everyone, views_waiting, .. } = self;
+        if self.row_index.as_ref().is_some_and(|i| i.version != self.list_version) {
+            self.row_index = None;
+        }
+        let State { local, everyone, views_waiting, row_index, list_version, .. } = self;
         *views_waiting = false;
         // Searches asked faster than answered at once read every name: a
         // few per flush, the rest at the next ones.
@@ -192,7 +235,10 @@ impl State {
                         None
                     } else {
                         scans_left -= usize::from(touched && searching);
-                        let f = touched.then(|| frame(&rows(everyone, v)));
+                        let f = touched.then(|| {
+                            let index = row_index.get_or_insert_with(|| RowIndex::build(everyone, *list_version));
+                            frame(&rows(everyone, index, v))
+                        });
                         built.insert(v.clone(), f.clone());
                         f
                     }
@@ -213,13 +259,14 @@ impl State {
     }
 }
 
-/// The rows `view` shows: one pass over everyone online, counting the
-/// matches and keeping those in the view's range.
-fn rows(everyone: &BTreeMap<String, Entry>, view: &View) -> ServerMessage {
+/// The rows `view` shows: for the whole list, from the index's nearest
+/// name; for a search, one pass over everyone online, counting the matches
+/// and keeping those in the view's range.
+fn rows(everyone: &BTreeMap<String, Entry>, index: &RowIndex, view: &View) -> ServerMessage {
     let (from, count) = (view.from as usize, view.count as usize);
     let (mut users, mut busy) = (Vec::new(), Vec::new());
     let total = if view.query.is_empty() {
-        for (name, entry) in everyone.iter().skip(from).take(count) {
+        for (name, entry) in index.from(everyone, from).take(count) {
             if entry.status == UserStatus::Busy {
                 busy.push(name.clone());
             }
@@ -255,4 +302,58 @@ pub(super) fn presence(names: impl Iterator<Item = (String, Option<UserStatus>)>
         }
     }
     ServerMessage::PresenceUpdate { available, busy, left, more: false }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signaling::hub::Home;
+
+    fn online(n: usize) -> BTreeMap<String, Entry> {
+        let busy = |i: usize| if i.is_multiple_of(7) { UserStatus::Busy } else { UserStatus::Available };
+        (0..n).map(|i| (format!("user{i:05}"), Entry { home: Home::Local, status: busy(i) })).collect()
+    }
+
+    fn page(everyone: &BTreeMap<String, Entry>, index: &RowIndex, from: u32, count: u32) -> (Vec<String>, Vec<String>) {
+        match rows(everyone, index, &View { from, count, query: "".into() }) {
+            ServerMessage::Directory { users, busy, total, .. } => {
+                assert_eq!(total as usize, everyone.len());
+                (users, busy)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn rows_from_the_index_are_the_rows_of_the_sorted_list_at_every_offset() {
+        let everyone = online(1000);
+        let index = RowIndex::build(&everyone, 0);
+        for from in [0, 1, 63, 64, 65, 127, 128, 500, 950, 999, 1000, 5000] {
+            let (users, busy) = page(&everyone, &index, from, 50);
+            let want: Vec<&String> = everyone.keys().skip(from as usize).take(50).collect();
+            assert_eq!(users.iter().collect::<Vec<_>>(), want, "from {from}");
+            let want_busy: Vec<&String> =
+                want.iter().copied().filter(|n| everyone[*n].status == UserStatus::Busy).collect();
+            assert_eq!(busy.iter().collect::<Vec<_>>(), want_busy, "from {from}");
+        }
+        let (users, _) = page(&BTreeMap::new(), &RowIndex::build(&BTreeMap::new(), 0), 0, 50);
+        assert!(users.is_empty());
+    }
+
+    #[test]
+    fn an_index_older_than_the_list_still_gives_rows_near_the_asked_ones() {
+        let mut everyone = online(1000);
+        let index = RowIndex::build(&everyone, 0);
+        // One of its names left and ten newcomers sort before everyone.
+        everyone.remove("user00128");
+        for i in 0..10 {
+            everyone.insert(format!("a{i}"), Entry { home: Home::Local, status: UserStatus::Available });
+        }
+        let (users, _) = page(&everyone, &index, 130, 3);
+        // Consecutive names of today's list, off by at most the 11 changes.
+        let now: Vec<&String> = everyone.keys().collect();
+        let at = now.iter().position(|n| **n == users[0]).unwrap();
+        assert!(at.abs_diff(130) <= 11, "{users:?} starts at row {at}");
+        assert_eq!(users.iter().collect::<Vec<_>>(), now[at..at + 3]);
+    }
 }

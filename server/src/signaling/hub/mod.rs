@@ -169,6 +169,8 @@ struct State {
     first_rows: Option<Frame>,
     /// A directory client's view waits for the next flush.
     views_waiting: bool,
+    /// Where the directory's rows start, every so many names.
+    row_index: Option<directory::RowIndex>,
 }
 
 #[derive(Debug)]
