@@ -1,70 +1,33 @@
 //! The transitions. Each arm reads as "in this phase, on this event, become
 //! that and ask the agent for these effects".
 
-use duet_protocol::{ClientMessage, HangupReason, UserStatus};
+use duet_protocol::{ClientMessage, HangupReason};
 
 mod data_saver;
 mod history;
+mod lobby;
 mod recording;
 mod server;
 
 pub(super) use history::{close_books, follow_contacts};
+use lobby::call;
 use server::{server, socket_closed};
 
 use super::{
-    to_peer, Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Credential, Effect, MediaFlags, Msg,
-    Notice, PeerChat, RowRequest, SafetyNumber, ToPeer, CHAT_HISTORY, MAX_ICE_RESTARTS,
+    to_peer, Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Effect, MediaFlags, Msg, Notice,
+    PeerChat, SafetyNumber, ToPeer, CHAT_HISTORY, MAX_ICE_RESTARTS,
 };
 
 pub(super) fn apply(s: &mut CallState, action: Action) {
     match action {
-        Action::Login(name) => login(s, name),
+        Action::Login(name) => lobby::login(s, name),
         Action::BrowserLacks(lacking) => s.lacking = lacking,
-        Action::EnterKey(key) => {
-            let key = key.trim();
-            if !key.is_empty() {
-                let credential = Credential::Key(key.to_owned());
-                s.credential = Some(credential.clone());
-                s.access_refused = None;
-                s.effects.push(Effect::RememberCredential(Some(credential)));
-            }
-        }
-        Action::FoundCredential { credential, from_link } => {
-            if from_link {
-                s.effects.push(Effect::RememberCredential(Some(credential.clone())));
-            }
-            s.credential = Some(credential);
-            s.access_refused = None;
-        }
+        Action::EnterKey(key) => lobby::enter_key(s, &key),
+        Action::FoundCredential { credential, from_link } => lobby::found_credential(s, credential, from_link),
         Action::Call(peer) => call(s, peer),
         Action::OpenedCallLink(peer) => s.dial = Some(peer),
-        Action::Returned { name, ticket, peer } => {
-            if s.connection == ConnectionState::Disconnected && s.lacking.is_empty() {
-                s.me = Some(name);
-                s.resume_token = Some(ticket);
-                s.connection = ConnectionState::Reconnecting { attempt: 1 };
-                if let Some(peer) = peer {
-                    s.call = CallPhase::InCall { peer, connected: false, reconnecting: true };
-                    s.rejoining = true;
-                }
-                s.effects.push(Effect::Connect { credential: s.credential.clone() });
-            }
-        }
-        Action::SignOut => {
-            if let Some(peer) = s.peer().map(str::to_owned) {
-                end_call(s, &peer, Some(HangupReason::Hangup), Notice::info(Msg::CallEnded(peer.clone())));
-            }
-            s.effects.push(Effect::Disconnect);
-            s.me = None;
-            // Theirs stays stored under their name; the next person sees none of it.
-            s.history.clear();
-            s.connection = ConnectionState::Disconnected;
-            s.users = Default::default();
-            s.chat.clear();
-            s.resume_token = None;
-            s.dial = None;
-            s.notice = None;
-        }
+        Action::Returned { name, ticket, peer } => lobby::returned(s, name, ticket, peer),
+        Action::SignOut => lobby::sign_out(s),
         Action::Cancel => {
             if let CallPhase::Outgoing { peer } = &s.call {
                 let peer = peer.clone();
@@ -224,15 +187,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
             s.history = history;
             follow_contacts(s);
         }
-        Action::ShowRows(rows) => {
-            if s.rows_asked != rows {
-                s.rows_asked = rows.clone();
-                if s.directory.is_some() {
-                    let RowRequest { from, count, query } = rows;
-                    s.effects.push(Effect::Send(ClientMessage::View { from, count, query }));
-                }
-            }
-        }
+        Action::ShowRows(rows) => lobby::show_rows(s, rows),
         Action::CallRecorded(record) => history::recorded(s, record),
         Action::SeeMissedCalls => history::see_missed(s),
         Action::ClearHistory => history::clear(s),
@@ -448,64 +403,6 @@ fn restart_ice(s: &mut CallState) -> bool {
     true
 }
 
-fn login(s: &mut CallState, name: String) {
-    if s.connection != ConnectionState::Disconnected || !s.lacking.is_empty() {
-        return;
-    }
-    // A signed token names us; the server takes the name from it.
-    let from_token = matches!(s.credential, Some(Credential::Token(_)));
-    match duet_protocol::limits::normalize_username(&name) {
-        Ok(name) => connect(s, name),
-        Err(_) if from_token => connect(s, String::new()),
-        Err(e) => s.notice = Some(Notice::error(name_error(e))),
-    }
-}
-
-fn connect(s: &mut CallState, requested: String) {
-    s.connection = ConnectionState::LoggingIn { requested };
-    s.notice = None;
-    s.access_refused = None;
-    s.effects.push(Effect::Connect { credential: s.credential.clone() });
-}
-
-pub(super) fn call(s: &mut CallState, peer: String) {
-    // Calling the person who is ringing us means taking their call.
-    if matches!(&s.call, CallPhase::Incoming { peer: p, .. } if *p == peer) {
-        return apply(s, Action::Accept);
-    }
-    if !s.is_logged_in() || !s.call.is_idle() {
-        return;
-    }
-    if s.me.as_deref() == Some(peer.as_str()) {
-        s.notice = Some(Notice::error(Msg::CannotCallYourself));
-        return;
-    }
-    match s.status_of(&peer) {
-        // A server that keeps the list knows of people this app does not
-        // (a `/call/<name>` link): it says if they are not online.
-        None if s.directory.is_none() => {
-            s.notice = Some(Notice::error(Msg::NotOnline(peer)));
-            return;
-        }
-        Some(UserStatus::Busy) => {
-            s.notice = Some(Notice::info(Msg::Busy(peer)));
-            return;
-        }
-        _ => {}
-    }
-    let polite = is_polite(s, &peer);
-    s.call = CallPhase::Outgoing { peer: peer.clone() };
-    s.call_outgoing = true;
-    s.ringing_connected = false;
-    s.device_check = false;
-    s.media.remote_media = false;
-    s.media.local_issue = None;
-    // The call view says whom we are calling; an old announcement goes.
-    s.notice = None;
-    s.effects.push(Effect::StartCall { peer: peer.clone(), polite });
-    s.effects.push(Effect::StartRingTimer { peer });
-}
-
 /// The call is accepted: media should connect within the setup time.
 pub(super) fn enter_call(s: &mut CallState, peer: &str) {
     // What the connection made while it rang already has stays.
@@ -597,15 +494,6 @@ pub(super) fn connection_failed(s: &CallState, peer: &str) -> Msg {
         Msg::FailedThroughRelay(peer.to_owned())
     } else {
         Msg::FailedWithoutRelay(peer.to_owned())
-    }
-}
-
-fn name_error(e: duet_protocol::limits::UsernameError) -> Msg {
-    use duet_protocol::limits::{UsernameError, MAX_USERNAME_CHARS};
-    match e {
-        UsernameError::Empty => Msg::NameEmpty,
-        UsernameError::TooLong => Msg::NameTooLong(MAX_USERNAME_CHARS),
-        UsernameError::ControlCharacter => Msg::NameControlCharacter,
     }
 }
 
