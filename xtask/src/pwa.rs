@@ -60,7 +60,7 @@ const MANIFEST: &str = r##"{
 "##;
 
 /// 64-bit FNV-1a: enough to tell one build's file list from another's.
-fn fnv(bytes: &[u8]) -> u64 {
+pub fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
 

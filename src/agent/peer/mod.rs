@@ -72,7 +72,7 @@ pub struct PeerSession {
     /// every sender carries nothing, whatever the local stream holds.
     sending: Cell<bool>,
     /// The data saver's cap is on (see `video_cap`).
-    video_capped: Cell<bool>,
+    video_capped: Rc<Cell<bool>>,
     pub remote: MediaStream,
     pending: RefCell<Vec<IceCandidate>>,
     making_offer: Rc<Cell<bool>>,
@@ -147,7 +147,7 @@ impl PeerSession {
             polite,
             local: RefCell::new(local),
             sending: Cell::new(false),
-            video_capped: Cell::new(false),
+            video_capped: Rc::default(),
             remote,
             pending: RefCell::default(),
             making_offer,
@@ -263,7 +263,7 @@ impl PeerSession {
                 Some(sender) => {
                     let replacing = JsFuture::from(sender.replace_track(Some(track)));
                     if kind == "video" {
-                        recap = self.restated_cap(sender, track);
+                        recap = Some(self.restated_cap(sender, track));
                     }
                     Ok(replacing)
                 }
@@ -406,7 +406,7 @@ impl PeerSession {
     pub async fn replace_track(&self, kind: &str, track: Option<&MediaStreamTrack>) -> Result<(), String> {
         let sender = self.sender(kind).ok_or_else(|| format!("the call has no {kind}"))?;
         JsFuture::from(sender.replace_track(track)).await.map_err(describe)?;
-        if let Some(recap) = track.filter(|_| kind == "video").and_then(|t| self.restated_cap(sender, t)) {
+        if let Some(recap) = track.filter(|_| kind == "video").map(|t| self.restated_cap(sender, t)) {
             recap.await;
         }
         Ok(())

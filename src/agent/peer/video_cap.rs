@@ -26,18 +26,23 @@ impl PeerSession {
     }
 
     /// After `track` went on `sender`: the cap again, scaled for its height
-    /// (a call accepted before the camera opened was capped with none).
+    /// (a call accepted before the camera opened was capped with none), if
+    /// it is still on by then.
     pub(super) fn restated_cap(
         &self,
         sender: RtcRtpSender,
         track: &MediaStreamTrack,
-    ) -> Option<impl std::future::Future<Output = ()>> {
-        let height = track_height(track);
-        self.video_capped.get().then_some(async move {
-            if let Err(e) = apply(&sender, height, true).await {
-                gloo::console::warn!(format!("video cap not restated: {e}"));
+    ) -> impl std::future::Future<Output = ()> {
+        let (height, capped) = (track_height(track), self.video_capped.clone());
+        async move {
+            // Read when the track is on, not when it was asked for: the cap
+            // may have been lifted meanwhile.
+            if capped.get() {
+                if let Err(e) = apply(&sender, height, true).await {
+                    gloo::console::warn!(format!("video cap not restated: {e}"));
+                }
             }
-        })
+        }
     }
 
     /// The cap on the video we send now: (`maxBitrate`, `scaleResolutionDownBy`)

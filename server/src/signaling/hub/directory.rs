@@ -51,16 +51,18 @@ impl RowIndex {
         RowIndex { every: everyone.keys().step_by(ROW_STRIDE).cloned().collect(), version }
     }
 
-    /// Everyone from about row `from` on (exactly, if nobody came or went since it was built).
+    /// Everyone from about row `from` on (exactly, if nobody came or went
+    /// since it was built); nobody past the end (at once: a map's range
+    /// skips one name at a time).
     fn from<'a>(
-        &self,
+        &'a self,
         everyone: &'a BTreeMap<String, Entry>,
         from: usize,
     ) -> impl Iterator<Item = (&'a String, &'a Entry)> {
         let start = self.every.get(from / ROW_STRIDE);
-        let skip = if start.is_some() { from % ROW_STRIDE } else { usize::MAX };
-        let start = start.map_or(Bound::Unbounded, |k| Bound::Included(k.as_str()));
-        everyone.range::<str, _>((start, Bound::Unbounded)).skip(skip)
+        start.into_iter().flat_map(move |k| {
+            everyone.range::<str, _>((Bound::Included(k.as_str()), Bound::Unbounded)).skip(from % ROW_STRIDE)
+        })
     }
 }
 
