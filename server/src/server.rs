@@ -16,7 +16,7 @@ use crate::{
     cluster::{redis::RedisBackplane, seal::SealKey},
     config::Config,
     edge::{self, client_addr::TrustedProxies, listener, origin, side, state::AppState, tls},
-    limits::per_ip::{ChatBudget, ConnCounts, PerIpRate},
+    limits::per_ip::{ConnCounts, PerIpRate, SharedBudget},
     metrics::Metrics,
     signaling::hub::{self, Hub},
 };
@@ -192,9 +192,16 @@ fn build(
         per_ip: ConnCounts::new(config.limits.max_conns_per_ip, config.limits.ipv6_prefix),
         auth_failures: Arc::new(PerIpRate::new(config.limits.auth_failures_per_minute, config.limits.ipv6_prefix)),
         logins: Arc::new(PerIpRate::new(config.limits.logins_per_minute, config.limits.ipv6_prefix)),
-        chat: Arc::new(ChatBudget::new(
+        chat: Arc::new(SharedBudget::new(
             config.limits.chat_per_address_per_sec,
             config.limits.chat_server_per_sec,
+            5.0,
+            config.limits.ipv6_prefix,
+        )),
+        searches: Arc::new(SharedBudget::new(
+            config.limits.searches_per_address_per_sec,
+            config.limits.searches_server_per_sec,
+            2.0,
             config.limits.ipv6_prefix,
         )),
         sockets: Arc::default(),

@@ -32,11 +32,17 @@ async fn directory_user(s: &TestServer, name: &str) -> (Client, Value) {
 
 /// Everything `c` receives up to its own chat sentinel.
 async fn until_sentinel(c: &mut Client) -> Vec<Value> {
-    c.say("sentinel").await;
+    until_mark(c, "sentinel").await
+}
+
+/// Everything but chat `c` receives up to its own chat line `mark` (lobby
+/// chat reaches everyone, so each client of a test needs its own).
+async fn until_mark(c: &mut Client, mark: &str) -> Vec<Value> {
+    c.say(mark).await;
     let mut got = Vec::new();
     loop {
         let m = c.recv().await;
-        if m["type"] == "message" && m["text"] == "sentinel" {
+        if m["type"] == "message" && m["text"] == mark {
             return got;
         }
         if m["type"] != "message" {
@@ -289,4 +295,57 @@ async fn a_resumed_directory_client_gets_its_rows_and_follows_again() {
     let rows = back.recv().await;
     assert_eq!((&rows["type"], &rows["from"], names(&rows["users"])), (&json!("directory"), &json!(1), vec!["me"]));
     assert_eq!(back.recv().await, json!({"type": "presence", "available": ["alice"]}));
+}
+
+#[tokio::test]
+async fn searches_share_their_addresss_and_the_servers_budget_and_wait_beyond_it() {
+    // Each budget in turn at five a second (a burst of ten), the other wide.
+    for (per_address, server) in [(5.0, 1000.0), (1000.0, 5.0)] {
+        let s = TestServer::with(|c| {
+            c.signaling.presence_interval_ms = 3_600_000;
+            c.limits.max_conns_per_ip = 0;
+            c.limits.logins_per_minute = 0;
+            c.limits.searches_per_address_per_sec = per_address;
+            c.limits.searches_server_per_sec = server;
+        })
+        .await;
+        let mut seekers = Vec::new();
+        for i in 0..4 {
+            seekers.push(directory_user(&s, &format!("seeker{i}")).await.0);
+        }
+        // Five searches on each of four connections: within each
+        // connection's own budget (a burst of 20), not within the shared one.
+        for c in &mut seekers {
+            for q in 0..5 {
+                let query = format!("{}-{q}", c.name);
+                c.send(json!({"type": "view", "from": 0, "count": 10, "query": query})).await;
+            }
+        }
+        let mut now = Vec::new();
+        for c in &mut seekers {
+            let mark = format!("{} asked", c.name);
+            let got = until_mark(c, &mark).await;
+            assert!(got.iter().all(|m| m["type"] == "directory"), "nothing refused: {got:?}");
+            now.push(got.len());
+        }
+        let answered: usize = now.iter().sum();
+        assert!((10..=12).contains(&answered), "about the shared burst answered at once: {now:?}");
+        // The rest at the next flush: each connection's latest search, once.
+        s.server.hub.flush_presence();
+        for (c, answered) in seekers.iter_mut().zip(now) {
+            let mark = format!("{} flushed", c.name);
+            let got = until_mark(c, &mark).await;
+            let waited = answered < 5;
+            assert_eq!(got.len(), usize::from(waited), "{}: {got:?}", c.name);
+            if waited {
+                assert_eq!(got[0]["query"], format!("{}-4", c.name));
+            }
+        }
+        // Rows of the list are not searches: with the shared budget spent,
+        // they are still answered at once.
+        for c in &mut seekers {
+            c.send(json!({"type": "view", "from": 1, "count": 2})).await;
+            assert_eq!(c.recv_type("directory").await["from"], 1);
+        }
+    }
 }

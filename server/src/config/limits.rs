@@ -62,6 +62,18 @@ pub struct Limits {
     #[arg(long, env = "DUET_VIEWS_PER_SEC", default_value_t = 10.0)]
     pub views_per_sec: f64,
 
+    /// Directory searches answered at once per second from one client
+    /// address, all its connections together (a burst of two seconds'
+    /// worth); more wait for the next presence flush.
+    #[arg(long, env = "DUET_SEARCHES_PER_ADDRESS_PER_SEC", default_value_t = 20.0)]
+    pub searches_per_address_per_sec: f64,
+
+    /// Directory searches answered at once per second for the whole node
+    /// (a burst of two seconds' worth); more wait for the next presence
+    /// flush, which answers at most 16.
+    #[arg(long, env = "DUET_SEARCHES_SERVER_PER_SEC", default_value_t = 100.0)]
+    pub searches_server_per_sec: f64,
+
     /// Largest accepted WebSocket message, in bytes; larger ones close the connection with 1009.
     #[arg(long, env = "DUET_MAX_MESSAGE_BYTES", default_value_t = 64 * 1024)]
     pub max_message_bytes: usize,

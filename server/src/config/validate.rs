@@ -20,6 +20,8 @@ impl Config {
             ("--chat-server-per-sec", self.limits.chat_server_per_sec),
             ("--offers-per-minute", self.limits.offers_per_minute),
             ("--views-per-sec", self.limits.views_per_sec),
+            ("--searches-per-address-per-sec", self.limits.searches_per_address_per_sec),
+            ("--searches-server-per-sec", self.limits.searches_server_per_sec),
         ];
         for (flag, v) in positive {
             if !(v.is_finite() && v > 0.0) {

@@ -8,7 +8,7 @@ use crate::{
     access::Access,
     config::Config,
     edge::{client_addr::TrustedProxies, listener, origin::OriginPolicy, tls::Tls},
-    limits::per_ip::{ChatBudget, ConnCounts, PerIpRate},
+    limits::per_ip::{ConnCounts, PerIpRate, SharedBudget},
     signaling::hub::Hub,
 };
 
@@ -26,7 +26,8 @@ pub struct AppState {
     pub per_ip: Arc<ConnCounts>,
     pub auth_failures: Arc<PerIpRate>,
     pub logins: Arc<PerIpRate>,
-    pub chat: Arc<ChatBudget>,
+    pub chat: Arc<SharedBudget>,
+    pub searches: Arc<SharedBudget>,
     /// Open sockets, WebSocket or not.
     pub sockets: Arc<AtomicU64>,
     pub tls: Option<Arc<Tls>>,

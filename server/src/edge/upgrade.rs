@@ -95,7 +95,12 @@ fn accept(ws: WebSocketUpgrade, headers: &HeaderMap, peer: SocketAddr, state: Ap
     let limit = state.config.limits.max_message_bytes;
     let id = state.next_id.fetch_add(1, Relaxed);
     let slot = SlotGuard(state.hub.metrics.clone());
-    let peer_info = session::Peer { ip: client, logins: state.logins.clone(), chat: state.chat.clone() };
+    let peer_info = session::Peer {
+        ip: client,
+        logins: state.logins.clone(),
+        chat: state.chat.clone(),
+        searches: state.searches.clone(),
+    };
     ws.protocols([duet_protocol::SUBPROTOCOL])
         // Signaling messages are small: 128 KiB library buffers per client
         // would dominate memory (a larger message grows its buffer; 1 KiB

@@ -130,38 +130,40 @@ impl PerIpRate {
     }
 }
 
-/// Lobby chat reaches everyone online, so on top of each user's own rate
-/// it has a budget per address (many sockets of one host are one sender)
-/// and one for the whole server (many hosts cannot flood everyone either).
+/// What one user's own rate does not bound: lobby chat reaches everyone
+/// online, and a directory search reads everyone online. On top of each
+/// connection's rate, a budget per address (many sockets of one host are
+/// one sender) and one for the whole server (many hosts cannot make it do
+/// everyone's work either).
 #[derive(Debug)]
-pub struct ChatBudget {
+pub struct SharedBudget {
     per_ip: PerIpRate,
     server: Mutex<TokenBucket>,
 }
 
-/// Which chat budget ran out.
+/// Which shared budget ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChatSpent {
+pub enum Spent {
     Address,
     Server,
 }
 
-impl ChatBudget {
-    /// Sustained rates per second, each with a burst of five seconds' worth.
-    pub fn new(per_ip_per_sec: f64, server_per_sec: f64, v6_prefix: u8) -> Self {
-        ChatBudget {
-            per_ip: PerIpRate::with_burst(per_ip_per_sec * 60.0, per_ip_per_sec * 5.0, v6_prefix),
-            server: Mutex::new(TokenBucket::new(server_per_sec, server_per_sec * 5.0)),
+impl SharedBudget {
+    /// Sustained rates per second, each with a burst of `burst_secs` seconds' worth.
+    pub fn new(per_ip_per_sec: f64, server_per_sec: f64, burst_secs: f64, v6_prefix: u8) -> Self {
+        SharedBudget {
+            per_ip: PerIpRate::with_burst(per_ip_per_sec * 60.0, per_ip_per_sec * burst_secs, v6_prefix),
+            server: Mutex::new(TokenBucket::new(server_per_sec, server_per_sec * burst_secs)),
         }
     }
 
-    /// Takes one message from `ip`'s budget, then the server's.
-    pub fn try_take(&self, ip: IpAddr) -> Result<(), ChatSpent> {
+    /// Takes one from `ip`'s budget, then the server's.
+    pub fn try_take(&self, ip: IpAddr) -> Result<(), Spent> {
         if !self.per_ip.try_take(ip) {
-            return Err(ChatSpent::Address);
+            return Err(Spent::Address);
         }
         if !self.server.lock().unwrap_or_else(|p| p.into_inner()).try_take() {
-            return Err(ChatSpent::Server);
+            return Err(Spent::Server);
         }
         Ok(())
     }
@@ -198,12 +200,12 @@ mod tests {
 
     #[test]
     fn chat_is_budgeted_per_address_and_for_the_server() {
-        let budget = ChatBudget::new(1.0, 2.0, 64);
+        let budget = SharedBudget::new(1.0, 2.0, 5.0, 64);
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         assert!((0..5).all(|_| budget.try_take(ip("192.0.2.1")).is_ok()), "a burst of five seconds");
-        assert_eq!(budget.try_take(ip("192.0.2.1")), Err(ChatSpent::Address));
+        assert_eq!(budget.try_take(ip("192.0.2.1")), Err(Spent::Address));
         assert!((0..5).all(|_| budget.try_take(ip("192.0.2.2")).is_ok()));
-        assert_eq!(budget.try_take(ip("192.0.2.3")), Err(ChatSpent::Server), "ten in all, from any addresses");
+        assert_eq!(budget.try_take(ip("192.0.2.3")), Err(Spent::Server), "ten in all, from any addresses");
     }
 
     #[test]

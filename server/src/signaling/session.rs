@@ -11,17 +11,18 @@ use duet_protocol::{ClientMessage, ErrorCode, ServerMessage};
 
 use crate::{
     config::Config,
-    limits::per_ip::{ChatBudget, ChatSpent, PerIpRate},
+    limits::per_ip::{PerIpRate, SharedBudget, Spent},
     limits::rate::TokenBucket,
     signaling::hub::{frame, ConnId, Hub, LoginRequest, Outbox, Refusal},
 };
 
-/// Where a connection comes from, for the per-address login and chat limits.
+/// Where a connection comes from, for the per-address login, chat and search limits.
 #[derive(Debug, Clone)]
 pub struct Peer {
     pub ip: IpAddr,
     pub logins: Arc<PerIpRate>,
-    pub chat: Arc<ChatBudget>,
+    pub chat: Arc<SharedBudget>,
+    pub searches: Arc<SharedBudget>,
 }
 
 /// What access control decided about a connection before it was upgraded.
@@ -190,8 +191,8 @@ impl Session {
                     if let Err(spent) = peer.chat.try_take(peer.ip) {
                         self.hub.metrics.chat_refused_total.fetch_add(1, Relaxed);
                         let text = match spent {
-                            ChatSpent::Address => "too much chat from your address; this message was dropped",
-                            ChatSpent::Server => "the lobby is too busy right now; this message was dropped",
+                            Spent::Address => "too much chat from your address; this message was dropped",
+                            Spent::Server => "the lobby is too busy right now; this message was dropped",
                         };
                         return Err(Refusal { code: ErrorCode::RateLimited, text: text.into() });
                     }
@@ -202,9 +203,15 @@ impl Session {
                 let preconnect = preconnect && self.preconnect;
                 self.hub.relay(name, ClientMessage::VideoOffer { name: n, target, sdp, preconnect })
             }
-            // Faster than the budget: answered at the next flush, not refused.
+            // Faster than the budgets: answered at the next flush, not
+            // refused. A search reads everyone online, so it also spends
+            // its address's and the server's search budgets; rows of the
+            // list are cheap (an index finds the first).
             ClientMessage::View { from, count, query } => {
-                self.hub.view(name, from, count, &query, self.view_rate.try_take())
+                let searching = !query.trim().is_empty();
+                let now = self.view_rate.try_take()
+                    && (!searching || self.admission.peer.as_ref().is_none_or(|p| p.searches.try_take(p.ip).is_ok()));
+                self.hub.view(name, from, count, &query, now)
             }
             ClientMessage::Watch { names } => self.hub.watch(name, names),
             relayed => self.hub.relay(name, relayed),
