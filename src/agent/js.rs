@@ -161,14 +161,22 @@ pub async fn sha256(data: &[u8]) -> Option<Vec<u8>> {
     Some(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
-/// A track's height as it is sent now (`getSettings().height`; 0 unknown).
-pub fn track_height(track: &web_sys::MediaStreamTrack) -> f64 {
+/// A video track's short side as it is sent now (`getSettings()`; 0
+/// unknown): what "360p" counts, for a landscape camera its height, for a
+/// phone held upright or a tall window its width.
+pub fn track_lines(track: &web_sys::MediaStreamTrack) -> f64 {
     use js_sys::Reflect;
     let settings = Reflect::get(track, &"getSettings".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
         .and_then(|f| f.call0(track).ok());
-    settings.and_then(|s| Reflect::get(&s, &"height".into()).ok()).and_then(|h| h.as_f64()).unwrap_or(0.0)
+    let side = |name: &str| {
+        settings.as_ref().and_then(|s| Reflect::get(s, &name.into()).ok()).and_then(|v| v.as_f64()).unwrap_or(0.0)
+    };
+    match (side("width"), side("height")) {
+        (w, h) if w > 0.0 && h > 0.0 => w.min(h),
+        (w, h) => w.max(h),
+    }
 }
 
 /// The browser has notifications and this site may show them (some have no

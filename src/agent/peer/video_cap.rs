@@ -1,18 +1,19 @@
 //! The data saver's cap on the video we send, through the sender's
 //! parameters: no renegotiation. The session remembers it and restates it
 //! whenever the video track changes (the camera opened on Accept, a camera
-//! switch, the screen), because its scale depends on the track's height.
+//! switch, the screen), because its scale depends on the track's size.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MediaStreamTrack, RtcRtpSender};
 
 use super::PeerSession;
-use crate::agent::js::{describe, track_height};
+use crate::agent::js::{describe, track_lines};
 
 /// The data saver's cap on the video we send.
 const SAVER_MAX_BITRATE: u32 = 150_000;
-const SAVER_MAX_HEIGHT: f64 = 360.0;
+/// Lines on the short side: 360p, upright or not.
+const SAVER_MAX_LINES: f64 = 360.0;
 
 impl PeerSession {
     /// Caps the video we send at 360p and about 150 kbit/s (`on`) or lifts
@@ -22,10 +23,10 @@ impl PeerSession {
         let sender = self.sender("video").ok_or("the call has no video")?;
         // What it sends, or (before Accept puts it on) the camera it will.
         let track = sender.track().or_else(|| self.local_track("video"));
-        apply(&sender, track.as_ref().map_or(0.0, track_height), on).await
+        apply(&sender, track.as_ref().map_or(0.0, track_lines), on).await
     }
 
-    /// After `track` went on `sender`: the cap again, scaled for its height
+    /// After `track` went on `sender`: the cap again, scaled for its size
     /// (a call accepted before the camera opened was capped with none), if
     /// it is still on by then.
     pub(super) fn restated_cap(
@@ -33,12 +34,12 @@ impl PeerSession {
         sender: RtcRtpSender,
         track: &MediaStreamTrack,
     ) -> impl std::future::Future<Output = ()> {
-        let (height, capped) = (track_height(track), self.video_capped.clone());
+        let (lines, capped) = (track_lines(track), self.video_capped.clone());
         async move {
             // Read when the track is on, not when it was asked for: the cap
             // may have been lifted meanwhile.
             if capped.get() {
-                if let Err(e) = apply(&sender, height, true).await {
+                if let Err(e) = apply(&sender, lines, true).await {
                     gloo::console::warn!(format!("video cap not restated: {e}"));
                 }
             }
@@ -60,8 +61,8 @@ impl PeerSession {
 }
 
 /// Sets (`on`) or lifts the cap on `sender`'s first encoding, scaled for
-/// a track `height` lines high.
-async fn apply(sender: &RtcRtpSender, height: f64, on: bool) -> Result<(), String> {
+/// a track whose short side is `lines` long.
+async fn apply(sender: &RtcRtpSender, lines: f64, on: bool) -> Result<(), String> {
     use js_sys::{Array, Function, Reflect};
     let call = |name: &str, args: &Array| -> Result<wasm_bindgen::JsValue, String> {
         let f: Function = Reflect::get(sender, &name.into()).map_err(describe)?.dyn_into().map_err(describe)?;
@@ -72,7 +73,7 @@ async fn apply(sender: &RtcRtpSender, height: f64, on: bool) -> Result<(), Strin
         Reflect::get(&params, &"encodings".into()).map_err(describe)?.dyn_into().map_err(describe)?;
     let Some(first) = encodings.iter().next() else { return Err("no encodings yet".into()) };
     if on {
-        let scale = (height / SAVER_MAX_HEIGHT).max(1.0);
+        let scale = (lines / SAVER_MAX_LINES).max(1.0);
         Reflect::set(&first, &"maxBitrate".into(), &SAVER_MAX_BITRATE.into()).map_err(describe)?;
         Reflect::set(&first, &"scaleResolutionDownBy".into(), &scale.into()).map_err(describe)?;
     } else {
