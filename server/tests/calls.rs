@@ -131,12 +131,7 @@ async fn decline_is_relayed_with_its_reason_and_frees_both() {
 #[tokio::test]
 async fn a_large_lobby_arrives_whole_in_pages_and_logins_in_one_interval_share_them() {
     // Flushes by hand, so the snapshot is the one built in this interval.
-    let s = TestServer::with(|c| {
-        c.signaling.presence_interval_ms = 3_600_000;
-        c.limits.max_conns_per_ip = 0;
-        c.limits.logins_per_minute = 0;
-    })
-    .await;
+    let s = TestServer::hand_flushed(|_| {}).await;
     let hub = &s.server.hub;
     // Long names, so ~13 KB of them: more than one page (and few enough
     // sockets for a test process's 1024 open files).

@@ -6,17 +6,6 @@ mod support;
 use serde_json::{json, Value};
 use support::*;
 
-/// A server whose presence flushes are driven by the test, with no limits
-/// on logins from one address.
-async fn server() -> TestServer {
-    TestServer::with(|c| {
-        c.signaling.presence_interval_ms = 3_600_000;
-        c.limits.max_conns_per_ip = 0;
-        c.limits.logins_per_minute = 0;
-    })
-    .await
-}
-
 /// Logs in a directory client; returns it with the rows it got at login.
 async fn directory_user(s: &TestServer, name: &str) -> (Client, Value) {
     let mut c = s.client().await;
@@ -67,7 +56,7 @@ fn member(i: usize) -> String {
 
 #[tokio::test]
 async fn a_directory_client_gets_the_count_and_the_rows_it_shows_kept_fresh() {
-    let s = server().await;
+    let s = TestServer::hand_flushed(|_| {}).await;
     let hub = &s.server.hub;
     let mut crowd = Vec::new();
     for i in 0..120 {
@@ -137,7 +126,7 @@ async fn a_directory_client_gets_the_count_and_the_rows_it_shows_kept_fresh() {
 
 #[tokio::test]
 async fn search_finds_names_as_the_app_does_and_stays_fresh() {
-    let s = server().await;
+    let s = TestServer::hand_flushed(|_| {}).await;
     let hub = &s.server.hub;
     let mut online = Vec::new();
     for name in ["김민지", "박민준", "Minji", "minji-fw", "bob"] {
@@ -179,7 +168,7 @@ async fn search_finds_names_as_the_app_does_and_stays_fresh() {
 
 #[tokio::test]
 async fn presence_comes_only_for_the_names_a_client_follows() {
-    let s = server().await;
+    let s = TestServer::hand_flushed(|_| {}).await;
     let hub = &s.server.hub;
     let (mut me, _) = directory_user(&s, "me").await;
     // Scrolled past everyone, so rows tell it nothing.
@@ -225,7 +214,7 @@ async fn presence_comes_only_for_the_names_a_client_follows() {
 
 #[tokio::test]
 async fn views_and_watches_out_of_bounds_are_refused_and_the_client_goes_on() {
-    let s = server().await;
+    let s = TestServer::hand_flushed(|_| {}).await;
     let (mut me, _) = directory_user(&s, "me").await;
     for (bad, why) in [
         (json!({"type": "view", "from": 0, "count": 121}), "at most 120 rows"),
@@ -301,10 +290,7 @@ async fn a_resumed_directory_client_gets_its_rows_and_follows_again() {
 async fn searches_share_their_addresss_and_the_servers_budget_and_wait_beyond_it() {
     // Each budget in turn at five a second (a burst of ten), the other wide.
     for (per_address, server) in [(5.0, 1000.0), (1000.0, 5.0)] {
-        let s = TestServer::with(|c| {
-            c.signaling.presence_interval_ms = 3_600_000;
-            c.limits.max_conns_per_ip = 0;
-            c.limits.logins_per_minute = 0;
+        let s = TestServer::hand_flushed(|c| {
             c.limits.searches_per_address_per_sec = per_address;
             c.limits.searches_server_per_sec = server;
         })

@@ -129,12 +129,7 @@ async fn mdn_client_hanging_up_with_a_null_target_ends_its_call_and_the_next_cal
 #[tokio::test]
 async fn mdn_clients_get_one_full_list_per_presence_interval_however_many_joined() {
     // Flushes by hand: the interval is the test's.
-    let s = TestServer::with(|c| {
-        c.signaling.presence_interval_ms = 3_600_000;
-        c.limits.max_conns_per_ip = 0;
-        c.limits.logins_per_minute = 0;
-    })
-    .await;
+    let s = TestServer::hand_flushed(|_| {}).await;
     let hub = &s.server.hub;
     let mut first = s.mdn_user("mdn1").await;
     let mut second = s.mdn_user("mdn2").await;

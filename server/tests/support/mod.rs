@@ -46,6 +46,19 @@ impl TestServer {
         TestServer { server, shutdown, task }
     }
 
+    /// A server whose presence flushes are driven by the test
+    /// (`hub.flush_presence()`), with no limits on connections or logins
+    /// from one address, and `tweak` applied after.
+    pub async fn hand_flushed(tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::with(|c| {
+            c.signaling.presence_interval_ms = 3_600_000;
+            c.limits.max_conns_per_ip = 0;
+            c.limits.logins_per_minute = 0;
+            tweak(c);
+        })
+        .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("ws://{}{}", self.server.addr, path)
     }

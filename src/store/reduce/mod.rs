@@ -6,6 +6,7 @@ use duet_protocol::{ClientMessage, HangupReason};
 mod data_saver;
 mod history;
 mod lobby;
+mod peer_chat;
 mod recording;
 mod server;
 
@@ -230,19 +231,8 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                 s.peer_chat.unread = 0;
             }
         }
-        Action::SendPeerChat(text) => send_peer_chat(s, text),
-        Action::PeerChatReceived(text) => {
-            let Some(peer) = s.peer().map(str::to_owned) else { return };
-            // The peer's browser is not ours: hold it to the lobby's limits.
-            let text = text.trim();
-            if text.is_empty() || text.chars().count() > duet_protocol::limits::MAX_CHAT_CHARS {
-                return;
-            }
-            push_line(&mut s.peer_chat.lines, ChatLine { from: peer, text: text.to_owned() });
-            if !s.peer_chat.open {
-                s.peer_chat.unread += 1;
-            }
-        }
+        Action::SendPeerChat(text) => peer_chat::send(s, &text),
+        Action::PeerChatReceived(text) => peer_chat::received(s, &text),
         // The channel may open while it rings (the call connects early).
         Action::PeerChatReady(ready) => {
             s.peer_chat.ready = ready && !s.call.is_idle();
@@ -369,20 +359,6 @@ pub(super) fn push_line(lines: &mut Vec<ChatLine>, line: ChatLine) {
     if lines.len() > CHAT_HISTORY {
         lines.drain(..lines.len() - CHAT_HISTORY);
     }
-}
-
-fn send_peer_chat(s: &mut CallState, text: String) {
-    let text = text.trim();
-    if text.is_empty() || !s.peer_chat.ready {
-        return;
-    }
-    if text.chars().count() > duet_protocol::limits::MAX_CHAT_CHARS {
-        s.notice = Some(Notice::error(Msg::ChatTooLong(duet_protocol::limits::MAX_CHAT_CHARS)));
-        return;
-    }
-    let me = s.me.clone().unwrap_or_default();
-    push_line(&mut s.peer_chat.lines, ChatLine { from: me, text: text.to_owned() });
-    s.effects.push(Effect::SendPeerChat(text.to_owned()));
 }
 
 /// Starts an ICE restart if this interruption has restarts left; the grace

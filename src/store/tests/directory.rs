@@ -65,14 +65,7 @@ fn a_new_login_asks_again_for_the_rows_and_names_of_the_last() {
     let s = run(
         s,
         [
-            Action::HistoryRestored(vec![CallRecord {
-                peer: "carol".into(),
-                outgoing: true,
-                outcome: Outcome::Answered,
-                at_ms: 1,
-                seconds: 5,
-                seen: true,
-            }]),
+            Action::HistoryRestored(vec![call_with("carol")]),
             Action::ShowRows(RowRequest { from: 25, count: 101, query: String::new() }),
         ],
     );
@@ -117,15 +110,12 @@ fn a_server_of_the_whole_list_is_asked_for_no_rows() {
     let s = logged_in("alice", &["bob"]);
     let (s, fx) = effects_of(&s, Action::ShowRows(request_for(500..530, "")));
     assert_eq!(sent(&fx), []);
-    let carol = CallRecord {
-        peer: "carol".into(),
-        outgoing: true,
-        outcome: Outcome::Answered,
-        at_ms: 1,
-        seconds: 5,
-        seen: true,
-    };
-    let (_, fx) = effects_of(&s, Action::HistoryRestored(vec![carol]));
+    let (_, fx) = effects_of(&s, Action::HistoryRestored(vec![call_with("carol")]));
     assert_eq!(sent(&fx), []);
     assert!(s.directory.is_none());
+}
+
+/// An answered call with `peer` in the recent calls.
+fn call_with(peer: &str) -> CallRecord {
+    CallRecord { peer: peer.into(), outgoing: true, outcome: Outcome::Answered, at_ms: 1, seconds: 5, seen: true }
 }
