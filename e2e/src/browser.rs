@@ -178,8 +178,13 @@ impl Browser {
 
     /// Runs an async `script` whose last argument is the callback.
     pub async fn js_async(&self, script: &str) -> Value {
+        self.js_async_with(script, vec![]).await
+    }
+
+    /// The same with `args` before the callback.
+    pub async fn js_async_with(&self, script: &str, args: Vec<Value>) -> Value {
         self.client
-            .execute_async(script, vec![])
+            .execute_async(script, args)
             .await
             .unwrap_or_else(|e| panic!("{}: script failed: {e}\n{script}", self.user))
     }

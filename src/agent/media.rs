@@ -17,6 +17,9 @@ pub async fn open_local_media(choice: &Devices) -> (Option<MediaStream>, Option<
     }
     // `exact`, because Chromium may ignore an `ideal` device; a remembered
     // device that is gone falls back to the default instead of failing.
+    // No size is asked: the browser's default (640×480) starts at once,
+    // where 720p waits for the encoder to drop its first frames (Accept →
+    // picture 112 → 249 ms, BENCHMARKS.md, Browser).
     if choice.camera.is_some() || choice.microphone.is_some() {
         let audio = microphone(choice.microphone.as_deref(), choice.audio);
         let video = constraint(choice.camera.as_deref());
