@@ -126,7 +126,7 @@ fn shell() -> Html {
         "#
     );
     let logged_in = shown.logged_in;
-    let sign_out = use_action(Action::SignOut);
+    let sign_out = use_action(|| Action::SignOut);
     let body = if shown.lacking {
         html! { <Unsupported /> }
     } else if !logged_in {

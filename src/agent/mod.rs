@@ -132,14 +132,14 @@ pub fn call_agent() -> Html {
             if !window.navigator().on_line() {
                 dispatch.dispatch(Action::NetworkOnline(false));
             }
-            let on = |event: &'static str, action: Action| {
+            let on = |event: &'static str, make: fn() -> Action| {
                 let d = dispatch.clone();
-                gloo::events::EventListener::new(&window, event, move |_| d.dispatch(action.clone()))
+                gloo::events::EventListener::new(&window, event, move |_| d.dispatch(make()))
             };
             let window_listeners = [
-                on("online", Action::NetworkOnline(true)),
-                on("offline", Action::NetworkOnline(false)),
-                on("duet-update-ready", Action::UpdateReady),
+                on("online", || Action::NetworkOnline(true)),
+                on("offline", || Action::NetworkOnline(false)),
+                on("duet-update-ready", || Action::UpdateReady),
             ];
             js::load_script("/pwa.js");
             Box::new(move || drop((listener, window_listeners))) as Box<dyn FnOnce()>

@@ -59,11 +59,11 @@ pub fn call_view() -> Html {
     let refs = use_media();
     let (local, remote) = use_media_select(|m| (m.local.clone(), m.remote.clone()));
     let t = use_texts();
-    let close_chat = use_action(Action::TogglePeerChat);
-    let close_stats = use_action(Action::ToggleStats);
-    let close_devices = use_action(Action::ToggleDevices);
-    let close_safety = use_action(Action::ToggleSafety);
-    let confirm_safety = use_action(Action::ConfirmSafety);
+    let close_chat = use_action(|| Action::TogglePeerChat);
+    let close_stats = use_action(|| Action::ToggleStats);
+    let close_devices = use_action(|| Action::ToggleDevices);
+    let close_safety = use_action(|| Action::ToggleSafety);
+    let confirm_safety = use_action(|| Action::ConfirmSafety);
     let verified_ref = use_node_ref();
     {
         let verified_ref = verified_ref.clone();

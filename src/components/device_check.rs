@@ -14,7 +14,7 @@ pub fn device_check() -> Html {
     // The level moves ten times a second while the check is on; this view is
     // small, and nothing below it re-renders for that.
     let (preview, level) = use_media_select(|m| (m.preview.clone(), m.mic_level));
-    let toggle = use_action(Action::ToggleDeviceCheck);
+    let toggle = use_action(|| Action::ToggleDeviceCheck);
     let t = use_texts();
     let class = "device-check";
     html! {

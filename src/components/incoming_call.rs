@@ -36,8 +36,8 @@ pub fn incoming_call() -> Html {
         (caller, s.notify_calls)
     });
     let dispatch = use_dispatch();
-    let accept = use_action(Action::Accept);
-    let decline = use_action(Action::Decline);
+    let accept = use_action(|| Action::Accept);
+    let decline = use_action(|| Action::Decline);
     let accept_ref = use_node_ref();
     let decline_ref = use_node_ref();
     let t = use_texts();

@@ -23,7 +23,7 @@ fn describe(t: &Texts, a: &Action) -> &'static str {
 pub fn shortcut_help() -> Html {
     let (show, off) = use_select(|s| (s.show_help, s.shortcuts_off));
     let dispatch = use_dispatch();
-    let close = use_action(Action::ToggleHelp);
+    let close = use_action(|| Action::ToggleHelp);
     let t = use_texts();
     if !show {
         return html! {};

@@ -52,7 +52,7 @@ pub fn status() -> Html {
             s.saved_recording.clone(),
         )
     });
-    let dismiss = use_action(Action::DismissNotice);
+    let dismiss = use_action(|| Action::DismissNotice);
     let dispatch = use_dispatch();
     let t = use_texts();
     {

@@ -24,10 +24,11 @@ pub fn use_texts() -> &'static crate::i18n::Texts {
     crate::i18n::texts(use_select(|s| s.lang))
 }
 
-/// A callback that dispatches a fixed action.
+/// A callback that dispatches the action `make` builds (a function, not an
+/// action to clone: cloning would bring every variant's clone into the app).
 #[hook]
-pub fn use_action(action: Action) -> Callback<MouseEvent> {
-    use_dispatch().action(action)
+pub fn use_action(make: fn() -> Action) -> Callback<MouseEvent> {
+    use_dispatch().action(make)
 }
 
 /// A form's submit handler that dispatches the text of `input` as the

@@ -102,10 +102,10 @@ impl Dispatch {
         self.0.set_runner(run);
     }
 
-    /// A callback dispatching `action` whatever its argument.
-    pub fn action<T>(&self, action: Action) -> Callback<T> {
+    /// A callback dispatching the action `make` builds, whatever its argument.
+    pub fn action<T>(&self, make: fn() -> Action) -> Callback<T> {
         let d = self.clone();
-        Callback::from(move |_| d.dispatch(action.clone()))
+        Callback::from(move |_| d.dispatch(make()))
     }
 }
 
