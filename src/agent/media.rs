@@ -17,9 +17,10 @@ pub async fn open_local_media(choice: &Devices) -> (Option<MediaStream>, Option<
     }
     // `exact`, because Chromium may ignore an `ideal` device; a remembered
     // device that is gone falls back to the default instead of failing.
-    // No size is asked: the browser's default (640×480) starts at once,
-    // where 720p waits for the encoder to drop its first frames (Accept →
-    // picture 112 → 249 ms, BENCHMARKS.md, Browser).
+    // No size is asked: with the browser's default (640×480) the first
+    // frame goes out as soon as the encoder has one; asked for 720p, the
+    // encoder drops its first frames until it has scaled down (the bench's
+    // bare page: 111 → 247 ms from replaceTrack to picture).
     if choice.camera.is_some() || choice.microphone.is_some() {
         let audio = microphone(choice.microphone.as_deref(), choice.audio);
         let video = constraint(choice.camera.as_deref());
