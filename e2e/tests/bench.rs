@@ -7,6 +7,23 @@ use std::time::Duration;
 
 use duet_e2e::{scenario, wait_until, WAIT};
 
+/// Prints a `bench:` line, and adds it to the file `DUET_BENCH_LINES` names
+/// when set: `cargo xtask test` runs this among the end-to-end tests, whose
+/// output the test harness keeps to itself, and compares the lines with
+/// BENCHMARKS.md from there.
+macro_rules! bench {
+    ($($arg:tt)*) => { say(format!($($arg)*)) };
+}
+
+fn say(line: String) {
+    println!("bench: {line}");
+    if let Ok(path) = std::env::var("DUET_BENCH_LINES") {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).expect("the bench lines' file");
+        writeln!(f, "bench: {line}").expect("writing a bench line");
+    }
+}
+
 fn env_num(key: &str, default: u64) -> u64 {
     std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -84,7 +101,7 @@ async fn b01_call_setup_first_load_and_heap() {
             .await;
             loads.push(t);
         }
-        println!("bench: navigation → interactive login form: {}", stats(&loads));
+        bench!("navigation → interactive login form: {}", stats(&loads));
 
         let (alice, bob) = h.alice_and_bob().await;
 
@@ -111,7 +128,7 @@ async fn b01_call_setup_first_load_and_heap() {
             bob.wait_no_button("Hang up").await;
         }
         assert!(instant.iter().all(|ms| *ms > 0.0 && *ms < 60_000.0), "{instant:?}");
-        println!("bench: caller's click → first remote frame, instant Accept: {}", stats(&instant));
+        bench!("caller's click → first remote frame, instant Accept: {}", stats(&instant));
 
         // Accept after a realistic ring (1.5 s: the call connects meanwhile)
         // → the first remote frame on each side.
@@ -139,21 +156,21 @@ async fn b01_call_setup_first_load_and_heap() {
             bob.wait_no_button("Hang up").await;
         }
         assert!(to_caller.iter().chain(&to_callee).all(|ms| *ms > 0.0 && *ms < 60_000.0), "{to_caller:?} {to_callee:?}");
-        println!("bench: Accept after a 1.5 s ring → caller's first remote frame: {}", stats(&to_caller));
-        println!("bench: Accept after a 1.5 s ring → callee's first remote frame: {}", stats(&to_callee));
+        bench!("Accept after a 1.5 s ring → caller's first remote frame: {}", stats(&to_caller));
+        bench!("Accept after a 1.5 s ring → callee's first remote frame: {}", stats(&to_callee));
 
         // The same step in the browser alone, for scale: what Chromium takes
         // here, with its defaults, to show a freshly opened camera's first
         // frame on a connection that is up (Duet's figures above sit near it).
         let bare = bare_browser(&probe, calls, false).await;
-        println!("bench: the browser alone, replaceTrack → first remote frame in one page: {}", stats(&bare));
+        bench!("the browser alone, replaceTrack → first remote frame in one page: {}", stats(&bare));
         if calls >= 10 {
             // A camera asked for 720p instead of the default 640×480: the
             // encoder starts from a 300 kbit/s estimate and drops its first
             // frames until it has scaled down (see BENCHMARKS.md), so a
             // higher default resolution would cost every Accept this.
             let hd = bare_browser(&probe, calls, true).await;
-            println!("bench: the same with a 1280×720 camera: {}", stats(&hd));
+            bench!("the same with a 1280×720 camera: {}", stats(&hd));
         }
 
         let (mut ring, mut setup, mut gap, mut whole) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -178,10 +195,10 @@ async fn b01_call_setup_first_load_and_heap() {
         }
         // Each reading is a real interval: an event after the click that caused it.
         assert!(ring.iter().chain(&setup).chain(&loads).all(|ms| *ms > 0.0 && *ms < 60_000.0), "{ring:?} {setup:?}");
-        println!("bench: caller's click → callee's dialog: {}", stats(&ring));
-        println!("bench: callee's Accept → caller's first remote frame: {}", stats(&setup));
-        println!("bench: dialog shown → the driver's Accept click: {}", stats(&gap));
-        println!("bench: caller's click → first remote frame, driver's Accept: {}", stats(&whole));
+        bench!("caller's click → callee's dialog: {}", stats(&ring));
+        bench!("callee's Accept → caller's first remote frame: {}", stats(&setup));
+        bench!("dialog shown → the driver's Accept click: {}", stats(&gap));
+        bench!("caller's click → first remote frame, driver's Accept: {}", stats(&whole));
 
         // JS heap over a call (the last one is still up).
         // (Chromium reports it with --enable-precise-memory-info; a missing
@@ -201,8 +218,8 @@ async fn b01_call_setup_first_load_and_heap() {
             peak = peak.max(heap().await);
         }
         let end = heap().await;
-        println!(
-            "bench: JS heap over a {call_secs} s call: {:.1} MB at start, {:.1} MB peak, {:.1} MB at end",
+        bench!(
+            "JS heap over a {call_secs} s call: {:.1} MB at start, {:.1} MB peak, {:.1} MB at end",
             start / 1e6,
             peak / 1e6,
             end / 1e6
@@ -260,12 +277,12 @@ async fn b01_call_setup_first_load_and_heap() {
         assert!(mdn.iter().all(|ms| *ms > 0.0 && *ms < 60_000.0), "{mdn:?}");
         let ratio = percentile(&instant, 0.5) / percentile(&mdn, 0.5);
         let shown = format!("{}{}", stats(&mdn), if failed > 0 { format!("; {failed} calls showed no video") } else { String::new() });
-        println!("bench: MDN's sample client calling itself, invite → first remote frame: {shown}");
-        println!("bench: Duet's instant call against MDN's sample: {ratio:.2}× (goal ≤ 0.5×)");
+        bench!("MDN's sample client calling itself, invite → first remote frame: {shown}");
+        bench!("Duet's instant call against MDN's sample: {ratio:.2}× (goal ≤ 0.5×)");
         // No media before Accept: an instant call is one signaling hop to
         // the callee's dialog and then (at best) the browser's own step.
         let hop_and_step = (percentile(&ring, 0.5) + percentile(&bare, 0.5)) / percentile(&mdn, 0.5);
-        println!("bench: click → dialog plus the browser alone's step, against MDN's sample: {hop_and_step:.2}×");
+        bench!("click → dialog plus the browser alone's step, against MDN's sample: {hop_and_step:.2}×");
         drop((dave, erin));
     })
     .await;
