@@ -8,8 +8,8 @@ use crate::{
     agent::CallAgent,
     components::{
         icons::{avatar, icon, Icon},
-        CallView, Chat, DeviceCheck, IncomingCall, Invite, LangSwitch, Login, Privacy, RecentCalls, ShortcutHelp,
-        Status, ThemeSwitch, Unsupported, UserList,
+        preload_call_screen, CallScreen, Chat, DeviceCheck, IncomingCall, Invite, LangSwitch, Login, Privacy,
+        RecentCalls, ShortcutHelp, Status, ThemeSwitch, Unsupported, UserList,
     },
     hooks::{use_action, use_dispatch, use_select, use_texts, StoreProvider},
     store::{Action, CallState},
@@ -126,13 +126,18 @@ fn shell() -> Html {
         "#
     );
     let logged_in = shown.logged_in;
+    use_effect_with(logged_in, |&logged_in| {
+        if logged_in {
+            preload_call_screen();
+        }
+    });
     let sign_out = use_action(|| Action::SignOut);
     let body = if shown.lacking {
         html! { <Unsupported /> }
     } else if !logged_in {
         html! { <Login /> }
     } else if shown.call_view {
-        html! { <CallView /> }
+        html! { <CallScreen /> }
     } else {
         html! {
             <div class="lobby">

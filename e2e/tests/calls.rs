@@ -348,3 +348,58 @@ async fn s13_a_reload_mid_call_brings_the_call_back_without_logging_in() {
     )
     .await;
 }
+
+/// Release builds fetch the call screen's code after sign-in (a wasm chunk,
+/// xtask/src/split.rs). When it cannot be fetched, the call still connects
+/// and its screen says so: one side tries again once the file is back and
+/// gets the full call, the other hangs up from the message, and both end in
+/// the lobby with nothing left open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s14_a_call_screen_that_cannot_load_says_so_and_still_hangs_up_or_tries_again() {
+    let dir = std::env::temp_dir().join(format!("duet-e2e-dist-no-chunk-{}", std::process::id()));
+    let served = dir.clone();
+    scenario(
+        "s14",
+        move |config| {
+            let _ = std::fs::remove_dir_all(&served);
+            std::fs::create_dir_all(&served).unwrap();
+            for e in std::fs::read_dir(&config.edge.static_dir).unwrap() {
+                let name = e.unwrap().file_name().into_string().unwrap();
+                // The chunk is kept beside the others, under a name no one asks for.
+                let kept = if name.starts_with("duet-call-") { format!("{name}.away") } else { name.clone() };
+                std::fs::copy(config.edge.static_dir.join(&name), served.join(kept)).unwrap();
+            }
+            config.edge.static_dir = served;
+        },
+        |h| async move {
+            let away = std::fs::read_dir(&h.config().edge.static_dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|x| x == "away"))
+                .expect("the release build has a call chunk (duet-call-*.wasm)");
+            let (alice, bob) = h.alice_and_bob().await;
+            alice.click("Call bob").await;
+            bob.click("Accept").await;
+            for b in [&alice, &bob] {
+                b.wait_text("The call screen could not load. Your call goes on").await;
+                b.wait_button("Try again").await;
+            }
+            std::fs::rename(&away, away.with_extension("")).unwrap();
+            bob.click("Try again").await;
+            bob.wait_text("In a call with alice").await;
+            bob.assert_media_flows().await;
+            alice.click("Hang up").await;
+            back_in_lobby(&alice).await;
+            back_in_lobby(&bob).await;
+            for b in [&alice, &bob] {
+                wait_until(&format!("{}: every local track ended", b.user), WAIT, || async {
+                    (b.live_local_tracks().await == 0).then_some(())
+                })
+                .await;
+                assert_eq!(b.open_peer_connections().await, 0, "{}: peer connection closed", b.user);
+            }
+        },
+    )
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -38,6 +38,12 @@ async fn serves_the_app_with_spa_fallback_and_cache_headers() {
     // The wasm, the biggest asset, is cached for a year too.
     let (head, _) = http_get(&s.http("/duet-0123456789abcdef_bg.wasm")).await;
     assert!(head.to_lowercase().contains("max-age=31536000, immutable"), "{head}");
+
+    // Another build's asset, or a wasm chunk not there: not the app's page.
+    for gone in ["/duet-call-fedcba9876543210.wasm", "/duet-fedcba9876543210.js"] {
+        let (head, body) = http_get(&s.http(gone)).await;
+        assert!(head.starts_with("HTTP/1.1 404") && !body.contains("app shell"), "{gone}: {head}");
+    }
 }
 
 #[tokio::test]

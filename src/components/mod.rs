@@ -1,5 +1,6 @@
 //! Views: each renders part of the store and dispatches the user's commands.
 
+mod call_screen;
 mod call_timer;
 mod call_view;
 mod chat;
@@ -22,6 +23,7 @@ mod unsupported;
 mod user_list;
 mod video;
 
+pub use call_screen::{preload as preload_call_screen, CallScreen};
 pub use call_timer::CallTimer;
 pub use call_view::CallView;
 pub use chat::Chat;

@@ -163,6 +163,7 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         fill_video,
         fit_video,
         move_self,
+        call_screen_failed,
         try_again,
         close,
     } = t;
@@ -321,6 +322,7 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         ("fill_video", fill_video.to_string()),
         ("fit_video", fit_video.to_string()),
         ("move_self", move_self.to_string()),
+        ("call_screen_failed", call_screen_failed.to_string()),
         ("try_again", try_again.to_string()),
         ("close", close.to_string()),
     ]

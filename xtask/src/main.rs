@@ -19,6 +19,7 @@ mod screens;
 mod serve;
 mod setup;
 mod shrink;
+mod split;
 mod test;
 mod tools;
 

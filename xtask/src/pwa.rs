@@ -3,7 +3,7 @@
 //! manifest, its icons (drawn here, so nothing is fetched), and the service
 //! worker, whose list of files to keep is this build's hashed ones, so each
 //! build is a new worker and a running app learns of the new version. A
-//! release build's wasm and glue get short import names first (`shrink`).
+//! release build's wasm is split, shrunk and renamed first (`split`).
 
 use std::{fs, io::Write, path::Path};
 
@@ -13,7 +13,7 @@ pub fn pwa() -> Result<(), String> {
     let dir = std::env::var("TRUNK_STAGING_DIR").map_err(|_| "run by Trunk's post_build hook (TRUNK_STAGING_DIR)")?;
     let dir = Path::new(&dir);
     if std::env::var("TRUNK_PROFILE").as_deref() == Ok("release") {
-        crate::shrink::shrink(dir)?;
+        crate::split::split(dir)?;
     }
     for size in [192, 512] {
         write(&dir.join(format!("icon-{size}.png")), &icon_png(size))?;

@@ -1,5 +1,5 @@
-//! Release builds only (called by `cargo xtask pwa`, Trunk's post-build
-//! hook): shorter names where the app's wasm meets its JS glue.
+//! Release builds only (a step of `split`): shorter names where the app's
+//! wasm meets its JS glue.
 //!
 //! wasm-bindgen names each of the app's ~350 imports `__wbg_<method>_<hash>`,
 //! and writes each name twice, in the wasm's import section and as a key of
@@ -9,44 +9,15 @@
 //! glue), takes ~12 KB gzip off the first load. Every name is checked on
 //! both sides: a glue that does not name an import, or names it other than
 //! as a key of the import object, fails the build rather than shipping an
-//! app that cannot start. The two files are then named after their new
-//! contents.
+//! app that cannot start.
 
-use std::{collections::HashMap, fs, path::Path};
+use std::collections::HashMap;
 
-/// Shrinks the `<stem>_bg.wasm` and `<stem>.js` pair in `dir`.
-pub fn shrink(dir: &Path) -> Result<(), String> {
-    let read = |p: &Path| fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
-    let names: Vec<String> = fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .collect();
-    let wasm_name = names.iter().find(|n| n.ends_with("_bg.wasm")).ok_or("no _bg.wasm in the build")?;
-    let js_name = format!("{}.js", wasm_name.trim_end_matches("_bg.wasm"));
-    let (wasm_path, js_path) = (dir.join(wasm_name), dir.join(&js_name));
-    let (wasm, renames) = rename_imports(&read(&wasm_path)?)?;
-    let js = String::from_utf8(read(&js_path)?).map_err(|e| format!("{js_name}: {e}"))?;
-    let js = tidy(&rename_in_glue(&js, &renames)?);
-    // New contents get new names: the server tells browsers to keep these
-    // files forever, and Trunk named them after what it built, before this
-    // step (a changed step would otherwise ship new bytes under old names,
-    // and an old glue beside a new wasm cannot start).
-    let stem = js_name.trim_end_matches(".js");
-    let app = stem.rsplit_once('-').map_or(stem, |(app, _)| app);
-    let new_stem = format!("{app}-{:016x}", crate::pwa::fnv(&[wasm.as_slice(), js.as_bytes()].concat()));
-    let index_path = dir.join("index.html");
-    let index = String::from_utf8(read(&index_path)?).map_err(|e| format!("index.html: {e}"))?;
-    if !index.contains(stem) {
-        return Err(format!("index.html does not load {stem}"));
-    }
-    let write = |p: &Path, bytes: &[u8]| fs::write(p, bytes).map_err(|e| format!("{}: {e}", p.display()));
-    write(&dir.join(format!("{new_stem}_bg.wasm")), &wasm)?;
-    write(&dir.join(format!("{new_stem}.js")), js.as_bytes())?;
-    write(&index_path, index.replace(stem, &new_stem).as_bytes())?;
-    for old in [&wasm_path, &js_path] {
-        fs::remove_file(old).map_err(|e| format!("{}: {e}", old.display()))?;
-    }
-    Ok(())
+/// The app's wasm and glue with short import names, and the glue tidied.
+pub fn shrink(wasm: &[u8], js: &str) -> Result<(Vec<u8>, String), String> {
+    let (wasm, renames) = rename_imports(wasm)?;
+    let js = tidy(&rename_in_glue(js, &renames)?);
+    Ok((wasm, js))
 }
 
 /// What was renamed: import modules and import fields, old → new.
@@ -340,34 +311,6 @@ mod tests {
         let err = rename_in_glue(glue, &renames).unwrap_err();
         assert!(err.contains("other than as a key"), "{err}");
         assert!(rename_imports(b"\0asm\x02\0\0\0").is_err());
-    }
-
-    #[test]
-    fn the_shrunk_files_are_named_after_their_contents_and_the_page_loads_them() {
-        let dir = std::env::temp_dir().join(format!("duet-shrink-test-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        let glue =
-            "const imports = { \"./app_bg.js\": { __wbg_log_0123456789abcdef: f, __wbg_now_fedcba9876543210: g } };\n";
-        fs::write(dir.join("app-00112233aabbccdd_bg.wasm"), module()).unwrap();
-        fs::write(dir.join("app-00112233aabbccdd.js"), glue).unwrap();
-        let page = "<script type=module>import init from '/app-00112233aabbccdd.js'; \
-                    init({ module_or_path: '/app-00112233aabbccdd_bg.wasm' });</script>";
-        fs::write(dir.join("index.html"), page).unwrap();
-        shrink(&dir).unwrap();
-        let mut names: Vec<String> =
-            fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-        names.sort();
-        assert_eq!(names.len(), 3, "{names:?}");
-        let stem = names[0].trim_end_matches(".js");
-        assert!(stem.starts_with("app-") && stem != "app-00112233aabbccdd", "{names:?}");
-        assert_eq!(names[1], format!("{stem}_bg.wasm"));
-        let page = fs::read_to_string(dir.join("index.html")).unwrap();
-        assert!(page.contains(&format!("'/{stem}.js'")) && page.contains(&format!("'/{stem}_bg.wasm'")), "{page}");
-        assert!(!page.contains("00112233aabbccdd"), "{page}");
-        let js = fs::read_to_string(dir.join(&names[0])).unwrap();
-        assert_eq!(js, "const imports = { a: { a: f, b: g } };\n");
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -33,7 +33,10 @@ pub fn index_html() -> Option<&'static str> {
 
 /// The file at `path`, or index.html for the app's own routes (/call/bob).
 pub fn serve(path: &str, headers: &HeaderMap) -> Response {
-    let Some(file) = find(path).or_else(|| find("/index.html")) else {
+    // Client routes get the app's page; a missing hashed asset does not
+    // (static_files.rs says why).
+    let fallback = || if cache::is_hashed_asset(path) { None } else { find("/index.html") };
+    let Some(file) = find(path).or_else(fallback) else {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     };
     let accepts = |enc: &str| {

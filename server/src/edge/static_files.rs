@@ -1,6 +1,6 @@
 //! Serves Trunk's dist/: hashed assets cached for a year, index.html never
 //! cached, unknown paths answered with index.html so client-side routes like
-//! /call/bob load the app. A built app in `--static-dir` wins; without one,
+//! /call/bob load the app (unknown hashed asset names get a 404). A built app in `--static-dir` wins; without one,
 //! the bundle compiled into the binary (`cargo xtask dist`) is served.
 
 use std::path::{Path, PathBuf};
@@ -39,8 +39,13 @@ async fn serve_file(dir: PathBuf, req: Request<Body>) -> Response {
     }
     let hashed = cache::is_hashed_asset(req.uri().path());
 
-    let svc = ServeDir::new(&dir).precompressed_gzip().precompressed_br().fallback(ServeFile::new(&index));
-    let mut res = match svc.oneshot(req).await {
+    let files = ServeDir::new(&dir).precompressed_gzip().precompressed_br();
+    // A hashed name that is not here (another build's, say) is a 404: the
+    // app's page under that name would reach the browser as a script or a
+    // wasm chunk, and a revalidation could keep it there once the file is back.
+    let served =
+        if hashed { files.oneshot(req).await } else { files.fallback(ServeFile::new(&index)).oneshot(req).await };
+    let mut res = match served {
         Ok(res) => res.into_response(),
         Err(never) => match never {},
     };

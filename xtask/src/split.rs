@@ -1,0 +1,263 @@
+//! Release builds only (called by `cargo xtask pwa`, Trunk's post-build
+//! hook): the app's wasm in pieces. Code the app marks as a split point
+//! (`#[wasm_split(call)]`: the call screen, src/components/call_screen.rs)
+//! goes into a chunk of its own, fetched after sign-in instead of with the
+//! first load.
+//!
+//! The splitter (`wasm_split_cli_support`) reads the module as cargo linked
+//! it, with its relocations (`--emit-relocs`, .cargo/config.toml), before
+//! wasm-bindgen; Trunk lets no step in there, so this one takes cargo's
+//! module again and does the rest itself: split, wasm-bindgen on the main
+//! piece, wasm-opt on every piece (Trunk's own is off, index.html),
+//! `shrink`, and names after contents, in place of the pair Trunk made.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+};
+
+use crate::{
+    pwa::fnv,
+    run::{cmd, status},
+    shrink::shrink,
+    tools,
+};
+
+/// Names the splitter writes into the pieces, replaced once all are named.
+const LINK_PLACEHOLDER: &str = "./duet-split.js";
+const MAIN_PLACEHOLDER: &str = "./duet-main.js";
+
+/// What `wasm-opt` gets for every piece. Rust's wasm layout puts the 1 MiB
+/// stack first, growing down to 0, and the data above it: memory's first
+/// kilobyte is reached only by a stack overflow, so wasm-opt may fold
+/// addresses into loads (−1 KB gzip).
+const WASM_OPT: &[&str] = &["-Oz", "--low-memory-unused"];
+
+/// The pieces of one build, before they are named.
+struct Pieces {
+    /// The main module, after wasm-bindgen, wasm-opt and `shrink`.
+    wasm: Vec<u8>,
+    /// Its glue, importing the loader as `LINK_PLACEHOLDER`.
+    glue: String,
+    /// The chunks' loader, importing the glue as `MAIN_PLACEHOLDER` and
+    /// fetching each chunk as `./<its splitter's name>`.
+    loader: String,
+    /// Each chunk: the splitter's file name and the optimized bytes.
+    chunks: Vec<(String, Vec<u8>)>,
+}
+
+/// Replaces Trunk's `<stem>_bg.wasm` and `<stem>.js` in `dir` with the
+/// split, optimized and renamed pieces.
+pub fn split(dir: &Path) -> Result<(), String> {
+    let wasm_name = fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find(|n| n.ends_with("_bg.wasm"))
+        .ok_or("no _bg.wasm in the build")?;
+    let stem = wasm_name.trim_end_matches("_bg.wasm").to_owned();
+    let app = stem.rsplit_once('-').map_or(stem.as_str(), |(app, _)| app).to_owned();
+    let target = target_dir();
+    let input_path = target.join("wasm32-unknown-unknown/wasm-release").join(format!("{app}.wasm"));
+    let input = read(&input_path)?;
+    let work = target.join("wasm-split");
+    let _ = fs::remove_dir_all(&work);
+    let main = work.join("main.wasm");
+    let out = wasm_split_cli_support::transform({
+        let mut o = wasm_split_cli_support::Options::new(&input);
+        o.output_dir = &work;
+        o.main_out_path = &main;
+        o.link_name = LINK_PLACEHOLDER;
+        o.main_module = MAIN_PLACEHOLDER;
+        o
+    })
+    .map_err(|e| {
+        format!(
+            "splitting {}: {e:#} (the splitter needs the module linked with --emit-relocs, \
+             which .cargo/config.toml asks for; a RUSTFLAGS in the environment replaces it)",
+            input_path.display()
+        )
+    })?;
+
+    // The chunks import the main module's function table, which wasm-bindgen
+    // otherwise unexports (`--keep-lld-exports`).
+    let bindgen = work.join("bindgen");
+    let main_str = main.to_string_lossy();
+    let out_dir = bindgen.to_string_lossy();
+    status(cmd(
+        "wasm-bindgen",
+        &[
+            "--target",
+            "web",
+            "--no-typescript",
+            "--keep-lld-exports",
+            "--out-dir",
+            &out_dir,
+            "--out-name",
+            &app,
+            &main_str,
+        ],
+    ))?;
+    let (wasm, glue) = shrink(
+        &optimize(&bindgen.join(format!("{app}_bg.wasm")))?,
+        &String::from_utf8(read(&bindgen.join(format!("{app}.js")))?).map_err(|e| format!("{app}.js: {e}"))?,
+    )?;
+    let loader = String::from_utf8(read(&work.join(LINK_PLACEHOLDER))?).map_err(|e| format!("loader: {e}"))?;
+    let mut chunks = Vec::new();
+    for path in &out.split_modules {
+        let name = path.file_name().and_then(|n| n.to_str()).ok_or("a chunk without a name")?;
+        chunks.push((name.to_owned(), optimize(path)?));
+    }
+    place(dir, &stem, &app, Pieces { wasm, glue, loader, chunks })
+}
+
+/// Writes the pieces under names that change with what they hold (the
+/// server lets browsers keep such files forever), points the page and the
+/// pieces at each other by those names, and removes Trunk's pair.
+///
+/// The glue and the loader import each other, so neither can be named
+/// after its own final bytes: the loader is named after everything its
+/// bytes are made from (the main module, the glue before it names the
+/// loader, the loader's code, the chunks), and the glue, which then names
+/// the loader, after itself and the main module.
+fn place(dir: &Path, old_stem: &str, app: &str, p: Pieces) -> Result<(), String> {
+    let mut loader = p.loader;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for (name, bytes) in p.chunks {
+        let label = name.trim_end_matches(".wasm").trim_start_matches("split_").replace('_', "-");
+        let final_name = format!("{app}-{label}-{:016x}.wasm", fnv(&bytes));
+        loader = replace_once(&loader, &format!("\"./{name}\""), &format!("\"./{final_name}\""), "the loader")?;
+        files.push((final_name, bytes));
+    }
+    let loader_name =
+        format!("{app}-split-{:016x}.js", fnv(&[p.wasm.as_slice(), p.glue.as_bytes(), loader.as_bytes()].concat()));
+    let glue = replace_once(&p.glue, &format!("\"{LINK_PLACEHOLDER}\""), &format!("\"./{loader_name}\""), "the glue")?;
+    let new_stem = format!("{app}-{:016x}", fnv(&[p.wasm.as_slice(), glue.as_bytes()].concat()));
+    let loader =
+        replace_once(&loader, &format!("\"{MAIN_PLACEHOLDER}\""), &format!("\"./{new_stem}.js\""), "the loader")?;
+
+    let index_path = dir.join("index.html");
+    let index = String::from_utf8(read(&index_path)?).map_err(|e| format!("index.html: {e}"))?;
+    if !index.contains(old_stem) || !index.contains("</head>") {
+        return Err(format!("index.html does not load {old_stem}"));
+    }
+    // The loader is fetched with the glue, not after it.
+    let index = index
+        .replace(old_stem, &new_stem)
+        .replace("</head>", &format!("<link crossorigin href=/{loader_name} rel=modulepreload></head>"));
+    files.push((format!("{new_stem}_bg.wasm"), p.wasm));
+    files.push((format!("{new_stem}.js"), glue.into_bytes()));
+    files.push((loader_name, loader.into_bytes()));
+    files.push(("index.html".into(), index.into_bytes()));
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    for old in [format!("{old_stem}_bg.wasm"), format!("{old_stem}.js")] {
+        let old = dir.join(old);
+        fs::remove_file(&old).map_err(|e| format!("{}: {e}", old.display()))?;
+    }
+    Ok(())
+}
+
+/// `text` with `from`, which must be there exactly once, replaced: a piece
+/// that names another twice or not at all would ship an app that cannot start.
+fn replace_once(text: &str, from: &str, to: &str, what: &str) -> Result<String, String> {
+    match text.matches(from).count() {
+        1 => Ok(text.replacen(from, to, 1)),
+        n => Err(format!("{what} names {from} {n} times, not once")),
+    }
+}
+
+fn optimize(path: &Path) -> Result<Vec<u8>, String> {
+    let out = path.with_extension("opt.wasm");
+    let (input, output) = (path.to_string_lossy(), out.to_string_lossy());
+    let mut args = WASM_OPT.to_vec();
+    args.extend([input.as_ref(), "-o", output.as_ref()]);
+    status(cmd(&tools::binaryen_bin().join("wasm-opt").to_string_lossy(), &args))?;
+    read(&out)
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| tools::root().join("target"), PathBuf::from)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pieces_are_named_after_their_contents_and_point_at_each_other() {
+        let dir = std::env::temp_dir().join(format!("duet-split-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let old = "app-00112233aabbccdd";
+        fs::write(dir.join(format!("{old}_bg.wasm")), b"trunk's").unwrap();
+        fs::write(dir.join(format!("{old}.js")), b"trunk's").unwrap();
+        let page =
+            format!("<head><script type=module>import init from '/{old}.js'; init('/{old}_bg.wasm');</script></head>");
+        fs::write(dir.join("index.html"), page).unwrap();
+        let pieces = || {
+            Pieces {
+            wasm: b"main".to_vec(),
+            glue: "import * as a from \"./duet-split.js\";\nlet w;\n".into(),
+            loader: "import { initSync } from \"./duet-main.js\";\nfetch(new URL(\"./split_call.wasm\", import.meta.url));\n"
+                .into(),
+            chunks: vec![("split_call.wasm".into(), b"call".to_vec())],
+        }
+        };
+        place(&dir, old, "app", pieces()).unwrap();
+
+        let mut names: Vec<String> =
+            fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        assert_eq!(names.len(), 5, "{names:?}");
+        let chunk = names.iter().find(|n| n.starts_with("app-call-") && n.ends_with(".wasm")).unwrap();
+        let loader = names.iter().find(|n| n.starts_with("app-split-") && n.ends_with(".js")).unwrap();
+        let glue = names.iter().find(|n| n.ends_with(".js") && *n != loader).unwrap();
+        let stem = glue.trim_end_matches(".js");
+        assert!(names.contains(&format!("{stem}_bg.wasm")) && stem != old, "{names:?}");
+        let page = fs::read_to_string(dir.join("index.html")).unwrap();
+        assert!(page.contains(&format!("'/{stem}.js'")) && page.contains(&format!("'/{stem}_bg.wasm'")), "{page}");
+        assert!(page.contains(&format!("href=/{loader} rel=modulepreload")) && !page.contains(old), "{page}");
+        let glue_js = fs::read_to_string(dir.join(glue)).unwrap();
+        assert!(glue_js.contains(&format!("from \"./{loader}\"")), "{glue_js}");
+        let loader_js = fs::read_to_string(dir.join(loader)).unwrap();
+        assert!(loader_js.contains(&format!("from \"./{stem}.js\"")), "{loader_js}");
+        assert!(loader_js.contains(&format!("URL(\"./{chunk}\"")), "{loader_js}");
+        assert_eq!(fs::read(dir.join(chunk)).unwrap(), b"call");
+
+        // Another chunk, same main module: every name that leads to it changes.
+        let again = std::env::temp_dir().join(format!("duet-split-test-{}-b", std::process::id()));
+        let _ = fs::remove_dir_all(&again);
+        fs::create_dir_all(&again).unwrap();
+        fs::write(again.join(format!("{old}_bg.wasm")), b"trunk's").unwrap();
+        fs::write(again.join(format!("{old}.js")), b"trunk's").unwrap();
+        fs::write(
+            again.join("index.html"),
+            format!("<head><script type=module>import init from '/{old}.js';</script></head>"),
+        )
+        .unwrap();
+        let mut other = pieces();
+        other.chunks[0].1 = b"call, changed".to_vec();
+        place(&again, old, "app", other).unwrap();
+        let names_b: Vec<String> =
+            fs::read_dir(&again).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        for n in names.iter().filter(|n| n.as_str() != "index.html") {
+            assert!(!names_b.contains(n), "{n} kept its name with new contents behind it: {names_b:?}");
+        }
+        fs::remove_dir_all(&dir).unwrap();
+        fs::remove_dir_all(&again).unwrap();
+    }
+
+    #[test]
+    fn a_piece_that_does_not_name_another_exactly_once_fails_the_build() {
+        assert!(replace_once("a \"./x.js\" b", "\"./x.js\"", "y", "glue").is_ok());
+        let err = replace_once("a", "\"./x.js\"", "y", "the glue").unwrap_err();
+        assert!(err.contains("0 times"), "{err}");
+        assert!(replace_once("\"./x.js\" \"./x.js\"", "\"./x.js\"", "y", "glue").is_err());
+    }
+}
