@@ -8,8 +8,8 @@ use crate::{
     agent::CallAgent,
     components::{
         icons::{avatar, icon, Icon},
-        preload_call_screen, CallScreen, Chat, DeviceCheck, IncomingCall, Invite, LangSwitch, Login, Privacy,
-        RecentCalls, ShortcutHelp, Status, ThemeSwitch, Unsupported, UserList,
+        parts::{Deferred, Part},
+        CallScreen, IncomingCall, LangSwitch, Login, ShortcutHelp, Status, ThemeSwitch, Unsupported,
     },
     hooks::{use_action, use_dispatch, use_select, use_texts, StoreProvider},
     store::{Action, CallState},
@@ -126,9 +126,12 @@ fn shell() -> Html {
         "#
     );
     let logged_in = shown.logged_in;
+    // Release builds fetch these parts apart (components/parts.rs): the
+    // lobby once the app is up, the call screen at sign-in.
     use_effect_with(logged_in, |&logged_in| {
+        Part::Lobby.preload();
         if logged_in {
-            preload_call_screen();
+            Part::Call.preload();
         }
     });
     let sign_out = use_action(|| Action::SignOut);
@@ -139,16 +142,7 @@ fn shell() -> Html {
     } else if shown.call_view {
         html! { <CallScreen /> }
     } else {
-        html! {
-            <div class="lobby">
-                <div><Invite /><UserList /><RecentCalls /></div>
-                <div>
-                    <details class="lobby-chat" open=true><summary>{ t.lobby_chat }</summary><Chat /></details>
-                    <DeviceCheck />
-                    <Privacy />
-                </div>
-            </div>
-        }
+        html! { <Deferred part={Part::Lobby} failed={t.lobby_failed} /> }
     };
     let me = shown.me.clone().unwrap_or_default();
     html! {

@@ -349,57 +349,98 @@ async fn s13_a_reload_mid_call_brings_the_call_back_without_logging_in() {
     .await;
 }
 
-/// Release builds fetch the call screen's code after sign-in (a wasm chunk,
+/// A copy of the app whose chunk named `prefix…` is kept under a name no
+/// one asks for (`restore` puts it back), served in place of the app.
+fn without_chunk(prefix: &'static str) -> impl FnOnce(&mut duet_server::Config) {
+    move |config| {
+        let dir = std::env::temp_dir().join(format!("duet-e2e-dist-no-{prefix}{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut found = false;
+        for e in std::fs::read_dir(&config.edge.static_dir).unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            let hidden = name.starts_with(prefix) && name.ends_with(".wasm");
+            found |= hidden;
+            let kept = if hidden { format!("{name}.away") } else { name.clone() };
+            std::fs::copy(config.edge.static_dir.join(&name), dir.join(kept)).unwrap();
+        }
+        assert!(found, "the release build has a chunk {prefix}*.wasm");
+        config.edge.static_dir = dir;
+    }
+}
+
+/// A screenshot for a person to look at, beside the screens test's.
+async fn keep_screenshot(b: &Browser, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e/screens");
+    std::fs::create_dir_all(&dir).unwrap();
+    if let Some(png) = b.screenshot().await {
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+fn restore(h: &Harness) {
+    let dir = &h.config().edge.static_dir;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "away") {
+            std::fs::rename(&p, p.with_extension("")).unwrap();
+        }
+    }
+}
+
+/// Release builds fetch the call screen's code at sign-in (a wasm chunk,
 /// xtask/src/split.rs). When it cannot be fetched, the call still connects
 /// and its screen says so: one side tries again once the file is back and
 /// gets the full call, the other hangs up from the message, and both end in
 /// the lobby with nothing left open.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s14_a_call_screen_that_cannot_load_says_so_and_still_hangs_up_or_tries_again() {
-    let dir = std::env::temp_dir().join(format!("duet-e2e-dist-no-chunk-{}", std::process::id()));
-    let served = dir.clone();
-    scenario(
-        "s14",
-        move |config| {
-            let _ = std::fs::remove_dir_all(&served);
-            std::fs::create_dir_all(&served).unwrap();
-            for e in std::fs::read_dir(&config.edge.static_dir).unwrap() {
-                let name = e.unwrap().file_name().into_string().unwrap();
-                // The chunk is kept beside the others, under a name no one asks for.
-                let kept = if name.starts_with("duet-call-") { format!("{name}.away") } else { name.clone() };
-                std::fs::copy(config.edge.static_dir.join(&name), served.join(kept)).unwrap();
-            }
-            config.edge.static_dir = served;
-        },
-        |h| async move {
-            let away = std::fs::read_dir(&h.config().edge.static_dir)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .find(|p| p.extension().is_some_and(|x| x == "away"))
-                .expect("the release build has a call chunk (duet-call-*.wasm)");
-            let (alice, bob) = h.alice_and_bob().await;
-            alice.click("Call bob").await;
-            bob.click("Accept").await;
-            for b in [&alice, &bob] {
-                b.wait_text("The call screen could not load. Your call goes on").await;
-                b.wait_button("Try again").await;
-            }
-            std::fs::rename(&away, away.with_extension("")).unwrap();
-            bob.click("Try again").await;
-            bob.wait_text("In a call with alice").await;
-            bob.assert_media_flows().await;
-            alice.click("Hang up").await;
-            back_in_lobby(&alice).await;
-            back_in_lobby(&bob).await;
-            for b in [&alice, &bob] {
-                wait_until(&format!("{}: every local track ended", b.user), WAIT, || async {
-                    (b.live_local_tracks().await == 0).then_some(())
-                })
-                .await;
-                assert_eq!(b.open_peer_connections().await, 0, "{}: peer connection closed", b.user);
-            }
-        },
-    )
+    scenario("s14", without_chunk("duet-call-"), |h| async move {
+        let (alice, bob) = h.alice_and_bob().await;
+        alice.click("Call bob").await;
+        bob.click("Accept").await;
+        for b in [&alice, &bob] {
+            b.wait_text("The call screen could not load. Your call goes on").await;
+            b.wait_button("Try again").await;
+        }
+        let problems = alice.axe().await;
+        assert!(problems.is_empty(), "{problems:?}");
+        keep_screenshot(&alice, "call-screen-failed").await;
+        restore(&h);
+        bob.click("Try again").await;
+        bob.wait_text("In a call with alice").await;
+        bob.assert_media_flows().await;
+        alice.click("Hang up").await;
+        back_in_lobby(&alice).await;
+        back_in_lobby(&bob).await;
+        for b in [&alice, &bob] {
+            wait_until(&format!("{}: every local track ended", b.user), WAIT, || async {
+                (b.live_local_tracks().await == 0).then_some(())
+            })
+            .await;
+            assert_eq!(b.open_peer_connections().await, 0, "{}: peer connection closed", b.user);
+        }
+    })
     .await;
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The lobby's code is fetched apart too: without it, signing in still
+/// works and the page says the lobby could not load; once it can, "Try
+/// again" brings the lobby, and a call from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s15_a_lobby_that_cannot_load_says_so_and_comes_back_on_try_again() {
+    scenario("s15", without_chunk("duet-lobby-"), |h| async move {
+        let (alice, bob) = h.alice_and_bob().await;
+        alice.wait_text("The lobby could not load. Check your connection and try again.").await;
+        alice.wait_text("Signed in as alice").await;
+        let problems = alice.axe().await;
+        assert!(problems.is_empty(), "{problems:?}");
+        keep_screenshot(&alice, "lobby-failed").await;
+        restore(&h);
+        alice.click("Try again").await;
+        wait_until("alice to see bob", WAIT, || async { (alice.callable().await == ["bob"]).then_some(()) }).await;
+        bob.click("Try again").await;
+        connect(&alice, &bob).await;
+    })
+    .await;
 }

@@ -208,6 +208,8 @@ pub struct Texts {
     pub fit_video: &'static str,
     pub move_self: &'static str,
     /// Asks for the camera and microphone again after they could not be opened.
+    /// The lobby's code could not be fetched (release builds load it apart).
+    pub lobby_failed: &'static str,
     /// The call screen's code could not be fetched (release builds load it apart).
     pub call_screen_failed: &'static str,
     pub try_again: &'static str,

@@ -115,7 +115,7 @@ fn bundle() -> Result<String, String> {
         br as f64 / 1000.0
     );
     if !later.is_empty() {
-        s.push_str("Fetched after sign-in, not in the first load:\n\n| file | raw KB | gzip -9 KB | brotli -q 11 KB |\n| --- | --- | --- | --- |\n");
+        s.push_str("Fetched once the app is up (the lobby) or at sign-in (the call screen), not in the first load:\n\n| file | raw KB | gzip -9 KB | brotli -q 11 KB |\n| --- | --- | --- | --- |\n");
         for r in later {
             s.push_str(&r);
             s.push('\n');
@@ -145,7 +145,7 @@ fn unhashed(name: &str) -> String {
 
 /// The first load's gzip size a change may not exceed without saying so
 /// (lowered as the app shrinks; BENCHMARKS.md has the plan to the goal).
-const BUDGET_KB: f64 = 285.0;
+const BUDGET_KB: f64 = 275.0;
 const GOAL_KB: f64 = 150.0;
 
 /// The biggest functions of the app's wasm, a map for size work. Read from

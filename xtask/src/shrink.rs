@@ -131,9 +131,11 @@ fn skip_import_desc(body: &[u8], pos: &mut usize) -> Result<(), String> {
 fn rename_in_glue(js: &str, renames: &Renames) -> Result<String, String> {
     let mut js = js.to_owned();
     for (old, new) in &renames.modules {
+        // A module the wasm imports several functions from (the split
+        // build's loader) is a key once per import.
         let key = format!("\"{old}\":");
-        if js.matches(&key).count() != 1 {
-            return Err(format!("the glue does not name the import module {old} once"));
+        if !js.contains(&key) {
+            return Err(format!("the glue does not name the import module {old}"));
         }
         js = js.replace(&key, &format!("{new}:"));
     }
