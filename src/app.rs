@@ -126,14 +126,9 @@ fn shell() -> Html {
         "#
     );
     let logged_in = shown.logged_in;
-    // Release builds fetch these parts apart (components/parts.rs): the
-    // lobby once the app is up, the call screen at sign-in.
-    use_effect_with(logged_in, |&logged_in| {
-        Part::Lobby.preload();
-        if logged_in {
-            Part::Call.preload();
-        }
-    });
+    // Release builds fetch these parts apart (components/parts.rs), as
+    // soon as the app is up.
+    use_effect_with((), |_| Part::ALL.into_iter().for_each(Part::preload));
     let sign_out = use_action(|| Action::SignOut);
     let body = if shown.lacking {
         html! { <Unsupported /> }

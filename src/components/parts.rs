@@ -1,22 +1,25 @@
 //! The parts of the app that release builds fetch apart from the first load:
 //! each is a wasm chunk of its own (xtask/src/split.rs cuts them out at each
 //! `#[wasm_split(…)]` below), holding a root view and everything only it
-//! uses. The lobby's chunk is fetched as soon as the app is up, the call
-//! screen's at sign-in, and the service worker keeps both, so a screen
-//! rarely waits. Debug builds (`trunk serve`) are one module.
+//! uses. The app fetches them as soon as it is up, and the service worker
+//! keeps them, so a screen rarely waits, and a tab open across a deploy
+//! already holds its own build's parts. Debug builds (`trunk serve`) are one
+//! module.
 //!
 //! Fetching can still fail (offline, or the server gone in between). The
 //! state lives in the store and the agent, not in these views, so nothing is
 //! lost: the place the part would fill says so and offers to try again.
 
-use std::{ffi::c_void, future::Future, pin::Pin};
+use std::{cell::Cell, future::Future, pin::Pin, rc::Rc};
 
+use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
-use crate::{
-    components::{CallView, Lobby},
-    hooks::use_texts,
-};
+use crate::hooks::use_texts;
+
+/// How long a part may take to arrive before its place says it did not
+/// (the fetch goes on, and the part shows if it still comes).
+const GIVE_UP_MS: u32 = 15_000;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Part {
@@ -25,29 +28,24 @@ pub enum Part {
 }
 
 impl Part {
+    pub const ALL: [Part; 2] = [Part::Lobby, Part::Call];
+
     /// Starts fetching the part's chunk, so its screen finds it there.
     pub fn preload(self) {
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = self.fetch().await;
+            let _ = match self {
+                Part::Lobby => split::preload_lobby().await.map_err(drop),
+                Part::Call => split::preload_call().await.map_err(drop),
+            };
         });
     }
 
-    /// Fetches and instantiates the chunk; after a success this costs
-    /// nothing, after a failure it fetches again.
-    async fn fetch(self) -> Result<(), ()> {
-        // SAFETY: each loader calls `done` exactly once, with `data`.
+    /// The part's root view, once its chunk is in; Err if it could not be
+    /// fetched (a later call fetches again).
+    fn view(self) -> Pin<Box<dyn Future<Output = Result<Html, ()>>>> {
         match self {
-            Part::Lobby => chunk::fetch(|done, data| unsafe { chunk::__wasm_split_load_lobby(done, data) }).await,
-            Part::Call => chunk::fetch(|done, data| unsafe { chunk::__wasm_split_load_call(done, data) }).await,
-        }
-    }
-
-    /// The part's root view, from its chunk. Called only once `fetch`
-    /// succeeded: the splitter's own loader would panic on a failed fetch.
-    fn view(self) -> Pin<Box<dyn Future<Output = Html>>> {
-        match self {
-            Part::Lobby => Box::pin(lobby_view()),
-            Part::Call => Box::pin(call_view()),
+            Part::Lobby => Box::pin(async { split::lobby_view().await.map_err(drop) }),
+            Part::Call => Box::pin(async { split::call_view().await.map_err(drop) }),
         }
     }
 }
@@ -55,8 +53,9 @@ impl Part {
 #[derive(Properties, PartialEq)]
 pub struct DeferredProps {
     pub part: Part,
-    /// Said when the part cannot be fetched, above "Try again" and `children`.
+    /// Said when the part cannot be fetched, above "Try again".
     pub failed: &'static str,
+    /// Shown beside "Loading…" and "Try again" (the call screen's Hang up).
     #[prop_or_default]
     pub children: Html,
 }
@@ -65,6 +64,9 @@ enum Shown {
     Loading,
     Ready(Html),
     Failed,
+    /// Failed, and asked again: the same message and button (which keeps
+    /// the focus), the button saying it is loading.
+    Retrying,
 }
 
 /// A part's root view once its chunk is there.
@@ -76,23 +78,50 @@ pub fn Deferred(props: &DeferredProps) -> Html {
     {
         let shown = shown.clone();
         use_effect_with((props.part, *attempt), move |&(part, _)| {
-            shown.set(Shown::Loading);
+            let settled = Rc::new(Cell::new(false));
+            let give_up = {
+                let (shown, settled) = (shown.clone(), settled.clone());
+                Timeout::new(GIVE_UP_MS, move || {
+                    if !settled.get() {
+                        shown.set(Shown::Failed);
+                    }
+                })
+            };
             wasm_bindgen_futures::spawn_local(async move {
-                shown.set(match part.fetch().await {
-                    Ok(()) => Shown::Ready(part.view().await),
+                let view = part.view().await;
+                settled.set(true);
+                shown.set(match view {
+                    Ok(view) => Shown::Ready(view),
                     Err(()) => Shown::Failed,
                 });
             });
+            move || drop(give_up)
         });
     }
-    let retry = Callback::from(move |_: MouseEvent| attempt.set(*attempt + 1));
+    let retrying = matches!(*shown, Shown::Retrying);
+    let retry = {
+        let shown = shown.clone();
+        Callback::from(move |_: MouseEvent| {
+            if !retrying {
+                shown.set(Shown::Retrying);
+                attempt.set(*attempt + 1);
+            }
+        })
+    };
     match &*shown {
         Shown::Ready(view) => view.clone(),
-        Shown::Loading => html! { <p class="deferred" role="status">{ t.loading }</p> },
-        Shown::Failed => html! {
-            <div class="deferred" role="alert">
-                <p>{ props.failed }</p>
-                <button onclick={retry}>{ t.try_again }</button>
+        Shown::Loading => html! {
+            <div class="deferred">
+                <p role="status">{ t.loading }</p>
+                { props.children.clone() }
+            </div>
+        },
+        Shown::Failed | Shown::Retrying => html! {
+            <div class="deferred">
+                <p role="alert">{ props.failed }</p>
+                <button onclick={retry} aria-disabled={retrying.then_some("true")}>
+                    { if retrying { t.loading } else { t.try_again } }
+                </button>
                 { props.children.clone() }
             </div>
         },
@@ -100,73 +129,42 @@ pub fn Deferred(props: &DeferredProps) -> Html {
 }
 
 #[cfg(not(debug_assertions))]
-#[wasm_split_helpers::wasm_split(lobby)]
-fn lobby_view() -> Html {
-    html! { <Lobby /> }
-}
+mod split {
+    use wasm_split_helpers::{wasm_split, SplitLoaderError};
+    use yew::prelude::*;
 
-#[cfg(not(debug_assertions))]
-#[wasm_split_helpers::wasm_split(call)]
-fn call_view() -> Html {
-    html! { <CallView /> }
-}
+    use crate::components::{CallView, Lobby};
 
-#[cfg(debug_assertions)]
-async fn lobby_view() -> Html {
-    html! { <Lobby /> }
-}
-
-#[cfg(debug_assertions)]
-async fn call_view() -> Html {
-    html! { <CallView /> }
-}
-
-type Done = unsafe extern "C" fn(*const c_void, bool);
-
-#[cfg(not(debug_assertions))]
-mod chunk {
-    use std::ffi::c_void;
-
-    use wasm_bindgen::{JsValue, UnwrapThrowExt};
-
-    use super::Done;
-
-    // The splitter's loaders (`__wasm_split_load_<chunk>`): each calls
-    // `done` once, with `data` and whether the chunk is in.
-    #[link(wasm_import_module = "__wasm_split_placeholder__")]
-    unsafe extern "C" {
-        pub fn __wasm_split_load_lobby(done: Done, data: *const c_void);
-        pub fn __wasm_split_load_call(done: Done, data: *const c_void);
+    #[wasm_split(lobby, fallible, preload(preload_lobby))]
+    pub fn lobby_view() -> Result<Html, SplitLoaderError> {
+        Ok(html! { <Lobby /> })
     }
 
-    unsafe extern "C" fn done(data: *const c_void, ok: bool) {
-        // SAFETY: `data` is the box leaked in `fetch`, handed back once.
-        let resolve = unsafe { Box::from_raw(data as *mut js_sys::Function) };
-        let _ = resolve.call1(&JsValue::NULL, &JsValue::from_bool(ok));
-    }
-
-    pub async fn fetch(load: impl FnOnce(Done, *const c_void)) -> Result<(), ()> {
-        let mut resolve = None;
-        let outcome = js_sys::Promise::new(&mut |res, _| resolve = Some(res));
-        let resolve = Box::new(resolve.expect_throw("a promise runs its executor at once"));
-        load(done, Box::into_raw(resolve) as *const c_void);
-        match wasm_bindgen_futures::JsFuture::from(outcome).await {
-            Ok(ok) if ok.as_bool() == Some(true) => Ok(()),
-            _ => Err(()),
-        }
+    #[wasm_split(call, fallible, preload(preload_call))]
+    pub fn call_view() -> Result<Html, SplitLoaderError> {
+        Ok(html! { <CallView /> })
     }
 }
 
 #[cfg(debug_assertions)]
-mod chunk {
-    use std::ffi::c_void;
+mod split {
+    use yew::prelude::*;
 
-    use super::Done;
+    use crate::components::{CallView, Lobby};
 
-    pub unsafe fn __wasm_split_load_lobby(_: Done, _: *const c_void) {}
-    pub unsafe fn __wasm_split_load_call(_: Done, _: *const c_void) {}
+    pub async fn lobby_view() -> Result<Html, ()> {
+        Ok(html! { <Lobby /> })
+    }
 
-    pub async fn fetch(_: impl FnOnce(Done, *const c_void)) -> Result<(), ()> {
+    pub async fn call_view() -> Result<Html, ()> {
+        Ok(html! { <CallView /> })
+    }
+
+    pub async fn preload_lobby() -> Result<(), ()> {
+        Ok(())
+    }
+
+    pub async fn preload_call() -> Result<(), ()> {
         Ok(())
     }
 }

@@ -207,11 +207,12 @@ pub struct Texts {
     pub fill_video: &'static str,
     pub fit_video: &'static str,
     pub move_self: &'static str,
-    /// Asks for the camera and microphone again after they could not be opened.
     /// The lobby's code could not be fetched (release builds load it apart).
     pub lobby_failed: &'static str,
     /// The call screen's code could not be fetched (release builds load it apart).
     pub call_screen_failed: &'static str,
+    /// Asks again: for the camera and microphone after they could not be
+    /// opened, for a part of the app that could not be fetched.
     pub try_again: &'static str,
     pub close: &'static str,
 }

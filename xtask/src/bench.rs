@@ -115,7 +115,7 @@ fn bundle() -> Result<String, String> {
         br as f64 / 1000.0
     );
     if !later.is_empty() {
-        s.push_str("Fetched once the app is up (the lobby) or at sign-in (the call screen), not in the first load:\n\n| file | raw KB | gzip -9 KB | brotli -q 11 KB |\n| --- | --- | --- | --- |\n");
+        s.push_str("Fetched once the first screen is up, not in the first load:\n\n| file | raw KB | gzip -9 KB | brotli -q 11 KB |\n| --- | --- | --- | --- |\n");
         for r in later {
             s.push_str(&r);
             s.push('\n');

@@ -15,6 +15,7 @@ pub fn pwa() -> Result<(), String> {
     if std::env::var("TRUNK_PROFILE").as_deref() == Ok("release") {
         crate::split::split(dir)?;
     }
+    crate::split::check_unsplit(dir)?;
     for size in [192, 512] {
         write(&dir.join(format!("icon-{size}.png")), &icon_png(size))?;
     }

@@ -1,8 +1,9 @@
 //! Release builds only (called by `cargo xtask pwa`, Trunk's post-build
-//! hook): the app's wasm in pieces. Code the app marks as a split point
-//! (`#[wasm_split(call)]`: the call screen, src/components/call_screen.rs)
-//! goes into a chunk of its own, fetched after sign-in instead of with the
-//! first load.
+//! hook): the app's wasm in pieces. Each split point the app marks
+//! (`#[wasm_split(…)]` in src/components/parts.rs: the lobby, the call
+//! screen) becomes a chunk of its own, with what only it uses, and what
+//! several use a shared one; the app fetches them once it is up instead of
+//! with the first load.
 //!
 //! The splitter (`wasm_split_cli_support`) reads the module as cargo linked
 //! it, with its relocations (`--emit-relocs`, .cargo/config.toml), before
@@ -18,7 +19,7 @@ use std::{
 
 use crate::{
     pwa::fnv,
-    run::{cmd, status},
+    run::{cmd, output, status},
     shrink::shrink,
     tools,
 };
@@ -56,7 +57,7 @@ pub fn split(dir: &Path) -> Result<(), String> {
         .ok_or("no _bg.wasm in the build")?;
     let stem = wasm_name.trim_end_matches("_bg.wasm").to_owned();
     let app = stem.rsplit_once('-').map_or(stem.as_str(), |(app, _)| app).to_owned();
-    let target = target_dir();
+    let target = target_dir()?;
     let input_path = target.join("wasm32-unknown-unknown/wasm-release").join(format!("{app}.wasm"));
     let input = read(&input_path)?;
     let work = target.join("wasm-split");
@@ -110,6 +111,25 @@ pub fn split(dir: &Path) -> Result<(), String> {
     place(dir, &stem, &app, Pieces { wasm, glue, loader, chunks })
 }
 
+/// Fails on a build whose glue still imports the splitter's placeholder:
+/// the app was compiled in release mode (where its split points exist) but
+/// not split, and could not start.
+pub fn check_unsplit(dir: &Path) -> Result<(), String> {
+    for entry in fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|e| e == "js")
+            && read(&path)?.windows(26).any(|w| w == b"__wasm_split_placeholder__")
+        {
+            return Err(format!(
+                "{} imports __wasm_split_placeholder__: a release-mode app that was not split \
+                 (`trunk build --release` splits it)",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Writes the pieces under names that change with what they hold (the
 /// server lets browsers keep such files forever), points the page and the
 /// pieces at each other by those names, and removes Trunk's pair.
@@ -128,10 +148,9 @@ fn place(dir: &Path, old_stem: &str, app: &str, p: Pieces) -> Result<(), String>
         loader = replace_named(&loader, &format!("\"./{name}\""), &format!("\"./{final_name}\""), "the loader")?;
         files.push((final_name, bytes));
     }
-    let loader_name =
-        format!("{app}-split-{:016x}.js", fnv(&[p.wasm.as_slice(), p.glue.as_bytes(), loader.as_bytes()].concat()));
+    let loader_name = format!("{app}-split-{:016x}.js", digest(&[&p.wasm, p.glue.as_bytes(), loader.as_bytes()]));
     let glue = replace_named(&p.glue, &format!("\"{LINK_PLACEHOLDER}\""), &format!("\"./{loader_name}\""), "the glue")?;
-    let new_stem = format!("{app}-{:016x}", fnv(&[p.wasm.as_slice(), glue.as_bytes()].concat()));
+    let new_stem = format!("{app}-{:016x}", digest(&[&p.wasm, glue.as_bytes()]));
     let loader =
         replace_named(&loader, &format!("\"{MAIN_PLACEHOLDER}\""), &format!("\"./{new_stem}.js\""), "the loader")?;
 
@@ -178,8 +197,26 @@ fn optimize(path: &Path) -> Result<Vec<u8>, String> {
     read(&out)
 }
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| tools::root().join("target"), PathBuf::from)
+/// Where cargo put the module Trunk built (`CARGO_TARGET_DIR` and
+/// `build.target-dir` included).
+fn target_dir() -> Result<PathBuf, String> {
+    let meta = output("cargo", &["metadata", "--format-version", "1", "--no-deps"]).ok_or("cargo metadata failed")?;
+    let meta: serde_json::Value = serde_json::from_str(&meta).map_err(|e| format!("cargo metadata: {e}"))?;
+    meta["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata names no target directory".into())
+}
+
+/// One hash of several pieces, each led by its length, so that no two
+/// different sets of pieces hash the same bytes.
+fn digest(pieces: &[&[u8]]) -> u64 {
+    let mut all = Vec::new();
+    for piece in pieces {
+        all.extend((piece.len() as u64).to_le_bytes());
+        all.extend(*piece);
+    }
+    fnv(&all)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -253,6 +290,19 @@ mod tests {
         }
         fs::remove_dir_all(&dir).unwrap();
         fs::remove_dir_all(&again).unwrap();
+    }
+
+    #[test]
+    fn an_app_built_in_release_mode_but_not_split_fails_the_build() {
+        let dir = std::env::temp_dir().join(format!("duet-split-check-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("duet-0123456789abcdef.js"), "import * as a from \"./duet-split-1.js\"\n").unwrap();
+        check_unsplit(&dir).unwrap();
+        fs::write(dir.join("duet-0123456789abcdef.js"), "import * as a from \"__wasm_split_placeholder__\"\n").unwrap();
+        let err = check_unsplit(&dir).unwrap_err();
+        assert!(err.contains("not split"), "{err}");
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

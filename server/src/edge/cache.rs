@@ -16,6 +16,15 @@ pub fn is_hashed_asset(path: &str) -> bool {
     stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() >= 12 && hash.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+/// A request for one of the app's own files: a hashed script, wasm or
+/// stylesheet at the root. One that is missing gets a 404, not the app's
+/// page; a client route (`/call/kim-821012345678`) is never one, whatever
+/// the name in it looks like.
+pub fn is_asset_request(path: &str) -> bool {
+    let Some(file) = path.strip_prefix('/') else { return false };
+    !file.contains('/') && [".js", ".wasm", ".css"].iter().any(|e| file.ends_with(e)) && is_hashed_asset(path)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -27,5 +36,14 @@ mod tests {
         assert!(!super::is_hashed_asset("/photo-2024.png"));
         assert!(!super::is_hashed_asset("/index.html"));
         assert!(!super::is_hashed_asset("/call/bob"));
+    }
+
+    #[test]
+    fn only_the_app_s_own_files_are_asset_requests() {
+        assert!(super::is_asset_request("/duet-call-0123456789abcdef.wasm"));
+        assert!(super::is_asset_request("/duet-0123456789abcdef.js"));
+        for route in ["/call/kim-821012345678", "/kim-821012345678", "/call/x/duet-0123456789abcdef.js", "/lobby"] {
+            assert!(!super::is_asset_request(route), "{route}");
+        }
     }
 }

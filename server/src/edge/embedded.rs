@@ -35,7 +35,7 @@ pub fn index_html() -> Option<&'static str> {
 pub fn serve(path: &str, headers: &HeaderMap) -> Response {
     // Client routes get the app's page; a missing hashed asset does not
     // (static_files.rs says why).
-    let fallback = || if cache::is_hashed_asset(path) { None } else { find("/index.html") };
+    let fallback = || if cache::is_asset_request(path) { None } else { find("/index.html") };
     let Some(file) = find(path).or_else(fallback) else {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     };

@@ -38,13 +38,14 @@ async fn serve_file(dir: PathBuf, req: Request<Body>) -> Response {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }
     let hashed = cache::is_hashed_asset(req.uri().path());
+    let asset = cache::is_asset_request(req.uri().path());
 
     let files = ServeDir::new(&dir).precompressed_gzip().precompressed_br();
-    // A hashed name that is not here (another build's, say) is a 404: the
+    // An asset that is not here (another build's, say) is a 404: the
     // app's page under that name would reach the browser as a script or a
     // wasm chunk, and a revalidation could keep it there once the file is back.
     let served =
-        if hashed { files.oneshot(req).await } else { files.fallback(ServeFile::new(&index)).oneshot(req).await };
+        if asset { files.oneshot(req).await } else { files.fallback(ServeFile::new(&index)).oneshot(req).await };
     let mut res = match served {
         Ok(res) => res.into_response(),
         Err(never) => match never {},
