@@ -483,6 +483,14 @@ impl Browser {
         }
     }
 
+    /// Holds every request whose URL matches `pattern` (`*` for any run of
+    /// characters) forever: DevTools pauses them and no one lets them go,
+    /// as a server that never answers would.
+    pub async fn stall_requests(&self, pattern: &str) {
+        let cmd = Cdp { cmd: "Fetch.enable", params: json!({"patterns": [{"urlPattern": pattern}]}) };
+        self.client.issue_cmd(cmd).await.unwrap_or_else(|e| panic!("{}: Fetch.enable: {e}", self.user));
+    }
+
     /// Puts another tab in front of this one (which the page then sees as
     /// hidden); the returned handle brings it back with [`Browser::to_tab`].
     pub async fn hide_behind_another_tab(&self) -> fantoccini::wd::WindowHandle {

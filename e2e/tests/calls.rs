@@ -444,3 +444,44 @@ async fn s15_a_lobby_that_cannot_load_says_so_and_comes_back_on_try_again() {
     })
     .await;
 }
+
+/// A call screen whose code never arrives (the request stalls): "Hang up"
+/// is there while it loads, and after 15 s the screen says it could not
+/// load instead of loading for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s16_a_call_screen_that_never_arrives_can_be_hung_up_and_gives_up_after_15_s() {
+    scenario("s16", without_chunk("duet-call-"), |h| async move {
+        let (alice, bob) = h.alice_and_bob().await;
+        // The app asked for the chunk at start and was refused; from now on
+        // the file is there but no answer comes.
+        for b in [&alice, &bob] {
+            b.stall_requests("*duet-call-*").await;
+        }
+        restore(&h);
+        alice.click("Call bob").await;
+        bob.click("Accept").await;
+        for b in [&alice, &bob] {
+            b.wait_text("Loading…").await;
+            b.wait_button("Hang up").await;
+        }
+        bob.click("Hang up").await;
+        back_in_lobby(&alice).await;
+        back_in_lobby(&bob).await;
+
+        alice.click("Call bob").await;
+        bob.click("Accept").await;
+        alice.wait_text("Loading…").await;
+        alice.wait_text_within("The call screen could not load", Duration::from_secs(25)).await;
+        alice.wait_button("Try again").await;
+        alice.click("Hang up").await;
+        back_in_lobby(&alice).await;
+        back_in_lobby(&bob).await;
+        for b in [&alice, &bob] {
+            wait_until(&format!("{}: every local track ended", b.user), WAIT, || async {
+                (b.live_local_tracks().await == 0).then_some(())
+            })
+            .await;
+        }
+    })
+    .await;
+}
