@@ -18,6 +18,7 @@ pub mod mdn_server;
 pub mod nginx;
 mod notifications;
 pub mod offer_gate;
+pub mod screens;
 pub mod systemd;
 mod turn;
 

@@ -3,11 +3,25 @@
 
 use std::time::Duration;
 
-use duet_e2e::{connect, scenario, wait_until, Browser, Harness, WAIT};
+use duet_e2e::{
+    connect, scenario,
+    screens::{look, resize},
+    wait_until, Browser, Harness, WAIT,
+};
 
 async fn back_in_lobby(b: &Browser) {
     b.wait_text("Online").await;
     b.wait_no_button("Hang up").await;
+}
+
+/// Every local track this browser opened has ended and no peer connection
+/// is left open.
+async fn released(b: &Browser) {
+    wait_until(&format!("{}: every local track ended", b.user), WAIT, || async {
+        (b.live_local_tracks().await == 0).then_some(())
+    })
+    .await;
+    assert_eq!(b.open_peer_connections().await, 0, "{}: peer connection closed", b.user);
 }
 
 fn active_calls(h: &Harness) -> String {
@@ -92,11 +106,7 @@ async fn s03_hanging_up_returns_both_to_the_lobby_and_releases_everything() {
             alice.wait_status("Call with bob ended").await;
             for b in [&alice, &bob] {
                 assert!(b.videos_cleared().await, "{}: videos cleared", b.user);
-                wait_until(&format!("{}: every local track ended", b.user), WAIT, || async {
-                    (b.live_local_tracks().await == 0).then_some(())
-                })
-                .await;
-                assert_eq!(b.open_peer_connections().await, 0, "{}: peer connection closed", b.user);
+                released(b).await;
             }
             wait_until("the server to count no active call", WAIT, || async {
                 (active_calls(&h) == "duet_active_calls 0").then_some(())
@@ -369,12 +379,13 @@ fn without_chunk(prefix: &'static str) -> impl FnOnce(&mut duet_server::Config) 
     }
 }
 
-/// A screenshot for a person to look at, beside the screens test's.
-async fn keep_screenshot(b: &Browser, name: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e/screens");
-    std::fs::create_dir_all(&dir).unwrap();
-    if let Some(png) = b.screenshot().await {
-        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+const PHONE_AND_LAPTOP: [(u32, u32); 2] = [(360, 740), (1280, 800)];
+
+/// Screenshots of `screen` at a phone's and a laptop's size, checked by axe.
+async fn look_at(b: &Browser, screen: &str, theme: &str, problems: &mut Vec<String>) {
+    for size in PHONE_AND_LAPTOP {
+        resize(b, size).await;
+        look(b, screen, theme, size, problems).await;
     }
 }
 
@@ -397,15 +408,18 @@ fn restore(h: &Harness) {
 async fn s14_a_call_screen_that_cannot_load_says_so_and_still_hangs_up_or_tries_again() {
     scenario("s14", without_chunk("duet-call-"), |h| async move {
         let (alice, bob) = h.alice_and_bob().await;
+        // Alice's app in the dark theme (it stays chosen), Bob's light.
+        alice.select("Theme", "Dark").await;
         alice.click("Call bob").await;
         bob.click("Accept").await;
         for b in [&alice, &bob] {
             b.wait_text("The call screen could not load. Your call goes on").await;
             b.wait_button("Try again").await;
         }
-        let problems = alice.axe().await;
-        assert!(problems.is_empty(), "{problems:?}");
-        keep_screenshot(&alice, "call-screen-failed").await;
+        let mut problems = Vec::new();
+        look_at(&alice, "call-screen-failed", "dark", &mut problems).await;
+        look_at(&bob, "call-screen-failed", "light", &mut problems).await;
+        assert!(problems.is_empty(), "{problems:#?}");
         restore(&h);
         bob.click("Try again").await;
         bob.wait_text("In a call with alice").await;
@@ -414,11 +428,7 @@ async fn s14_a_call_screen_that_cannot_load_says_so_and_still_hangs_up_or_tries_
         back_in_lobby(&alice).await;
         back_in_lobby(&bob).await;
         for b in [&alice, &bob] {
-            wait_until(&format!("{}: every local track ended", b.user), WAIT, || async {
-                (b.live_local_tracks().await == 0).then_some(())
-            })
-            .await;
-            assert_eq!(b.open_peer_connections().await, 0, "{}: peer connection closed", b.user);
+            released(b).await;
         }
     })
     .await;
@@ -433,9 +443,19 @@ async fn s15_a_lobby_that_cannot_load_says_so_and_comes_back_on_try_again() {
         let (alice, bob) = h.alice_and_bob().await;
         alice.wait_text("The lobby could not load. Check your connection and try again.").await;
         alice.wait_text("Signed in as alice").await;
-        let problems = alice.axe().await;
-        assert!(problems.is_empty(), "{problems:?}");
-        keep_screenshot(&alice, "lobby-failed").await;
+        let mut problems = Vec::new();
+        for (theme, tag) in [("Light", "light"), ("Dark", "dark")] {
+            resize(&alice, PHONE_AND_LAPTOP[1]).await;
+            alice.select("Theme", theme).await;
+            look_at(&alice, "lobby-failed", tag, &mut problems).await;
+        }
+        resize(&alice, PHONE_AND_LAPTOP[1]).await;
+        alice.select("Language", "한국어").await;
+        alice.wait_text("대기실을 불러오지 못했어요. 연결을 확인하고 다시 시도하세요.").await;
+        look_at(&alice, "lobby-failed-ko", "dark", &mut problems).await;
+        resize(&alice, PHONE_AND_LAPTOP[1]).await;
+        alice.select("언어", "English").await;
+        assert!(problems.is_empty(), "{problems:#?}");
         restore(&h);
         alice.click("Try again").await;
         wait_until("alice to see bob", WAIT, || async { (alice.callable().await == ["bob"]).then_some(()) }).await;
@@ -477,10 +497,7 @@ async fn s16_a_call_screen_that_never_arrives_can_be_hung_up_and_gives_up_after_
         back_in_lobby(&alice).await;
         back_in_lobby(&bob).await;
         for b in [&alice, &bob] {
-            wait_until(&format!("{}: every local track ended", b.user), WAIT, || async {
-                (b.live_local_tracks().await == 0).then_some(())
-            })
-            .await;
+            released(b).await;
         }
     })
     .await;
