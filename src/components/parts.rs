@@ -32,10 +32,11 @@ impl Part {
 
     /// Starts fetching the part's chunk, so its screen finds it there.
     pub fn preload(self) {
+        // A failure is said by `Deferred`, which fetches again.
         wasm_bindgen_futures::spawn_local(async move {
             let _ = match self {
-                Part::Lobby => split::preload_lobby().await.map_err(drop),
-                Part::Call => split::preload_call().await.map_err(drop),
+                Part::Lobby => split::preload_lobby().await,
+                Part::Call => split::preload_call().await,
             };
         });
     }
