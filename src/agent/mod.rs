@@ -3,6 +3,7 @@
 //! store's effects and turns browser events into store actions.
 
 mod call;
+mod call_code;
 mod config;
 mod diagnostics;
 mod js;
@@ -235,6 +236,8 @@ pub struct Agent {
     /// The call's recording, kept after it stops until the next one (its
     /// saved file's URL lives as long).
     recorder: RefCell<Option<recorder::Recorder>>,
+    /// The call's effects waiting for its code (call_code.rs).
+    call_code: call_code::CallCode,
 }
 
 impl PartialEq for Agent {
@@ -256,6 +259,7 @@ impl Agent {
             tone: RefCell::default(),
             talk_started: Cell::default(),
             recorder: RefCell::default(),
+            call_code: call_code::CallCode::default(),
         }
     }
 
@@ -265,7 +269,103 @@ impl Agent {
     }
 
     fn run(self: &Rc<Self>, state: &CallState, effect: Effect) {
+        if let Some(call) = self.run_here(state, effect) {
+            call_code::run(self, call);
+        }
+    }
+
+    /// The call's own effects, which `run_here` hands back: their code is
+    /// in the call's chunk in release builds (call_code.rs).
+    fn run_call(self: &Rc<Self>, state: &CallState, effect: Effect) {
         match effect {
+            // In a call already: we rejoin it after a reload, accepted long ago.
+            Effect::StartCall { polite, .. } => self.start_call(polite, state.call.is_in_call()),
+            Effect::Answer { offer, polite, .. } => self.answer(offer, polite),
+            Effect::PreAnswer { offer, polite, .. } => self.pre_answer(offer, polite),
+            Effect::SendMedia => self.send_media(),
+            Effect::RemoteOffer(sdp) => self.remote_offer(sdp),
+            Effect::RemoteAnswer(sdp) => self.remote_answer(sdp),
+            Effect::RemoteCandidate(c) => self.remote_candidate(c),
+            Effect::SetTracks { audio, video } => {
+                if let Some(s) = self.session() {
+                    s.set_tracks(audio, video);
+                }
+            }
+            Effect::RefreshIceServers => {
+                if let Some(s) = self.session() {
+                    s.set_ice_servers(&state.ice_servers, state.relay_only);
+                }
+            }
+            Effect::RestartIce => {
+                if let Some(s) = self.session() {
+                    s.restart_ice();
+                }
+            }
+            Effect::SendPeerChat(text) => {
+                if let Some(Err(e)) = self.session().map(|s| s.send_chat(&text)) {
+                    gloo::console::warn!(format!("chat not sent: {e}"));
+                }
+            }
+            Effect::StartShare => self.start_share(),
+            Effect::StopShare => self.stop_share(),
+            Effect::LimitVideo(on) => {
+                if let Some(session) = self.session() {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Err(e) = session.limit_video(on).await {
+                            gloo::console::warn!(format!("video cap not applied: {e}"));
+                        }
+                    });
+                }
+            }
+            Effect::TellPeerDataSaver(on) => {
+                if let Some(Err(e)) = self.session().map(|s| s.send_data_saver(on)) {
+                    gloo::console::warn!(format!("data saver not sent: {e}"));
+                }
+            }
+            Effect::StartRecording { peer } => self.start_recording(&peer),
+            Effect::StopRecording => {
+                if let Some(r) = &*self.recorder.borrow() {
+                    r.stop();
+                }
+            }
+            Effect::AckPeerRecording => {
+                if let Some(Err(e)) = self.session().map(|s| s.send_recording_seen()) {
+                    gloo::console::warn!(format!("recording notice not acknowledged: {e}"));
+                }
+            }
+            Effect::TellPeerRecording(on) => {
+                if let Some(Err(e)) = self.session().map(|s| s.send_recording(on)) {
+                    gloo::console::warn!(format!("recording notice not sent: {e}"));
+                }
+            }
+            // run_here runs every other effect.
+            _ => {}
+        }
+    }
+
+    /// Runs an effect whose code is here; hands back the call's own, whose
+    /// code is in the call's chunk (`run_call`).
+    fn run_here(self: &Rc<Self>, state: &CallState, effect: Effect) -> Option<Effect> {
+        match effect {
+            call @ (Effect::StartCall { .. }
+            | Effect::Answer { .. }
+            | Effect::PreAnswer { .. }
+            | Effect::SendMedia
+            | Effect::RemoteOffer(_)
+            | Effect::RemoteAnswer(_)
+            | Effect::RemoteCandidate(_)
+            | Effect::SetTracks { .. }
+            | Effect::RefreshIceServers
+            | Effect::RestartIce
+            | Effect::SendPeerChat(_)
+            | Effect::StartShare
+            | Effect::StopShare
+            | Effect::LimitVideo(_)
+            | Effect::TellPeerDataSaver(_)
+            | Effect::StartRecording { .. }
+            | Effect::StopRecording
+            | Effect::AckPeerRecording
+            | Effect::TellPeerRecording(_)) => return Some(call),
             Effect::Connect { credential } => {
                 let opened = Signaling::open(&self.config.signaling_url, credential.as_ref(), self.dispatch.clone());
                 match opened {
@@ -287,28 +387,10 @@ impl Agent {
                     s.send(&msg);
                 }
             }
-            // In a call already: we rejoin it after a reload, accepted long ago.
-            Effect::StartCall { polite, .. } => self.start_call(polite, state.call.is_in_call()),
-            Effect::Answer { offer, polite, .. } => self.answer(offer, polite),
-            Effect::PreAnswer { offer, polite, .. } => self.pre_answer(offer, polite),
-            Effect::SendMedia => self.send_media(),
-            Effect::RemoteOffer(sdp) => self.remote_offer(sdp),
-            Effect::RemoteAnswer(sdp) => self.remote_answer(sdp),
-            Effect::RemoteCandidate(c) => self.remote_candidate(c),
             Effect::EndCall => self.end_call(),
-            Effect::SetTracks { audio, video } => {
-                if let Some(s) = self.session() {
-                    s.set_tracks(audio, video);
-                }
-            }
             Effect::StartRingTimer { peer } => {
                 self.timers.borrow_mut().ring =
                     Some(self.after(self.config.ring_timeout_ms, Action::RingTimeout { peer }));
-            }
-            Effect::RefreshIceServers => {
-                if let Some(s) = self.session() {
-                    s.set_ice_servers(&state.ice_servers, state.relay_only);
-                }
             }
             Effect::RememberRelayOnly(on) => storage::set_flag(storage::RELAY_ONLY, on),
             Effect::RememberConnectAfterAccept(on) => storage::set_flag(storage::CONNECT_AFTER_ACCEPT, on),
@@ -321,18 +403,6 @@ impl Agent {
                 self.timers.borrow_mut().grace =
                     Some(self.after(self.config.grace_ms, Action::GraceExpired { generation }));
             }
-            Effect::RestartIce => {
-                if let Some(s) = self.session() {
-                    s.restart_ice();
-                }
-            }
-            Effect::SendPeerChat(text) => {
-                if let Some(Err(e)) = self.session().map(|s| s.send_chat(&text)) {
-                    gloo::console::warn!(format!("chat not sent: {e}"));
-                }
-            }
-            Effect::StartShare => self.start_share(),
-            Effect::StopShare => self.stop_share(),
             // The speaker is the remote <video>'s, which applies the choice itself.
             Effect::UseDevice { kind: DeviceKind::Speaker, .. } => {}
             Effect::UseDevice { kind, id } => self.use_device(kind, id),
@@ -344,20 +414,6 @@ impl Agent {
                 }
             }
             Effect::ReopenMicrophone => self.reopen_microphone(),
-            Effect::LimitVideo(on) => {
-                if let Some(session) = self.session() {
-                    wasm_bindgen_futures::spawn_local(async move {
-                        if let Err(e) = session.limit_video(on).await {
-                            gloo::console::warn!(format!("video cap not applied: {e}"));
-                        }
-                    });
-                }
-            }
-            Effect::TellPeerDataSaver(on) => {
-                if let Some(Err(e)) = self.session().map(|s| s.send_data_saver(on)) {
-                    gloo::console::warn!(format!("data saver not sent: {e}"));
-                }
-            }
             Effect::RememberDataSaver(on) => storage::set_flag(storage::DATA_SAVER, on),
             Effect::AskNotifyPermission => {
                 let d = self.dispatch.clone();
@@ -376,25 +432,9 @@ impl Agent {
                 });
             }
             Effect::RememberNotifyCalls(on) => storage::set_flag(storage::NOTIFY_CALLS, on),
-            Effect::StartRecording { peer } => self.start_recording(&peer),
-            Effect::StopRecording => {
-                if let Some(r) = &*self.recorder.borrow() {
-                    r.stop();
-                }
-            }
-            Effect::AckPeerRecording => {
-                if let Some(Err(e)) = self.session().map(|s| s.send_recording_seen()) {
-                    gloo::console::warn!(format!("recording notice not acknowledged: {e}"));
-                }
-            }
             Effect::StartRecordingAckTimer => {
                 self.timers.borrow_mut().recording_ack =
                     Some(self.after(RECORDING_ACK_MS, Action::RecordingAckTimeout));
-            }
-            Effect::TellPeerRecording(on) => {
-                if let Some(Err(e)) = self.session().map(|s| s.send_recording(on)) {
-                    gloo::console::warn!(format!("recording notice not sent: {e}"));
-                }
             }
             Effect::ApplyUpdate => js::dispatch_window_event("duet-apply-update"),
             Effect::RememberAudioProcessing(audio) => storage::set_audio_processing(audio),
@@ -415,6 +455,7 @@ impl Agent {
             Effect::TogglePictureInPicture => js::toggle_picture_in_picture(self.media.remote_video.cast()),
             Effect::ToggleFullscreen => js::toggle_fullscreen(self.media.call_view.cast()),
         }
+        None
     }
 
     fn start_recording(&self, peer: &str) {

@@ -1,6 +1,6 @@
 //! The call screen: the call view, fetched apart in release builds
-//! (`parts.rs`). If it cannot be fetched, the call still goes on in the
-//! agent, so Hang up is offered while it loads and if it fails.
+//! (`parts.rs`) in the chunk that also holds the call's code
+//! (agent/call_code.rs). Hang up is offered while it loads, and if it fails.
 
 use yew::prelude::*;
 

@@ -19,7 +19,7 @@ use crate::hooks::use_texts;
 
 /// How long a part may take to arrive before its place says it did not
 /// (the fetch goes on, and the part shows if it still comes).
-const GIVE_UP_MS: u32 = 15_000;
+pub(crate) const GIVE_UP_MS: u32 = 15_000;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Part {

@@ -168,7 +168,7 @@ pub static TEXTS: Texts = Texts {
     fit_video: "Show the whole picture",
     move_self: "Move your picture to the next corner",
     lobby_failed: "The lobby could not load. Check your connection and try again.",
-    call_screen_failed: "The call screen could not load. Your call goes on; check your connection and try again, or hang up.",
+    call_screen_failed: "The call screen could not load. Check your connection and try again, or hang up.",
     try_again: "Try again",
     close: "Close",
 };

@@ -55,6 +55,7 @@ pub fn render(m: &Msg) -> String {
             "The connection to {peer} failed. No TURN relay server is configured, so calls across some networks cannot connect."
         ),
         CallStartFailed(e) => format!("The call could not be started: {e}"),
+        CallCouldNotLoad => "The call could not start: part of the app did not load. Check your connection and try again.".into(),
         AnswerFailed(e) => format!("The call could not be answered: {e}"),
         SetupFailed(e) => format!("The call could not be set up: {e}"),
         Media(issue) => media(issue),

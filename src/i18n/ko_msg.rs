@@ -49,6 +49,7 @@ pub fn render(m: &Msg) -> String {
             "{peer} 님과 연결하지 못했습니다. TURN 중계 서버가 설정되어 있지 않아 일부 네트워크 사이에서는 통화할 수 없습니다."
         ),
         CallStartFailed(e) => format!("통화를 시작하지 못했습니다: {e}"),
+        CallCouldNotLoad => "앱의 일부를 불러오지 못해 통화를 시작하지 못했습니다. 연결을 확인하고 다시 시도하세요.".into(),
         AnswerFailed(e) => format!("전화를 받지 못했습니다: {e}"),
         SetupFailed(e) => format!("통화를 연결하지 못했습니다: {e}"),
         Media(issue) => media(issue),

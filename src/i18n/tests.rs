@@ -413,6 +413,7 @@ fn announcements() -> Vec<Msg> {
         FailedThroughRelay(p()),
         FailedWithoutRelay(p()),
         CallStartFailed("x".into()),
+        CallCouldNotLoad,
         AnswerFailed("x".into()),
         SetupFailed("x".into()),
         Media(LocalMediaIssue::PermissionDenied),
@@ -465,6 +466,7 @@ fn announcements() -> Vec<Msg> {
             | FailedThroughRelay(_)
             | FailedWithoutRelay(_)
             | CallStartFailed(_)
+            | CallCouldNotLoad
             | AnswerFailed(_)
             | SetupFailed(_)
             | Media(_)

@@ -59,6 +59,8 @@ pub enum Msg {
     FailedThroughRelay(String),
     FailedWithoutRelay(String),
     CallStartFailed(String),
+    /// The call's code (a part of the app fetched apart) did not arrive.
+    CallCouldNotLoad,
     AnswerFailed(String),
     SetupFailed(String),
 
