@@ -9,7 +9,7 @@ use crate::{
     components::{
         icons::{avatar, icon, Icon},
         parts::{Deferred, Part},
-        CallScreen, IncomingCall, LangSwitch, Login, ShortcutHelp, Status, ThemeSwitch, Unsupported,
+        CallScreen, IncomingCall, LangSwitch, Login, Status, ThemeSwitch, Unsupported,
     },
     hooks::{use_action, use_dispatch, use_select, use_texts, StoreProvider},
     store::{Action, CallState},
@@ -156,7 +156,6 @@ fn shell() -> Html {
             <Status />
             <main>{ body }</main>
             <IncomingCall />
-            <ShortcutHelp />
             <CallAgent />
         </div>
     }

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::{
     components::{
         icons::{avatar, icon, Icon},
-        CallTimer, Controls, DevicePicker, PeerChat, QualityBadge, StatsPanel, Video,
+        CallTimer, Controls, DevicePicker, PeerChat, QualityBadge, ShortcutHelp, StatsPanel, Video,
     },
     hooks::{use_action, use_media, use_media_select, use_select, use_texts},
     store::{Action, CallPhase, CallState, MediaFlags, SafetyNumber},
@@ -210,6 +210,7 @@ pub fn call_view() -> Html {
                 </aside>
             }
             <div class="bar"><Controls /></div>
+            <ShortcutHelp />
         </section>
     }
 }

@@ -695,6 +695,8 @@ fn overlays_toggle_and_escape_closes_them() {
     assert!(s.show_stats && s.show_help);
     let s = s.reduce(Action::CloseOverlays);
     assert!(!s.show_stats && !s.show_help);
+    let s = run(in_call("alice", "bob"), [Action::ToggleHelp, Action::HangUp]);
+    assert!(!s.show_help, "the call's shortcuts close with the call");
 }
 
 #[test]

@@ -415,6 +415,8 @@ pub(super) fn forget_call_extras(s: &mut CallState) {
     s.sharing_screen = false;
     s.show_devices = false;
     s.show_safety = false;
+    // The call's shortcuts: the overlay goes with the call view.
+    s.show_help = false;
     s.safety = None;
     s.safety_unverifiable = false;
     s.peer_data_saver = false;
