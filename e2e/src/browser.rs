@@ -491,6 +491,21 @@ impl Browser {
         self.client.issue_cmd(cmd).await.unwrap_or_else(|e| panic!("{}: Fetch.enable: {e}", self.user));
     }
 
+    /// Lets the requests [`Browser::stall_requests`] holds go on (DevTools
+    /// stops intercepting), as a server that answers at last would.
+    pub async fn release_requests(&self) {
+        let cmd = Cdp { cmd: "Fetch.disable", params: json!({}) };
+        self.client.issue_cmd(cmd).await.unwrap_or_else(|e| panic!("{}: Fetch.disable: {e}", self.user));
+    }
+
+    /// Whether the page has fetched a file whose URL contains `part`.
+    pub async fn fetched(&self, part: &str) -> bool {
+        let js = format!(
+            "return performance.getEntriesByType('resource').some(e => e.name.includes({part:?}) && e.responseEnd > 0 && (e.responseStatus || 200) === 200)"
+        );
+        self.js(&js).await.as_bool().unwrap_or(false)
+    }
+
     /// Puts another tab in front of this one (which the page then sees as
     /// hidden); the returned handle brings it back with [`Browser::to_tab`].
     pub async fn hide_behind_another_tab(&self) -> fantoccini::wd::WindowHandle {

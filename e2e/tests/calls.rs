@@ -409,17 +409,14 @@ async fn s14_a_call_whose_code_cannot_load_says_so_and_connects_once_it_can() {
     scenario("s14", without_chunk("duet-call-"), |h| async move {
         let (alice, bob) = h.alice_and_bob().await;
         alice.select("Theme", "Dark").await;
-        // The lobby's switches that also change a call need no call code.
-        alice.set_checkbox("Data saver", true).await;
-        alice.set_checkbox("Relay only", true).await;
+        // Signing in set the ICE servers, a change to a call there is not:
+        // no call code fetched for it, nothing said.
         let said = "The call could not start: part of the app did not load.";
-        // A refused fetch on loopback takes milliseconds.
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert!(!alice.page_text().await.unwrap_or_default().contains(said), "alice: no call, no failure said");
-        alice.set_checkbox("Data saver", false).await;
-        alice.set_checkbox("Relay only", false).await;
         alice.click("Call bob").await;
         alice.wait_text(said).await;
+        assert!(bob.find_button("Accept").await.is_none(), "bob: no ring from an app that cannot call");
         for b in [&alice, &bob] {
             back_in_lobby(b).await;
             released(b).await;
@@ -475,12 +472,14 @@ async fn s15_a_lobby_that_cannot_load_says_so_and_comes_back_on_try_again() {
     .await;
 }
 
-/// A call whose code never arrives (the request stalls): the caller's
-/// screen says it is loading, with "Hang up", which leaves nothing open;
-/// nothing rings before the code is there (the offer travels with the
-/// ring); and after 15 s the call ends saying why instead of loading for ever.
+/// A call whose code does not come (the request stalls): the caller's
+/// screen says it is loading, with "Hang up"; nothing rings before the code
+/// is there (the offer travels with the ring); after 15 s the call ends
+/// saying why instead of loading for ever. When the code arrives at last,
+/// the calls it was fetched for stay over (no camera, no connection, no
+/// ring), and the next call connects at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn s16_a_call_whose_code_never_arrives_can_be_hung_up_and_gives_up_after_15_s() {
+async fn s16_a_call_whose_code_stalls_can_be_hung_up_gives_up_after_15_s_and_stays_over() {
     scenario("s16", without_chunk("duet-call-"), |h| async move {
         let (alice, bob) = h.alice_and_bob().await;
         // The app asked for the chunk at start and was refused; from now on
@@ -503,6 +502,54 @@ async fn s16_a_call_whose_code_never_arrives_can_be_hung_up_and_gives_up_after_1
         alice
             .wait_text_within("The call could not start: part of the app did not load.", Duration::from_secs(25))
             .await;
+        for b in [&alice, &bob] {
+            back_in_lobby(b).await;
+        }
+
+        alice.release_requests().await;
+        wait_until("alice: the call's code fetched at last", WAIT, || async {
+            alice.fetched("duet-call-").await.then_some(())
+        })
+        .await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(bob.find_button("Accept").await.is_none(), "bob: no ring from a call that is over");
+        for b in [&alice, &bob] {
+            back_in_lobby(b).await;
+            released(b).await;
+        }
+        connect(&alice, &bob).await;
+        alice.click("Hang up").await;
+        for b in [&alice, &bob] {
+            back_in_lobby(b).await;
+            released(b).await;
+        }
+    })
+    .await;
+}
+
+/// The callee's app gets the call's code late (its request held 3 s): the
+/// ring shows at once, Accept waits for the code, and then the call's
+/// effects run in the order they came: the call connects with media both
+/// ways and is still up after the 15 s a part may take.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s17_a_callee_whose_call_code_comes_late_answers_once_it_is_in() {
+    scenario("s17", without_chunk("duet-call-"), |h| async move {
+        let (alice, bob) = h.alice_and_bob().await;
+        bob.stall_requests("*duet-call-*").await;
+        restore(&h);
+        alice.click("Call bob").await;
+        bob.wait_text("alice is calling").await;
+        bob.click("Accept").await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        bob.release_requests().await;
+        alice.assert_media_flows().await;
+        bob.assert_media_flows().await;
+        tokio::time::sleep(Duration::from_secs(14)).await;
+        for b in [&alice, &bob] {
+            b.wait_text("In a call with").await;
+            b.assert_media_flows().await;
+        }
+        bob.click("Hang up").await;
         for b in [&alice, &bob] {
             back_in_lobby(b).await;
             released(b).await;

@@ -15,7 +15,7 @@ use std::{
     collections::VecDeque,
     future::Future,
     pin::Pin,
-    rc::Rc,
+    rc::{Rc, Weak},
     task::{Context, Poll, Waker},
 };
 
@@ -24,7 +24,7 @@ use gloo::timers::callback::Timeout;
 use super::Agent;
 use crate::{
     components::parts::GIVE_UP_MS,
-    store::{Action, Effect, Msg},
+    store::{Action, CallState, Effect, Msg},
 };
 
 /// The call effects of one call that wait for the chunk.
@@ -36,8 +36,9 @@ pub(super) struct CallCode {
     call: Cell<u64>,
     /// The call whose effects wait for the chunk, if one does.
     waiting_call: Cell<Option<u64>>,
-    /// Its effects after the first, in order.
-    queue: RefCell<VecDeque<Effect>>,
+    /// Its effects after the first, in order, each with the state it was
+    /// asked for in (they run as they would have at once).
+    queue: RefCell<VecDeque<(Rc<CallState>, Effect)>>,
     give_up: RefCell<Option<Timeout>>,
 }
 
@@ -57,24 +58,27 @@ type Job = Pin<Box<dyn Future<Output = Result<(), ()>>>>;
 pub(super) fn run(agent: &Rc<Agent>, effect: Effect) {
     let code = &agent.call_code;
     let call = code.call.get();
+    // The runner's state is the store's now (hooks/store.rs).
+    let state = agent.state();
     if code.waiting_call.get() == Some(call) {
-        code.queue.borrow_mut().push_back(effect);
+        code.queue.borrow_mut().push_back((state, effect));
         return;
     }
     // Before the chunk there is no connection nor recording for these to
-    // change (the lobby's switches send them too): nothing to fetch or fail.
+    // change (signing in sets the ICE servers): nothing to fetch or fail.
     if !code.loaded.get() && only_changes_a_connection(&effect) {
         return;
     }
-    let mut job = job(agent.clone(), effect, call);
+    let mut job = job(agent.clone(), state, effect, call);
     // With the chunk in, the job is done on its first poll: the effect runs
     // now, as the rest do.
     match job.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(done) => check(agent, done, call),
         Poll::Pending => {
             code.waiting_call.set(Some(call));
-            let agent_ = agent.clone();
-            *code.give_up.borrow_mut() = Some(Timeout::new(GIVE_UP_MS, move || fail(&agent_, call)));
+            let weak = Rc::downgrade(agent);
+            let give_up = move || Weak::upgrade(&weak).into_iter().for_each(|a| fail(&a, call));
+            *code.give_up.borrow_mut() = Some(Timeout::new(GIVE_UP_MS, give_up));
             wasm_bindgen_futures::spawn_local(finish(agent.clone(), job, call));
         }
     }
@@ -93,8 +97,8 @@ async fn finish(agent: Rc<Agent>, first: Job, call: u64) {
         }
         code.loaded.set(true);
         let next = code.queue.borrow_mut().pop_front();
-        let Some(effect) = next else { break };
-        done = job(agent.clone(), effect, call).await;
+        let Some((state, effect)) = next else { break };
+        done = job(agent.clone(), state, effect, call).await;
     }
     code.waiting_call.set(None);
     code.give_up.borrow_mut().take();
@@ -132,15 +136,24 @@ fn fail(agent: &Agent, call: u64) {
     }
 }
 
-fn job(agent: Rc<Agent>, effect: Effect, call: u64) -> Job {
-    Box::pin(async move { split::run_call(agent, effect, call).await.map_err(drop) })
+fn job(agent: Rc<Agent>, state: Rc<CallState>, effect: Effect, call: u64) -> Job {
+    Box::pin(async move { split::run_call(agent, state, effect, call).await.map_err(drop) })
+}
+
+/// Fetches the chunk's code for the call effects, so the first finds it in
+/// (each split function has its own loader; the chunk is fetched once).
+pub(super) fn preload() {
+    wasm_bindgen_futures::spawn_local(async {
+        // A failure is met again, and said, by the first call effect.
+        let _ = split::preload_call_code().await;
+    });
 }
 
 /// The effect runs only if its call is still the one going on: the chunk
 /// may arrive after the call ended.
-fn run_if_current(agent: &Rc<Agent>, effect: Effect, call: u64) {
+fn run_if_current(agent: &Rc<Agent>, state: &CallState, effect: Effect, call: u64) {
     if agent.call_code.call.get() == call {
-        agent.run_call(&agent.state(), effect);
+        agent.run_call(state, effect);
     }
 }
 
@@ -151,11 +164,16 @@ mod split {
     use wasm_split_helpers::{wasm_split, SplitLoaderError};
 
     use super::Agent;
-    use crate::store::Effect;
+    use crate::store::{CallState, Effect};
 
-    #[wasm_split(call, fallible)]
-    pub(super) fn run_call(agent: Rc<Agent>, effect: Effect, call: u64) -> Result<(), SplitLoaderError> {
-        super::run_if_current(&agent, effect, call);
+    #[wasm_split(call, fallible, preload(preload_call_code))]
+    pub(super) fn run_call(
+        agent: Rc<Agent>,
+        state: Rc<CallState>,
+        effect: Effect,
+        call: u64,
+    ) -> Result<(), SplitLoaderError> {
+        super::run_if_current(&agent, &state, effect, call);
         Ok(())
     }
 }
@@ -165,10 +183,14 @@ mod split {
     use std::rc::Rc;
 
     use super::Agent;
-    use crate::store::Effect;
+    use crate::store::{CallState, Effect};
 
-    pub(super) async fn run_call(agent: Rc<Agent>, effect: Effect, call: u64) -> Result<(), ()> {
-        super::run_if_current(&agent, effect, call);
+    pub(super) async fn run_call(agent: Rc<Agent>, state: Rc<CallState>, effect: Effect, call: u64) -> Result<(), ()> {
+        super::run_if_current(&agent, &state, effect, call);
+        Ok(())
+    }
+
+    pub(super) async fn preload_call_code() -> Result<(), ()> {
         Ok(())
     }
 }

@@ -123,6 +123,7 @@ pub fn call_agent() -> Html {
                 dispatch.dispatch(Action::SetAudioProcessing(switch, false));
             }
             agent.refresh_devices();
+            call_code::preload();
             let listener = web_sys::window().and_then(|w| w.navigator().media_devices().ok()).map(|m| {
                 let agent = agent.clone();
                 gloo::events::EventListener::new(&m, "devicechange", move |_| agent.devices_changed())
