@@ -5,7 +5,11 @@
 
 use std::time::Duration;
 
-use duet_e2e::{connect, scenario, wait_until, Browser, Shown, WAIT};
+use duet_e2e::{
+    connect, scenario,
+    screens::{look, resize},
+    wait_until, Browser, Shown, WAIT,
+};
 use fantoccini::key::Key;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,6 +102,13 @@ async fn x02_statistics_quality_timer_and_keyboard_shortcuts() {
             alice.press('?').await;
             alice.wait_text("Keyboard shortcuts").await;
             alice.wait_text("Mute or unmute the microphone").await;
+            // Over the call view (whose chunk it lives in), on a phone and a laptop.
+            let mut problems = Vec::new();
+            for size in [(360, 740), (1280, 800)] {
+                resize(&alice, size).await;
+                look(&alice, "shortcuts", "light", size, &mut problems).await;
+            }
+            assert!(problems.is_empty(), "{problems:#?}");
             alice.press(Key::Escape.into()).await;
             wait_until("alice: overlays closed", WAIT, || async {
                 let t = alice.text().await;
