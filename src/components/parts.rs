@@ -10,7 +10,13 @@
 //! state lives in the store and the agent, not in these views, so nothing is
 //! lost: the place the part would fill says so and offers to try again.
 
-use std::{cell::Cell, future::Future, pin::Pin, rc::Rc};
+use std::{
+    cell::Cell,
+    future::Future,
+    pin::Pin,
+    rc::Rc,
+    task::{Context, Poll, Waker},
+};
 
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
@@ -25,10 +31,12 @@ pub(crate) const GIVE_UP_MS: u32 = 15_000;
 pub enum Part {
     Lobby,
     Call,
+    /// The incoming-call dialog, in the call's chunk.
+    Ringing,
 }
 
 impl Part {
-    pub const ALL: [Part; 2] = [Part::Lobby, Part::Call];
+    pub const ALL: [Part; 3] = [Part::Lobby, Part::Call, Part::Ringing];
 
     /// Starts fetching the part's chunk, so its screen finds it there.
     pub fn preload(self) {
@@ -37,6 +45,7 @@ impl Part {
             let _ = match self {
                 Part::Lobby => split::preload_lobby().await,
                 Part::Call => split::preload_call().await,
+                Part::Ringing => split::preload_ringing().await,
             };
         });
     }
@@ -47,6 +56,16 @@ impl Part {
         match self {
             Part::Lobby => Box::pin(async { split::lobby_view().await.map_err(drop) }),
             Part::Call => Box::pin(async { split::call_view().await.map_err(drop) }),
+            Part::Ringing => Box::pin(async { split::ringing_view().await.map_err(drop) }),
+        }
+    }
+
+    /// The view at once if its chunk is in (a fetched part's future is done
+    /// on its first poll), so a screen shown again does not flash "Loading…".
+    fn view_now(self) -> Option<Html> {
+        match self.view().as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(Ok(view)) => Some(view),
+            _ => None,
         }
     }
 }
@@ -74,27 +93,32 @@ enum Shown {
 #[function_component]
 pub fn Deferred(props: &DeferredProps) -> Html {
     let t = use_texts();
-    let shown = use_state(|| Shown::Loading);
+    let shown = use_state(|| props.part.view_now().map_or(Shown::Loading, Shown::Ready));
     let attempt = use_state(|| 0u32);
     {
         let shown = shown.clone();
+        let ready = matches!(*shown, Shown::Ready(_));
         use_effect_with((props.part, *attempt), move |&(part, _)| {
-            let settled = Rc::new(Cell::new(false));
-            let give_up = {
-                let (shown, settled) = (shown.clone(), settled.clone());
-                Timeout::new(GIVE_UP_MS, move || {
-                    if !settled.get() {
-                        shown.set(Shown::Failed);
-                    }
-                })
-            };
-            wasm_bindgen_futures::spawn_local(async move {
-                let view = part.view().await;
-                settled.set(true);
-                shown.set(match view {
-                    Ok(view) => Shown::Ready(view),
-                    Err(()) => Shown::Failed,
+            // Already shown (its chunk was in): nothing to fetch.
+            let give_up = (!ready).then(|| {
+                let settled = Rc::new(Cell::new(false));
+                let give_up = {
+                    let (shown, settled) = (shown.clone(), settled.clone());
+                    Timeout::new(GIVE_UP_MS, move || {
+                        if !settled.get() {
+                            shown.set(Shown::Failed);
+                        }
+                    })
+                };
+                wasm_bindgen_futures::spawn_local(async move {
+                    let view = part.view().await;
+                    settled.set(true);
+                    shown.set(match view {
+                        Ok(view) => Shown::Ready(view),
+                        Err(()) => Shown::Failed,
+                    });
                 });
+                give_up
             });
             move || drop(give_up)
         });
@@ -134,7 +158,7 @@ mod split {
     use wasm_split_helpers::{wasm_split, SplitLoaderError};
     use yew::prelude::*;
 
-    use crate::components::{CallView, Lobby};
+    use crate::components::{CallView, IncomingCall, Lobby};
 
     #[wasm_split(lobby, fallible, preload(preload_lobby))]
     pub fn lobby_view() -> Result<Html, SplitLoaderError> {
@@ -145,13 +169,18 @@ mod split {
     pub fn call_view() -> Result<Html, SplitLoaderError> {
         Ok(html! { <CallView /> })
     }
+
+    #[wasm_split(call, fallible, preload(preload_ringing))]
+    pub fn ringing_view() -> Result<Html, SplitLoaderError> {
+        Ok(html! { <IncomingCall /> })
+    }
 }
 
 #[cfg(debug_assertions)]
 mod split {
     use yew::prelude::*;
 
-    use crate::components::{CallView, Lobby};
+    use crate::components::{CallView, IncomingCall, Lobby};
 
     pub async fn lobby_view() -> Result<Html, ()> {
         Ok(html! { <Lobby /> })
@@ -165,7 +194,15 @@ mod split {
         Ok(())
     }
 
+    pub async fn ringing_view() -> Result<Html, ()> {
+        Ok(html! { <IncomingCall /> })
+    }
+
     pub async fn preload_call() -> Result<(), ()> {
+        Ok(())
+    }
+
+    pub async fn preload_ringing() -> Result<(), ()> {
         Ok(())
     }
 }
