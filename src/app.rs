@@ -9,7 +9,7 @@ use crate::{
     components::{
         icons::{avatar, icon, Icon},
         parts::{Deferred, Part},
-        CallScreen, LangSwitch, Login, Ringing, Status, ThemeSwitch, Unsupported,
+        CallScreen, IncomingCall, LangSwitch, Login, Status, ThemeSwitch, Unsupported,
     },
     hooks::{use_action, use_dispatch, use_select, use_texts, StoreProvider},
     store::{Action, CallState},
@@ -155,7 +155,7 @@ fn shell() -> Html {
             }
             <Status />
             <main>{ body }</main>
-            <Ringing />
+            <IncomingCall />
             <CallAgent />
         </div>
     }

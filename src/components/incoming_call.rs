@@ -1,7 +1,6 @@
 //! The phone ringing: who is calling, Accept or Decline. The dialog keeps the
 //! keyboard inside it and gives the focus back when it closes; the tab's
-//! title says who is calling, for a person looking at another tab. It is
-//! in the call's chunk in release builds, shown by `Ringing` (ringing.rs).
+//! title says who is calling, for a person looking at another tab.
 
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
@@ -110,13 +109,16 @@ pub fn incoming_call() -> Html {
             _ => {}
         })
     };
+    let class = "incoming-call";
     html! {
-        <div class="card" role="alertdialog" aria-modal="true" aria-labelledby="incoming-title" {onkeydown}>
-            { avatar(&caller, "") }
-            <h2 id="incoming-title">{ (t.is_calling)(&caller) }</h2>
-            <div class="actions">
-                <button ref={accept_ref} class="success" onclick={accept}>{ icon(Icon::Phone, false) }{ t.accept }</button>
-                <button ref={decline_ref} class="danger" onclick={decline}>{ icon(Icon::HangUp, false) }{ t.decline }</button>
+        <div {class} {onkeydown}>
+            <div class="card" role="alertdialog" aria-modal="true" aria-labelledby="incoming-title">
+                { avatar(&caller, "") }
+                <h2 id="incoming-title">{ (t.is_calling)(&caller) }</h2>
+                <div class="actions">
+                    <button ref={accept_ref} class="success" onclick={accept}>{ icon(Icon::Phone, false) }{ t.accept }</button>
+                    <button ref={decline_ref} class="danger" onclick={decline}>{ icon(Icon::HangUp, false) }{ t.decline }</button>
+                </div>
             </div>
         </div>
     }

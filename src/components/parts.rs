@@ -31,12 +31,10 @@ pub(crate) const GIVE_UP_MS: u32 = 15_000;
 pub enum Part {
     Lobby,
     Call,
-    /// The incoming-call dialog, in the call's chunk.
-    Ringing,
 }
 
 impl Part {
-    pub const ALL: [Part; 3] = [Part::Lobby, Part::Call, Part::Ringing];
+    pub const ALL: [Part; 2] = [Part::Lobby, Part::Call];
 
     /// Starts fetching the part's chunk, so its screen finds it there.
     pub fn preload(self) {
@@ -45,7 +43,6 @@ impl Part {
             let _ = match self {
                 Part::Lobby => split::preload_lobby().await,
                 Part::Call => split::preload_call().await,
-                Part::Ringing => split::preload_ringing().await,
             };
         });
     }
@@ -56,7 +53,6 @@ impl Part {
         match self {
             Part::Lobby => Box::pin(async { split::lobby_view().await.map_err(drop) }),
             Part::Call => Box::pin(async { split::call_view().await.map_err(drop) }),
-            Part::Ringing => Box::pin(async { split::ringing_view().await.map_err(drop) }),
         }
     }
 
@@ -89,7 +85,8 @@ enum Shown {
     Retrying,
 }
 
-/// A part's root view once its chunk is there.
+/// A part's root view once its chunk is there. One `Deferred` shows one
+/// part for its life (key it to show another).
 #[function_component]
 pub fn Deferred(props: &DeferredProps) -> Html {
     let t = use_texts();
@@ -158,7 +155,7 @@ mod split {
     use wasm_split_helpers::{wasm_split, SplitLoaderError};
     use yew::prelude::*;
 
-    use crate::components::{CallView, IncomingCall, Lobby};
+    use crate::components::{CallView, Lobby};
 
     #[wasm_split(lobby, fallible, preload(preload_lobby))]
     pub fn lobby_view() -> Result<Html, SplitLoaderError> {
@@ -169,18 +166,13 @@ mod split {
     pub fn call_view() -> Result<Html, SplitLoaderError> {
         Ok(html! { <CallView /> })
     }
-
-    #[wasm_split(call, fallible, preload(preload_ringing))]
-    pub fn ringing_view() -> Result<Html, SplitLoaderError> {
-        Ok(html! { <IncomingCall /> })
-    }
 }
 
 #[cfg(debug_assertions)]
 mod split {
     use yew::prelude::*;
 
-    use crate::components::{CallView, IncomingCall, Lobby};
+    use crate::components::{CallView, Lobby};
 
     pub async fn lobby_view() -> Result<Html, ()> {
         Ok(html! { <Lobby /> })
@@ -194,15 +186,7 @@ mod split {
         Ok(())
     }
 
-    pub async fn ringing_view() -> Result<Html, ()> {
-        Ok(html! { <IncomingCall /> })
-    }
-
     pub async fn preload_call() -> Result<(), ()> {
-        Ok(())
-    }
-
-    pub async fn preload_ringing() -> Result<(), ()> {
         Ok(())
     }
 }

@@ -169,7 +169,6 @@ pub static TEXTS: Texts = Texts {
     move_self: "Move your picture to the next corner",
     lobby_failed: "The lobby could not load. Check your connection and try again.",
     call_screen_failed: "The call screen could not load. Check your connection and try again, or hang up.",
-    ringing_failed: "The call could not load. Check your connection and try again, or decline.",
     try_again: "Try again",
     close: "Close",
 };

@@ -211,8 +211,6 @@ pub struct Texts {
     pub lobby_failed: &'static str,
     /// The call screen's code could not be fetched (release builds load it apart).
     pub call_screen_failed: &'static str,
-    /// The incoming-call dialog's code could not be fetched.
-    pub ringing_failed: &'static str,
     /// Asks again: for the camera and microphone after they could not be
     /// opened, for a part of the app that could not be fetched.
     pub try_again: &'static str,

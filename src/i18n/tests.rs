@@ -165,7 +165,6 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         move_self,
         lobby_failed,
         call_screen_failed,
-        ringing_failed,
         try_again,
         close,
     } = t;
@@ -326,7 +325,6 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         ("move_self", move_self.to_string()),
         ("lobby_failed", lobby_failed.to_string()),
         ("call_screen_failed", call_screen_failed.to_string()),
-        ("ringing_failed", ringing_failed.to_string()),
         ("try_again", try_again.to_string()),
         ("close", close.to_string()),
     ]
