@@ -24,6 +24,14 @@ async fn released(b: &Browser) {
     assert_eq!(b.open_peer_connections().await, 0, "{}: peer connection closed", b.user);
 }
 
+/// Both back in the lobby with nothing left open.
+async fn both_back_and_released(a: &Browser, b: &Browser) {
+    for x in [a, b] {
+        back_in_lobby(x).await;
+        released(x).await;
+    }
+}
+
 fn active_calls(h: &Harness) -> String {
     h.metrics().lines().find(|l| l.starts_with("duet_active_calls ")).unwrap_or_default().to_owned()
 }
@@ -417,10 +425,7 @@ async fn s14_a_call_whose_code_cannot_load_says_so_and_connects_once_it_can() {
         alice.click("Call bob").await;
         alice.wait_text(said).await;
         assert!(bob.find_button("Accept").await.is_none(), "bob: no ring from an app that cannot call");
-        for b in [&alice, &bob] {
-            back_in_lobby(b).await;
-            released(b).await;
-        }
+        both_back_and_released(&alice, &bob).await;
         let mut problems = Vec::new();
         look_at(&alice, "call-could-not-load", "dark", &mut problems).await;
         resize(&alice, PHONE_AND_LAPTOP[1]).await;
@@ -433,10 +438,7 @@ async fn s14_a_call_whose_code_cannot_load_says_so_and_connects_once_it_can() {
         restore(&h);
         connect(&alice, &bob).await;
         alice.click("Hang up").await;
-        for b in [&alice, &bob] {
-            back_in_lobby(b).await;
-            released(b).await;
-        }
+        both_back_and_released(&alice, &bob).await;
     })
     .await;
 }
@@ -492,10 +494,7 @@ async fn s16_a_call_whose_code_stalls_can_be_hung_up_gives_up_after_15_s_and_sta
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert!(bob.find_button("Accept").await.is_none(), "bob: no ring before alice's app can call");
         alice.click("Hang up").await;
-        for b in [&alice, &bob] {
-            back_in_lobby(b).await;
-            released(b).await;
-        }
+        both_back_and_released(&alice, &bob).await;
 
         alice.click("Call bob").await;
         alice.wait_text("Loading…").await;
@@ -513,16 +512,10 @@ async fn s16_a_call_whose_code_stalls_can_be_hung_up_gives_up_after_15_s_and_sta
         .await;
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert!(bob.find_button("Accept").await.is_none(), "bob: no ring from a call that is over");
-        for b in [&alice, &bob] {
-            back_in_lobby(b).await;
-            released(b).await;
-        }
+        both_back_and_released(&alice, &bob).await;
         connect(&alice, &bob).await;
         alice.click("Hang up").await;
-        for b in [&alice, &bob] {
-            back_in_lobby(b).await;
-            released(b).await;
-        }
+        both_back_and_released(&alice, &bob).await;
     })
     .await;
 }
@@ -550,10 +543,7 @@ async fn s17_a_callee_whose_call_code_comes_late_answers_once_it_is_in() {
             b.assert_media_flows().await;
         }
         bob.click("Hang up").await;
-        for b in [&alice, &bob] {
-            back_in_lobby(b).await;
-            released(b).await;
-        }
+        both_back_and_released(&alice, &bob).await;
     })
     .await;
 }

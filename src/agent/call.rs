@@ -352,7 +352,7 @@ impl Agent {
 
     pub(super) fn end_call(&self) {
         self.begin();
-        self.call_code.forget();
+        self.call_code.drop_waiting();
         self.talk_started.set(None);
         self.drop_session();
         self.release_warm();

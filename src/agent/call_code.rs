@@ -44,7 +44,7 @@ pub(super) struct CallCode {
 
 impl CallCode {
     /// The call ended: what waits for its code is dropped.
-    pub(super) fn forget(&self) {
+    pub(super) fn drop_waiting(&self) {
         self.call.set(self.call.get() + 1);
         self.waiting_call.set(None);
         self.queue.borrow_mut().clear();
@@ -128,10 +128,10 @@ fn only_changes_a_connection(effect: &Effect) -> bool {
 }
 
 /// The chunk did not come: the call cannot go on. Said once per call (the
-/// store ends it, which `forget`s the rest).
+/// store ends it, which drops what waits).
 fn fail(agent: &Agent, call: u64) {
     if agent.call_code.call.get() == call {
-        agent.call_code.forget();
+        agent.call_code.drop_waiting();
         agent.dispatch.dispatch(Action::CallError(Msg::CallCouldNotLoad));
     }
 }
