@@ -987,21 +987,7 @@ async fn x14_recording_is_announced_on_both_ends_and_saved_when_stopped_or_when_
             assert!(name.starts_with("duet-bob-") && name.ends_with(".webm"), "{name}");
             assert_eq!(&bytes[..4], [0x1a, 0x45, 0xdf, 0xa3], "a WebM (EBML) file");
             assert!(bytes.len() > 20_000, "five seconds of sound and video: {} bytes", bytes.len());
-            // The loudest sample of the file's last two seconds, decoded by the browser.
-            let loudest = alice
-                .client
-                .execute_async(
-                    "const [bytes, done] = arguments; \
-                     new AudioContext().decodeAudioData(new Uint8Array(bytes).buffer).then(a => { \
-                       const d = a.getChannelData(0), from = Math.max(0, d.length - 2 * a.sampleRate); let m = 0; \
-                       for (let i = from; i < d.length; i++) m = Math.max(m, Math.abs(d[i])); done([m, a.duration]); \
-                     }, e => done(String(e)));",
-                    vec![serde_json::json!(bytes)],
-                )
-                .await
-                .unwrap();
-            let (loudest, seconds): (f64, f64) =
-                serde_json::from_value(loudest.clone()).unwrap_or_else(|e| panic!("{loudest}: {e}"));
+            let (loudest, seconds) = loudest_and_duration(&alice, bytes).await;
             assert!(seconds > 4.0, "five seconds recorded: {seconds}");
             assert!(loudest > 0.05, "alice's voice after the switch, in the file: loudest {loudest}");
             bob.click("Unmute microphone").await;
@@ -1028,8 +1014,52 @@ async fn x14_recording_is_announced_on_both_ends_and_saved_when_stopped_or_when_
                     .filter(|f| f.len() == 2 && f.iter().all(|(_, b)| b.len() > 10_000))
             })
             .await;
+
+            // A browser whose sound mixing never starts (Firefox without a
+            // working sound output): alice is told her voice is left out,
+            // and the file still has bob's voice and video.
+            alice.wait_status("bob hung up").await;
+            connect(&alice, &bob).await;
+            alice
+                .js("Object.defineProperty(BaseAudioContext.prototype, 'state', \
+                     { get: () => 'suspended', configurable: true }); return 1")
+                .await;
+            alice.click("Mute microphone").await;
+            alice.click("Record").await;
+            alice.wait_text("Recording bob's voice and video only").await;
+            assert_eq!(indicator(&alice, "recording").await, "Recording");
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            alice.click("Stop recording").await;
+            let files = wait_until("alice: the third recording saved", WAIT, || async {
+                Some(duet_e2e::recordings(&downloads)).filter(|f| f.len() == 3)
+            })
+            .await;
+            // Names end in the time: the last is this one.
+            let (name, bytes) = files.last().unwrap();
+            assert!(bytes.len() > 20_000, "{name}: three seconds of sound and video: {} bytes", bytes.len());
+            let (loudest, seconds) = loudest_and_duration(&alice, bytes).await;
+            assert!(seconds > 2.0, "{name}: three seconds recorded: {seconds}");
+            assert!(loudest > 0.05, "{name}: bob's voice in the file: loudest {loudest}");
             let _ = std::fs::remove_dir_all(&downloads);
         },
     )
     .await;
+}
+
+/// The loudest sample of a recording's last two seconds and its length in
+/// seconds, decoded by the browser.
+async fn loudest_and_duration(b: &Browser, bytes: &[u8]) -> (f64, f64) {
+    let loudest = b
+        .client
+        .execute_async(
+            "const [bytes, done] = arguments; \
+             new AudioContext().decodeAudioData(new Uint8Array(bytes).buffer).then(a => { \
+               const d = a.getChannelData(0), from = Math.max(0, d.length - 2 * a.sampleRate); let m = 0; \
+               for (let i = from; i < d.length; i++) m = Math.max(m, Math.abs(d[i])); done([m, a.duration]); \
+             }, e => done(String(e)));",
+            vec![serde_json::json!(bytes)],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(loudest.clone()).unwrap_or_else(|e| panic!("{loudest}: {e}"))
 }

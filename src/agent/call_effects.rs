@@ -80,17 +80,20 @@ impl Agent {
         let d = self.dispatch.clone();
         let failed = |e: String| Action::RecordingStopped(Some(crate::store::Msg::RecordingFailed(e)));
         let Some(session) = self.session() else { return d.dispatch(failed("the call has no media".into())) };
-        let done = {
+        let tell = {
             let d = d.clone();
-            move |why: Option<String>, saved: Option<(String, String)>| {
-                d.dispatch(Action::RecordingStopped(why.map(crate::store::Msg::RecordingFailed)));
-                if let Some((url, name)) = saved {
-                    d.dispatch(Action::RecordingSaved(url, name));
+            move |heard: recorder::Heard| match heard {
+                recorder::Heard::WithoutYourVoice => d.dispatch(Action::RecordingWithoutYourVoice),
+                recorder::Heard::Ended(why, saved) => {
+                    d.dispatch(Action::RecordingStopped(why.map(crate::store::Msg::RecordingFailed)));
+                    if let Some((url, name)) = saved {
+                        d.dispatch(Action::RecordingSaved(url, name));
+                    }
                 }
             }
         };
         let voice = session.local_track("audio");
-        match recorder::Recorder::start(voice, &session.remote, recorder::file_stem(peer), Box::new(done)) {
+        match recorder::Recorder::start(voice, &session.remote, recorder::file_stem(peer), Box::new(tell)) {
             Ok(r) => *self.recorder.borrow_mut() = Some(r),
             Err(e) => d.dispatch(failed(e)),
         }

@@ -48,6 +48,9 @@ pub fn render(m: &Msg) -> String {
         RecordingNotShown(peer) => format!("{peer}'s app cannot show that you are recording, so nothing was recorded"),
         PeerRecording(peer) => format!("{peer} is recording this call"),
         RecordingFailed(why) => format!("The call could not be recorded: {why}"),
+        RecordingWithoutYourVoice(peer) => {
+            format!("Recording {peer}'s voice and video only: this browser could not mix in your voice")
+        }
         NotificationsBlocked => "Notifications are blocked for this site: allow them in the browser's site settings, then turn them on here.".into(),
         PoorConnection => "The connection is poor. Turn off your video to keep talking? The camera button brings it back.".into(),
         FailedThroughRelay(peer) => format!("The connection to {peer} failed, even through the relay server"),

@@ -42,6 +42,9 @@ pub fn render(m: &Msg) -> String {
         RecordingNotShown(peer) => format!("{peer} 님의 앱이 녹화 중임을 표시할 수 없어 녹화하지 않았습니다"),
         PeerRecording(peer) => format!("{peer} 님이 이 통화를 녹화하고 있습니다"),
         RecordingFailed(why) => format!("통화를 녹화할 수 없습니다: {why}"),
+        RecordingWithoutYourVoice(peer) => {
+            format!("{peer} 님의 음성과 영상만 녹화합니다: 이 브라우저에서 내 음성을 함께 녹음할 수 없습니다")
+        }
         NotificationsBlocked => "이 사이트의 알림이 차단되어 있습니다. 브라우저의 사이트 설정에서 허용한 뒤 여기서 켜 주세요.".into(),
         PoorConnection => "연결 상태가 나쁩니다. 영상을 끄고 음성으로 계속할까요? 카메라 버튼으로 다시 켤 수 있습니다.".into(),
         FailedThroughRelay(peer) => format!("{peer} 님과 연결하지 못했습니다. 중계 서버를 거쳐도 연결되지 않습니다"),

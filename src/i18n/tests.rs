@@ -408,6 +408,7 @@ fn announcements() -> Vec<Msg> {
         PoorConnection,
         NotificationsBlocked,
         RecordingFailed("NotSupportedError".into()),
+        RecordingWithoutYourVoice(p()),
         RecordingNotShown(p()),
         PeerRecording(p()),
         FailedThroughRelay(p()),
@@ -461,6 +462,7 @@ fn announcements() -> Vec<Msg> {
             | PoorConnection
             | NotificationsBlocked
             | RecordingFailed(_)
+            | RecordingWithoutYourVoice(_)
             | RecordingNotShown(_)
             | PeerRecording(_)
             | FailedThroughRelay(_)

@@ -344,6 +344,9 @@ pub enum Action {
     ToggleRecording,
     /// The recording could not start or broke off; the file so far is saved.
     RecordingStopped(Option<Msg>),
+    /// The browser's sound mixing never started: the recording goes on
+    /// with the partner's voice and video only.
+    RecordingWithoutYourVoice,
     /// The partner started or stopped recording.
     PeerRecording(bool),
     /// The partner's app shows that we record: the recording starts.

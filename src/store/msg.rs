@@ -48,6 +48,8 @@ pub enum Msg {
     ConnectionLost(String),
     /// The recording could not be made (the browser's reason).
     RecordingFailed(String),
+    /// The recording has the partner's voice and video but not ours.
+    RecordingWithoutYourVoice(String),
     /// The partner's app cannot show that we record: so we do not.
     RecordingNotShown(String),
     /// The partner started recording (said aloud to screen readers too).

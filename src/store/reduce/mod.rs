@@ -256,6 +256,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::PeerSawRecording => recording::partner_shows_it(s),
         Action::RecordingAckTimeout => recording::partner_never_answered(s),
         Action::RecordingStopped(why) => recording::stopped(s, why),
+        Action::RecordingWithoutYourVoice => recording::without_your_voice(s),
         Action::PeerRecording(on) => recording::partner_records(s, on),
         Action::RecordingSaved(url, name) => s.saved_recording = Some((url, name)),
         Action::DismissSavedRecording => s.saved_recording = None,

@@ -49,6 +49,13 @@ pub(super) fn stopped(s: &mut CallState, why: Option<Msg>) {
     }
 }
 
+/// The recording goes on without our voice: we are told, it is not hidden.
+pub(super) fn without_your_voice(s: &mut CallState) {
+    if let (true, Some(peer)) = (s.recording, s.call.peer()) {
+        s.notice = Some(Notice::info(Msg::RecordingWithoutYourVoice(peer.to_owned())));
+    }
+}
+
 /// The partner started or stopped recording.
 pub(super) fn partner_records(s: &mut CallState, on: bool) {
     let on = on && s.call.is_in_call();

@@ -97,3 +97,16 @@ fn a_call_lost_with_the_server_is_saved_and_recorded_like_any_other() {
     assert!(fx.iter().any(|e| matches!(e, Effect::RecordCall { outcome: Outcome::Answered, outgoing: true, .. })));
     assert!(!s.recording && !s.call_outgoing);
 }
+
+#[test]
+fn a_recording_without_our_voice_says_so_and_goes_on() {
+    let (s, fx) = effects_of(&recording(), Action::RecordingWithoutYourVoice);
+    assert!(s.recording, "still recording the partner");
+    assert!(fx.is_empty());
+    let notice = s.notice.unwrap();
+    assert_eq!(notice.msg, Msg::RecordingWithoutYourVoice("bob".into()));
+    assert!(!notice.error);
+    // Late, after the recording stopped: nothing to say.
+    let stopped = recording().reduce(Action::ToggleRecording);
+    assert!(stopped.reduce(Action::RecordingWithoutYourVoice).notice.is_none());
+}
