@@ -547,3 +547,24 @@ async fn s17_a_callee_whose_call_code_comes_late_answers_once_it_is_in() {
     })
     .await;
 }
+
+/// The callee's app cannot get the call's code (its request never
+/// answered): after the 15 s a part may take, the callee's side ends the
+/// call saying why, and the caller reads that the callee's app failed, not
+/// a network problem (no relay hint).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s18_a_callee_whose_call_code_never_comes_is_told_apart_from_the_network() {
+    scenario("s18", without_chunk("duet-call-"), |h| async move {
+        let (alice, bob) = h.alice_and_bob().await;
+        bob.stall_requests("*duet-call-*").await;
+        restore(&h);
+        alice.click("Call bob").await;
+        bob.wait_text("alice is calling").await;
+        alice.wait_text_within("bob's app could not set up the call.", Duration::from_secs(25)).await;
+        let said = alice.status().await;
+        assert!(!said.contains("TURN") && !said.contains("relay"), "alice: no network hint: {said:?}");
+        bob.wait_text("The call could not start: part of the app did not load.").await;
+        both_back_and_released(&alice, &bob).await;
+    })
+    .await;
+}

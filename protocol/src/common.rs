@@ -67,6 +67,10 @@ pub enum HangupReason {
     Disconnected,
     /// The media connection could not be established or was lost.
     Failed,
+    /// The sender's app could not set up or keep its side of the call (a
+    /// part of it did not load, the browser refused a step): not the
+    /// network, so a relay would not help.
+    AppFailed,
     /// A reason this build does not know, from a newer peer.
     #[serde(other)]
     Other,

@@ -104,6 +104,8 @@ fn unknown_fields_are_tolerated() {
 fn unknown_reasons_and_codes_from_newer_peers_still_read() {
     let m = client(json!({"type": "hang-up", "target": "bob", "reason": "teleported"}));
     assert!(matches!(m, ClientMessage::HangUp { reason: Some(HangupReason::Other), .. }));
+    let m = client(json!({"type": "hang-up", "target": "bob", "reason": "app-failed"}));
+    assert!(matches!(m, ClientMessage::HangUp { reason: Some(HangupReason::AppFailed), .. }));
     let e = ServerMessage::parse(r#"{"type":"error","code":"quota-exceeded","text":"x"}"#).unwrap();
     assert!(matches!(e, ServerMessage::Error { code: ErrorCode::Other, .. }));
 }

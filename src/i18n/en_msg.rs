@@ -53,6 +53,9 @@ pub fn render(m: &Msg) -> String {
         }
         NotificationsBlocked => "Notifications are blocked for this site: allow them in the browser's site settings, then turn them on here.".into(),
         PoorConnection => "The connection is poor. Turn off your video to keep talking? The camera button brings it back.".into(),
+        PeerAppFailed(peer) => {
+            format!("{peer}'s app could not set up the call. Reloading their page may help; the network is not the problem.")
+        }
         FailedThroughRelay(peer) => format!("The connection to {peer} failed, even through the relay server"),
         FailedWithoutRelay(peer) => format!(
             "The connection to {peer} failed. No TURN relay server is configured, so calls across some networks cannot connect."

@@ -411,6 +411,7 @@ fn announcements() -> Vec<Msg> {
         RecordingWithoutYourVoice(p()),
         RecordingNotShown(p()),
         PeerRecording(p()),
+        PeerAppFailed(p()),
         FailedThroughRelay(p()),
         FailedWithoutRelay(p()),
         CallStartFailed("x".into()),
@@ -465,6 +466,7 @@ fn announcements() -> Vec<Msg> {
             | RecordingWithoutYourVoice(_)
             | RecordingNotShown(_)
             | PeerRecording(_)
+            | PeerAppFailed(_)
             | FailedThroughRelay(_)
             | FailedWithoutRelay(_)
             | CallStartFailed(_)

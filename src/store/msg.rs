@@ -58,6 +58,8 @@ pub enum Msg {
     NotificationsBlocked,
     /// The call's quality has read Poor for a while: video off may save it.
     PoorConnection,
+    /// The partner's app could not set up or keep its side of the call.
+    PeerAppFailed(String),
     FailedThroughRelay(String),
     FailedWithoutRelay(String),
     CallStartFailed(String),

@@ -166,7 +166,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::LocalMedia(issue) => s.media.local_issue = Some(issue),
         Action::CallError(msg) => {
             if let Some(peer) = s.peer().map(str::to_owned) {
-                end_call(s, &peer, Some(HangupReason::Failed), Notice::error(msg));
+                end_call(s, &peer, Some(HangupReason::AppFailed), Notice::error(msg));
             } else {
                 s.notice = Some(Notice::error(msg));
             }

@@ -259,6 +259,8 @@ fn peer_hung_up(s: &mut CallState, name: String, reason: HangupReason) {
         HangupReason::Timeout => Msg::NoAnswer(peer.clone()),
         HangupReason::Cancelled if ringing_in => Msg::MissedCall(peer.clone()),
         HangupReason::Disconnected => Msg::WentOffline(peer.clone()),
+        // Their app broke, not the network: no relay hint.
+        HangupReason::AppFailed => return end_call(s, &peer, None, Notice::error(Msg::PeerAppFailed(peer.clone()))),
         // Their side gave up on the media path; so does ours, for the same reason.
         HangupReason::Failed => {
             let msg = connection_failed(s, &peer);

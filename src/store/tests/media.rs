@@ -30,17 +30,17 @@ fn camera_and_microphone_trouble_is_shown_and_the_call_goes_on() {
 }
 
 #[test]
-fn an_error_in_the_agent_ends_the_call_and_tells_the_peer_it_failed() {
+fn an_error_in_the_agent_ends_the_call_and_tells_the_peer_its_app_failed() {
     let broke = Msg::SwitchFailed("setRemoteDescription refused the answer".into());
     let (s, fx) = effects_of(&in_call("alice", "bob"), Action::CallError(broke.clone()));
-    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Failed)));
+    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::AppFailed)));
     assert!(fx.contains(&Effect::EndCall));
     assert!(s.call.is_idle());
     assert_eq!(said(s.notice.as_ref().unwrap()), (broke.clone(), true));
     // While it still rings, the same.
     let ringing = logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()));
     let (s, fx) = effects_of(&ringing, Action::CallError(broke.clone()));
-    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::Failed)));
+    assert_eq!(sent_hangup(&fx), Some(("bob".into(), HangupReason::AppFailed)));
     assert!(s.call.is_idle());
     // Without a call there is nobody to tell: only the message.
     let (s, fx) = effects_of(&logged_in("alice", &["bob"]), Action::CallError(broke.clone()));
@@ -157,4 +157,19 @@ fn panels_and_the_video_window_modes_follow_the_call() {
     assert!(fx.is_empty(), "no remote video to float");
     let (_, fx) = effects_of(&logged_in("alice", &[]), Action::ToggleFullscreen);
     assert!(fx.is_empty());
+}
+
+#[test]
+fn a_partner_whose_app_failed_is_not_a_network_problem() {
+    for ringing in [false, true] {
+        let s = if ringing {
+            logged_in("alice", &["bob"]).reduce(Action::Call("bob".into()))
+        } else {
+            in_call("alice", "bob")
+        };
+        let (s, fx) = effects_of(&s, hangup("bob", "alice", HangupReason::AppFailed));
+        assert!(s.call.is_idle() && fx.contains(&Effect::EndCall));
+        assert_eq!(sent_hangup(&fx), None, "nothing to answer");
+        assert_eq!(said(s.notice.as_ref().unwrap()), (Msg::PeerAppFailed("bob".into()), true));
+    }
 }
