@@ -24,7 +24,7 @@ use gloo::timers::callback::Timeout;
 use super::Agent;
 use crate::{
     components::parts::GIVE_UP_MS,
-    store::{Action, CallState, Effect, Msg},
+    store::{Action, CallEffect, CallState, Msg},
 };
 
 /// The call effects of one call that wait for the chunk.
@@ -38,7 +38,7 @@ pub(super) struct CallCode {
     waiting_call: Cell<Option<u64>>,
     /// Its effects after the first, in order, each with the state it was
     /// asked for in (they run as they would have at once).
-    queue: RefCell<VecDeque<(Rc<CallState>, Effect)>>,
+    queue: RefCell<VecDeque<(Rc<CallState>, CallEffect)>>,
     give_up: RefCell<Option<Timeout>>,
 }
 
@@ -55,7 +55,7 @@ impl CallCode {
 type Job = Pin<Box<dyn Future<Output = Result<(), ()>>>>;
 
 /// Runs a call effect (`Agent::run_call`) once the chunk is in.
-pub(super) fn run(agent: &Rc<Agent>, effect: Effect) {
+pub(super) fn run(agent: &Rc<Agent>, effect: CallEffect) {
     let code = &agent.call_code;
     let call = code.call.get();
     // The runner's state is the store's now (hooks/store.rs).
@@ -66,7 +66,7 @@ pub(super) fn run(agent: &Rc<Agent>, effect: Effect) {
     }
     // Before the chunk there is no connection nor recording for these to
     // change (signing in sets the ICE servers): nothing to fetch or fail.
-    if !code.loaded.get() && only_changes_a_connection(&effect) {
+    if !code.loaded.get() && effect.only_changes_a_connection() {
         return;
     }
     let mut job = job(agent.clone(), state, effect, call);
@@ -111,22 +111,6 @@ fn check(agent: &Agent, done: Result<(), ()>, call: u64) {
     }
 }
 
-fn only_changes_a_connection(effect: &Effect) -> bool {
-    matches!(
-        effect,
-        Effect::SetTracks { .. }
-            | Effect::RefreshIceServers
-            | Effect::RestartIce
-            | Effect::SendPeerChat(_)
-            | Effect::LimitVideo(_)
-            | Effect::TellPeerDataSaver(_)
-            | Effect::StopShare
-            | Effect::StopRecording
-            | Effect::AckPeerRecording
-            | Effect::TellPeerRecording(_)
-    )
-}
-
 /// The chunk did not come: the call cannot go on. Said once per call (the
 /// store ends it, which drops what waits).
 fn fail(agent: &Agent, call: u64) {
@@ -136,7 +120,7 @@ fn fail(agent: &Agent, call: u64) {
     }
 }
 
-fn job(agent: Rc<Agent>, state: Rc<CallState>, effect: Effect, call: u64) -> Job {
+fn job(agent: Rc<Agent>, state: Rc<CallState>, effect: CallEffect, call: u64) -> Job {
     Box::pin(async move { split::run_call(agent, state, effect, call).await.map_err(drop) })
 }
 
@@ -151,7 +135,7 @@ pub(super) fn preload() {
 
 /// The effect runs only if its call is still the one going on: the chunk
 /// may arrive after the call ended.
-fn run_if_current(agent: &Rc<Agent>, state: &CallState, effect: Effect, call: u64) {
+fn run_if_current(agent: &Rc<Agent>, state: &CallState, effect: CallEffect, call: u64) {
     if agent.call_code.call.get() == call {
         agent.run_call(state, effect);
     }
@@ -164,13 +148,13 @@ mod split {
     use wasm_split_helpers::{wasm_split, SplitLoaderError};
 
     use super::Agent;
-    use crate::store::{CallState, Effect};
+    use crate::store::{CallEffect, CallState};
 
     #[wasm_split(call, fallible, preload(preload_call_code))]
     pub(super) fn run_call(
         agent: Rc<Agent>,
         state: Rc<CallState>,
-        effect: Effect,
+        effect: CallEffect,
         call: u64,
     ) -> Result<(), SplitLoaderError> {
         super::run_if_current(&agent, &state, effect, call);
@@ -183,9 +167,14 @@ mod split {
     use std::rc::Rc;
 
     use super::Agent;
-    use crate::store::{CallState, Effect};
+    use crate::store::{CallEffect, CallState};
 
-    pub(super) async fn run_call(agent: Rc<Agent>, state: Rc<CallState>, effect: Effect, call: u64) -> Result<(), ()> {
+    pub(super) async fn run_call(
+        agent: Rc<Agent>,
+        state: Rc<CallState>,
+        effect: CallEffect,
+        call: u64,
+    ) -> Result<(), ()> {
         super::run_if_current(&agent, &state, effect, call);
         Ok(())
     }

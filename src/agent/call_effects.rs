@@ -4,44 +4,44 @@
 use std::rc::Rc;
 
 use super::{recorder, Agent};
-use crate::store::{Action, CallState, Effect};
+use crate::store::{Action, CallEffect, CallState};
 
 impl Agent {
     /// The call's own effects, which `run_here` hands back: their code is
     /// in the call's chunk in release builds (call_code.rs).
-    pub(super) fn run_call(self: &Rc<Self>, state: &CallState, effect: Effect) {
+    pub(super) fn run_call(self: &Rc<Self>, state: &CallState, effect: CallEffect) {
         match effect {
             // In a call already: we rejoin it after a reload, accepted long ago.
-            Effect::StartCall { polite, .. } => self.start_call(polite, state.call.is_in_call()),
-            Effect::Answer { offer, polite, .. } => self.answer(offer, polite),
-            Effect::PreAnswer { offer, polite, .. } => self.pre_answer(offer, polite),
-            Effect::SendMedia => self.send_media(),
-            Effect::RemoteOffer(sdp) => self.remote_offer(sdp),
-            Effect::RemoteAnswer(sdp) => self.remote_answer(sdp),
-            Effect::RemoteCandidate(c) => self.remote_candidate(c),
-            Effect::SetTracks { audio, video } => {
+            CallEffect::StartCall { polite, .. } => self.start_call(polite, state.call.is_in_call()),
+            CallEffect::Answer { offer, polite, .. } => self.answer(offer, polite),
+            CallEffect::PreAnswer { offer, polite, .. } => self.pre_answer(offer, polite),
+            CallEffect::SendMedia => self.send_media(),
+            CallEffect::RemoteOffer(sdp) => self.remote_offer(sdp),
+            CallEffect::RemoteAnswer(sdp) => self.remote_answer(sdp),
+            CallEffect::RemoteCandidate(c) => self.remote_candidate(c),
+            CallEffect::SetTracks { audio, video } => {
                 if let Some(s) = self.session() {
                     s.set_tracks(audio, video);
                 }
             }
-            Effect::RefreshIceServers => {
+            CallEffect::RefreshIceServers => {
                 if let Some(s) = self.session() {
                     s.set_ice_servers(&state.ice_servers, state.relay_only);
                 }
             }
-            Effect::RestartIce => {
+            CallEffect::RestartIce => {
                 if let Some(s) = self.session() {
                     s.restart_ice();
                 }
             }
-            Effect::SendPeerChat(text) => {
+            CallEffect::SendPeerChat(text) => {
                 if let Some(Err(e)) = self.session().map(|s| s.send_chat(&text)) {
                     gloo::console::warn!(format!("chat not sent: {e}"));
                 }
             }
-            Effect::StartShare => self.start_share(),
-            Effect::StopShare => self.stop_share(),
-            Effect::LimitVideo(on) => {
+            CallEffect::StartShare => self.start_share(),
+            CallEffect::StopShare => self.stop_share(),
+            CallEffect::LimitVideo(on) => {
                 if let Some(session) = self.session() {
                     wasm_bindgen_futures::spawn_local(async move {
                         if let Err(e) = session.limit_video(on).await {
@@ -50,29 +50,27 @@ impl Agent {
                     });
                 }
             }
-            Effect::TellPeerDataSaver(on) => {
+            CallEffect::TellPeerDataSaver(on) => {
                 if let Some(Err(e)) = self.session().map(|s| s.send_data_saver(on)) {
                     gloo::console::warn!(format!("data saver not sent: {e}"));
                 }
             }
-            Effect::StartRecording { peer } => self.start_recording(&peer),
-            Effect::StopRecording => {
+            CallEffect::StartRecording { peer } => self.start_recording(&peer),
+            CallEffect::StopRecording => {
                 if let Some(r) = &*self.recorder.borrow() {
                     r.stop();
                 }
             }
-            Effect::AckPeerRecording => {
+            CallEffect::AckPeerRecording => {
                 if let Some(Err(e)) = self.session().map(|s| s.send_recording_seen()) {
                     gloo::console::warn!(format!("recording notice not acknowledged: {e}"));
                 }
             }
-            Effect::TellPeerRecording(on) => {
+            CallEffect::TellPeerRecording(on) => {
                 if let Some(Err(e)) = self.session().map(|s| s.send_recording(on)) {
                     gloo::console::warn!(format!("recording notice not sent: {e}"));
                 }
             }
-            // run_here runs every other effect.
-            _ => {}
         }
     }
 

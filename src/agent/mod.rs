@@ -34,7 +34,7 @@ use signaling::Signaling;
 
 use crate::{
     hooks::{use_dispatch, use_media, use_select, Dispatch, Media},
-    store::{Action, AudioSwitch, CallPhase, CallRecord, CallState, DeviceKind, Effect, Outcome},
+    store::{Action, AudioSwitch, CallEffect, CallPhase, CallRecord, CallState, DeviceKind, Effect, Outcome},
 };
 
 /// Non-visual component that owns the session's connections. It runs the
@@ -278,27 +278,9 @@ impl Agent {
 
     /// Runs an effect whose code is here; hands back the call's own, whose
     /// code is in the call's chunk (`run_call`).
-    fn run_here(self: &Rc<Self>, state: &CallState, effect: Effect) -> Option<Effect> {
+    fn run_here(self: &Rc<Self>, state: &CallState, effect: Effect) -> Option<CallEffect> {
         match effect {
-            call @ (Effect::StartCall { .. }
-            | Effect::Answer { .. }
-            | Effect::PreAnswer { .. }
-            | Effect::SendMedia
-            | Effect::RemoteOffer(_)
-            | Effect::RemoteAnswer(_)
-            | Effect::RemoteCandidate(_)
-            | Effect::SetTracks { .. }
-            | Effect::RefreshIceServers
-            | Effect::RestartIce
-            | Effect::SendPeerChat(_)
-            | Effect::StartShare
-            | Effect::StopShare
-            | Effect::LimitVideo(_)
-            | Effect::TellPeerDataSaver(_)
-            | Effect::StartRecording { .. }
-            | Effect::StopRecording
-            | Effect::AckPeerRecording
-            | Effect::TellPeerRecording(_)) => return Some(call),
+            Effect::Call(call) => return Some(call),
             Effect::Connect { credential } => {
                 let opened = Signaling::open(&self.config.signaling_url, credential.as_ref(), self.dispatch.clone());
                 match opened {

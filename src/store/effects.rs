@@ -20,46 +20,8 @@ pub enum Effect {
     },
     /// Send a message to the signaling server.
     Send(ClientMessage),
-    /// Open camera/mic, create the peer connection and send an offer to `peer`.
-    StartCall {
-        peer: String,
-        polite: bool,
-    },
-    /// Open camera/mic, answer `offer` from `peer`, replacing any connection
-    /// of our own (the glare case).
-    Answer {
-        peer: String,
-        offer: SessionDescription,
-        polite: bool,
-    },
-    /// Answer `offer` while it still rings, so the connection comes up
-    /// before the user decides. Nothing is sent on it (and no camera opened
-    /// for it) until [`Effect::SendMedia`].
-    PreAnswer {
-        peer: String,
-        offer: SessionDescription,
-        polite: bool,
-    },
-    /// The call is accepted: put our camera and microphone on the
-    /// connection (without renegotiating); until now it carried nothing.
-    SendMedia,
-    /// Apply an offer from the peer of the current call (renegotiation).
-    RemoteOffer(SessionDescription),
-    /// Apply the peer's answer to our offer.
-    RemoteAnswer(SessionDescription),
-    /// Add a trickled candidate (the agent buffers it until the remote
-    /// description is set).
-    RemoteCandidate(IceCandidate),
     /// Close the peer connection, stop every local track, clear the videos.
     EndCall,
-    /// Enable or disable the local microphone/camera tracks.
-    SetTracks {
-        audio: bool,
-        video: bool,
-    },
-    /// The ICE servers changed (fresh TURN credentials): the call in
-    /// progress uses the state's from now on (for ICE restarts).
-    RefreshIceServers,
     /// Remember whether single-key shortcuts are on.
     RememberShortcuts(bool),
     /// Remember the relay-only setting for the next visit.
@@ -78,14 +40,6 @@ pub enum Effect {
     StartGraceTimer {
         generation: u64,
     },
-    /// Restart ICE (new candidates, renegotiated) to recover the media path.
-    RestartIce,
-    /// Ask for a screen and send it instead of the camera.
-    StartShare,
-    /// Send the camera again.
-    StopShare,
-    /// Send a line over the call's data channel.
-    SendPeerChat(String),
     /// Use this device from now on: switch the live track if there is one
     /// (without renegotiating).
     UseDevice {
@@ -107,17 +61,6 @@ pub enum Effect {
     },
     /// Keep the recent calls (all of them, newest first) for the next visit.
     SaveHistory(Vec<super::CallRecord>),
-    /// Record the call (both voices and the partner's video) to a file
-    /// named after the partner and the time.
-    StartRecording {
-        peer: String,
-    },
-    /// Stop recording and save the file.
-    StopRecording,
-    /// Tell the partner we started or stopped recording (data channel).
-    TellPeerRecording(bool),
-    /// Tell the partner their recording is shown here.
-    AckPeerRecording,
     /// Give the partner's app a few seconds to say it shows the recording.
     StartRecordingAckTimer,
     /// Switch to the waiting new version of the app (the page reloads).
@@ -126,10 +69,6 @@ pub enum Effect {
     AskNotifyPermission,
     /// Remember whether call notifications are on.
     RememberNotifyCalls(bool),
-    /// Cap the video we send (360p, ~150 kbit/s) or lift the cap.
-    LimitVideo(bool),
-    /// Tell the partner our data saver is on or off (over the data channel).
-    TellPeerDataSaver(bool),
     /// Remember the data saver for the next visit.
     RememberDataSaver(bool),
     /// Reopen a live microphone with the store's processing switches.
@@ -154,6 +93,94 @@ pub enum Effect {
     /// Browser display modes; their state lives in the browser, not here.
     TogglePictureInPicture,
     ToggleFullscreen,
+    /// The call's own work (camera, connection, tracks, its data channel,
+    /// recording): in release builds its code comes with the call's
+    /// chunk, fetched apart from the first load (the agent's `call_code`).
+    Call(CallEffect),
+}
+
+/// The call's own effects (see [`Effect::Call`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallEffect {
+    /// Open camera/mic, create the peer connection and send an offer to `peer`.
+    StartCall { peer: String, polite: bool },
+    /// Open camera/mic, answer `offer` from `peer`, replacing any connection
+    /// of our own (the glare case).
+    Answer { peer: String, offer: SessionDescription, polite: bool },
+    /// Answer `offer` while it still rings, so the connection comes up
+    /// before the user decides. Nothing is sent on it (and no camera opened
+    /// for it) until [`CallEffect::SendMedia`].
+    PreAnswer { peer: String, offer: SessionDescription, polite: bool },
+    /// The call is accepted: put our camera and microphone on the
+    /// connection (without renegotiating); until now it carried nothing.
+    SendMedia,
+    /// Apply an offer from the peer of the current call (renegotiation).
+    RemoteOffer(SessionDescription),
+    /// Apply the peer's answer to our offer.
+    RemoteAnswer(SessionDescription),
+    /// Add a trickled candidate (the agent buffers it until the remote
+    /// description is set).
+    RemoteCandidate(IceCandidate),
+    /// Enable or disable the local microphone/camera tracks.
+    SetTracks { audio: bool, video: bool },
+    /// The ICE servers changed (fresh TURN credentials): the call in
+    /// progress uses the state's from now on (for ICE restarts).
+    RefreshIceServers,
+    /// Restart ICE (new candidates, renegotiated) to recover the media path.
+    RestartIce,
+    /// Send a line over the call's data channel.
+    SendPeerChat(String),
+    /// Ask for a screen and send it instead of the camera.
+    StartShare,
+    /// Send the camera again.
+    StopShare,
+    /// Cap the video we send (360p, ~150 kbit/s) or lift the cap.
+    LimitVideo(bool),
+    /// Tell the partner our data saver is on or off (over the data channel).
+    TellPeerDataSaver(bool),
+    /// Record the call (both voices and the partner's video) to a file
+    /// named after the partner and the time.
+    StartRecording { peer: String },
+    /// Stop recording and save the file.
+    StopRecording,
+    /// Tell the partner their recording is shown here.
+    AckPeerRecording,
+    /// Tell the partner we started or stopped recording (data channel).
+    TellPeerRecording(bool),
+}
+
+impl CallEffect {
+    /// Whether this only changes a connection that exists (so, before the
+    /// call's code was ever fetched, there is nothing for it to change).
+    pub fn only_changes_a_connection(&self) -> bool {
+        match self {
+            CallEffect::SetTracks { .. }
+            | CallEffect::RefreshIceServers
+            | CallEffect::RestartIce
+            | CallEffect::SendPeerChat(_)
+            | CallEffect::LimitVideo(_)
+            | CallEffect::TellPeerDataSaver(_)
+            | CallEffect::StopShare
+            | CallEffect::StopRecording
+            | CallEffect::AckPeerRecording
+            | CallEffect::TellPeerRecording(_) => true,
+            CallEffect::StartCall { .. }
+            | CallEffect::Answer { .. }
+            | CallEffect::PreAnswer { .. }
+            | CallEffect::SendMedia
+            | CallEffect::RemoteOffer(_)
+            | CallEffect::RemoteAnswer(_)
+            | CallEffect::RemoteCandidate(_)
+            | CallEffect::StartShare
+            | CallEffect::StartRecording { .. } => false,
+        }
+    }
+}
+
+impl From<CallEffect> for Effect {
+    fn from(c: CallEffect) -> Effect {
+        Effect::Call(c)
+    }
 }
 
 /// The effects an action asked for, sequence-numbered. The runtime takes
@@ -166,9 +193,9 @@ pub struct Effects {
 }
 
 impl Effects {
-    pub fn push(&mut self, e: Effect) {
+    pub fn push(&mut self, e: impl Into<Effect>) {
         self.next_seq += 1;
-        self.queue.push((self.next_seq, e));
+        self.queue.push((self.next_seq, e.into()));
     }
 
     /// Takes every effect not yet taken, oldest first.

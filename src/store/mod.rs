@@ -30,7 +30,7 @@ pub use browser::Lack;
 pub use devices::{AudioProcessing, AudioSwitch, Device, DeviceKind, Devices};
 pub use directory::{request_for, Directory, RowRequest};
 pub use duet_protocol::search::name_matches;
-pub use effects::{Effect, Effects};
+pub use effects::{CallEffect, Effect, Effects};
 pub use history::{decode as decode_history, encode as encode_history, CallRecord, Outcome, HISTORY_KEEP};
 pub use lang::Lang;
 pub use msg::Msg;

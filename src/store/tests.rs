@@ -157,7 +157,7 @@ fn calling_rings_with_an_offer_and_a_timer() {
     assert_eq!(
         fx,
         vec![
-            Effect::StartCall { peer: "alice".into(), polite: false },
+            Effect::Call(CallEffect::StartCall { peer: "alice".into(), polite: false }),
             Effect::StartRingTimer { peer: "alice".into() }
         ]
     );
@@ -203,8 +203,8 @@ fn a_plain_answer_moves_the_caller_into_the_call_and_sends_its_media() {
         fx,
         vec![
             Effect::StartConnectTimer { generation: s.ice_generation },
-            Effect::RemoteAnswer(sdp("answer")),
-            Effect::SendMedia
+            Effect::Call(CallEffect::RemoteAnswer(sdp("answer"))),
+            Effect::Call(CallEffect::SendMedia)
         ]
     );
     let s = s.reduce(Action::PeerConnected);
@@ -236,7 +236,7 @@ fn an_incoming_offer_asks_the_user_and_accept_answers_it() {
         fx,
         vec![
             Effect::StartConnectTimer { generation: s.ice_generation },
-            Effect::Answer { peer: "alice".into(), offer: sdp("offer"), polite: false }
+            Effect::Call(CallEffect::Answer { peer: "alice".into(), offer: sdp("offer"), polite: false })
         ]
     );
     assert!(matches!(s.call, CallPhase::InCall { ref peer, .. } if peer == "alice"));
@@ -429,7 +429,7 @@ fn glare_the_polite_side_answers_and_the_impolite_side_waits() {
         fx,
         vec![
             Effect::StartConnectTimer { generation: alice.ice_generation },
-            Effect::Answer { peer: "bob".into(), offer: sdp("offer"), polite: true }
+            Effect::Call(CallEffect::Answer { peer: "bob".into(), offer: sdp("offer"), polite: true })
         ]
     );
     assert!(matches!(alice.call, CallPhase::InCall { .. }));
@@ -462,10 +462,10 @@ fn candidates_reach_the_agent_only_for_the_current_peer() {
     let c = |name: &str| {
         srv(ServerMessage::NewIceCandidate { name: name.into(), target: "alice".into(), candidate: cand() })
     };
-    assert_eq!(effects_of(&s, c("bob")).1, vec![Effect::RemoteCandidate(cand())]);
+    assert_eq!(effects_of(&s, c("bob")).1, vec![Effect::Call(CallEffect::RemoteCandidate(cand()))]);
     assert!(effects_of(&s, c("carol")).1.is_empty());
     // A baseline server leaves out the sender; it can only be our peer.
-    assert_eq!(effects_of(&s, c("")).1, vec![Effect::RemoteCandidate(cand())]);
+    assert_eq!(effects_of(&s, c("")).1, vec![Effect::Call(CallEffect::RemoteCandidate(cand()))]);
     // While the dialog shows too, so they can be buffered for the answer.
     let ringing = logged_in("bob", &["alice"]).reduce(srv(ServerMessage::VideoOffer {
         preconnect: false,
@@ -474,7 +474,7 @@ fn candidates_reach_the_agent_only_for_the_current_peer() {
         sdp: sdp("offer"),
         linked: false,
     }));
-    assert_eq!(effects_of(&ringing, c("alice")).1, vec![Effect::RemoteCandidate(cand())]);
+    assert_eq!(effects_of(&ringing, c("alice")).1, vec![Effect::Call(CallEffect::RemoteCandidate(cand()))]);
 }
 
 fn in_call(me: &str, peer: &str) -> CallState {
@@ -515,7 +515,7 @@ fn mute_and_camera_toggle_tracks_and_tell_the_peer() {
     assert_eq!(
         fx,
         vec![
-            Effect::SetTracks { audio: false, video: true },
+            Effect::Call(CallEffect::SetTracks { audio: false, video: true }),
             Effect::Send(ClientMessage::MediaState { target: "bob".into(), audio: false, video: true })
         ]
     );
@@ -554,7 +554,7 @@ fn a_disconnect_gets_a_grace_period_and_a_reconnect_cancels_it() {
         let (next, fx) = effects_of(&gone, Action::GraceExpired { generation });
         assert!(matches!(next.call, CallPhase::InCall { reconnecting: true, .. }), "restart {attempt}");
         generation = next.ice_generation;
-        assert_eq!(fx, vec![Effect::RestartIce, Effect::StartGraceTimer { generation }]);
+        assert_eq!(fx, vec![Effect::Call(CallEffect::RestartIce), Effect::StartGraceTimer { generation }]);
         gone = next;
     }
     let (gone, fx) = effects_of(&gone, Action::GraceExpired { generation });
@@ -595,7 +595,7 @@ fn failure_says_whether_a_turn_server_was_configured() {
 fn a_path_that_never_worked_gets_one_ice_restart_then_the_call_fails() {
     let s = accepted_not_connected("alice", "bob");
     let (s, fx) = effects_of(&s, Action::PeerFailed);
-    assert!(fx.contains(&Effect::RestartIce), "{fx:?}");
+    assert!(fx.contains(&Effect::Call(CallEffect::RestartIce)), "{fx:?}");
     assert!(matches!(s.call, CallPhase::InCall { connected: false, reconnecting: true, .. }));
     let (gone, fx) = effects_of(&s, Action::PeerFailed);
     assert!(gone.call.is_idle(), "one restart only");
@@ -611,7 +611,7 @@ fn a_failed_path_that_once_worked_restarts_ice_before_giving_up() {
     let mut s = in_call("alice", "bob");
     for _ in 0..MAX_ICE_RESTARTS {
         let (next, fx) = effects_of(&s, Action::PeerFailed);
-        assert!(fx.contains(&Effect::RestartIce), "{fx:?}");
+        assert!(fx.contains(&Effect::Call(CallEffect::RestartIce)), "{fx:?}");
         assert!(matches!(next.call, CallPhase::InCall { reconnecting: true, .. }));
         s = next;
     }
@@ -632,7 +632,7 @@ fn in_call_chat_goes_peer_to_peer_counts_unread_and_ends_with_the_call() {
     assert!(fx.is_empty() && s.peer_chat.lines.is_empty());
     let s = s.reduce(Action::PeerChatReady(true));
     let (s, fx) = effects_of(&s, Action::SendPeerChat("  hi bob ".into()));
-    assert_eq!(fx, vec![Effect::SendPeerChat("hi bob".into())], "never through the server");
+    assert_eq!(fx, vec![Effect::Call(CallEffect::SendPeerChat("hi bob".into()))], "never through the server");
     let s = run(s, [Action::PeerChatReceived("hello".into()), Action::PeerChatReceived("there".into())]);
     assert_eq!(s.peer_chat.unread, 2);
     let lines: Vec<_> = s.peer_chat.lines.iter().map(|l| format!("{}: {}", l.from, l.text)).collect();
@@ -655,11 +655,11 @@ fn in_call_chat_goes_peer_to_peer_counts_unread_and_ends_with_the_call() {
 fn screen_share_toggles_through_the_agent_and_ends_with_the_call() {
     let s = in_call("alice", "bob");
     let (s, fx) = effects_of(&s, Action::ToggleShare);
-    assert_eq!(fx, vec![Effect::StartShare]);
+    assert_eq!(fx, vec![Effect::Call(CallEffect::StartShare)]);
     assert!(!s.sharing_screen, "only once the browser has given a screen");
     let s = s.reduce(Action::ScreenShared(true));
     let (s, fx) = effects_of(&s, Action::ToggleShare);
-    assert_eq!(fx, vec![Effect::StopShare]);
+    assert_eq!(fx, vec![Effect::Call(CallEffect::StopShare)]);
     // The browser's own "Stop sharing" reports the same way.
     let s = s.reduce(Action::ScreenShared(false));
     assert!(!s.sharing_screen);
@@ -834,9 +834,9 @@ fn effects_keep_their_order_until_taken() {
     assert_eq!(fx.all().len(), 300);
     let since: Vec<u64> = fx.since(298).map(|(s, _)| *s).collect();
     assert_eq!(since, vec![299, 300]);
-    fx.push(Effect::StartShare);
+    fx.push(Effect::Call(CallEffect::StartShare));
     let taken = fx.drain();
-    assert_eq!((taken.len(), taken.last()), (301, Some(&Effect::StartShare)));
+    assert_eq!((taken.len(), taken.last()), (301, Some(&Effect::Call(CallEffect::StartShare))));
     assert_eq!(fx.last_seq(), 301, "numbering goes on");
 }
 
@@ -850,7 +850,11 @@ fn calling_the_person_who_rings_us_accepts_their_call() {
         linked: false,
     }));
     let (s, fx) = effects_of(&s, Action::Call("alice".into()));
-    assert!(fx.contains(&Effect::Answer { peer: "alice".into(), offer: sdp("offer"), polite: false }));
+    assert!(fx.contains(&Effect::Call(CallEffect::Answer {
+        peer: "alice".into(),
+        offer: sdp("offer"),
+        polite: false
+    })));
     assert!(matches!(s.call, CallPhase::InCall { .. }));
 }
 
@@ -882,7 +886,7 @@ fn ice_servers_and_the_relay_setting_reach_the_agent() {
         credential: Some("c".into()),
     }];
     let (s, fx) = effects_of(&logged_in("alice", &[]), srv(ServerMessage::IceServers { ice_servers: ice.clone() }));
-    assert_eq!(fx, vec![Effect::RefreshIceServers]);
+    assert_eq!(fx, vec![Effect::Call(CallEffect::RefreshIceServers)]);
     assert_eq!(s.ice_servers, ice);
     let (s, fx) = effects_of(&s, Action::SetRelayOnly(true));
     assert!(s.relay_only);
@@ -902,7 +906,7 @@ fn after_a_call_the_peer_can_be_called_again_at_once() {
     assert_eq!(s.users.status("bob"), Some(UserStatus::Available));
     let (s, fx) = effects_of(&s, Action::Call("bob".into()));
     assert!(matches!(s.call, CallPhase::Outgoing { .. }));
-    assert!(fx.iter().any(|e| matches!(e, Effect::StartCall { .. })));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Call(CallEffect::StartCall { .. }))));
 }
 
 #[test]
@@ -1113,7 +1117,10 @@ fn a_call_link_rings_once_after_login() {
         srv(ServerMessage::UserList { more: false, users: vec!["alice".into(), "bob".into()], busy: vec![] }),
     );
     assert_eq!(s.call, CallPhase::Outgoing { peer: "bob".into() });
-    assert!(fx.iter().any(|e| matches!(e, Effect::StartCall { peer, .. } if peer == "bob")), "{fx:?}");
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Call(CallEffect::StartCall { peer, .. }) if peer == "bob")),
+        "{fx:?}"
+    );
     assert_eq!(s.dial, None);
     // A later list (presence, a reconnect) does not ring again.
     let s = s.reduce(Action::Cancel);
@@ -1121,7 +1128,7 @@ fn a_call_link_rings_once_after_login() {
         &s,
         srv(ServerMessage::UserList { more: false, users: vec!["alice".into(), "bob".into()], busy: vec![] }),
     );
-    assert!(s.call.is_idle() && !fx.iter().any(|e| matches!(e, Effect::StartCall { .. })), "{fx:?}");
+    assert!(s.call.is_idle() && !fx.iter().any(|e| matches!(e, Effect::Call(CallEffect::StartCall { .. }))), "{fx:?}");
 }
 
 #[test]
@@ -1176,14 +1183,17 @@ fn a_reloaded_page_logs_back_in_and_offers_the_call_again() {
     );
     let welcome = ServerMessage::Welcome { name: "alice".into(), ice_servers: vec![], resume: Some("t1".into()) };
     let (s, fx) = effects_of(&s, srv(welcome.clone()));
-    assert!(fx.contains(&Effect::StartCall { peer: "bob".into(), polite: true }), "a new peer connection: {fx:?}");
+    assert!(
+        fx.contains(&Effect::Call(CallEffect::StartCall { peer: "bob".into(), polite: true })),
+        "a new peer connection: {fx:?}"
+    );
     assert_eq!(s.call, CallPhase::InCall { peer: "bob".into(), connected: false, reconnecting: false });
     assert!(!s.rejoining);
     // Only once: a later reconnect keeps the connection it has.
     let s = s.reduce(Action::SocketClosed { code: 1006, reason: String::new() });
     let s = run(s, [Action::Reconnect, srv(ServerMessage::Id { id: 4 })]);
     let (_, fx) = effects_of(&s, srv(welcome));
-    assert!(!fx.iter().any(|e| matches!(e, Effect::StartCall { .. })), "{fx:?}");
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Call(CallEffect::StartCall { .. }))), "{fx:?}");
 
     // Reloaded in the lobby: back in the lobby, nothing to offer.
     let (s, _) =
@@ -1233,23 +1243,27 @@ fn a_new_connection_in_the_partners_name_is_answered_only_when_linked() {
     };
     // A renegotiation on the same connection goes to the peer connection.
     let (same, fx) = effects_of(&s, offer("AA", false));
-    assert_eq!(fx, vec![Effect::RemoteOffer(sdp_from("offer", "AA"))]);
+    assert_eq!(fx, vec![Effect::Call(CallEffect::RemoteOffer(sdp_from("offer", "AA")))]);
     assert!(same.call.is_in_call());
     // dave's reloaded page: the server says it is his linked session.
     let (reloaded, fx) = effects_of(&s, offer("BB", true));
-    assert_eq!(fx, vec![Effect::RemoteOffer(sdp_from("offer", "BB"))]);
+    assert_eq!(fx, vec![Effect::Call(CallEffect::RemoteOffer(sdp_from("offer", "BB")))]);
     assert_eq!(reloaded.partner_fingerprint.as_deref(), Some("sha-256 BB"), "the new connection is the partner's now");
     // Anyone else in dave's name: the call ends and theirs rings, unanswered.
     let (stranger, fx) = effects_of(&s, offer("EE", false));
     assert!(fx.contains(&Effect::EndCall), "{fx:?}");
-    assert!(!fx.iter().any(|e| matches!(e, Effect::RemoteOffer(_) | Effect::Answer { .. })), "{fx:?}");
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Call(CallEffect::RemoteOffer(_)) | Effect::Call(CallEffect::Answer { .. }))),
+        "{fx:?}"
+    );
     assert_eq!(
         stranger.call,
         CallPhase::Incoming { preconnected: false, peer: "dave".into(), offer: sdp_from("offer", "EE") }
     );
     // Answering it is the user's choice, as for any call.
     let (_, fx) = effects_of(&stranger, Action::Accept);
-    assert!(fx.iter().any(|e| matches!(e, Effect::Answer { .. })), "{fx:?}");
+    assert!(fx.iter().any(|e| matches!(e, Effect::Call(CallEffect::Answer { .. }))), "{fx:?}");
 }
 
 #[test]
@@ -1268,7 +1282,10 @@ fn a_call_link_waits_for_the_last_page_of_a_large_lobby() {
         srv(ServerMessage::PresenceUpdate { available: vec!["zoe".into()], busy: vec![], left: vec![], more: false }),
     );
     assert_eq!(s.call, CallPhase::Outgoing { peer: "zoe".into() });
-    assert!(fx.iter().any(|e| matches!(e, Effect::StartCall { peer, .. } if peer == "zoe")), "{fx:?}");
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Call(CallEffect::StartCall { peer, .. }) if peer == "zoe")),
+        "{fx:?}"
+    );
     assert!(s.users.contains("bob") && s.users.contains("zoe"), "both pages make the list");
 }
 

@@ -2,7 +2,7 @@
 //! whenever either changes, and the "turn off video" offer after a poor
 //! stretch.
 
-use super::super::{CallPhase, CallState, Effect, Msg, Notice, Quality};
+use super::super::{CallEffect, CallPhase, CallState, Effect, Msg, Notice, Quality};
 
 /// The "Data saver" switch.
 pub(super) fn set(s: &mut CallState, on: bool) {
@@ -10,7 +10,7 @@ pub(super) fn set(s: &mut CallState, on: bool) {
         s.data_saver = on;
         s.effects.push(Effect::RememberDataSaver(on));
         if s.call.is_in_call() && s.peer_chat.ready {
-            s.effects.push(Effect::TellPeerDataSaver(on));
+            s.effects.push(CallEffect::TellPeerDataSaver(on));
         }
         limit_video(s);
     }
@@ -28,7 +28,7 @@ pub(super) fn partner_asks(s: &mut CallState, on: bool) {
 /// is (the agent applies it idempotently, so it is restated freely).
 pub(super) fn limit_video(s: &mut CallState) {
     if matches!(s.call, CallPhase::InCall { connected: true, .. }) {
-        s.effects.push(Effect::LimitVideo(s.data_saver || s.peer_data_saver));
+        s.effects.push(CallEffect::LimitVideo(s.data_saver || s.peer_data_saver));
     }
 }
 

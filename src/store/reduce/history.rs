@@ -1,7 +1,7 @@
 //! Recent calls: every ending of a call becomes an entry (the agent adds
 //! when and how long), kept in the browser under the person's name.
 
-use super::super::{CallPhase, CallRecord, CallState, Effect, Msg, Notice, Outcome, HISTORY_KEEP};
+use super::super::{CallEffect, CallPhase, CallRecord, CallState, Effect, Msg, Notice, Outcome, HISTORY_KEEP};
 
 pub(super) fn recorded(s: &mut CallState, record: CallRecord) {
     s.history.insert(0, record);
@@ -32,7 +32,7 @@ pub(super) fn clear(s: &mut CallState) {
 /// (the agent still knows when it connected).
 pub(in crate::store) fn close_books(s: &mut CallState, peer: &str, notice: &Notice) {
     if std::mem::take(&mut s.recording) {
-        s.effects.push(Effect::StopRecording);
+        s.effects.push(CallEffect::StopRecording);
     }
     if let Some(outcome) = outcome(&s.call, notice) {
         s.effects.push(Effect::RecordCall { peer: peer.to_owned(), outgoing: s.call_outgoing, outcome });

@@ -4,7 +4,9 @@
 use duet_protocol::{ClientMessage, HangupReason, UserStatus};
 
 use super::{apply, end_call, is_polite};
-use crate::store::{Action, CallPhase, CallState, ConnectionState, Credential, Effect, Msg, Notice, RowRequest};
+use crate::store::{
+    Action, CallEffect, CallPhase, CallState, ConnectionState, Credential, Effect, Msg, Notice, RowRequest,
+};
 
 pub(super) fn enter_key(s: &mut CallState, key: &str) {
     let key = key.trim();
@@ -119,7 +121,7 @@ pub(super) fn call(s: &mut CallState, peer: String) {
     s.media.local_issue = None;
     // The call view says whom we are calling; an old announcement goes.
     s.notice = None;
-    s.effects.push(Effect::StartCall { peer: peer.clone(), polite });
+    s.effects.push(CallEffect::StartCall { peer: peer.clone(), polite });
     s.effects.push(Effect::StartRingTimer { peer });
 }
 

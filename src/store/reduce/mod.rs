@@ -15,8 +15,8 @@ use lobby::call;
 use server::{server, socket_closed};
 
 use super::{
-    to_peer, Action, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Effect, MediaFlags, Msg, Notice,
-    PeerChat, SafetyNumber, ToPeer, CHAT_HISTORY, MAX_ICE_RESTARTS,
+    to_peer, Action, CallEffect, CallPhase, CallState, CallStats, ChatLine, ConnectionState, Effect, MediaFlags, Msg,
+    Notice, PeerChat, SafetyNumber, ToPeer, CHAT_HISTORY, MAX_ICE_RESTARTS,
 };
 
 pub(super) fn apply(s: &mut CallState, action: Action) {
@@ -45,9 +45,9 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
                     // Answered while it rang: only the media is left to
                     // switch on, the caller's first (it has further to go).
                     s.effects.push(Effect::Send(to_peer(s.me.as_deref(), &peer, ToPeer::Accepted)));
-                    s.effects.push(Effect::SendMedia);
+                    s.effects.push(CallEffect::SendMedia);
                 } else {
-                    s.effects.push(Effect::Answer { peer, offer, polite });
+                    s.effects.push(CallEffect::Answer { peer, offer, polite });
                 }
             }
         }
@@ -173,7 +173,7 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         }
         Action::ToggleShare => {
             if s.call.is_in_call() {
-                s.effects.push(if s.sharing_screen { Effect::StopShare } else { Effect::StartShare });
+                s.effects.push(if s.sharing_screen { CallEffect::StopShare } else { CallEffect::StartShare });
             }
         }
         Action::ScreenShared(on) => {
@@ -237,11 +237,11 @@ pub(super) fn apply(s: &mut CallState, action: Action) {
         Action::PeerChatReady(ready) => {
             s.peer_chat.ready = ready && !s.call.is_idle();
             if s.peer_chat.ready && s.call.is_in_call() && s.data_saver {
-                s.effects.push(Effect::TellPeerDataSaver(true));
+                s.effects.push(CallEffect::TellPeerDataSaver(true));
             }
             // A channel opened again: the partner's app hears it anew.
             if s.peer_chat.ready && s.recording {
-                s.effects.push(Effect::TellPeerRecording(true));
+                s.effects.push(CallEffect::TellPeerRecording(true));
             }
         }
         Action::Stats(sample) => {
@@ -375,7 +375,7 @@ fn restart_ice(s: &mut CallState) -> bool {
     *reconnecting = true;
     s.ice_restarts += 1;
     s.ice_generation += 1;
-    s.effects.push(Effect::RestartIce);
+    s.effects.push(CallEffect::RestartIce);
     s.effects.push(Effect::StartGraceTimer { generation: s.ice_generation });
     true
 }
@@ -393,7 +393,7 @@ pub(super) fn enter_call(s: &mut CallState, peer: &str) {
     s.safety = safety;
     s.safety_unverifiable = unverifiable;
     if chat_ready && s.data_saver {
-        s.effects.push(Effect::TellPeerDataSaver(true));
+        s.effects.push(CallEffect::TellPeerDataSaver(true));
     }
     data_saver::limit_video(s);
     s.notice = None;
@@ -432,12 +432,12 @@ pub(super) fn forget_call_extras(s: &mut CallState) {
 
 pub(super) fn set_ice_servers(s: &mut CallState, servers: Vec<duet_protocol::IceServer>) {
     s.ice_servers = servers;
-    s.effects.push(Effect::RefreshIceServers);
+    s.effects.push(CallEffect::RefreshIceServers);
 }
 
 fn media_changed(s: &mut CallState) {
     let (audio, video) = (s.media.mic_on, s.media.camera_on);
-    s.effects.push(Effect::SetTracks { audio, video });
+    s.effects.push(CallEffect::SetTracks { audio, video });
     if let CallPhase::InCall { peer, .. } = &s.call {
         if s.duet_server {
             s.effects.push(Effect::Send(to_peer(s.me.as_deref(), peer, ToPeer::MediaState { audio, video })));

@@ -1,7 +1,7 @@
 //! Chat with the partner during a call, peer to peer over the data channel.
 
 use super::push_line;
-use crate::store::{CallState, ChatLine, Effect, Msg, Notice};
+use crate::store::{CallEffect, CallState, ChatLine, Msg, Notice};
 
 /// Our line, over the data channel once it is open.
 pub(super) fn send(s: &mut CallState, text: &str) {
@@ -15,7 +15,7 @@ pub(super) fn send(s: &mut CallState, text: &str) {
     }
     let me = s.me.clone().unwrap_or_default();
     push_line(&mut s.peer_chat.lines, ChatLine { from: me, text: text.to_owned() });
-    s.effects.push(Effect::SendPeerChat(text.to_owned()));
+    s.effects.push(CallEffect::SendPeerChat(text.to_owned()));
 }
 
 /// The partner's line: their browser is not ours, so it is held to the

@@ -1,7 +1,7 @@
 //! Recording with consent: asked of the partner's app first, started only
 //! once it says it shows it, and stopped (the file saved) however it ends.
 
-use super::super::{CallPhase, CallState, Effect, Msg, Notice};
+use super::super::{CallEffect, CallPhase, CallState, Effect, Msg, Notice};
 
 /// "Record" / "Stop recording" (or cancel an ask not answered yet).
 pub(super) fn toggle(s: &mut CallState) {
@@ -10,13 +10,13 @@ pub(super) fn toggle(s: &mut CallState) {
     }
     if s.recording_asked {
         s.recording_asked = false;
-        return s.effects.push(Effect::TellPeerRecording(false));
+        return s.effects.push(CallEffect::TellPeerRecording(false));
     }
     // Only once the partner's app says it shows it (their data channel
     // carries the answer), so nobody is recorded unawares.
     if matches!(s.call, CallPhase::InCall { connected: true, .. }) && s.peer_chat.ready {
         s.recording_asked = true;
-        s.effects.push(Effect::TellPeerRecording(true));
+        s.effects.push(CallEffect::TellPeerRecording(true));
         s.effects.push(Effect::StartRecordingAckTimer);
     }
 }
@@ -27,14 +27,14 @@ pub(super) fn partner_shows_it(s: &mut CallState) {
         s.recording_asked = false;
         s.recording = true;
         s.saved_recording = None;
-        s.effects.push(Effect::StartRecording { peer });
+        s.effects.push(CallEffect::StartRecording { peer });
     }
 }
 
 /// The partner's app never said it shows it: nothing is recorded.
 pub(super) fn partner_never_answered(s: &mut CallState) {
     if let (true, Some(peer)) = (std::mem::take(&mut s.recording_asked), s.call.peer().map(str::to_owned)) {
-        s.effects.push(Effect::TellPeerRecording(false));
+        s.effects.push(CallEffect::TellPeerRecording(false));
         s.notice = Some(Notice::error(Msg::RecordingNotShown(peer)));
     }
 }
@@ -42,7 +42,7 @@ pub(super) fn partner_never_answered(s: &mut CallState) {
 /// The recording ended by itself (or could not start).
 pub(super) fn stopped(s: &mut CallState, why: Option<Msg>) {
     if std::mem::take(&mut s.recording) {
-        s.effects.push(Effect::TellPeerRecording(false));
+        s.effects.push(CallEffect::TellPeerRecording(false));
     }
     if let Some(msg) = why {
         s.notice = Some(Notice::error(msg));
@@ -61,7 +61,7 @@ pub(super) fn partner_records(s: &mut CallState, on: bool) {
     let on = on && s.call.is_in_call();
     if on {
         // Shown, and said: the status line is read aloud.
-        s.effects.push(Effect::AckPeerRecording);
+        s.effects.push(CallEffect::AckPeerRecording);
         if let Some(peer) = s.call.peer() {
             s.notice = Some(Notice::info(Msg::PeerRecording(peer.to_owned())));
         }
@@ -71,7 +71,7 @@ pub(super) fn partner_records(s: &mut CallState, on: bool) {
 
 fn stop(s: &mut CallState) {
     if std::mem::take(&mut s.recording) {
-        s.effects.push(Effect::StopRecording);
-        s.effects.push(Effect::TellPeerRecording(false));
+        s.effects.push(CallEffect::StopRecording);
+        s.effects.push(CallEffect::TellPeerRecording(false));
     }
 }

@@ -10,8 +10,8 @@ use super::{
     push_line, set_ice_servers,
 };
 use crate::store::{
-    to_peer, AccessRefusal, CallPhase, CallState, ChatLine, ConnectionState, Directory, Effect, MediaFlags, Msg,
-    Notice, RowRequest, ToPeer,
+    to_peer, AccessRefusal, CallEffect, CallPhase, CallState, ChatLine, ConnectionState, Directory, Effect, MediaFlags,
+    Msg, Notice, RowRequest, ToPeer,
 };
 
 pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
@@ -73,7 +73,7 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
                     if let Some(peer) = s.peer().map(str::to_owned) {
                         enter_call(s, &peer);
                         let polite = is_polite(s, &peer);
-                        s.effects.push(Effect::StartCall { peer, polite });
+                        s.effects.push(CallEffect::StartCall { peer, polite });
                     }
                 } else if was.as_deref() == Some(name.as_str()) {
                     s.notice = Some(Notice::info(Msg::Reconnected));
@@ -142,18 +142,18 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
             // Answered while it rings: connect now, send once accepted.
             CallPhase::Outgoing { peer } if *peer == name && ringing => {
                 s.partner_fingerprint = sdp.fingerprint().map(str::to_owned);
-                s.effects.push(Effect::RemoteAnswer(sdp));
+                s.effects.push(CallEffect::RemoteAnswer(sdp));
             }
             // A plain answer accepts the call (MDN's client, or no pre-connect).
             CallPhase::Outgoing { peer } if *peer == name => {
                 enter_call(s, &name);
                 s.partner_fingerprint = sdp.fingerprint().map(str::to_owned);
-                s.effects.push(Effect::RemoteAnswer(sdp));
-                s.effects.push(Effect::SendMedia);
+                s.effects.push(CallEffect::RemoteAnswer(sdp));
+                s.effects.push(CallEffect::SendMedia);
             }
             CallPhase::InCall { peer, .. } if *peer == name => {
                 s.partner_fingerprint = sdp.fingerprint().map(str::to_owned);
-                s.effects.push(Effect::RemoteAnswer(sdp));
+                s.effects.push(CallEffect::RemoteAnswer(sdp));
             }
             _ => {}
         },
@@ -166,14 +166,14 @@ pub(super) fn server(s: &mut CallState, msg: ServerMessage) {
                 }
                 let peer = peer.clone();
                 enter_call(s, &peer);
-                s.effects.push(Effect::SendMedia);
+                s.effects.push(CallEffect::SendMedia);
             }
         }
         ServerMessage::NewIceCandidate { name, candidate, .. } => {
             // A baseline server does not say who sent it: it can only be our peer.
             let ours = s.peer().is_some_and(|p| name.is_empty() || p == name);
             if ours {
-                s.effects.push(Effect::RemoteCandidate(candidate));
+                s.effects.push(CallEffect::RemoteCandidate(candidate));
             }
         }
         ServerMessage::HangUp { name, reason, .. } => peer_hung_up(s, name, reason),
@@ -197,7 +197,7 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription, linked: bool,
             // only connects (see docs/security.md for what it reveals).
             let preconnected = preconnect && !s.connect_after_accept;
             if preconnected {
-                s.effects.push(Effect::PreAnswer { peer: from.clone(), offer: sdp.clone(), polite });
+                s.effects.push(CallEffect::PreAnswer { peer: from.clone(), offer: sdp.clone(), polite });
             }
             s.call = CallPhase::Incoming { peer: from.clone(), offer: sdp, preconnected };
             s.ringing_connected = false;
@@ -211,7 +211,7 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription, linked: bool,
         // The caller renegotiated before we answered: keep the newest offer.
         CallPhase::Incoming { peer, offer, preconnected } if *peer == from => {
             if *preconnected {
-                s.effects.push(Effect::RemoteOffer(sdp.clone()));
+                s.effects.push(CallEffect::RemoteOffer(sdp.clone()));
             }
             *offer = sdp;
         }
@@ -221,7 +221,7 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription, linked: bool,
             if polite {
                 enter_call(s, &from);
                 s.partner_fingerprint = sdp.fingerprint().map(str::to_owned);
-                s.effects.push(Effect::Answer { peer: from, offer: sdp, polite });
+                s.effects.push(CallEffect::Answer { peer: from, offer: sdp, polite });
             }
         }
         CallPhase::InCall { peer, .. } if *peer == from => {
@@ -234,7 +234,7 @@ fn offer(s: &mut CallState, from: String, sdp: SessionDescription, linked: bool,
                 return offer(s, from, sdp, linked, preconnect);
             }
             s.partner_fingerprint = theirs;
-            s.effects.push(Effect::RemoteOffer(sdp));
+            s.effects.push(CallEffect::RemoteOffer(sdp));
         }
         // Anyone else while we are busy: refuse for them, without bothering
         // the user now; the recent calls show it was missed.

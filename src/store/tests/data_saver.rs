@@ -6,7 +6,7 @@ use super::*;
 fn limits(fx: &[Effect]) -> Vec<bool> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::LimitVideo(on) => Some(*on),
+            Effect::Call(CallEffect::LimitVideo(on)) => Some(*on),
             _ => None,
         })
         .collect()
@@ -15,7 +15,7 @@ fn limits(fx: &[Effect]) -> Vec<bool> {
 fn told(fx: &[Effect]) -> Vec<bool> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::TellPeerDataSaver(on) => Some(*on),
+            Effect::Call(CallEffect::TellPeerDataSaver(on)) => Some(*on),
             _ => None,
         })
         .collect()

@@ -112,7 +112,7 @@ fn switching_microphone_or_speaker_uses_and_remembers_it_and_a_failed_switch_kee
 #[test]
 fn a_cancelled_screen_share_picker_changes_nothing_but_says_so() {
     let (s, fx) = effects_of(&in_call("alice", "bob"), Action::ToggleShare);
-    assert_eq!(fx, vec![Effect::StartShare]);
+    assert_eq!(fx, vec![Effect::Call(CallEffect::StartShare)]);
     // The person closed the browser's picker.
     let s = s.reduce(Action::MediaProblem(Msg::ShareCancelled));
     assert!(!s.sharing_screen);
@@ -122,7 +122,7 @@ fn a_cancelled_screen_share_picker_changes_nothing_but_says_so() {
     let s = s.reduce(Action::ScreenShared(true));
     assert!(s.sharing_screen);
     let (s, fx) = effects_of(&s, Action::ToggleShare);
-    assert_eq!(fx, vec![Effect::StopShare]);
+    assert_eq!(fx, vec![Effect::Call(CallEffect::StopShare)]);
     assert!(!s.reduce(Action::ScreenShared(false)).sharing_screen);
     // Not in a call: nothing to share into.
     let (s, fx) = effects_of(&logged_in("alice", &[]), Action::ToggleShare);

@@ -16,13 +16,13 @@ fn recording() -> CallState {
 fn recording_starts_only_once_the_partners_app_shows_it() {
     let (s, fx) = effects_of(&chatty_call(), Action::ToggleRecording);
     assert!(!s.recording, "nothing recorded before bob's app answers");
-    assert_eq!(fx, vec![Effect::TellPeerRecording(true), Effect::StartRecordingAckTimer]);
+    assert_eq!(fx, vec![Effect::Call(CallEffect::TellPeerRecording(true)), Effect::StartRecordingAckTimer]);
     let (s, fx) = effects_of(&s, Action::PeerSawRecording);
     assert!(s.recording);
-    assert_eq!(fx, vec![Effect::StartRecording { peer: "bob".into() }]);
+    assert_eq!(fx, vec![Effect::Call(CallEffect::StartRecording { peer: "bob".into() })]);
     let (s, fx) = effects_of(&s, Action::ToggleRecording);
     assert!(!s.recording);
-    assert_eq!(fx, vec![Effect::StopRecording, Effect::TellPeerRecording(false)]);
+    assert_eq!(fx, vec![Effect::Call(CallEffect::StopRecording), Effect::Call(CallEffect::TellPeerRecording(false))]);
     // The timer of an answered ask is nothing.
     let (_, fx) = effects_of(&s, Action::RecordingAckTimeout);
     assert!(fx.is_empty());
@@ -34,7 +34,7 @@ fn an_app_that_never_answers_is_never_recorded() {
     let s = chatty_call().reduce(Action::ToggleRecording);
     let (s, fx) = effects_of(&s, Action::RecordingAckTimeout);
     assert!(!s.recording && !s.recording_asked);
-    assert!(!fx.iter().any(|e| matches!(e, Effect::StartRecording { .. })));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Call(CallEffect::StartRecording { .. }))));
     assert_eq!(s.notice.unwrap().msg, Msg::RecordingNotShown("bob".into()));
     // No data channel at all (MDN's client): not even asked.
     let (s, fx) = effects_of(&in_call("alice", "bob"), Action::ToggleRecording);
@@ -49,11 +49,11 @@ fn an_app_that_never_answers_is_never_recorded() {
 fn the_partner_sees_it_hears_it_and_answers() {
     let (s, fx) = effects_of(&chatty_call(), Action::PeerRecording(true));
     assert!(s.peer_recording);
-    assert_eq!(fx, vec![Effect::AckPeerRecording]);
+    assert_eq!(fx, vec![Effect::Call(CallEffect::AckPeerRecording)]);
     assert_eq!(s.notice.unwrap().msg, Msg::PeerRecording("bob".into()), "said aloud, not only shown");
     // A reopened channel hears it again from the recorder's side.
     let (_, fx) = effects_of(&recording(), Action::PeerChatReady(true));
-    assert!(fx.contains(&Effect::TellPeerRecording(true)));
+    assert!(fx.contains(&Effect::Call(CallEffect::TellPeerRecording(true))));
 }
 
 #[test]
@@ -61,7 +61,7 @@ fn the_call_ending_saves_the_file_and_clears_both_indicators() {
     let s = recording().reduce(Action::PeerRecording(true));
     assert!(s.peer_recording);
     let (s, fx) = effects_of(&s, hangup("bob", "alice", duet_protocol::HangupReason::Hangup));
-    let stop = fx.iter().position(|e| *e == Effect::StopRecording).expect("stopped");
+    let stop = fx.iter().position(|e| *e == Effect::Call(CallEffect::StopRecording)).expect("stopped");
     let end = fx.iter().position(|e| *e == Effect::EndCall).expect("ended");
     assert!(stop < end, "saved before the call's media goes: {fx:?}");
     assert!(!s.recording && !s.peer_recording);
@@ -74,7 +74,7 @@ fn a_recording_that_breaks_off_says_why_and_tells_the_partner() {
     let (s, fx) =
         effects_of(&recording(), Action::RecordingStopped(Some(Msg::RecordingFailed("NotSupportedError".into()))));
     assert!(!s.recording);
-    assert_eq!(fx, vec![Effect::TellPeerRecording(false)]);
+    assert_eq!(fx, vec![Effect::Call(CallEffect::TellPeerRecording(false))]);
     assert_eq!(s.notice.unwrap().msg, Msg::RecordingFailed("NotSupportedError".into()));
 }
 
@@ -93,7 +93,7 @@ fn a_call_lost_with_the_server_is_saved_and_recorded_like_any_other() {
         }
     }
     assert!(s.call.is_idle(), "{:?}", s.call);
-    assert!(fx.contains(&Effect::StopRecording), "{fx:?}");
+    assert!(fx.contains(&Effect::Call(CallEffect::StopRecording)), "{fx:?}");
     assert!(fx.iter().any(|e| matches!(e, Effect::RecordCall { outcome: Outcome::Answered, outgoing: true, .. })));
     assert!(!s.recording && !s.call_outgoing);
 }
