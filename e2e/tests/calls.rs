@@ -477,9 +477,10 @@ async fn s15_a_lobby_that_cannot_load_says_so_and_comes_back_on_try_again() {
 /// A call whose code does not come (the request stalls): the caller's
 /// screen says it is loading, with "Hang up"; nothing rings before the code
 /// is there (the offer travels with the ring); after 15 s the call ends
-/// saying why instead of loading for ever. When the code arrives at last,
-/// the calls it was fetched for stay over (no camera, no connection, no
-/// ring), and the next call connects at once.
+/// saying why instead of loading for ever, and the stalled request is
+/// dropped: the next call asks afresh. When the code arrives at last, the
+/// call it was fetched for stays over (no camera, no connection, no ring),
+/// and the next call connects at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s16_a_call_whose_code_stalls_can_be_hung_up_gives_up_after_15_s_and_stays_over() {
     scenario("s16", without_chunk("duet-call-"), |h| async move {
@@ -488,6 +489,12 @@ async fn s16_a_call_whose_code_stalls_can_be_hung_up_gives_up_after_15_s_and_sta
         // the file is there but no answer comes.
         alice.stall_requests("*duet-call-*").await;
         restore(&h);
+        alice
+            .js("window.__callFetches = 0; const f = window.fetch; \
+                 window.fetch = function (u, o) { if (String(u).includes('duet-call-')) window.__callFetches++; return f.call(this, u, o); }; \
+                 return 1")
+            .await;
+        let fetches = || async { alice.js("return window.__callFetches").await.as_u64().unwrap_or(0) };
         alice.click("Call bob").await;
         alice.wait_text("Loading…").await;
         alice.wait_button("Hang up").await;
@@ -504,7 +511,20 @@ async fn s16_a_call_whose_code_stalls_can_be_hung_up_gives_up_after_15_s_and_sta
         for b in [&alice, &bob] {
             back_in_lobby(b).await;
         }
+        let asked = fetches().await;
+        assert!(asked >= 1, "alice: the call's code asked for");
 
+        // The stalled request was dropped with the give-up: the next call
+        // asks afresh instead of waiting on it; hung up, its code arriving
+        // late starts nothing.
+        alice.click("Call bob").await;
+        alice.wait_text("Loading…").await;
+        wait_until("alice: the call's code asked for afresh", WAIT, || async {
+            (fetches().await > asked).then_some(())
+        })
+        .await;
+        alice.click("Hang up").await;
+        both_back_and_released(&alice, &bob).await;
         alice.release_requests().await;
         wait_until("alice: the call's code fetched at last", WAIT, || async {
             alice.fetched("duet-call-").await.then_some(())

@@ -103,12 +103,37 @@ pub fn split(dir: &Path) -> Result<(), String> {
         &String::from_utf8(read(&bindgen.join(format!("{app}.js")))?).map_err(|e| format!("{app}.js: {e}"))?,
     )?;
     let loader = String::from_utf8(read(&work.join(LINK_PLACEHOLDER))?).map_err(|e| format!("loader: {e}"))?;
+    let loader = bounded_fetches(&loader)?;
     let mut chunks = Vec::new();
     for path in &out.split_modules {
         let name = path.file_name().and_then(|n| n.to_str()).ok_or("a chunk without a name")?;
         chunks.push((name.to_owned(), optimize(path)?));
     }
     place(dir, &stem, &app, Pieces { wasm, glue, loader, chunks })
+}
+
+/// How long a chunk's request may take before the loader drops it: the
+/// app's own give-up (`GIVE_UP_MS` in src/components/parts.rs).
+const FETCH_WITHIN_MS: u32 = 15_000;
+
+/// The loader with each chunk's request bounded in time. The splitter's
+/// loader keeps a request until it settles, and a stalled one may never
+/// settle: every later try (the call after the one that gave up, the
+/// lobby's "Try again") would join it. Aborted, it fails, the loader
+/// forgets it, and the next try fetches afresh.
+fn bounded_fetches(loader: &str) -> Result<String, String> {
+    const FETCH: &str = "fetch(new URL(";
+    if !loader.contains(FETCH) {
+        return Err(format!("the splitter's loader no longer fetches chunks as `{FETCH}…`: bound its requests anew"));
+    }
+    let helper = format!(
+        "const fetchWithin = (url) => {{ const stop = new AbortController(); \
+         setTimeout(() => stop.abort(), {FETCH_WITHIN_MS}); return fetch(url, {{ signal: stop.signal }}); }};\n"
+    );
+    let bounded = loader.replace(FETCH, "fetchWithin(new URL(");
+    // After the imports: a module's imports come first.
+    let at = bounded.lines().take_while(|l| l.starts_with("import ")).map(|l| l.len() + 1).sum::<usize>();
+    Ok(format!("{}{helper}{}", &bounded[..at], &bounded[at..]))
 }
 
 /// Fails on a build whose glue still imports the splitter's placeholder:
@@ -226,6 +251,20 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_chunk_request_is_bounded_in_time() {
+        let loader = "import { initSync } from \"./duet-main.js\";\nlet a;\n\
+                      const src = fetch(new URL(\"./chunk_3.wasm\", import.meta.url));\n\
+                      const src2 = fetch(new URL(\"./split_call.wasm\", import.meta.url));\n";
+        let out = bounded_fetches(loader).unwrap();
+        assert!(out.starts_with("import { initSync } from \"./duet-main.js\";\nconst fetchWithin = "), "{out}");
+        assert!(out.contains("setTimeout(() => stop.abort(), 15000)"), "{out}");
+        assert_eq!(out.matches("fetchWithin(new URL(").count(), 2, "{out}");
+        assert!(!out.contains(" fetch(new URL("), "{out}");
+        // A loader that fetches some other way is not shipped unbounded.
+        assert!(bounded_fetches("import x from \"./m.js\";\nload(\"./a.wasm\");\n").is_err());
+    }
 
     #[test]
     fn the_pieces_are_named_after_their_contents_and_point_at_each_other() {
