@@ -585,6 +585,14 @@ async fn s18_a_callee_whose_call_code_never_comes_is_told_apart_from_the_network
         assert!(!said.contains("TURN") && !said.contains("relay"), "alice: no network hint: {said:?}");
         bob.wait_text("The call could not start: part of the app did not load.").await;
         both_back_and_released(&alice, &bob).await;
+        let mut problems = Vec::new();
+        look_at(&alice, "partner-app-failed", "light", &mut problems).await;
+        resize(&alice, PHONE_AND_LAPTOP[1]).await;
+        alice.select("Theme", "Dark").await;
+        alice.select("Language", "한국어").await;
+        alice.wait_text("bob 님의 앱이 통화를 준비하지 못했습니다.").await;
+        look_at(&alice, "partner-app-failed-ko", "dark", &mut problems).await;
+        assert!(problems.is_empty(), "{problems:#?}");
     })
     .await;
 }
