@@ -1,6 +1,7 @@
 //! Recording a call in the browser: both voices mixed with Web Audio and the
 //! partner's video, by MediaRecorder, saved as a download when it stops
-//! (`.webm`, or `.mp4` where the browser records that: Safari). The partner's video alone, not a composite with ours: a canvas
+//! (`.webm`, or `.mp4` where the browser records that: Safari); where the
+//! browser's mixing never starts, the partner's voice alone, said so. The partner's video alone, not a composite with ours: a canvas
 //! redrawn on a timer stalls in a background tab (timers drop to once a
 //! second there) and costs a core's share per frame; the track itself does
 //! not.
@@ -149,8 +150,11 @@ impl Recorder {
         let stage = &self.shared.stage;
         let waiting = matches!(*stage.borrow(), Stage::Waiting);
         if waiting {
+            // Stopped (or the call ended) before the mix sounded: nothing
+            // was recorded, and that is no failure to announce over what
+            // the call's end says.
             *stage.borrow_mut() = Stage::Stopped;
-            (self.shared.tell)(Heard::Ended(Some(NOTHING_RECORDED.into()), None));
+            (self.shared.tell)(Heard::Ended(None, None));
         } else if let Stage::Recording { recorder, .. } = &*stage.borrow() {
             if recorder.state() != web_sys::RecordingState::Inactive {
                 let _ = recorder.stop();
@@ -181,20 +185,20 @@ impl Shared {
             return;
         }
         let sound = if mixed { self.mix.stream() } else { self.remote.clone() };
-        let started = self.record(&sound);
-        let stage = match started {
+        // The stage is set before the store hears of it.
+        let heard = match self.record(&sound) {
             Ok((recorder, _listeners)) => {
-                if !mixed {
-                    (self.tell)(Heard::WithoutYourVoice);
-                }
-                Stage::Recording { recorder, _listeners }
+                *self.stage.borrow_mut() = Stage::Recording { recorder, _listeners };
+                (!mixed).then_some(Heard::WithoutYourVoice)
             }
             Err(e) => {
-                (self.tell)(Heard::Ended(Some(e), None));
-                Stage::Stopped
+                *self.stage.borrow_mut() = Stage::Stopped;
+                Some(Heard::Ended(Some(e), None))
             }
         };
-        *self.stage.borrow_mut() = stage;
+        if let Some(heard) = heard {
+            (self.tell)(heard);
+        }
     }
 
     fn record(&self, sound: &MediaStream) -> Result<(MediaRecorder, Vec<EventListener>), String> {

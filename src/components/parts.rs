@@ -24,7 +24,9 @@ use yew::prelude::*;
 use crate::hooks::use_texts;
 
 /// How long a part may take to arrive before its place says it did not
-/// (the fetch goes on, and the part shows if it still comes).
+/// (a download that goes on arriving goes on, and the part shows if it
+/// comes; the loader drops one that has sent nothing for as long:
+/// `FETCH_IDLE_MS` in xtask/src/split.rs).
 pub(crate) const GIVE_UP_MS: u32 = 15_000;
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -54,7 +54,7 @@ pub fn render(m: &Msg) -> String {
         NotificationsBlocked => "Notifications are blocked for this site: allow them in the browser's site settings, then turn them on here.".into(),
         PoorConnection => "The connection is poor. Turn off your video to keep talking? The camera button brings it back.".into(),
         PeerAppFailed(peer) => {
-            format!("{peer}'s app could not set up the call. Reloading their page may help; the network is not the problem.")
+            format!("{peer}'s app could not set up the call. Reloading their page may help.")
         }
         FailedThroughRelay(peer) => format!("The connection to {peer} failed, even through the relay server"),
         FailedWithoutRelay(peer) => format!(

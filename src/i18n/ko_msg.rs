@@ -48,7 +48,7 @@ pub fn render(m: &Msg) -> String {
         NotificationsBlocked => "이 사이트의 알림이 차단되어 있습니다. 브라우저의 사이트 설정에서 허용한 뒤 여기서 켜 주세요.".into(),
         PoorConnection => "연결 상태가 나쁩니다. 영상을 끄고 음성으로 계속할까요? 카메라 버튼으로 다시 켤 수 있습니다.".into(),
         PeerAppFailed(peer) => {
-            format!("{peer} 님의 앱이 통화를 준비하지 못했습니다. 상대방이 페이지를 새로 고치면 해결될 수 있습니다. 네트워크 문제는 아닙니다.")
+            format!("{peer} 님의 앱이 통화를 준비하지 못했습니다. 상대방이 페이지를 새로 고치면 해결될 수 있습니다.")
         }
         FailedThroughRelay(peer) => format!("{peer} 님과 연결하지 못했습니다. 중계 서버를 거쳐도 연결되지 않습니다"),
         FailedWithoutRelay(peer) => format!(

@@ -112,24 +112,51 @@ pub fn split(dir: &Path) -> Result<(), String> {
     place(dir, &stem, &app, Pieces { wasm, glue, loader, chunks })
 }
 
-/// How long a chunk's request may take before the loader drops it: the
-/// app's own give-up (`GIVE_UP_MS` in src/components/parts.rs).
-const FETCH_WITHIN_MS: u32 = 15_000;
+/// How long a chunk's request may go without receiving anything before the
+/// loader drops it: the app's own give-up (`GIVE_UP_MS` in
+/// src/components/parts.rs).
+const FETCH_IDLE_MS: u32 = 15_000;
 
-/// The loader with each chunk's request bounded in time. The splitter's
-/// loader keeps a request until it settles, and a stalled one may never
-/// settle: every later try (the call after the one that gave up, the
-/// lobby's "Try again") would join it. Aborted, it fails, the loader
-/// forgets it, and the next try fetches afresh.
+/// A request that stops arriving (no answer, or a body that stalls) is
+/// aborted after `FETCH_IDLE_MS` of nothing; one that goes on arriving,
+/// however slowly, is not. The body is read at once, before the pieces the
+/// chunk waits for, so only the network's silence counts.
+const FETCH_WITHIN: &str = "const fetchWithin = (url) => {
+    const stop = new AbortController();
+    let timer;
+    const idle = () => { clearTimeout(timer); timer = setTimeout(() => stop.abort(), IDLE_MS); };
+    idle();
+    return fetch(url, { signal: stop.signal }).then((res) => {
+        idle();
+        if (!res.body) { clearTimeout(timer); return res; }
+        const reader = res.body.getReader();
+        const body = new ReadableStream({ async start(out) {
+            try {
+                for (;;) {
+                    const { done, value } = await reader.read();
+                    if (done) break;
+                    idle();
+                    out.enqueue(value);
+                }
+                out.close();
+            } catch (e) { out.error(e); } finally { clearTimeout(timer); }
+        } });
+        return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    }, (e) => { clearTimeout(timer); throw e; });
+};
+";
+
+/// The loader with each chunk's request bounded by [`FETCH_IDLE_MS`] of
+/// silence. The splitter's loader keeps a request until it settles, and a
+/// stalled one may never settle: every later try (the call after the one
+/// that gave up, the lobby's "Try again") would join it. Aborted, it fails,
+/// the loader forgets it, and the next try fetches afresh.
 fn bounded_fetches(loader: &str) -> Result<String, String> {
     const FETCH: &str = "fetch(new URL(";
     if !loader.contains(FETCH) {
         return Err(format!("the splitter's loader no longer fetches chunks as `{FETCH}…`: bound its requests anew"));
     }
-    let helper = format!(
-        "const fetchWithin = (url) => {{ const stop = new AbortController(); \
-         setTimeout(() => stop.abort(), {FETCH_WITHIN_MS}); return fetch(url, {{ signal: stop.signal }}); }};\n"
-    );
+    let helper = FETCH_WITHIN.replace("IDLE_MS", &FETCH_IDLE_MS.to_string());
     let bounded = loader.replace(FETCH, "fetchWithin(new URL(");
     // After the imports: a module's imports come first.
     let at = bounded.lines().take_while(|l| l.starts_with("import ")).map(|l| l.len() + 1).sum::<usize>();
@@ -259,7 +286,11 @@ mod tests {
                       const src2 = fetch(new URL(\"./split_call.wasm\", import.meta.url));\n";
         let out = bounded_fetches(loader).unwrap();
         assert!(out.starts_with("import { initSync } from \"./duet-main.js\";\nconst fetchWithin = "), "{out}");
-        assert!(out.contains("setTimeout(() => stop.abort(), 15000)"), "{out}");
+        assert!(
+            out.contains("setTimeout(() => stop.abort(), 15000)")
+                && out.contains("idle();\n                    out.enqueue"),
+            "{out}"
+        );
         assert_eq!(out.matches("fetchWithin(new URL(").count(), 2, "{out}");
         assert!(!out.contains(" fetch(new URL("), "{out}");
         // A loader that fetches some other way is not shipped unbounded.
