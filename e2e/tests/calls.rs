@@ -596,3 +596,62 @@ async fn s18_a_callee_whose_call_code_never_comes_is_told_apart_from_the_network
     })
     .await;
 }
+
+/// The phone rings on both sides, as sound: the callee's ringtone (480 +
+/// 620 Hz), the caller's ringback (440 + 480 Hz), both playing while it
+/// rings and silenced (their audio closed) once it is answered or
+/// cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s19_both_sides_hear_the_ring_until_it_is_answered_or_cancelled() {
+    scenario("s19", |_| {}, |h| async move {
+        let (alice, bob) = h.alice_and_bob().await;
+        // Every oscillator the page starts, by the audio context it plays in.
+        let spy = "window.__tones = []; const P = BaseAudioContext.prototype, make = P.createOscillator; \
+            P.createOscillator = function () { const o = make.call(this); \
+              let t = window.__tones.find(t => t.ctx === this); \
+              if (!t) { t = { freqs: [], ctx: this }; window.__tones.push(t); } \
+              const start = o.start; o.start = function (...x) { t.freqs.push(o.frequency.value); return start.apply(o, x); }; \
+              return o; }; \
+            return 1";
+        let tones = |b: &Browser| {
+            let b = b.clone();
+            async move {
+                let v = b
+                    .js("return window.__tones.filter(t => t.freqs.length) \
+                         .map(t => t.freqs.map(Math.round).join('+') + ' ' + t.ctx.state)")
+                    .await;
+                serde_json::from_value::<Vec<String>>(v).unwrap_or_default()
+            }
+        };
+        for b in [&alice, &bob] {
+            b.js(spy).await;
+        }
+        for ending in ["Accept", "Cancel"] {
+            alice.click("Call bob").await;
+            bob.wait_button("Accept").await;
+            for (b, tone) in [(&alice, "440+480 running"), (&bob, "480+620 running")] {
+                wait_until(&format!("{}: {tone} while it rings", b.user), WAIT, || async {
+                    tones(b).await.iter().any(|t| t == tone).then_some(())
+                })
+                .await;
+            }
+            if ending == "Accept" {
+                bob.click("Accept").await;
+            } else {
+                alice.click("Cancel").await;
+            }
+            for b in [&alice, &bob] {
+                wait_until(&format!("{}: silent after {ending}", b.user), WAIT, || async {
+                    tones(b).await.iter().all(|t| t.ends_with(" closed")).then_some(())
+                })
+                .await;
+            }
+            if ending == "Accept" {
+                alice.assert_media_flows().await;
+                alice.click("Hang up").await;
+            }
+            both_back_and_released(&alice, &bob).await;
+        }
+    })
+    .await;
+}

@@ -197,11 +197,19 @@ pub fn call_agent() -> Html {
             _ => None,
         });
         use_effect_with(ringing, move |r| {
-            *agent.tone.borrow_mut() = match r {
-                Some(true) => tones::Tone::ringtone(),
-                Some(false) => tones::Tone::ringback(),
-                None => None,
-            };
+            agent.tone.borrow_mut().take();
+            // In a task of its own: a page's first AudioContext takes tens
+            // of ms to create, which would hold back the dialog's paint and
+            // the call's first steps (the camera, the offer) behind it.
+            let ring = *r;
+            let start = r.map(|_| {
+                Timeout::new(0, move || {
+                    *agent.tone.borrow_mut() =
+                        if ring == Some(true) { tones::Tone::ringtone() } else { tones::Tone::ringback() };
+                })
+            });
+            // A ring that ends first cancels the tone it had not started.
+            move || drop(start)
         });
     }
     html! {}
