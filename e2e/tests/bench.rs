@@ -103,6 +103,40 @@ async fn b01_call_setup_first_load_and_heap() {
         }
         bench!("navigation → interactive login form: {}", stats(&loads));
 
+        // A page's first call (its audio, camera and WebRTC stack used for
+        // the first time), which the medians below hide: fresh pages each
+        // time, the callee accepting the moment its dialog shows.
+        let (mut first_ring, mut first_frame) = (Vec::new(), Vec::new());
+        for i in 0..if calls >= 10 { 5 } else { 1 } {
+            let (caller, callee) = (h.user(&format!("first{i}a")).await, h.user(&format!("first{i}b")).await);
+            let call = format!("Call first{i}b");
+            caller.wait_button(&call).await;
+            callee
+                .js("window.__dialogAt = null; new MutationObserver((_, o) => { \
+                       const b = [...document.querySelectorAll('button')].find(x => (x.getAttribute('aria-label') || x.innerText).trim() === 'Accept'); \
+                       if (b) { o.disconnect(); window.__dialogAt = performance.timeOrigin + performance.now(); b.click(); } \
+                     }).observe(document.body, {childList: true, subtree: true}); return 1")
+                .await;
+            caller
+                .js("window.__firstFrame = null; \
+                     const arm = () => { const v = document.getElementById('received_video'); if (!v) return false; \
+                       v.requestVideoFrameCallback(() => { window.__firstFrame = performance.timeOrigin + performance.now(); }); return true; }; \
+                     if (!arm()) new MutationObserver((_, o) => { if (arm()) o.disconnect(); }).observe(document.body, {childList: true, subtree: true});")
+                .await;
+            let clicked = caller.click_timed(&call).await;
+            let frame = caller.first_frame_at().await;
+            let shown = callee.js("return window.__dialogAt").await.as_f64().expect("the callee's dialog");
+            first_ring.push(shown - clicked);
+            first_frame.push(frame - clicked);
+            caller.click("Hang up").await;
+            callee.wait_no_button("Hang up").await;
+            caller.quit().await;
+            callee.quit().await;
+        }
+        assert!(first_ring.iter().chain(&first_frame).all(|ms| *ms > 0.0 && *ms < 60_000.0), "{first_frame:?}");
+        bench!("a page's first call: caller's click → callee's dialog: {}", stats(&first_ring));
+        bench!("a page's first call: caller's click → first remote frame, instant Accept: {}", stats(&first_frame));
+
         let (alice, bob) = h.alice_and_bob().await;
 
         // Click → first remote frame when the callee accepts the moment the
