@@ -540,6 +540,17 @@ async fn s16_a_call_whose_code_stalls_can_be_hung_up_gives_up_after_15_s_and_sta
     .await;
 }
 
+/// alice rings bob, whose app's request for the call's code is held (its
+/// first, at start, was refused): bob's dialog is up, his call code is not.
+async fn ring_with_bobs_call_code_held(h: &Harness) -> (Browser, Browser) {
+    let (alice, bob) = h.alice_and_bob().await;
+    bob.stall_requests("*duet-call-*").await;
+    restore(h);
+    alice.click("Call bob").await;
+    bob.wait_text("alice is calling").await;
+    (alice, bob)
+}
+
 /// The callee's app gets the call's code late (its request held 3 s): the
 /// ring shows at once, Accept waits for the code, and then the call's
 /// effects run in the order they came: the call connects with media both
@@ -547,11 +558,7 @@ async fn s16_a_call_whose_code_stalls_can_be_hung_up_gives_up_after_15_s_and_sta
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s17_a_callee_whose_call_code_comes_late_answers_once_it_is_in() {
     scenario("s17", without_chunk("duet-call-"), |h| async move {
-        let (alice, bob) = h.alice_and_bob().await;
-        bob.stall_requests("*duet-call-*").await;
-        restore(&h);
-        alice.click("Call bob").await;
-        bob.wait_text("alice is calling").await;
+        let (alice, bob) = ring_with_bobs_call_code_held(&h).await;
         bob.click("Accept").await;
         tokio::time::sleep(Duration::from_secs(3)).await;
         bob.release_requests().await;
@@ -575,11 +582,7 @@ async fn s17_a_callee_whose_call_code_comes_late_answers_once_it_is_in() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s18_a_callee_whose_call_code_never_comes_is_told_apart_from_the_network() {
     scenario("s18", without_chunk("duet-call-"), |h| async move {
-        let (alice, bob) = h.alice_and_bob().await;
-        bob.stall_requests("*duet-call-*").await;
-        restore(&h);
-        alice.click("Call bob").await;
-        bob.wait_text("alice is calling").await;
+        let (alice, bob) = ring_with_bobs_call_code_held(&h).await;
         alice.wait_text_within("bob's app could not set up the call.", Duration::from_secs(25)).await;
         let said = alice.status().await;
         assert!(!said.contains("TURN") && !said.contains("relay"), "alice: no network hint: {said:?}");

@@ -1019,6 +1019,7 @@ async fn x14_recording_is_announced_on_both_ends_and_saved_when_stopped_or_when_
             // working sound output): alice is told her voice is left out,
             // and the file still has bob's voice and video.
             alice.wait_status("bob hung up").await;
+            alice.select("Theme", "Dark").await;
             connect(&alice, &bob).await;
             alice
                 .js("Object.defineProperty(BaseAudioContext.prototype, 'state', \
@@ -1028,6 +1029,12 @@ async fn x14_recording_is_announced_on_both_ends_and_saved_when_stopped_or_when_
             alice.click("Record").await;
             alice.wait_text("Recording bob's voice and video only").await;
             assert_eq!(indicator(&alice, "recording").await, "Recording");
+            let mut problems = Vec::new();
+            for size in [(360, 740), (1280, 800)] {
+                resize(&alice, size).await;
+                look(&alice, "recording-without-your-voice", "dark", size, &mut problems).await;
+            }
+            assert!(problems.is_empty(), "{problems:#?}");
             tokio::time::sleep(Duration::from_secs(3)).await;
             alice.click("Stop recording").await;
             let files = wait_until("alice: the third recording saved", WAIT, || async {
