@@ -5,13 +5,13 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::{
-    agent::CallAgent,
+    agent::{self, start_early},
     components::{
         icons::{avatar, icon, Icon},
         parts::{Deferred, Part},
         CallScreen, IncomingCall, LangSwitch, Login, Status, ThemeSwitch, Unsupported,
     },
-    hooks::{use_action, use_dispatch, use_select, use_texts, StoreProvider},
+    hooks::{use_action, use_dispatch, use_select, use_texts, Dispatch, StoreProvider},
     store::{Action, CallState},
 };
 
@@ -32,7 +32,7 @@ pub enum Route {
 #[function_component(App)]
 pub fn app() -> Html {
     html! {
-        <StoreProvider>
+        <StoreProvider init={Callback::from(|d: Dispatch| start_early(&d))}>
             <BrowserRouter>
                 <Shell />
             </BrowserRouter>
@@ -127,8 +127,22 @@ fn shell() -> Html {
     );
     let logged_in = shown.logged_in;
     // Release builds fetch these parts apart (components/parts.rs), as
-    // soon as the app is up.
-    use_effect_with((), |_| Part::ALL.into_iter().for_each(Part::preload));
+    // soon as the app is up: the agent first (nothing works without it, and
+    // on a slow link the others would share its bandwidth).
+    use_effect_with((), |_| {
+        wasm_bindgen_futures::spawn_local(async {
+            let _ = agent::PART.fetch().await;
+            Part::LOBBY.preload();
+            Part::CALL.preload();
+        })
+    });
+    // The first render is on screen with its handlers attached: mark it,
+    // so "navigation to interactive login form" can be measured.
+    use_effect_with((), |_| {
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark("duet:interactive");
+        }
+    });
     let sign_out = use_action(|| Action::SignOut);
     let body = if shown.lacking {
         html! { <Unsupported /> }
@@ -137,7 +151,7 @@ fn shell() -> Html {
     } else if shown.call_view {
         html! { <CallScreen /> }
     } else {
-        html! { <Deferred part={Part::Lobby} failed={t.lobby_failed} /> }
+        html! { <Deferred part={Part::LOBBY} failed={t.lobby_failed} /> }
     };
     let me = shown.me.clone().unwrap_or_default();
     html! {
@@ -154,9 +168,12 @@ fn shell() -> Html {
                 </header>
             }
             <Status />
+            // The agent's code (signaling, the call's set-up) comes after
+            // the first screen; what is asked of it meanwhile waits in the
+            // store. It renders nothing, unless its code cannot be fetched.
+            <Deferred part={agent::PART} failed={t.app_failed} quiet=true />
             <main>{ body }</main>
             <IncomingCall />
-            <CallAgent />
         </div>
     }
 }

@@ -102,3 +102,65 @@ async fn every_effect_runs_in_order_as_its_action_is_applied() {
     assert_eq!(ran.len(), 1000, "none dropped");
     assert!(ran.iter().enumerate().all(|(i, e)| *e == Effect::RememberRelayOnly(i % 2 == 0)), "in order");
 }
+
+thread_local! {
+    static EARLY: RefCell<Vec<Effect>> = RefCell::default();
+}
+
+/// Like the first load's runner (agent/early.rs): the page's language here,
+/// everything else handed back for the agent.
+fn early(e: Effect) -> Option<Effect> {
+    match e {
+        Effect::UseLang { .. } => {
+            EARLY.with(|r| r.borrow_mut().push(e));
+            None
+        }
+        other => Some(other),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn before_the_agent_the_first_loads_effects_run_and_the_rest_wait_for_it_in_order() {
+    let root = mount_point();
+    yew::Renderer::<Probe>::with_root(root.clone()).render();
+    settle().await;
+    let d = DISPATCH.with(|d| d.borrow().clone().unwrap());
+    d.set_early_runner(early);
+    d.dispatch(Action::SetRelayOnly(true));
+    d.dispatch(Action::SetLang(Lang::Ko));
+    d.dispatch(Action::SetRelayOnly(false));
+    let ran_early = EARLY.with(|r| r.borrow().clone());
+    assert!(matches!(ran_early[..], [Effect::UseLang { lang: Lang::Ko, .. }]), "at once: {ran_early:?}");
+    let ran = Rc::new(RefCell::new(Vec::new()));
+    let sink = ran.clone();
+    d.set_runner(Rc::new(move |_state, e| sink.borrow_mut().push(e)));
+    assert_eq!(*ran.borrow(), [Effect::RememberRelayOnly(true), Effect::RememberRelayOnly(false)], "then, in order");
+    d.dispatch(Action::SetLang(Lang::En));
+    assert!(
+        matches!(ran.borrow()[..], [_, _, Effect::UseLang { lang: Lang::En, .. }]),
+        "the agent runs all once there"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn what_waiting_effects_dispatch_as_the_agent_runs_them_comes_after_the_last_of_them() {
+    let root = mount_point();
+    yew::Renderer::<Probe>::with_root(root.clone()).render();
+    settle().await;
+    let d = DISPATCH.with(|d| d.borrow().clone().unwrap());
+    d.dispatch(Action::SetRelayOnly(true));
+    d.dispatch(Action::SetRelayOnly(false));
+    let ran = Rc::new(RefCell::new(Vec::new()));
+    let (sink, again) = (ran.clone(), d.clone());
+    d.set_runner(Rc::new(move |_state, e| {
+        // Like a socket that fails at once: the effect reports back.
+        if e == Effect::RememberRelayOnly(true) {
+            again.dispatch(Action::SetDataSaver(true));
+        }
+        sink.borrow_mut().push(e);
+    }));
+    assert_eq!(
+        *ran.borrow(),
+        [Effect::RememberRelayOnly(true), Effect::RememberRelayOnly(false), Effect::RememberDataSaver(true)]
+    );
+}

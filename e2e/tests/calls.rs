@@ -600,6 +600,78 @@ async fn s18_a_callee_whose_call_code_never_comes_is_told_apart_from_the_network
     .await;
 }
 
+/// The agent's code (signaling, the call's set-up) is fetched after the
+/// first screen. A page that cannot fetch it still shows a working login
+/// form, in the person's language, and says the app could not finish
+/// loading; a sign-in made meanwhile goes through once "Try again" brings
+/// the code. A page whose request for it is held takes a sign-in and
+/// completes it when the code comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s20_signing_in_waits_for_the_apps_code_and_a_missing_one_is_said() {
+    scenario("s20", without_chunk("duet-agent-"), |h| async move {
+        let alice = h.browser("alice", "/").await;
+        let failed = "Duet could not finish loading. Check your connection and try again.";
+        alice.wait_text(failed).await;
+        // A reload in a call comes back to the call's screen, which covers
+        // the page: the message is on top of it, with its button.
+        alice
+            .js("sessionStorage.setItem('duet.session', JSON.stringify({name: 'alice', ticket: 't', peer: 'bob'})); \
+                 location.reload(); return 1")
+            .await;
+        alice.wait_text(failed).await;
+        wait_until("alice: the call's screen", WAIT, || async {
+            (alice.js("return !!document.getElementById('call-view')").await == true).then_some(())
+        })
+        .await;
+        let on_top = alice
+            .js("const b = document.querySelector('.deferred.banner'), r = b.getBoundingClientRect(); \
+                 return !!document.getElementById('call-view') && b.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2))")
+            .await;
+        assert_eq!(on_top, true, "alice: the message above the call's screen");
+        let mut problems = Vec::new();
+        look_at(&alice, "app-failed-in-call", "light", &mut problems).await;
+        alice.js("sessionStorage.clear(); location.reload(); return 1").await;
+        alice.wait_text(failed).await;
+        alice.fill("Username", "alice").await;
+        alice.click("Log in").await;
+        alice.wait_text("Logging in…").await;
+        look_at(&alice, "app-failed", "light", &mut problems).await;
+        resize(&alice, PHONE_AND_LAPTOP[1]).await;
+        alice.select("Theme", "Dark").await;
+        alice.select("Language", "한국어").await;
+        alice.wait_text("Duet을 다 불러오지 못했어요.").await;
+        // The page's own language and theme do not wait for the agent.
+        let page = alice.js("const r = document.documentElement; return r.lang + ' ' + r.dataset.theme").await;
+        assert_eq!(page, "ko dark", "alice: the page's language and theme without the agent");
+        look_at(&alice, "app-failed-ko", "dark", &mut problems).await;
+        resize(&alice, PHONE_AND_LAPTOP[1]).await;
+        alice.select("언어", "English").await;
+        assert!(problems.is_empty(), "{problems:#?}");
+        assert!(!alice.text().await.contains("Signed in as"), "alice: no session without the agent");
+        restore(&h);
+        alice.click("Try again").await;
+        alice.wait_logged_in().await;
+        assert!(!alice.text().await.contains("Duet could not finish loading"), "alice: the alert is gone");
+
+        // bob's page asks for the code while his request is held: the form
+        // takes his name at once, and he is in once the code comes.
+        let bob = h.browser("bob", "/manifest.webmanifest").await;
+        bob.stall_requests("*duet-agent-*").await;
+        bob.goto(&format!("{}/", h.base_url())).await;
+        bob.fill("Username", "bob").await;
+        bob.click("Log in").await;
+        bob.wait_text("Logging in…").await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(!bob.text().await.contains("Signed in as"), "bob: not in before the agent's code");
+        bob.release_requests().await;
+        bob.wait_logged_in().await;
+        connect(&alice, &bob).await;
+        alice.click("Hang up").await;
+        both_back_and_released(&alice, &bob).await;
+    })
+    .await;
+}
+
 /// The phone rings on both sides, as sound: the callee's ringtone (480 +
 /// 620 Hz), the caller's ringback (440 + 480 Hz), both playing while it
 /// rings and silenced (their audio closed) once it is answered or

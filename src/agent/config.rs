@@ -2,7 +2,13 @@
 //! deployed anywhere: `<meta name="duet-signaling-url">` in index.html, or
 //! query parameters (`?server=wss://…&ring=30&grace=5&connect=20`), which win.
 
+use std::cell::OnceCell;
+
 use web_sys::UrlSearchParams;
+
+thread_local! {
+    static AT_START: OnceCell<RuntimeConfig> = const { OnceCell::new() };
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuntimeConfig {
@@ -17,7 +23,14 @@ pub struct RuntimeConfig {
 }
 
 impl RuntimeConfig {
-    pub fn from_page() -> Self {
+    /// The settings of the page as it was opened. Read first before the
+    /// first render (early.rs): the shell then sets the address bar from the
+    /// state, and the query goes with it, before the agent's code is in.
+    pub fn at_start() -> Self {
+        AT_START.with(|c| c.get_or_init(Self::from_page).clone())
+    }
+
+    fn from_page() -> Self {
         let window = web_sys::window().expect("a browser window");
         let location = window.location();
         let params = location.search().ok().and_then(|q| UrlSearchParams::new_with_str(&q).ok());

@@ -7,11 +7,13 @@ mod call_code;
 mod call_effects;
 mod config;
 mod diagnostics;
+mod early;
 mod js;
 mod keys;
 mod level;
 mod local_media;
 pub mod media;
+mod part;
 pub mod peer;
 mod recorder;
 mod signaling;
@@ -32,9 +34,12 @@ use config::RuntimeConfig;
 use local_media::LocalMedia;
 use signaling::Signaling;
 
+pub use early::start as start_early;
+pub use part::PART;
+
 use crate::{
     hooks::{use_dispatch, use_media, use_select, Dispatch, Media},
-    store::{Action, AudioSwitch, CallEffect, CallPhase, CallRecord, CallState, DeviceKind, Effect, Outcome},
+    store::{Action, CallEffect, CallPhase, CallRecord, CallState, DeviceKind, Effect, Outcome},
 };
 
 /// Non-visual component that owns the session's connections. It runs the
@@ -45,7 +50,7 @@ pub fn call_agent() -> Html {
     let media = use_media();
     let agent = use_memo((), {
         let (dispatch, media) = (dispatch.clone(), media.clone());
-        move |_| Agent::new(dispatch, media, RuntimeConfig::from_page())
+        move |_| Agent::new(dispatch, media, RuntimeConfig::at_start())
     });
     {
         let agent = agent.clone();
@@ -64,64 +69,13 @@ pub fn call_agent() -> Html {
         });
     }
     {
-        // The first render is on screen with its handlers attached: mark it,
-        // so "navigation to interactive login form" can be measured.
-        use_effect_with((), |_| {
-            if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-                let _ = p.mark("duet:interactive");
-            }
-        });
-    }
-    {
-        // Restore the saved settings once, and keep the device lists current.
+        // Keep the device lists current (the saved settings were restored at
+        // start, early.rs).
         let agent = agent.clone();
         use_effect_with((), move |_| {
             let dispatch = agent.dispatch.clone();
-            // A page that cannot call says so instead of failing later.
-            let lacking = js::lacking();
-            if !lacking.is_empty() {
-                dispatch.dispatch(Action::DetectedLang(storage::lang().unwrap_or_else(js::browser_lang)));
-                dispatch.dispatch(Action::BrowserLacks(lacking));
+            if !dispatch.state().lacking.is_empty() {
                 return Box::new(|| ()) as Box<dyn FnOnce()>;
-            }
-            if storage::flag(storage::RELAY_ONLY) {
-                dispatch.dispatch(Action::SetRelayOnly(true));
-            }
-            // On only while the browser still allows it.
-            if storage::flag(storage::NOTIFY_CALLS) && js::notifications_granted() {
-                dispatch.dispatch(Action::NotifyPermission(true));
-            }
-            if storage::flag(storage::DATA_SAVER) {
-                dispatch.dispatch(Action::SetDataSaver(true));
-            }
-            if storage::flag(storage::CONNECT_AFTER_ACCEPT) {
-                dispatch.dispatch(Action::SetConnectAfterAccept(true));
-            }
-            dispatch.dispatch(Action::DetectedLang(storage::lang().unwrap_or_else(js::browser_lang)));
-            if storage::shortcuts_off() {
-                dispatch.dispatch(Action::TurnShortcuts(false));
-            }
-            if let Some(theme) = storage::theme() {
-                dispatch.dispatch(Action::RestoredTheme(theme));
-            }
-            // An invite link's key (or a site's token) wins over a remembered one.
-            if let Some(credential) = js::take_credential_from_fragment() {
-                dispatch.dispatch(Action::FoundCredential { credential, from_link: true });
-            } else if let Some(credential) = storage::credential() {
-                dispatch.dispatch(Action::FoundCredential { credential, from_link: false });
-            }
-            // A reload: back under the same name, into the same call.
-            if let Some(saved) = storage::session() {
-                dispatch.dispatch(Action::Returned { name: saved.name, ticket: saved.ticket, peer: saved.peer });
-            }
-            for kind in [DeviceKind::Camera, DeviceKind::Microphone, DeviceKind::Speaker] {
-                if let Some(id) = storage::device(kind) {
-                    dispatch.dispatch(Action::ChooseDevice { kind, id: Some(id) });
-                }
-            }
-            let audio = storage::audio_processing();
-            for switch in AudioSwitch::ALL.into_iter().filter(|&s| !audio.get(s)) {
-                dispatch.dispatch(Action::SetAudioProcessing(switch, false));
             }
             agent.refresh_devices();
             call_code::preload();
@@ -300,7 +254,6 @@ impl Agent {
                 self.end_call();
                 *self.signaling.borrow_mut() = None;
             }
-            Effect::RememberCredential(c) => storage::set_credential(c.as_ref()),
             Effect::ScheduleReconnect { attempt } => {
                 let wait = crate::store::reconnect_delay_ms(attempt, js_sys::Math::random());
                 self.timers.borrow_mut().reconnect = Some(self.after(wait, Action::Reconnect));
@@ -363,17 +316,8 @@ impl Agent {
             Effect::RememberAudioProcessing(audio) => storage::set_audio_processing(audio),
             Effect::DeviceCheck(on) => self.device_check(on),
             Effect::PrepareMedia => self.prepare_media(),
-            Effect::UseLang { lang, remember } => {
-                js::set_document_lang(lang.tag());
-                if remember {
-                    storage::set_lang(lang);
-                }
-            }
-            Effect::UseTheme { theme, remember } => {
-                js::set_document_theme(theme);
-                if remember {
-                    storage::set_theme(theme);
-                }
+            early @ (Effect::UseLang { .. } | Effect::UseTheme { .. } | Effect::RememberCredential(_)) => {
+                early::run(early);
             }
             Effect::TogglePictureInPicture => js::toggle_picture_in_picture(self.media.remote_video.cast()),
             Effect::ToggleFullscreen => js::toggle_fullscreen(self.media.call_view.cast()),

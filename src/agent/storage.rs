@@ -1,6 +1,11 @@
 //! Preferences kept in localStorage between visits.
+//!
+//! Values are JSON, as gloo's storage writes them. The reads, and the
+//! writes that run in the first load (early.rs), go through the browser's
+//! own JSON, so the first load carries no JSON code of its own.
 
 use gloo::storage::{LocalStorage, Storage};
+use wasm_bindgen::JsValue;
 
 use crate::store::{decode_history, encode_history, AudioProcessing, AudioSwitch, CallRecord, Credential, DeviceKind};
 
@@ -13,9 +18,37 @@ pub const NOTIFY_CALLS: &str = "duet.notifyCalls";
 /// The data saver is on.
 pub const DATA_SAVER: &str = "duet.dataSaver";
 
+/// The value stored under `key`, as the browser's JSON reads it.
+fn read(storage: Option<web_sys::Storage>, key: &str) -> Option<JsValue> {
+    let text = storage?.get_item(key).ok()??;
+    js_sys::JSON::parse(&text).ok()
+}
+
+fn local() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn read_bool(key: &str) -> Option<bool> {
+    read(local(), key)?.as_bool()
+}
+
+fn read_string(key: &str) -> Option<String> {
+    read(local(), key)?.as_string()
+}
+
+/// Stores `value` as gloo's storage would (a JSON string), for the writes
+/// in the first load (early.rs).
+fn write_string(key: &str, value: &str) {
+    let json = js_sys::JSON::stringify(&JsValue::from_str(value)).ok().and_then(|j| j.as_string());
+    if let (Some(storage), Some(json)) = (local(), json) {
+        // Private browsing may refuse storage; the setting then lasts the visit.
+        let _ = storage.set_item(key, &json);
+    }
+}
+
 /// A switch the person left on; off unless stored.
 pub fn flag(key: &str) -> bool {
-    LocalStorage::get::<bool>(key).unwrap_or(false)
+    read_bool(key).unwrap_or(false)
 }
 
 pub fn set_flag(key: &str, on: bool) {
@@ -33,7 +66,7 @@ fn device_key(kind: DeviceKind) -> &'static str {
 
 /// The device of `kind` chosen on an earlier visit.
 pub fn device(kind: DeviceKind) -> Option<String> {
-    LocalStorage::get::<String>(device_key(kind)).ok().filter(|id| !id.is_empty())
+    read_string(device_key(kind)).filter(|id| !id.is_empty())
 }
 
 pub fn set_device(kind: DeviceKind, id: Option<&str>) {
@@ -57,7 +90,7 @@ fn audio_key(switch: AudioSwitch) -> &'static str {
 pub fn audio_processing() -> AudioProcessing {
     let mut audio = AudioProcessing::default();
     for switch in AudioSwitch::ALL {
-        audio.set(switch, LocalStorage::get::<bool>(audio_key(switch)).unwrap_or(true));
+        audio.set(switch, read_bool(audio_key(switch)).unwrap_or(true));
     }
     audio
 }
@@ -80,7 +113,7 @@ fn history_key(me: &str) -> String {
 
 /// The recent calls this browser kept for `me`.
 pub fn history(me: &str) -> Vec<CallRecord> {
-    LocalStorage::get::<String>(&history_key(me)).map(|t| decode_history(&t)).unwrap_or_default()
+    read_string(&history_key(me)).map(|t| decode_history(&t)).unwrap_or_default()
 }
 
 pub fn set_history(me: &str, history: &[CallRecord]) {
@@ -96,18 +129,18 @@ const LANG: &str = "duet.lang";
 
 /// The language the user picked on an earlier visit.
 pub fn lang() -> Option<crate::store::Lang> {
-    LocalStorage::get::<String>(LANG).ok().and_then(|t| crate::store::Lang::from_tag(&t))
+    read_string(LANG).and_then(|t| crate::store::Lang::from_tag(&t))
 }
 
 pub fn set_lang(lang: crate::store::Lang) {
-    let _ = LocalStorage::set(LANG, lang.tag());
+    write_string(LANG, lang.tag());
 }
 
 const SESSION: &str = "duet.session";
 
 /// What a reloaded page needs to take its place back: our name, the resume
 /// ticket, and the call we were in. In sessionStorage: one tab's, gone with it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Session {
     pub name: String,
     pub ticket: String,
@@ -115,7 +148,14 @@ pub struct Session {
 }
 
 pub fn session() -> Option<Session> {
-    gloo::storage::SessionStorage::get::<Session>(SESSION).ok()
+    let saved = read(web_sys::window()?.session_storage().ok()?, SESSION)?;
+    let field = |name| js_sys::Reflect::get(&saved, &JsValue::from_str(name)).ok();
+    Some(Session {
+        name: field("name")?.as_string()?,
+        ticket: field("ticket")?.as_string()?,
+        // Absent or null: not in a call.
+        peer: field("peer").and_then(|p| p.as_string()),
+    })
 }
 
 pub fn set_session(s: Option<&Session>) {
@@ -131,7 +171,7 @@ const SHORTCUTS_OFF: &str = "duet.shortcutsOff";
 
 /// Single-key shortcuts were turned off on an earlier visit.
 pub fn shortcuts_off() -> bool {
-    LocalStorage::get::<bool>(SHORTCUTS_OFF).unwrap_or(false)
+    read_bool(SHORTCUTS_OFF).unwrap_or(false)
 }
 
 pub fn set_shortcuts(on: bool) {
@@ -146,11 +186,11 @@ const THEME: &str = "duet.theme";
 
 /// Light, dark or the system's, as picked on an earlier visit.
 pub fn theme() -> Option<crate::store::Theme> {
-    LocalStorage::get::<String>(THEME).ok().and_then(|t| crate::store::Theme::from_tag(&t))
+    read_string(THEME).and_then(|t| crate::store::Theme::from_tag(&t))
 }
 
 pub fn set_theme(theme: crate::store::Theme) {
-    let _ = LocalStorage::set(THEME, theme.tag());
+    write_string(THEME, theme.tag());
 }
 
 const ACCESS_KEY: &str = "duet.accessKey";
@@ -158,16 +198,18 @@ const ACCESS_TOKEN: &str = "duet.accessToken";
 
 /// The access key or sign-in token remembered from an earlier visit.
 pub fn credential() -> Option<Credential> {
-    let get = |k| LocalStorage::get::<String>(k).ok().filter(|v| !v.is_empty());
+    let get = |k| read_string(k).filter(|v| !v.is_empty());
     get(ACCESS_KEY).map(Credential::Key).or_else(|| get(ACCESS_TOKEN).map(Credential::Token))
 }
 
 pub fn set_credential(c: Option<&Credential>) {
-    LocalStorage::delete(ACCESS_KEY);
-    LocalStorage::delete(ACCESS_TOKEN);
-    let _ = match c {
-        Some(Credential::Key(k)) => LocalStorage::set(ACCESS_KEY, k),
-        Some(Credential::Token(t)) => LocalStorage::set(ACCESS_TOKEN, t),
-        None => Ok(()),
-    };
+    if let Some(storage) = local() {
+        let _ = storage.remove_item(ACCESS_KEY);
+        let _ = storage.remove_item(ACCESS_TOKEN);
+    }
+    match c {
+        Some(Credential::Key(k)) => write_string(ACCESS_KEY, k),
+        Some(Credential::Token(t)) => write_string(ACCESS_TOKEN, t),
+        None => {}
+    }
 }

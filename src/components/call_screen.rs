@@ -15,7 +15,7 @@ pub fn CallScreen() -> Html {
     let t = use_texts();
     let hang_up = use_action(|| Action::HangUp);
     html! {
-        <Deferred part={Part::Call} failed={t.call_screen_failed}>
+        <Deferred part={Part::CALL} failed={t.call_screen_failed}>
             <button class="danger" onclick={hang_up}>{ t.hang_up }</button>
         </Deferred>
     }

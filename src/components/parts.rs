@@ -29,33 +29,58 @@ use crate::hooks::use_texts;
 /// `FETCH_IDLE_MS` in xtask/src/split.rs).
 pub(crate) const GIVE_UP_MS: u32 = 15_000;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Part {
-    Lobby,
-    Call,
+/// A part's root view once its chunk is in; Err if it could not be fetched
+/// (a later call fetches again).
+pub type PartView = Pin<Box<dyn Future<Output = Result<Html, ()>>>>;
+/// Its chunk fetched (Err as for [`PartView`]).
+pub type PartFetch = Pin<Box<dyn Future<Output = Result<(), ()>>>>;
+
+/// A part of the app fetched apart: the lobby and the call screen here,
+/// the agent in its own module (`agent::PART`).
+#[derive(Clone, Copy)]
+pub struct Part {
+    name: &'static str,
+    view: fn() -> PartView,
+    fetch: fn() -> PartFetch,
+}
+
+impl PartialEq for Part {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
 }
 
 impl Part {
-    pub const ALL: [Part; 2] = [Part::Lobby, Part::Call];
+    pub const LOBBY: Part = Part::new(
+        "lobby",
+        || Box::pin(async { split::lobby_view().await.map_err(drop) }),
+        || Box::pin(async { split::preload_lobby().await.map_err(drop) }),
+    );
+    pub const CALL: Part = Part::new(
+        "call",
+        || Box::pin(async { split::call_view().await.map_err(drop) }),
+        || Box::pin(async { split::preload_call().await.map_err(drop) }),
+    );
 
-    /// Starts fetching the part's chunk, so its screen finds it there.
+    pub const fn new(name: &'static str, view: fn() -> PartView, fetch: fn() -> PartFetch) -> Part {
+        Part { name, view, fetch }
+    }
+
+    /// Fetches the part's chunk, so its screen finds it there.
+    pub async fn fetch(self) -> Result<(), ()> {
+        (self.fetch)().await
+    }
+
+    /// Starts fetching the part's chunk (a failure is said by `Deferred`,
+    /// which fetches again).
     pub fn preload(self) {
-        // A failure is said by `Deferred`, which fetches again.
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = match self {
-                Part::Lobby => split::preload_lobby().await,
-                Part::Call => split::preload_call().await,
-            };
+            let _ = self.fetch().await;
         });
     }
 
-    /// The part's root view, once its chunk is in; Err if it could not be
-    /// fetched (a later call fetches again).
-    fn view(self) -> Pin<Box<dyn Future<Output = Result<Html, ()>>>> {
-        match self {
-            Part::Lobby => Box::pin(async { split::lobby_view().await.map_err(drop) }),
-            Part::Call => Box::pin(async { split::call_view().await.map_err(drop) }),
-        }
+    fn view(self) -> PartView {
+        (self.view)()
     }
 
     /// The view at once if its chunk is in (a fetched part's future is done
@@ -76,6 +101,11 @@ pub struct DeferredProps {
     /// Shown beside "Loading…" and "Try again" (the call screen's Hang up).
     #[prop_or_default]
     pub children: Html,
+    /// A part with no view of its own (the agent): nothing shown while it
+    /// loads, and its failure said in a banner over whatever screen is up
+    /// (the call screen covers the page).
+    #[prop_or_default]
+    pub quiet: bool,
 }
 
 enum Shown {
@@ -134,6 +164,7 @@ pub fn Deferred(props: &DeferredProps) -> Html {
     };
     match &*shown {
         Shown::Ready(view) => view.clone(),
+        Shown::Loading if props.quiet => html! {},
         Shown::Loading => html! {
             <div class="deferred">
                 <p role="status">{ t.loading }</p>
@@ -141,7 +172,7 @@ pub fn Deferred(props: &DeferredProps) -> Html {
             </div>
         },
         Shown::Failed | Shown::Retrying => html! {
-            <div class="deferred">
+            <div class={classes!("deferred", props.quiet.then_some("banner"))}>
                 <p role="alert">{ props.failed }</p>
                 <button onclick={retry} aria-disabled={retrying.then_some("true")}>
                     { if retrying { t.loading } else { t.try_again } }

@@ -20,6 +20,10 @@ use crate::store::{Action, CallState, Effect};
 /// Runs one effect, reading whatever else it needs from the state it is handed.
 pub type EffectRunner = Rc<dyn Fn(&CallState, Effect)>;
 
+/// Runs the effects whose code is in the first load before the agent is
+/// there; hands back the others, which wait for it.
+pub type EarlyRunner = fn(Effect) -> Option<Effect>;
+
 pub struct StoreCore {
     state: Rc<Observable<CallState>>,
     queue: RefCell<VecDeque<Action>>,
@@ -27,6 +31,7 @@ pub struct StoreCore {
     runner: RefCell<Option<EffectRunner>>,
     /// Effects asked for before the agent was there to run them.
     waiting: RefCell<Vec<Effect>>,
+    early: Cell<Option<EarlyRunner>>,
 }
 
 impl StoreCore {
@@ -37,6 +42,7 @@ impl StoreCore {
             reducing: Cell::new(false),
             runner: RefCell::default(),
             waiting: RefCell::default(),
+            early: Cell::new(None),
         }
     }
 
@@ -44,6 +50,13 @@ impl StoreCore {
     /// one is being applied (an effect reporting back at once) follows it.
     fn dispatch(&self, action: Action) {
         self.queue.borrow_mut().push_back(action);
+        self.drain();
+    }
+
+    /// Applies the queued actions in turn, each one's effects run before the
+    /// next is applied. One drain at a time: a dispatch from inside it only
+    /// queues.
+    fn drain(&self) {
         if self.reducing.replace(true) {
             return;
         }
@@ -55,7 +68,14 @@ impl StoreCore {
             let runner = self.runner.borrow().clone();
             match runner {
                 Some(run) => effects.into_iter().for_each(|e| run(&next, e)),
-                None => self.waiting.borrow_mut().extend(effects),
+                None => {
+                    let early = self.early.get();
+                    let waiting = effects.into_iter().filter_map(|e| match early {
+                        Some(run) => run(e),
+                        None => Some(e),
+                    });
+                    self.waiting.borrow_mut().extend(waiting);
+                }
             }
         }
         self.reducing.set(false);
@@ -65,14 +85,18 @@ impl StoreCore {
         self.queue.borrow_mut().pop_front()
     }
 
-    /// Installs the agent; effects that came before it run now.
+    /// Installs the agent; effects that came before it run now, in order,
+    /// and what they dispatch is applied after the last of them.
     fn set_runner(&self, run: EffectRunner) {
         *self.runner.borrow_mut() = Some(run.clone());
+        let draining = self.reducing.replace(true);
         let waiting = std::mem::take(&mut *self.waiting.borrow_mut());
         let state = self.state.get();
         for e in waiting {
             run(&state, e);
         }
+        self.reducing.set(draining);
+        self.drain();
     }
 }
 
@@ -95,6 +119,11 @@ impl Dispatch {
     /// the agent's async tasks).
     pub fn state(&self) -> Rc<CallState> {
         self.0.state.get()
+    }
+
+    /// Until the agent is there, `run` runs the effects it can at once.
+    pub fn set_early_runner(&self, run: EarlyRunner) {
+        self.0.early.set(Some(run));
     }
 
     /// Makes `run` the executor of every effect (the agent).
@@ -141,6 +170,10 @@ impl Store {
 
 #[derive(Properties, PartialEq)]
 pub struct StoreProviderProps {
+    /// Run once on the new store, before anything renders (the saved
+    /// settings, so the first screen is already the person's).
+    #[prop_or_default]
+    pub init: Callback<Dispatch>,
     pub children: Html,
 }
 
@@ -148,7 +181,11 @@ pub struct StoreProviderProps {
 /// re-renders: each view subscribes to the part it shows.
 #[function_component(StoreProvider)]
 pub fn store_provider(props: &StoreProviderProps) -> Html {
-    let dispatch = use_memo((), |_| Dispatch(Rc::new(StoreCore::new())));
+    let dispatch = use_memo((), |_| {
+        let dispatch = Dispatch(Rc::new(StoreCore::new()));
+        props.init.emit(dispatch.clone());
+        dispatch
+    });
     let media = use_memo((), |_| Media::new());
     html! {
         <ContextProvider<Dispatch> context={(*dispatch).clone()}>

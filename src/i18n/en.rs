@@ -169,6 +169,7 @@ pub static TEXTS: Texts = Texts {
     move_self: "Move your picture to the next corner",
     lobby_failed: "The lobby could not load. Check your connection and try again.",
     call_screen_failed: "The call screen could not load. Check your connection and try again, or hang up.",
+    app_failed: "Duet could not finish loading. Check your connection and try again.",
     try_again: "Try again",
     close: "Close",
 };

@@ -169,6 +169,7 @@ pub static TEXTS: Texts = Texts {
     move_self: "내 화면을 다음 모서리로 옮기기",
     lobby_failed: "대기실을 불러오지 못했어요. 연결을 확인하고 다시 시도하세요.",
     call_screen_failed: "통화 화면을 불러오지 못했어요. 연결을 확인하고 다시 시도하거나 전화를 끊으세요.",
+    app_failed: "Duet을 다 불러오지 못했어요. 연결을 확인하고 다시 시도하세요.",
     try_again: "다시 시도",
     close: "닫기",
 };

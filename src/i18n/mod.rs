@@ -211,6 +211,9 @@ pub struct Texts {
     pub lobby_failed: &'static str,
     /// The call screen's code could not be fetched (release builds load it apart).
     pub call_screen_failed: &'static str,
+    /// The rest of the app's code (the agent: signaling, the call's
+    /// set-up) could not be fetched after the first screen.
+    pub app_failed: &'static str,
     /// Asks again: for the camera and microphone after they could not be
     /// opened, for a part of the app that could not be fetched.
     pub try_again: &'static str,

@@ -165,6 +165,7 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         move_self,
         lobby_failed,
         call_screen_failed,
+        app_failed,
         try_again,
         close,
     } = t;
@@ -325,6 +326,7 @@ fn entries(t: &Texts) -> Vec<(&'static str, String)> {
         ("move_self", move_self.to_string()),
         ("lobby_failed", lobby_failed.to_string()),
         ("call_screen_failed", call_screen_failed.to_string()),
+        ("app_failed", app_failed.to_string()),
         ("try_again", try_again.to_string()),
         ("close", close.to_string()),
     ]
