@@ -5,11 +5,11 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::{
-    agent::{self, start_early},
+    agent::start_early,
     components::{
         icons::{avatar, icon, Icon},
         parts::{Deferred, Part},
-        CallScreen, IncomingCall, LangSwitch, Login, Status, ThemeSwitch, Unsupported,
+        CallScreen, LangSwitch, Login, Status, ThemeSwitch, Unsupported,
     },
     hooks::{use_action, use_dispatch, use_select, use_texts, Dispatch, StoreProvider},
     store::{Action, CallState},
@@ -131,7 +131,7 @@ fn shell() -> Html {
     // on a slow link the others would share its bandwidth).
     use_effect_with((), |_| {
         wasm_bindgen_futures::spawn_local(async {
-            let _ = agent::PART.fetch().await;
+            let _ = SIGNED_IN.fetch().await;
             Part::LOBBY.preload();
             Part::CALL.preload();
         })
@@ -171,9 +171,45 @@ fn shell() -> Html {
             // The agent's code (signaling, the call's set-up) comes after
             // the first screen; what is asked of it meanwhile waits in the
             // store. It renders nothing, unless its code cannot be fetched.
-            <Deferred part={agent::PART} failed={t.app_failed} quiet=true />
+            <Deferred part={SIGNED_IN} failed={t.app_failed} quiet=true />
             <main>{ body }</main>
-            <IncomingCall />
         </div>
+    }
+}
+
+/// The agent, and the ringing dialog (a call can ring only once the agent
+/// is in): release builds fetch them apart, first, once the first screen
+/// is up (components/parts.rs).
+const SIGNED_IN: Part = Part::new(
+    "agent",
+    || Box::pin(async { split::agent_view().await.map_err(drop) }),
+    || Box::pin(async { split::preload_agent().await.map_err(drop) }),
+);
+
+#[cfg(not(debug_assertions))]
+mod split {
+    use wasm_split_helpers::{wasm_split, SplitLoaderError};
+    use yew::prelude::*;
+
+    use crate::{agent::CallAgent, components::IncomingCall};
+
+    #[wasm_split(agent, fallible, preload(preload_agent))]
+    pub fn agent_view() -> Result<Html, SplitLoaderError> {
+        Ok(html! { <><CallAgent /><IncomingCall /></> })
+    }
+}
+
+#[cfg(debug_assertions)]
+mod split {
+    use yew::prelude::*;
+
+    use crate::{agent::CallAgent, components::IncomingCall};
+
+    pub async fn agent_view() -> Result<Html, ()> {
+        Ok(html! { <><CallAgent /><IncomingCall /></> })
+    }
+
+    pub async fn preload_agent() -> Result<(), ()> {
+        Ok(())
     }
 }

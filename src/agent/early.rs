@@ -1,5 +1,5 @@
 //! The agent's part in the first load. The rest of it arrives in a chunk
-//! of its own (part.rs) just after the first screen, and the effects asked
+//! of its own (`SIGNED_IN` in app.rs) just after the first screen, and the effects asked
 //! for before then wait in the store. What cannot wait: the page's query
 //! (the shell's first render replaces the address), the saved settings,
 //! restored before the first render (so the first screen comes in the

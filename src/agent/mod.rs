@@ -13,7 +13,6 @@ mod keys;
 mod level;
 mod local_media;
 pub mod media;
-mod part;
 pub mod peer;
 mod recorder;
 mod signaling;
@@ -35,7 +34,6 @@ use local_media::LocalMedia;
 use signaling::Signaling;
 
 pub use early::start as start_early;
-pub use part::PART;
 
 use crate::{
     hooks::{use_dispatch, use_media, use_select, Dispatch, Media},

@@ -36,7 +36,7 @@ pub type PartView = Pin<Box<dyn Future<Output = Result<Html, ()>>>>;
 pub type PartFetch = Pin<Box<dyn Future<Output = Result<(), ()>>>>;
 
 /// A part of the app fetched apart: the lobby and the call screen here,
-/// the agent in its own module (`agent::PART`).
+/// the agent with the ringing dialog in app.rs (`SIGNED_IN`).
 #[derive(Clone, Copy)]
 pub struct Part {
     name: &'static str,
