@@ -145,7 +145,7 @@ fn unhashed(name: &str) -> String {
 
 /// The first load's gzip size a change may not exceed without saying so
 /// (lowered as the app shrinks; BENCHMARKS.md has the plan to the goal).
-const BUDGET_KB: f64 = 250.0;
+const BUDGET_KB: f64 = 200.0;
 const GOAL_KB: f64 = 150.0;
 
 /// The biggest functions of the app's wasm, a map for size work. Read from
