@@ -5,7 +5,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::{
-    agent::start_early,
+    agent::{start_early, use_kept_session},
     components::{
         icons::{avatar, icon, Icon},
         parts::{Deferred, Part},
@@ -80,6 +80,7 @@ fn shell() -> Html {
     let shown = use_select(Shown::of);
     let dispatch = use_dispatch();
     let opened_on = use_route::<Route>();
+    use_kept_session();
     let navigator = use_navigator();
     let t = use_texts();
     {

@@ -8,8 +8,10 @@
 //! language and theme) or on what it was opened with (an invite link's
 //! key), which run at once.
 
+use yew::prelude::*;
+
 use crate::{
-    hooks::Dispatch,
+    hooks::{use_select, Dispatch},
     store::{Action, AudioSwitch, DeviceKind, Effect},
 };
 
@@ -21,6 +23,19 @@ pub fn start(dispatch: &Dispatch) {
     RuntimeConfig::at_start();
     dispatch.set_early_runner(run);
     restore_settings(dispatch);
+}
+
+/// Keeps what a reload needs to come back, for this tab only, from the
+/// first render: a hang-up or sign-out before the agent's code is in is
+/// kept too.
+#[hook]
+pub fn use_kept_session() {
+    let saved = use_select(|s| {
+        let ticket = s.resume_token.clone().filter(|_| s.has_session())?;
+        let peer = s.call.is_in_call().then(|| s.peer().map(str::to_owned)).flatten();
+        Some(storage::Session { name: s.me.clone()?, ticket, peer })
+    });
+    use_effect_with(saved, |saved| storage::set_session(saved.as_ref()));
 }
 
 /// Runs `effect` if it is the page's own; hands back any other (the rest

@@ -33,7 +33,7 @@ use config::RuntimeConfig;
 use local_media::LocalMedia;
 use signaling::Signaling;
 
-pub use early::start as start_early;
+pub use early::{start as start_early, use_kept_session};
 
 use crate::{
     hooks::{use_dispatch, use_media, use_select, Dispatch, Media},
@@ -99,15 +99,6 @@ pub fn call_agent() -> Html {
             js::load_script("/pwa.js");
             Box::new(move || drop((listener, window_listeners))) as Box<dyn FnOnce()>
         });
-    }
-    {
-        // What a reload needs to come back: kept for this tab only.
-        let saved = use_select(|s| {
-            let ticket = s.resume_token.clone().filter(|_| s.has_session())?;
-            let peer = s.call.is_in_call().then(|| s.peer().map(str::to_owned)).flatten();
-            Some(storage::Session { name: s.me.clone()?, ticket, peer })
-        });
-        use_effect_with(saved, |saved| storage::set_session(saved.as_ref()));
     }
     {
         // Keyboard shortcuts while the call view is up.

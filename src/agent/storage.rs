@@ -140,7 +140,7 @@ const SESSION: &str = "duet.session";
 
 /// What a reloaded page needs to take its place back: our name, the resume
 /// ticket, and the call we were in. In sessionStorage: one tab's, gone with it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub name: String,
     pub ticket: String,
@@ -159,11 +159,19 @@ pub fn session() -> Option<Session> {
 }
 
 pub fn set_session(s: Option<&Session>) {
-    match s {
-        Some(s) => {
-            let _ = gloo::storage::SessionStorage::set(SESSION, s);
-        }
-        None => gloo::storage::SessionStorage::delete(SESSION),
+    let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else { return };
+    let Some(s) = s else {
+        let _ = storage.remove_item(SESSION);
+        return;
+    };
+    // As gloo would write it: {"name":…,"ticket":…,"peer":… or null}.
+    let o = js_sys::Object::new();
+    let peer = s.peer.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    for (k, v) in [("name", JsValue::from_str(&s.name)), ("ticket", JsValue::from_str(&s.ticket)), ("peer", peer)] {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
+    }
+    if let Some(json) = js_sys::JSON::stringify(&o).ok().and_then(|j| j.as_string()) {
+        let _ = storage.set_item(SESSION, &json);
     }
 }
 

@@ -47,7 +47,9 @@ pub fn incoming_call() -> Html {
         let accept_ref = accept_ref.clone();
         let title = caller.as_ref().map(|c| format!("{} — Duet", (t.is_calling)(c)));
         use_effect_with(caller.clone(), move |c| {
-            let doc = web_sys::window().and_then(|w| w.document());
+            // Nothing to take or give back while it does not ring (the
+            // dialog mounts when the agent comes, wherever the focus is).
+            let doc = c.is_some().then(|| web_sys::window().and_then(|w| w.document())).flatten();
             let before = doc.as_ref().and_then(|d| d.active_element()).and_then(|e| e.dyn_into::<HtmlElement>().ok());
             let old_title = doc.as_ref().map(|d| d.title());
             if c.is_some() {
