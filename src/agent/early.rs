@@ -1,12 +1,12 @@
 //! The agent's part in the first load. The rest of it arrives in a chunk
-//! of its own (`SIGNED_IN` in app.rs) just after the first screen, and the effects asked
-//! for before then wait in the store. What cannot wait: the page's query
-//! (the shell's first render replaces the address), the saved settings,
-//! restored before the first render (so the first screen comes in the
-//! person's language and theme, on a page that can call, and a reload goes
-//! straight back to its session), and the effects on the page itself (its
-//! language and theme) or on what it was opened with (an invite link's
-//! key), which run at once.
+//! of its own (`SIGNED_IN` in app.rs) just after the first screen, and the
+//! effects asked for before then wait in the store. What cannot wait: the
+//! page's query (the shell's first render replaces the address); the saved
+//! settings, restored before the first render (so the first screen comes
+//! in the person's language and theme, on a page that can call, and a
+//! reload goes straight back to its session); the tab's session, kept as it
+//! changes; and the effects on the page itself (its language and theme) or
+//! on what it was opened with (an invite link's key), which run at once.
 
 use yew::prelude::*;
 
