@@ -170,8 +170,9 @@ fn shell() -> Html {
             }
             <Status />
             // The agent's code (signaling, the call's set-up) comes after
-            // the first screen; what is asked of it meanwhile waits in the
-            // store. It renders nothing, unless its code cannot be fetched.
+            // the first screen, with the ringing dialog; what is asked of it
+            // meanwhile waits in the store. Nothing shows until it rings,
+            // unless its code cannot be fetched.
             <Deferred part={SIGNED_IN} failed={t.app_failed} quiet=true />
             <main>{ body }</main>
         </div>

@@ -101,9 +101,9 @@ pub struct DeferredProps {
     /// Shown beside "Loading…" and "Try again" (the call screen's Hang up).
     #[prop_or_default]
     pub children: Html,
-    /// A part with no view of its own (the agent): nothing shown while it
-    /// loads, and its failure said in a banner over whatever screen is up
-    /// (the call screen covers the page).
+    /// A part that is no screen (the agent, with the ringing dialog):
+    /// nothing shown while it loads, and its failure said in a banner over
+    /// whatever screen is up (the call screen covers the page).
     #[prop_or_default]
     pub quiet: bool,
 }
