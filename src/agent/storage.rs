@@ -1,10 +1,9 @@
 //! Preferences kept in localStorage between visits.
 //!
-//! Values are JSON, as gloo's storage writes them. The reads, and the
-//! writes that run in the first load (early.rs), go through the browser's
-//! own JSON, so the first load carries no JSON code of its own.
+//! Values are JSON (as gloo's storage wrote them before), through the
+//! browser's own JSON: the first load reads them (early.rs), and carries no
+//! JSON code of its own.
 
-use gloo::storage::{LocalStorage, Storage};
 use wasm_bindgen::JsValue;
 
 use crate::store::{decode_history, encode_history, AudioProcessing, AudioSwitch, CallRecord, Credential, DeviceKind};
@@ -36,13 +35,26 @@ fn read_string(key: &str) -> Option<String> {
     read(local(), key)?.as_string()
 }
 
-/// Stores `value` as gloo's storage would (a JSON string), for the writes
-/// in the first load (early.rs).
-fn write_string(key: &str, value: &str) {
-    let json = js_sys::JSON::stringify(&JsValue::from_str(value)).ok().and_then(|j| j.as_string());
-    if let (Some(storage), Some(json)) = (local(), json) {
+/// Stores `value` as JSON in `storage`.
+fn write_to(storage: Option<web_sys::Storage>, key: &str, value: &JsValue) {
+    let json = js_sys::JSON::stringify(value).ok().and_then(|j| j.as_string());
+    if let (Some(storage), Some(json)) = (storage, json) {
         // Private browsing may refuse storage; the setting then lasts the visit.
         let _ = storage.set_item(key, &json);
+    }
+}
+
+fn write(key: &str, value: &JsValue) {
+    write_to(local(), key, value);
+}
+
+fn write_string(key: &str, value: &str) {
+    write(key, &JsValue::from_str(value));
+}
+
+fn delete(key: &str) {
+    if let Some(storage) = local() {
+        let _ = storage.remove_item(key);
     }
 }
 
@@ -53,7 +65,7 @@ pub fn flag(key: &str) -> bool {
 
 pub fn set_flag(key: &str, on: bool) {
     // Private browsing may refuse storage; the setting then lasts the visit.
-    let _ = LocalStorage::set(key, on);
+    write(key, &JsValue::from_bool(on));
 }
 
 fn device_key(kind: DeviceKind) -> &'static str {
@@ -72,9 +84,9 @@ pub fn device(kind: DeviceKind) -> Option<String> {
 pub fn set_device(kind: DeviceKind, id: Option<&str>) {
     match id {
         Some(id) => {
-            let _ = LocalStorage::set(device_key(kind), id);
+            write_string(device_key(kind), id);
         }
-        None => LocalStorage::delete(device_key(kind)),
+        None => delete(device_key(kind)),
     }
 }
 
@@ -98,10 +110,8 @@ pub fn audio_processing() -> AudioProcessing {
 pub fn set_audio_processing(audio: AudioProcessing) {
     for switch in AudioSwitch::ALL {
         match audio.get(switch) {
-            true => LocalStorage::delete(audio_key(switch)),
-            false => {
-                let _ = LocalStorage::set(audio_key(switch), false);
-            }
+            true => delete(audio_key(switch)),
+            false => write(audio_key(switch), &JsValue::FALSE),
         }
     }
 }
@@ -118,10 +128,8 @@ pub fn history(me: &str) -> Vec<CallRecord> {
 
 pub fn set_history(me: &str, history: &[CallRecord]) {
     match history {
-        [] => LocalStorage::delete(history_key(me)),
-        _ => {
-            let _ = LocalStorage::set(history_key(me), encode_history(history));
-        }
+        [] => delete(&history_key(me)),
+        _ => write_string(&history_key(me), &encode_history(history)),
     }
 }
 
@@ -159,20 +167,20 @@ pub fn session() -> Option<Session> {
 }
 
 pub fn set_session(s: Option<&Session>) {
-    let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else { return };
+    let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
     let Some(s) = s else {
-        let _ = storage.remove_item(SESSION);
+        if let Some(storage) = storage {
+            let _ = storage.remove_item(SESSION);
+        }
         return;
     };
-    // As gloo would write it: {"name":…,"ticket":…,"peer":… or null}.
+    // {"name":…,"ticket":…,"peer":… or null}
     let o = js_sys::Object::new();
     let peer = s.peer.as_deref().map_or(JsValue::NULL, JsValue::from_str);
     for (k, v) in [("name", JsValue::from_str(&s.name)), ("ticket", JsValue::from_str(&s.ticket)), ("peer", peer)] {
         let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
     }
-    if let Some(json) = js_sys::JSON::stringify(&o).ok().and_then(|j| j.as_string()) {
-        let _ = storage.set_item(SESSION, &json);
-    }
+    write_to(storage, SESSION, &o);
 }
 
 const SHORTCUTS_OFF: &str = "duet.shortcutsOff";
@@ -184,9 +192,9 @@ pub fn shortcuts_off() -> bool {
 
 pub fn set_shortcuts(on: bool) {
     if on {
-        LocalStorage::delete(SHORTCUTS_OFF);
+        delete(SHORTCUTS_OFF);
     } else {
-        let _ = LocalStorage::set(SHORTCUTS_OFF, true);
+        write(SHORTCUTS_OFF, &JsValue::TRUE);
     }
 }
 
@@ -211,10 +219,8 @@ pub fn credential() -> Option<Credential> {
 }
 
 pub fn set_credential(c: Option<&Credential>) {
-    if let Some(storage) = local() {
-        let _ = storage.remove_item(ACCESS_KEY);
-        let _ = storage.remove_item(ACCESS_TOKEN);
-    }
+    delete(ACCESS_KEY);
+    delete(ACCESS_TOKEN);
     match c {
         Some(Credential::Key(k)) => write_string(ACCESS_KEY, k),
         Some(Credential::Token(t)) => write_string(ACCESS_TOKEN, t),
