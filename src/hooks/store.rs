@@ -1,6 +1,7 @@
 //! The store's runtime: the state every view reads, a dispatch that reduces
 //! each action at once and hands its effects to the agent straight away (so
-//! none waits for a render or is lost), and subscriptions by selector.
+//! none waits for a render or is lost; before the agent's code is in, they
+//! wait for it in order), and subscriptions by selector.
 
 use std::{
     cell::{Cell, RefCell},
