@@ -5,7 +5,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::{
-    agent::{start_early, use_kept_session},
+    agent::{start_early, use_interactive_mark, use_kept_session},
     components::{
         icons::{avatar, icon, Icon},
         parts::{Deferred, Part},
@@ -137,13 +137,7 @@ fn shell() -> Html {
             Part::CALL.preload();
         })
     });
-    // The first render is on screen with its handlers attached: mark it,
-    // so "navigation to interactive login form" can be measured.
-    use_effect_with((), |_| {
-        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-            let _ = p.mark("duet:interactive");
-        }
-    });
+    use_interactive_mark();
     let sign_out = use_action(|| Action::SignOut);
     let body = if shown.lacking {
         html! { <Unsupported /> }

@@ -65,6 +65,13 @@ async fn settle() {
     sleep(50).await;
 }
 
+/// A freshly mounted store (no agent), and its dispatcher.
+async fn mounted_store() -> Dispatch {
+    yew::Renderer::<Probe>::with_root(mount_point()).render();
+    settle().await;
+    DISPATCH.with(|d| d.borrow().clone().expect("mounted"))
+}
+
 #[wasm_bindgen_test]
 async fn a_view_re_renders_only_when_what_it_selects_changes() {
     let root = mount_point();
@@ -86,11 +93,8 @@ async fn a_view_re_renders_only_when_what_it_selects_changes() {
 
 #[wasm_bindgen_test]
 async fn every_effect_runs_in_order_as_its_action_is_applied() {
-    let root = mount_point();
-    yew::Renderer::<Probe>::with_root(root.clone()).render();
-    settle().await;
+    let d = mounted_store().await;
     let ran = Rc::new(RefCell::new(Vec::new()));
-    let d = DISPATCH.with(|d| d.borrow().clone().unwrap());
     let sink = ran.clone();
     d.set_runner(Rc::new(move |_state, e| sink.borrow_mut().push(e)));
     // Far more than the 256 the old queue kept between two renders, all
@@ -121,10 +125,7 @@ fn early(e: Effect) -> Option<Effect> {
 
 #[wasm_bindgen_test]
 async fn before_the_agent_the_first_loads_effects_run_and_the_rest_wait_for_it_in_order() {
-    let root = mount_point();
-    yew::Renderer::<Probe>::with_root(root.clone()).render();
-    settle().await;
-    let d = DISPATCH.with(|d| d.borrow().clone().unwrap());
+    let d = mounted_store().await;
     d.set_early_runner(early);
     d.dispatch(Action::SetRelayOnly(true));
     d.dispatch(Action::SetLang(Lang::Ko));
@@ -144,10 +145,7 @@ async fn before_the_agent_the_first_loads_effects_run_and_the_rest_wait_for_it_i
 
 #[wasm_bindgen_test]
 async fn what_waiting_effects_dispatch_as_the_agent_runs_them_comes_after_the_last_of_them() {
-    let root = mount_point();
-    yew::Renderer::<Probe>::with_root(root.clone()).render();
-    settle().await;
-    let d = DISPATCH.with(|d| d.borrow().clone().unwrap());
+    let d = mounted_store().await;
     d.dispatch(Action::SetRelayOnly(true));
     d.dispatch(Action::SetRelayOnly(false));
     let ran = Rc::new(RefCell::new(Vec::new()));

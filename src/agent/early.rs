@@ -38,6 +38,18 @@ pub fn use_kept_session() {
     use_effect_with(saved, |saved| storage::set_session(saved.as_ref()));
 }
 
+/// Marks the first render on screen with its handlers attached, so
+/// "navigation → interactive login form" can be measured (the bench reads
+/// `duet:interactive`).
+#[hook]
+pub fn use_interactive_mark() {
+    use_effect_with((), |_| {
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark("duet:interactive");
+        }
+    });
+}
+
 /// Runs `effect` if it is the page's own; hands back any other (the rest
 /// of the agent's).
 pub fn run(effect: Effect) -> Option<Effect> {

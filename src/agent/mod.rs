@@ -33,7 +33,7 @@ use config::RuntimeConfig;
 use local_media::LocalMedia;
 use signaling::Signaling;
 
-pub use early::{start as start_early, use_kept_session};
+pub use early::{start as start_early, use_interactive_mark, use_kept_session};
 
 use crate::{
     hooks::{use_dispatch, use_media, use_select, Dispatch, Media},
